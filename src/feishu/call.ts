@@ -1,0 +1,114 @@
+// Calling Feishu: classify failures (HTTP status + Feishu `code`), retry what is retryable, bounded.
+// Codes: 通用错误码 (99991400 rate limit, 99991661/99991663 token, 99991672 scope) and the reply
+// API's own table (230020 message rate limit, 230027 lack of permission).
+import { isAxiosError } from 'axios';
+import { FeishuApiError, type FeishuFailureKind } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { TenantTokenProvider } from './token.js';
+
+export interface CallPolicy {
+  /** Attempts for retryable failures (rate limit, 5xx, network), including the first. */
+  maxAttempts: number;
+  logger: Logger;
+  /** Base of the exponential backoff, in ms. */
+  baseDelayMs?: number;
+  /** Cap of one wait, in ms (also caps x-ogw-ratelimit-reset). */
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+interface FeishuBody {
+  code?: number;
+  msg?: string;
+  error?: { log_id?: string };
+}
+
+const RATE_LIMIT_CODES = new Set([99991400, 230020]);
+const TOKEN_CODES = new Set([99991661, 99991663]);
+const PERMISSION_CODES = new Set([99991672, 99991679, 230027]);
+
+function kindOf(httpStatus: number | undefined, code: number | undefined): FeishuFailureKind {
+  if (httpStatus === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) return 'rate_limited';
+  if (code !== undefined && TOKEN_CODES.has(code)) return 'invalid_token';
+  if (code !== undefined && PERMISSION_CODES.has(code)) return 'permission';
+  if (httpStatus === undefined || httpStatus >= 500) return 'unavailable';
+  return 'rejected';
+}
+
+function header(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+}
+
+/** Turns whatever a call threw into a FeishuApiError; errors that are not HTTP errors pass through. */
+export function toFeishuError(api: string, error: unknown): unknown {
+  if (error instanceof FeishuApiError || !isAxiosError(error)) return error;
+  const response = error.response;
+  if (!response) return new FeishuApiError('unavailable', api, undefined, error.code ?? error.message, undefined, undefined);
+  const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as FeishuBody;
+  const reset = Number(header(response.headers, 'x-ogw-ratelimit-reset'));
+  return new FeishuApiError(
+    kindOf(response.status, body.code),
+    api,
+    body.code,
+    body.msg,
+    body.error?.log_id ?? header(response.headers, 'x-tt-logid'),
+    response.status,
+    Number.isFinite(reset) && reset >= 0 ? reset * 1000 : undefined,
+  );
+}
+
+/** A body with code != 0 is a failure even on HTTP 200. */
+function checkBody<T>(api: string, body: T): T {
+  const { code, msg, error } = (body ?? {}) as FeishuBody;
+  if (code !== undefined && code !== 0) {
+    throw new FeishuApiError(kindOf(200, code), api, code, msg, error?.log_id, 200);
+  }
+  return body;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function retryDelay(error: FeishuApiError, attempt: number, policy: CallPolicy): number {
+  const max = policy.maxDelayMs ?? 5000;
+  if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) return Math.min(max, error.retryAfterMs);
+  const base = policy.baseDelayMs ?? 200;
+  const ceiling = Math.min(max, base * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (policy.random ?? Math.random)() * (ceiling / 2)); // jittered backoff
+}
+
+const RETRYABLE: ReadonlySet<FeishuFailureKind> = new Set(['rate_limited', 'unavailable']);
+
+/**
+ * Runs `call` with retries. With a token provider, the call gets a tenant token, and an invalid-token
+ * answer refreshes the token once and tries again.
+ */
+export async function callFeishu<T>(
+  api: string,
+  policy: CallPolicy,
+  call: (token: string) => Promise<T>,
+  tokens?: TenantTokenProvider,
+): Promise<T> {
+  let refreshedToken = false;
+  for (let attempt = 1; ; attempt += 1) {
+    const token = tokens ? await tokens.get() : '';
+    try {
+      return checkBody(api, await call(token));
+    } catch (thrown) {
+      const error = toFeishuError(api, thrown);
+      if (!(error instanceof FeishuApiError)) throw error;
+      if (error.kind === 'invalid_token' && tokens && !refreshedToken) {
+        refreshedToken = true;
+        tokens.invalidate(token);
+        policy.logger.warn(error.toLog(), 'feishu token rejected; fetching a new one');
+        continue;
+      }
+      if (!RETRYABLE.has(error.kind) || attempt >= policy.maxAttempts) throw error;
+      const delay = retryDelay(error, attempt, policy);
+      policy.logger.warn({ ...error.toLog(), attempt, retry_in_ms: delay }, 'feishu call failed; retrying');
+      await (policy.sleep ?? defaultSleep)(delay);
+    }
+  }
+}

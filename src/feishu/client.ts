@@ -1,0 +1,57 @@
+// The one place the SDK client is built. Every call to Feishu goes through this client.
+import * as lark from '@larksuiteoapi/node-sdk';
+import axios, { type AxiosResponse } from 'axios';
+import type { Logger } from '../log.js';
+
+export interface FeishuClientOptions {
+  appId: string;
+  appSecret: string;
+  /** Base URL: https://open.feishu.cn, https://open.larksuite.com, or the local emulator. */
+  domain: string;
+  /** Per-call timeout; the SDK's default HTTP instance has none. */
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * An SDK client with its own HTTP instance (so every call has a timeout) and with the SDK's token
+ * cache off: tenant tokens come from TenantTokenProvider, which coalesces concurrent fetches and
+ * refreshes on 99991663 (the SDK's cache does neither).
+ */
+export function createFeishuClient(options: FeishuClientOptions): lark.Client {
+  const httpInstance = axios.create({ timeout: options.timeoutMs });
+  // Same contract as the SDK's defaultHttpInstance: resolve to the response body.
+  httpInstance.interceptors.response.use((response: AxiosResponse) => response.data);
+  return new lark.Client({
+    appId: options.appId,
+    appSecret: options.appSecret,
+    domain: options.domain,
+    appType: lark.AppType.SelfBuild,
+    disableTokenCache: true,
+    httpInstance: httpInstance as unknown as lark.Client['httpInstance'],
+    loggerLevel: lark.LoggerLevel.warn,
+    logger: sdkLogger(options.logger.child({ component: 'sdk' })),
+  });
+}
+
+/** The SDK logs every failed call at error level; we log outcomes ourselves, so keep its lines at debug. */
+function sdkLogger(logger: Logger): { error: Log; warn: Log; info: Log; debug: Log; trace: Log } {
+  const toDebug: Log = (...msg) => logger.debug({ sdk: msg.map(describe) }, 'sdk log');
+  return { error: toDebug, warn: toDebug, info: toDebug, debug: toDebug, trace: toDebug };
+}
+
+type Log = (...msg: unknown[]) => void;
+
+function describe(value: unknown): unknown {
+  if (value instanceof Error) return value.message;
+  return value;
+}
+
+/** Query strings with repeated keys (a=1&a=2): what meeting_room v1 expects; axios would send a[]=1&a[]=2. */
+export function repeatKeysSerializer(params: Record<string, string | number | readonly (string | number)[]>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    for (const item of Array.isArray(value) ? value : [value]) query.append(key, String(item));
+  }
+  return query.toString();
+}

@@ -1,0 +1,43 @@
+// Replies through the SDK's typed message-reply API (im.v1.message.reply).
+// Doc: 回复消息 — `uuid` (≤ 50 chars): requests with the same uuid post at most one message per hour.
+import type * as lark from '@larksuiteoapi/node-sdk';
+import { withTenantToken } from '@larksuiteoapi/node-sdk';
+import { createHash } from 'node:crypto';
+import type { Card, Messenger } from '../bot/ports.js';
+import { callFeishu, type CallPolicy } from './call.js';
+import type { TenantTokenProvider } from './token.js';
+
+/** A uuid derived from the message being answered: every attempt, on every replica, uses the same one. */
+export function replyUuidFor(messageId: string): string {
+  return `room-${createHash('sha256').update(messageId).digest('hex').slice(0, 40)}`;
+}
+
+export function createFeishuMessenger(options: {
+  client: lark.Client;
+  tokens: TenantTokenProvider;
+  policy: CallPolicy;
+}): Messenger & { stats: { replyCalls: number } } {
+  const { client, tokens, policy } = options;
+  const stats = { replyCalls: 0 };
+  return {
+    stats,
+    async replyWithCard(messageId: string, card: Card, uuid: string) {
+      const body = await callFeishu(
+        'im.message.reply',
+        policy,
+        (token) => {
+          stats.replyCalls += 1;
+          return client.im.v1.message.reply(
+            {
+              path: { message_id: messageId },
+              data: { msg_type: 'interactive', content: JSON.stringify(card), uuid },
+            },
+            withTenantToken(token),
+          );
+        },
+        tokens,
+      );
+      return { message_id: body.data?.message_id };
+    },
+  };
+}
