@@ -47,9 +47,9 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
     const body = await callFeishu<BatchGetIdBody>(
       'meeting_room.room.batch_get_id',
       policy,
-      (token) =>
-        ++stats.batchGetIdCalls &&
-        client.request<BatchGetIdBody>(
+      (token) => {
+        stats.batchGetIdCalls += 1;
+        return client.request<BatchGetIdBody>(
           {
             method: 'GET',
             url: '/open-apis/meeting_room/room/batch_get_id',
@@ -57,7 +57,8 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
             paramsSerializer: { serialize: repeatKeysSerializer },
           },
           withTenantToken(token),
-        ),
+        );
+      },
       tokens,
     );
     const found = new Map<string, string>();
@@ -71,9 +72,9 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
     const body = await callFeishu<BatchGetBody>(
       'meeting_room.room.batch_get',
       policy,
-      (token) =>
-        ++stats.batchGetCalls &&
-        client.request<BatchGetBody>(
+      (token) => {
+        stats.batchGetCalls += 1;
+        return client.request<BatchGetBody>(
           {
             method: 'GET',
             url: '/open-apis/meeting_room/room/batch_get',
@@ -81,7 +82,8 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
             paramsSerializer: { serialize: repeatKeysSerializer },
           },
           withTenantToken(token),
-        ),
+        );
+      },
       tokens,
     );
     const details = new Map<string, RoomDetails>();
