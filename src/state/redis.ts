@@ -1,0 +1,114 @@
+// Redis StateStore: the shared store that lets several replicas claim each message exactly once (SET NX).
+// Tuned to fail fast: a dead or hanging Redis must surface as an error within about a second, so the
+// caller (see failover.ts) can fall back instead of holding webhook acks hostage.
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import type { StateStore } from './store.js';
+
+export interface RedisStoreOptions {
+  /** redis://[user:password@]host:port[/db] or rediss://… */
+  url: string;
+  logger: Logger;
+  /** Prepended to every key, so several apps can share one Redis. Default "roombot:". */
+  keyPrefix?: string;
+  /** Limit of one TCP connect attempt, ms. Default 2000. */
+  connectTimeoutMs?: number;
+  /** Limit of one command, ms. Default 1000. */
+  commandTimeoutMs?: number;
+}
+
+export interface RedisStore extends StateStore {
+  /** Resolves once connected and ready; rejects if that does not happen within timeoutMs. */
+  waitUntilReady(timeoutMs?: number): Promise<void>;
+  /** True while the connection is up and ready for commands. */
+  readonly isReady: boolean;
+}
+
+/** The URL without its password, for logs. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable redis url>';
+  }
+}
+
+/** PX needs a positive integer. */
+function pxMs(ttlMs: number): number {
+  return Math.max(1, Math.ceil(ttlMs));
+}
+
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  const { url, logger } = options;
+  const where = redactRedisUrl(url);
+  const client = new Redis(url, {
+    keyPrefix: options.keyPrefix ?? 'roombot:',
+    connectTimeout: options.connectTimeoutMs ?? 2_000,
+    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    // No offline queue: while disconnected a command fails at once instead of waiting for a reconnect.
+    enableOfflineQueue: false,
+    // Never re-send a command after a reconnect: a re-sent SET NX that had in fact succeeded would answer
+    // "already set" and the message would be dropped as a duplicate nobody processed.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // Keep reconnecting in the background, at most every 2 s.
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (!down) logger.warn({ err: error, redis: where }, 'redis connection error');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.info({ redis: where }, 'redis connection ready again');
+    else logger.info({ redis: where }, 'redis connected');
+    down = false;
+  });
+  client.on('close', () => {
+    down = true;
+  });
+
+  return {
+    async setIfAbsent(key, value, ttlMs) {
+      return (await client.set(key, value, 'PX', pxMs(ttlMs), 'NX')) === 'OK';
+    },
+    async set(key, value, ttlMs) {
+      await client.set(key, value, 'PX', pxMs(ttlMs));
+    },
+    async get(key) {
+      return (await client.get(key)) ?? undefined;
+    },
+    async delete(key) {
+      await client.del(key);
+    },
+    async close() {
+      try {
+        if (client.status === 'ready') await client.quit();
+      } catch {
+        // the connection went away meanwhile; disconnect below is enough
+      } finally {
+        client.disconnect();
+      }
+    },
+    async waitUntilReady(timeoutMs = 5_000) {
+      if (client.status === 'ready') return;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          client.off('ready', onReady);
+          reject(new Error(`redis at ${where} not ready after ${timeoutMs} ms (check REDIS_URL)`));
+        }, timeoutMs);
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        client.once('ready', onReady);
+      });
+    },
+    get isReady() {
+      return client.status === 'ready';
+    },
+  };
+}

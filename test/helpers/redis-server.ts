@@ -1,0 +1,141 @@
+// Starts a real, throw-away redis-server on a free loopback port for tests.
+// Without the binary the Redis tests are skipped locally, but they FAIL in CI (CI installs redis-server):
+// use `describe.skipIf(!redisAvailable())` together with `requireRedisInCi()`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { delimiter, join } from 'node:path';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Stops the server (SIGTERM, then SIGKILL); resolves once the process has exited. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (after stop), e.g. to test recovery after an outage. */
+  restart(): Promise<void>;
+}
+
+/** Absolute path of redis-server on PATH, or undefined. */
+export function findRedisServer(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, 'redis-server');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** True when the Redis tests can run here; throws in CI when they cannot, so CI never silently skips them. */
+export function redisAvailable(): boolean {
+  const found = findRedisServer() !== undefined;
+  if (!found && process.env.CI) {
+    throw new Error('redis-server is not on PATH but CI is set: install redis-server so the Redis tests run');
+  }
+  return found;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends PING over a raw socket; true on +PONG. */
+async function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(data.toString('utf8').startsWith('+PONG')));
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function spawnServer(binary: string, port: number): { child: ChildProcess; output: () => string } {
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, output: () => output };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error('redis-server not found on PATH');
+  const port = await freePort();
+  let current: ChildProcess | undefined;
+
+  async function start(): Promise<void> {
+    const { child, output } = spawnServer(binary!, port);
+    current = child;
+    let exitedEarly = false;
+    child.once('exit', () => (exitedEarly = true));
+    await waitUntil(
+      async () => {
+        if (exitedEarly) throw new Error(`redis-server exited early:\n${output()}`);
+        return ping(port);
+      },
+      10_000,
+      `redis-server on port ${port}`,
+    );
+  }
+
+  // never leave an orphan redis-server behind if the test process ends without calling stop()
+  const killOnExit = () => current?.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      if (current) await stopChild(current);
+      process.removeListener('exit', killOnExit);
+    },
+    async restart() {
+      if (current) await stopChild(current);
+      process.removeListener('exit', killOnExit);
+      process.once('exit', killOnExit);
+      await start();
+    },
+  };
+}
