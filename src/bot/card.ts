@@ -1,0 +1,329 @@
+// Card builders: lookup result, help and error cards as Feishu card JSON 2.0 (pure, no I/O).
+// Every text carries i18n_content for zh_cn and en_us (doc "配置卡片多语言"; JSON 2.0 allows only per-text i18n),
+// with the English text as the fallback `content`. The Refresh button is a JSON 2.0 callback button
+// (doc "处理回调": behaviors [{type: "callback", value}]) answered by card.action.trigger.
+import type { Card, RoomDetails } from './ports.js';
+import { DEFAULT_LIMITS, displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
+import { LOCALES, perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
+
+/** Feishu rejects card messages over 30 KB (error 230025, doc "回复消息"). */
+export const CARD_BYTE_LIMIT = 30 * 1024;
+/**
+ * What our cards may weigh, in UTF-8 bytes of the card JSON once it is JSON-encoded again as the `content`
+ * string of the request body (see cardContentByteLength); leaves room for msg_type and uuid under the limit.
+ */
+export const CARD_BYTE_BUDGET = 28 * 1024;
+/** A larger refresh value (JSON, UTF-8 bytes) drops the Refresh button: the card says to resend the command. */
+export const REFRESH_VALUE_MAX_BYTES = 8 * 1024;
+
+/** Longest shown room name, building, floor and description, in code points (longer ones end in "…"). */
+const FIELD_MAX = { name: 60, building: 40, floor: 20, description: 120 } as const;
+
+export type HeaderTemplate = 'blue' | 'green' | 'orange' | 'red' | 'grey';
+type Element = Record<string, unknown>;
+
+/** UTF-8 bytes of JSON.stringify(card). */
+export function cardByteLength(card: Card): number {
+  return Buffer.byteLength(JSON.stringify(card), 'utf8');
+}
+
+/** UTF-8 bytes of the card as it travels: JSON-encoded into the `content` string of the message request. */
+export function cardContentByteLength(card: Card): number {
+  return Buffer.byteLength(JSON.stringify(JSON.stringify(card)), 'utf8');
+}
+
+export function fitsCardBudget(card: Card): boolean {
+  return cardContentByteLength(card) <= CARD_BYTE_BUDGET;
+}
+
+// ── element builders ────────────────────────────────────────────────────────────────────────────────
+
+function i18nFields(text: LocalizedText): { content: string; i18n_content: Record<Locale, string> } {
+  return { content: text.en_us, i18n_content: { zh_cn: text.zh_cn, en_us: text.en_us } };
+}
+
+function plainText(text: LocalizedText): Element {
+  return { tag: 'plain_text', ...i18nFields(text) };
+}
+
+function markdown(text: LocalizedText, size?: 'notation'): Element {
+  return size === undefined ? { tag: 'markdown', ...i18nFields(text) } : { tag: 'markdown', ...i18nFields(text), text_size: size };
+}
+
+function divider(): Element {
+  return { tag: 'hr' };
+}
+
+function callbackButton(label: LocalizedText, value: Record<string, unknown>): Element {
+  return { tag: 'button', text: plainText(label), type: 'default', behaviors: [{ type: 'callback', value }] };
+}
+
+interface CardParts {
+  title: LocalizedText;
+  template: HeaderTemplate;
+  /** Preview shown in the chat list; defaults to the title. */
+  summary?: LocalizedText;
+  elements: Element[];
+}
+
+function assembleCard(parts: CardParts): Card {
+  return {
+    schema: '2.0',
+    config: { update_multi: true, locales: [...LOCALES], summary: i18nFields(parts.summary ?? parts.title) },
+    header: { title: plainText(parts.title), template: parts.template },
+    body: { elements: parts.elements },
+  };
+}
+
+// ── markdown safety ─────────────────────────────────────────────────────────────────────────────────
+
+// Characters that could start markup (links, <at id=all>, <font>, emphasis, code, :emoji:) become numeric
+// character references, which the card markdown decodes back to the character.
+const MARKDOWN_SPECIAL = /[\\`*_~[\]()<>#|&$:]/g;
+const CODE_UNSAFE = /[`<>&\\]/;
+const INVISIBLE_OR_SPACE = /[\p{Cc}\p{Cf}\p{Cs}\p{Z}\s]+/gu;
+
+export function escapeMarkdown(text: string): string {
+  return text.replace(MARKDOWN_SPECIAL, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** An ID shown copyable as inline code when that is safe, else as escaped text. */
+export function formatId(id: string): string {
+  return CODE_UNSAFE.test(id) ? escapeMarkdown(id) : `\`${id}\``;
+}
+
+/** Data from Feishu as one short, escaped line: invisible characters and line breaks become spaces. */
+function formatField(value: string, maxLength: number): string {
+  const points = Array.from(value.replace(INVISIBLE_OR_SPACE, ' ').trim());
+  const short = points.length > maxLength ? `${points.slice(0, maxLength).join('')}…` : points.join('');
+  return escapeMarkdown(short);
+}
+
+/** Keeps a line that starts with data from turning into a list item or heading. */
+function guardLineStart(line: string): string {
+  return line.replace(/^(\d+)([.)])/, (_m, digits: string, mark: string) => `${digits}&#${mark.charCodeAt(0)};`).replace(/^[-+=]/, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+// ── lookup result card ──────────────────────────────────────────────────────────────────────────────
+
+export interface LookupCardInput {
+  /** The custom room IDs asked for, in the order asked. */
+  requested: readonly string[];
+  /** custom_room_id → room_id for the IDs Feishu knows. */
+  found: ReadonlyMap<string, string>;
+  /** room_id → details, when they were loaded. */
+  details?: ReadonlyMap<string, RoomDetails>;
+  /** Details were asked for but could not be loaded: the card says so and still shows the IDs. */
+  detailsUnavailable?: boolean;
+  /** Value sent back by the Refresh button (e.g. {action: 'refresh', ids: [...]}); no button without it. */
+  refresh?: { value: Record<string, unknown> };
+}
+
+/** How much of each found room is shown; the builder steps down until the card fits CARD_BYTE_BUDGET. */
+type DetailLevel = 'full' | 'no_description' | 'name_only' | 'ids_only';
+const DETAIL_LEVELS: readonly DetailLevel[] = ['full', 'no_description', 'name_only', 'ids_only'];
+
+interface Layout {
+  detail: DetailLevel;
+  /** Most rows listed per section (found, not found); the rest are counted in "…and K more". */
+  maxRows: number;
+}
+
+interface LookupFacts {
+  foundIds: string[];
+  notFoundIds: string[];
+  input: LookupCardInput;
+  refreshValue: Record<string, unknown> | undefined;
+}
+
+/** The lookup result card; always within CARD_BYTE_BUDGET, summarising long lists rather than failing. */
+export function buildLookupCard(input: LookupCardInput): Card {
+  const facts = lookupFacts(input);
+  for (const detail of DETAIL_LEVELS) {
+    const card = renderLookupCard(facts, { detail, maxRows: Number.POSITIVE_INFINITY });
+    if (fitsCardBudget(card)) return card;
+  }
+  return renderLookupCard(facts, { detail: 'ids_only', maxRows: largestFittingRowCount(facts) });
+}
+
+function lookupFacts(input: LookupCardInput): LookupFacts {
+  const requested = [...new Set(input.requested)];
+  return {
+    foundIds: requested.filter((id) => input.found.has(id)),
+    notFoundIds: requested.filter((id) => !input.found.has(id)),
+    input,
+    refreshValue: input.refresh && refreshValueFits(input.refresh.value) ? input.refresh.value : undefined,
+  };
+}
+
+function refreshValueFits(value: Record<string, unknown>): boolean {
+  try {
+    const json = JSON.stringify(value) as string | undefined;
+    return json !== undefined && Buffer.byteLength(json, 'utf8') <= REFRESH_VALUE_MAX_BYTES;
+  } catch {
+    return false; // cyclic or BigInt: cannot be sent
+  }
+}
+
+/** Binary search for the most rows per section that still fit (0 rows always fits: header, counts, button). */
+function largestFittingRowCount(facts: LookupFacts): number {
+  let low = 0;
+  let high = Math.max(facts.foundIds.length, facts.notFoundIds.length);
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fitsCardBudget(renderLookupCard(facts, { detail: 'ids_only', maxRows: middle }))) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+function renderLookupCard(facts: LookupFacts, layout: Layout): Card {
+  const { foundIds, notFoundIds, input } = facts;
+  const truncated = foundIds.length > layout.maxRows || notFoundIds.length > layout.maxRows;
+  const elements: Element[] = [markdown(strings.mdSummary(foundIds.length, notFoundIds.length))];
+  if (foundIds.length > 0) elements.push(markdown(foundSection(facts, layout)));
+  if (foundIds.length > 0 && input.detailsUnavailable) elements.push(markdown(strings.detailsUnavailable, 'notation'));
+  if (notFoundIds.length > 0) {
+    elements.push(markdown(notFoundSection(notFoundIds, layout.maxRows)), markdown(strings.notFoundHint, 'notation'));
+  }
+  if (truncated) elements.push(markdown(strings.truncatedNote, 'notation'));
+  if (input.refresh) {
+    elements.push(divider());
+    elements.push(facts.refreshValue ? callbackButton(strings.refreshButton, facts.refreshValue) : markdown(strings.refreshTooLarge, 'notation'));
+  }
+  return assembleCard({
+    title: strings.lookupTitle,
+    template: lookupTemplate(foundIds.length, notFoundIds.length),
+    summary: strings.plainSummary(foundIds.length, notFoundIds.length),
+    elements,
+  });
+}
+
+function lookupTemplate(found: number, notFound: number): HeaderTemplate {
+  if (found === 0 && notFound === 0) return 'grey';
+  if (notFound === 0) return 'green';
+  return found === 0 ? 'red' : 'orange';
+}
+
+function foundSection(facts: LookupFacts, layout: Layout): LocalizedText {
+  const shown = facts.foundIds.slice(0, layout.maxRows);
+  const hidden = facts.foundIds.length - shown.length;
+  const gap = layout.detail === 'full' || layout.detail === 'no_description' ? '\n\n' : '\n';
+  return perLocale((locale) => {
+    const rows = shown.map((id) => foundRow(id, facts.input, layout.detail, locale));
+    if (hidden > 0) rows.push(strings.mdMore(hidden)[locale]);
+    return [strings.mdFoundHeading(facts.foundIds.length)[locale], ...rows].join(gap);
+  });
+}
+
+/** "`test01` → `omm_…`", then (by level) name, capacity, building, floor, description; the disabled mark always. */
+function foundRow(customRoomId: string, input: LookupCardInput, detail: DetailLevel, locale: Locale): string {
+  const roomId = input.found.get(customRoomId) ?? '';
+  const room = input.details?.get(roomId);
+  const mapping = `${formatId(customRoomId)} → ${formatId(roomId)}`;
+  const disabled = room?.is_disabled === true ? strings.mdDisabled[locale] : undefined;
+  if (room === undefined || detail === 'ids_only' || detail === 'name_only') {
+    const name = detail === 'name_only' && room?.name ? formatField(room.name, FIELD_MAX.name) : undefined;
+    return [mapping, name, disabled].filter(isPresent).join(' · ');
+  }
+  const lines = [mapping];
+  const facts = [...roomFacts(room, locale), disabled].filter(isPresent);
+  if (facts.length > 0) lines.push(guardLineStart(facts.join(' · ')));
+  if (detail === 'full' && room.description?.trim()) {
+    lines.push(strings.description(formatField(room.description, FIELD_MAX.description))[locale]);
+  }
+  return lines.join('\n');
+}
+
+function roomFacts(room: RoomDetails, locale: Locale): string[] {
+  const facts: string[] = [];
+  if (room.name?.trim()) facts.push(formatField(room.name, FIELD_MAX.name));
+  if (typeof room.capacity === 'number' && Number.isFinite(room.capacity) && room.capacity > 0) {
+    facts.push(strings.capacity(Math.round(room.capacity))[locale]);
+  }
+  if (room.building_name?.trim()) facts.push(strings.building(formatField(room.building_name, FIELD_MAX.building))[locale]);
+  if (room.floor_name?.trim()) facts.push(strings.floor(formatField(room.floor_name, FIELD_MAX.floor))[locale]);
+  return facts;
+}
+
+function notFoundSection(notFoundIds: readonly string[], maxRows: number): LocalizedText {
+  const shown = notFoundIds.slice(0, maxRows).map(formatId);
+  const hidden = notFoundIds.length - shown.length;
+  return perLocale((locale) => {
+    const list = shown.join(locale === 'zh_cn' ? '、' : ', ');
+    const lines = [strings.mdNotFoundHeading(notFoundIds.length)[locale], list, hidden > 0 ? strings.mdMore(hidden)[locale] : ''];
+    return lines.filter((line) => line !== '').join('\n');
+  });
+}
+
+function isPresent<T>(value: T | undefined): value is T {
+  return value !== undefined && value !== '';
+}
+
+// ── help card ───────────────────────────────────────────────────────────────────────────────────────
+
+export interface HelpCardOptions {
+  limits?: CommandLimits;
+  /** Why help is shown; for a message that was not a command, the card says it only understands /room. */
+  reason?: HelpReason;
+}
+
+export function buildHelpCard(options: HelpCardOptions = {}): Card {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const misunderstood = options.reason !== undefined && options.reason !== 'requested' && options.reason !== 'no_ids';
+  const elements: Element[] = [];
+  if (misunderstood) elements.push(markdown(strings.mdHelpNotACommand));
+  elements.push(
+    markdown(strings.mdHelpUsage),
+    markdown(strings.mdHelpLimits(limits.maxIds, limits.maxIdLength)),
+    divider(),
+    markdown(strings.mdHelpPermissions, 'notation'),
+  );
+  return assembleCard({ title: strings.helpTitle, template: 'blue', elements });
+}
+
+// ── error cards ─────────────────────────────────────────────────────────────────────────────────────
+
+/** What went wrong, as a reader needs it; invalid Commands from parseCommand fit as they are. */
+export type ErrorCardInput =
+  | { problem: 'permission'; /** The missing scope, e.g. "calendar:room:readonly"; omitted → list the scopes. */ scope?: string }
+  | { problem: 'rate_limited' }
+  | { problem: 'unavailable' }
+  | { problem: 'too_many_ids'; count: number; max: number }
+  | { problem: 'invalid_id'; id: string; reason: InvalidIdReason; max: number }
+  | { problem: 'internal'; /** Short reference for operators (e.g. the message_id or a log id). */ reference?: string };
+
+export type ErrorProblem = ErrorCardInput['problem'];
+
+const SCOPE_SHAPE = /^[A-Za-z0-9_.:-]{1,80}$/;
+const REFERENCE_SHAPE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export function buildErrorCard(error: ErrorCardInput): Card {
+  const { title, body } = errorText(error);
+  return assembleCard({ title, template: error.problem === 'rate_limited' ? 'orange' : 'red', elements: body.map((text) => markdown(text)) });
+}
+
+function errorText(error: ErrorCardInput): { title: LocalizedText; body: LocalizedText[] } {
+  switch (error.problem) {
+    case 'permission':
+      return {
+        title: strings.permissionTitle,
+        body: [error.scope !== undefined && SCOPE_SHAPE.test(error.scope) ? strings.mdPermissionScope(error.scope) : strings.mdPermissionAny],
+      };
+    case 'rate_limited':
+      return { title: strings.rateLimitedTitle, body: [strings.rateLimited] };
+    case 'unavailable':
+      return { title: strings.unavailableTitle, body: [strings.unavailable] };
+    case 'too_many_ids':
+      return { title: strings.tooManyIdsTitle, body: [strings.tooManyIds(error.count, error.max)] };
+    case 'invalid_id': {
+      const id = formatId(displayId(error.id));
+      const body = error.reason === 'too_long' ? strings.mdInvalidIdTooLong(id, error.max) : strings.mdInvalidIdControl(id);
+      return { title: strings.invalidIdTitle, body: [body] };
+    }
+    case 'internal': {
+      const reference = error.reference !== undefined && REFERENCE_SHAPE.test(error.reference) ? error.reference : undefined;
+      return { title: strings.internalTitle, body: reference ? [strings.internal, strings.mdInternalReference(reference)] : [strings.internal] };
+    }
+  }
+}

@@ -1,0 +1,148 @@
+// Every string a reader sees on a card, in both languages the cards carry. Feishu shows the one matching the
+// reader's client language (doc "配置卡片多语言"); en_us doubles as the fallback `content`.
+// Strings holding markdown say so (md*); parameters are already escaped by the caller.
+
+export type Locale = 'zh_cn' | 'en_us';
+export const LOCALES: readonly Locale[] = ['zh_cn', 'en_us'];
+
+export type LocalizedText = Readonly<Record<Locale, string>>;
+
+/** Same text in every locale (data such as room IDs, or text already built per locale). */
+export function sameInAllLocales(text: string): LocalizedText {
+  return { zh_cn: text, en_us: text };
+}
+
+/** Builds a text per locale from a function of the locale. */
+export function perLocale(build: (locale: Locale) => string): LocalizedText {
+  return { zh_cn: build('zh_cn'), en_us: build('en_us') };
+}
+
+export const SCOPE_ROOM_READ = 'calendar:room:readonly';
+export const SCOPE_MESSAGE = 'im:message';
+export const SCOPE_SEND_AS_BOT = 'im:message:send_as_bot';
+const SCOPE_P2P_READ = 'im:message.p2p_msg:readonly';
+const SCOPE_GROUP_AT_READ = 'im:message.group_at_msg:readonly';
+
+export const strings = {
+  lookupTitle: { zh_cn: '会议室 ID 查询结果', en_us: 'Meeting room IDs' },
+  mdSummary: (found: number, notFound: number): LocalizedText => ({
+    zh_cn: `找到 **${found}** 个，未找到 **${notFound}** 个`,
+    en_us: `**${found}** found, **${notFound}** not found`,
+  }),
+  plainSummary: (found: number, notFound: number): LocalizedText => ({
+    zh_cn: `会议室 ID：找到 ${found} 个，未找到 ${notFound} 个`,
+    en_us: `Room IDs: ${found} found, ${notFound} not found`,
+  }),
+  mdFoundHeading: (count: number): LocalizedText => ({
+    zh_cn: `**已找到（${count}）**：自定义 ID → 飞书会议室 ID（room_id）`,
+    en_us: `**Found (${count})**: custom ID → Feishu room ID (room_id)`,
+  }),
+  mdNotFoundHeading: (count: number): LocalizedText => ({
+    zh_cn: `**未找到（${count}）**`,
+    en_us: `**Not found (${count})**`,
+  }),
+  notFoundHint: {
+    zh_cn: '请在飞书管理后台 > 会议室 中核对会议室的自定义 ID（大小写和空格须完全一致）。',
+    en_us: 'Check the custom room ID in the Feishu Admin Console > Meeting Rooms; it must match exactly, including case.',
+  },
+  capacity: (people: number): LocalizedText => ({ zh_cn: `容纳 ${people} 人`, en_us: `Capacity ${people}` }),
+  building: (name: string): LocalizedText => ({ zh_cn: `建筑 ${name}`, en_us: `Building ${name}` }),
+  floor: (name: string): LocalizedText => ({ zh_cn: `楼层 ${name}`, en_us: `Floor ${name}` }),
+  description: (text: string): LocalizedText => ({ zh_cn: `说明：${text}`, en_us: `Description: ${text}` }),
+  mdDisabled: { zh_cn: '🚫 **已停用**', en_us: '🚫 **Disabled**' },
+  mdMore: (count: number): LocalizedText => ({ zh_cn: `……另有 **${count}** 个未列出`, en_us: `…and **${count}** more not listed` }),
+  detailsUnavailable: {
+    zh_cn: '暂时无法加载会议室详情；上面的 ID 对应关系仍然有效。',
+    en_us: 'Room details could not be loaded right now; the ID mappings above are still correct.',
+  },
+  truncatedNote: {
+    zh_cn: '结果太多，卡片只显示了一部分。请分批查询以查看全部。',
+    en_us: 'Too many results to show on one card. Look them up in smaller batches to see all of them.',
+  },
+  refreshButton: { zh_cn: '刷新', en_us: 'Refresh' },
+  refreshTooLarge: {
+    zh_cn: '查询的 ID 太多，无法提供刷新按钮；如需刷新请重新发送命令。',
+    en_us: 'Too many IDs for a Refresh button; send the command again to refresh.',
+  },
+
+  helpTitle: { zh_cn: '会议室 ID 查询：使用说明', en_us: 'Meeting room ID lookup: how to use' },
+  mdHelpNotACommand: {
+    zh_cn: '我只能识别 `/room` 命令，用法如下。',
+    en_us: 'I only understand the `/room` command. Here is how to use it.',
+  },
+  mdHelpUsage: {
+    zh_cn:
+      '**用法**\n发送 `/room` 加上一个或多个自定义会议室 ID，例如：\n`/room test01 test02`\n' +
+      'ID 之间可用空格、逗号（, ，）、顿号（、）、分号（; ；）或换行分隔，例如 `/room test01,test02`。\n' +
+      '在群聊中请先 @ 机器人：`@机器人 /room test01`\n' +
+      '机器人会回复每个自定义 ID 对应的飞书会议室 ID（omm_ 开头），并列出未找到的 ID。',
+    en_us:
+      '**Usage**\nSend `/room` followed by one or more custom room IDs, for example:\n`/room test01 test02`\n' +
+      'Separate IDs with spaces, commas (, ，), 、, semicolons (; ；) or new lines, e.g. `/room test01,test02`.\n' +
+      'In a group chat, @mention the bot first: `@bot /room test01`\n' +
+      'The bot replies with the Feishu room ID (starting with omm_) of each custom ID and lists the IDs it could not find.',
+  },
+  mdHelpLimits: (maxIds: number, maxIdLength: number): LocalizedText => ({
+    zh_cn: `**限制**\n每条命令最多 ${maxIds} 个 ID，每个 ID 最多 ${maxIdLength} 个字符；重复的 ID 只查询一次。`,
+    en_us: `**Limits**\nUp to ${maxIds} IDs per command, each at most ${maxIdLength} characters long; repeated IDs are looked up once.`,
+  }),
+  mdHelpPermissions: {
+    zh_cn:
+      '**机器人需要的权限**（由应用管理员在开发者后台开通）\n' +
+      `- \`${SCOPE_ROOM_READ}\`：查询会议室\n` +
+      `- \`${SCOPE_MESSAGE}\` 或 \`${SCOPE_SEND_AS_BOT}\`：回复消息\n` +
+      `- \`${SCOPE_P2P_READ}\`、\`${SCOPE_GROUP_AT_READ}\`：接收单聊消息和群聊中 @ 机器人的消息`,
+    en_us:
+      '**What the bot needs** (enabled by the app admin in the developer console)\n' +
+      `- \`${SCOPE_ROOM_READ}\`: look up meeting rooms\n` +
+      `- \`${SCOPE_MESSAGE}\` or \`${SCOPE_SEND_AS_BOT}\`: reply to messages\n` +
+      `- \`${SCOPE_P2P_READ}\`, \`${SCOPE_GROUP_AT_READ}\`: receive direct messages and group messages that @mention the bot`,
+  },
+
+  permissionTitle: { zh_cn: '机器人缺少权限', en_us: 'The bot is missing a permission' },
+  mdPermissionScope: (scope: string): LocalizedText => ({
+    zh_cn: `机器人缺少权限 \`${scope}\`。请联系应用管理员在飞书开发者后台 > 权限管理 中开通该权限并发布新版本，然后重试。`,
+    en_us: `The bot lacks the permission \`${scope}\`. Ask the app admin to enable it in the Feishu developer console (Permissions & Scopes) and publish a new version, then try again.`,
+  }),
+  mdPermissionAny: {
+    zh_cn:
+      '机器人缺少所需的权限。请联系应用管理员在飞书开发者后台 > 权限管理 中开通以下权限并发布新版本，然后重试：\n' +
+      `- \`${SCOPE_ROOM_READ}\`：查询会议室\n- \`${SCOPE_MESSAGE}\` 或 \`${SCOPE_SEND_AS_BOT}\`：回复消息`,
+    en_us:
+      'The bot lacks a permission it needs. Ask the app admin to enable these in the Feishu developer console (Permissions & Scopes) and publish a new version, then try again:\n' +
+      `- \`${SCOPE_ROOM_READ}\`: look up meeting rooms\n- \`${SCOPE_MESSAGE}\` or \`${SCOPE_SEND_AS_BOT}\`: reply to messages`,
+  },
+  rateLimitedTitle: { zh_cn: '请求太频繁', en_us: 'Too many requests' },
+  rateLimited: {
+    zh_cn: '飞书暂时限制了查询频率。请稍等片刻后再试。',
+    en_us: 'Feishu is limiting how often the bot can look up rooms. Please try again in a moment.',
+  },
+  unavailableTitle: { zh_cn: '飞书服务暂不可用', en_us: 'Feishu is unavailable' },
+  unavailable: {
+    zh_cn: '暂时无法连接飞书服务。请稍后再试。',
+    en_us: 'The bot could not reach Feishu just now. Please try again later.',
+  },
+  tooManyIdsTitle: { zh_cn: '会议室 ID 太多', en_us: 'Too many room IDs' },
+  tooManyIds: (count: number, max: number): LocalizedText => ({
+    zh_cn: `这条命令包含 ${count} 个不同的 ID，每条命令最多 ${max} 个。请分成几条命令发送。`,
+    en_us: `This command has ${count} different IDs; at most ${max} are allowed per command. Please split them over several commands.`,
+  }),
+  invalidIdTitle: { zh_cn: '会议室 ID 无效', en_us: 'Invalid room ID' },
+  mdInvalidIdControl: (id: string): LocalizedText => ({
+    zh_cn: `ID ${id} 含有不可见字符或控制字符（显示为 �）。请手动重新输入该 ID，不要从其他地方粘贴。`,
+    en_us: `The ID ${id} contains invisible or control characters (shown as �). Please type the ID again instead of pasting it.`,
+  }),
+  mdInvalidIdTooLong: (id: string, max: number): LocalizedText => ({
+    zh_cn: `ID ${id} 太长：每个 ID 最多 ${max} 个字符。`,
+    en_us: `The ID ${id} is too long: each ID may be at most ${max} characters.`,
+  }),
+  internalTitle: { zh_cn: '出了点问题', en_us: 'Something went wrong' },
+  internal: {
+    zh_cn: '机器人处理这条消息时出错了。请稍后再试；如果问题持续，请联系机器人的管理员。',
+    en_us: 'The bot ran into a problem handling this message. Please try again later; if it keeps happening, contact the bot admin.',
+  },
+  mdInternalReference: (reference: string): LocalizedText => ({
+    zh_cn: `参考编号：\`${reference}\`（请提供给管理员）`,
+    en_us: `Reference: \`${reference}\` (give this to the admin)`,
+  }),
+} as const;
