@@ -7,11 +7,6 @@ export const LOCALES: readonly Locale[] = ['zh_cn', 'en_us'];
 
 export type LocalizedText = Readonly<Record<Locale, string>>;
 
-/** Same text in every locale (data such as room IDs, or text already built per locale). */
-export function sameInAllLocales(text: string): LocalizedText {
-  return { zh_cn: text, en_us: text };
-}
-
 /** Builds a text per locale from a function of the locale. */
 export function perLocale(build: (locale: Locale) => string): LocalizedText {
   return { zh_cn: build('zh_cn'), en_us: build('en_us') };
