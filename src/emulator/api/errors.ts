@@ -1,0 +1,61 @@
+// Feishu's error bodies and the codes the emulator answers with.
+// Shape: {code, msg, error: {log_id, troubleshooter?, field_violations?}} (通用错误码; 回复消息 example).
+import type { ApiContext } from './state.js';
+
+export const FeishuCode = {
+  /** Token endpoint: app_id missing or unknown (通用错误码 10003 invalid parameter). */
+  INVALID_PARAM: 10003,
+  /** Token endpoint: wrong app_secret. */
+  APP_SECRET_INVALID: 10014,
+  INTERNAL_ERROR: 1500,
+  /** No Authorization header / no Bearer token. */
+  MISSING_TOKEN: 99991661,
+  /** Unknown or expired tenant_access_token. */
+  INVALID_TOKEN: 99991663,
+  /** Query or body failed the gateway's field validation (e.g. a required array is missing). */
+  FIELD_VALIDATION: 99992402,
+  RESOURCE_NOT_FOUND: 99991201,
+  /** IM: invalid request parameter. */
+  IM_INVALID_PARAM: 230001,
+  /** IM: content over the size limit. */
+  IM_CONTENT_TOO_LONG: 230025,
+} as const;
+
+export const FeishuMsg = {
+  MISSING_TOKEN: 'Missing access token for authorization. Please make a request with token attached.',
+  INVALID_TOKEN: 'Invalid access token for authorization. Please make a request with token attached.',
+  FIELD_VALIDATION: 'field validation failed',
+  IM_INVALID_PARAM: 'Your request contains an invalid request parameter',
+  IM_CONTENT_TOO_LONG: 'The length of the message content reaches its limit.',
+} as const;
+
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+export interface ErrorDetails {
+  fieldViolations?: FieldViolation[];
+  headers?: Record<string, string>;
+}
+
+/** Answers with a Feishu error body; `code` and `log_id` end up where Feishu puts them. */
+export function sendFeishuError(ctx: ApiContext, httpStatus: number, code: number, msg: string, details: ErrorDetails = {}): void {
+  const logId = ctx.state.logId;
+  for (const [name, value] of Object.entries(details.headers ?? {})) ctx.set(name, value);
+  ctx.status = httpStatus;
+  ctx.body = {
+    code,
+    msg,
+    error: {
+      log_id: logId,
+      ...(details.fieldViolations ? { field_violations: details.fieldViolations } : {}),
+      troubleshooter: `排查建议查看（Troubleshooting suggestions）： https://open.feishu.cn/search?from=openapi&log_id=${logId}&code=${code}`,
+    },
+  };
+}
+
+/** 99992402 for one query/body field, as Feishu's gateway answers a missing or malformed parameter. */
+export function sendFieldViolation(ctx: ApiContext, field: string, description: string): void {
+  sendFeishuError(ctx, 400, FeishuCode.FIELD_VALIDATION, FeishuMsg.FIELD_VALIDATION, { fieldViolations: [{ field, description }] });
+}

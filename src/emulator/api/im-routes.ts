@@ -1,0 +1,96 @@
+// POST /open-apis/im/v1/messages/:message_id/reply (回复消息), validated as Feishu does.
+import type Router from 'koa-router';
+import type { FaultInjector } from '../faults.js';
+import type { JsonObject, MessageStore } from '../messages.js';
+import type { TokenIssuer } from '../tokens.js';
+import { FeishuCode, FeishuMsg, sendFeishuError } from './errors.js';
+import { openApi, requireTenantToken } from './middleware.js';
+import { jsonObjectOf } from './raw-body.js';
+import type { ApiContext, EmulatorState } from './state.js';
+
+/** msg_type values the reply API accepts (回复消息, msg_type 可选值). */
+export const MESSAGE_TYPES = ['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user'] as const;
+
+/** Size limits of `content` in UTF-8 bytes: text 150 KB; cards and rich text 30 KB (回复消息, content). */
+export const TEXT_CONTENT_LIMIT_BYTES = 150 * 1024;
+export const CONTENT_LIMIT_BYTES = 30 * 1024;
+/** uuid: 最大长度 50 字符. */
+export const MAX_UUID_CHARS = 50;
+
+const MESSAGE_ID = /^om_[A-Za-z0-9_-]+$/;
+
+export interface ReplyRequest {
+  msgType: string;
+  content: string;
+  /** `content` parsed (always a JSON object for the message types above). */
+  parsedContent: JsonObject;
+  uuid?: string;
+  replyInThread: boolean;
+}
+
+/** Checks a reply body; returns the request, or the `ext` text of a 230001 answer. */
+export function parseReplyRequest(body: JsonObject): ReplyRequest | string {
+  const { msg_type: msgType, content, uuid, reply_in_thread: replyInThread } = body;
+  if (typeof msgType !== 'string' || !(MESSAGE_TYPES as readonly string[]).includes(msgType)) return 'invalid msg_type';
+  if (typeof content !== 'string') return 'content must be a string';
+  let parsedContent: unknown;
+  try {
+    parsedContent = JSON.parse(content);
+  } catch {
+    return 'content is not valid JSON';
+  }
+  if (typeof parsedContent !== 'object' || parsedContent === null || Array.isArray(parsedContent)) {
+    return `content of a ${msgType} message must be a JSON object`;
+  }
+  if (uuid !== undefined && (typeof uuid !== 'string' || [...uuid].length > MAX_UUID_CHARS)) return `uuid must be a string of at most ${MAX_UUID_CHARS} characters`;
+  if (replyInThread !== undefined && typeof replyInThread !== 'boolean') return 'reply_in_thread must be a boolean';
+  return {
+    msgType,
+    content,
+    parsedContent: parsedContent as JsonObject,
+    ...(uuid !== undefined ? { uuid } : {}),
+    replyInThread: replyInThread ?? false,
+  };
+}
+
+function contentTooLong(request: ReplyRequest): boolean {
+  const limit = request.msgType === 'text' ? TEXT_CONTENT_LIMIT_BYTES : CONTENT_LIMIT_BYTES;
+  return Buffer.byteLength(request.content, 'utf8') > limit;
+}
+
+export interface ReplyIdentity {
+  appId: string;
+  tenantKey: string;
+}
+
+export function registerImRoutes(router: Router<EmulatorState>, messages: MessageStore, identity: ReplyIdentity, tokens: TokenIssuer, faults: FaultInjector): void {
+  const invalid = (ctx: ApiContext, ext: string) => sendFeishuError(ctx, 400, FeishuCode.IM_INVALID_PARAM, `${FeishuMsg.IM_INVALID_PARAM}, ext=${ext}`);
+
+  router.post('/open-apis/im/v1/messages/:message_id/reply', openApi('reply', faults), requireTenantToken(tokens), (ctx) => {
+    const messageId = ctx.params.message_id ?? '';
+    if (!MESSAGE_ID.test(messageId)) return invalid(ctx, 'invalid message_id');
+    if (ctx.request.type !== 'application/json') return invalid(ctx, 'Content-Type must be application/json');
+    const body = jsonObjectOf(ctx.state.rawBody);
+    if (!body) return invalid(ctx, 'request body must be a JSON object');
+    const request = parseReplyRequest(body);
+    if (typeof request === 'string') return invalid(ctx, request);
+    if (contentTooLong(request)) return sendFeishuError(ctx, 400, FeishuCode.IM_CONTENT_TOO_LONG, FeishuMsg.IM_CONTENT_TOO_LONG);
+    const parent = messages.find(messageId);
+    if (!parent) return invalid(ctx, `message ${messageId} not found`);
+
+    // Same uuid within the hour: answer with the message already posted, post nothing new.
+    const earlier = request.uuid !== undefined ? messages.replyWithUuid(request.uuid) : undefined;
+    const reply =
+      earlier ??
+      messages.addReply({
+        parent,
+        msgType: request.msgType,
+        content: request.content,
+        ...(request.msgType === 'interactive' ? { card: request.parsedContent } : {}),
+        ...(request.uuid !== undefined ? { uuid: request.uuid } : {}),
+        replyInThread: request.replyInThread,
+        sender: { id: identity.appId, id_type: 'app_id', sender_type: 'app', tenant_key: identity.tenantKey },
+      });
+    ctx.body = { code: 0, msg: 'success', data: reply.message };
+  });
+}

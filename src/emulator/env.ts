@@ -1,0 +1,38 @@
+// Environment → options of the standalone emulator (`npm run emulator`). It reads the same FEISHU_*
+// variables as the bot, so one environment serves both processes; unset ones take the defaults below.
+import { z } from 'zod';
+import type { EmulatorOptions } from './server.js';
+
+/** Credentials of the emulated app when none are given. Not secrets: they only open the local emulator. */
+export const EMULATOR_DEFAULTS = {
+  appId: 'cli_emulator0000000000',
+  appSecret: 'emulator-app-secret',
+  verificationToken: 'emulator-verification-token',
+  port: 9000,
+  eventUrl: 'http://127.0.0.1:3000/webhook/event',
+  cardUrl: 'http://127.0.0.1:3000/webhook/card',
+} as const;
+
+export type EmulatorEnv = Pick<EmulatorOptions, 'appId' | 'appSecret' | 'verificationToken' | 'encryptKey' | 'port' | 'eventUrl' | 'cardUrl'>;
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_VERIFICATION_TOKEN, FEISHU_ENCRYPT_KEY (empty = plain pushes),
+ * EMULATOR_PORT, EMULATOR_EVENT_URL, EMULATOR_CARD_URL.
+ */
+export function readEmulatorEnv(env: NodeJS.ProcessEnv = process.env): EmulatorEnv {
+  const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const parsedPort = port.safeParse(value('EMULATOR_PORT') ?? EMULATOR_DEFAULTS.port);
+  if (!parsedPort.success) throw new Error(`EMULATOR_PORT must be a port number (0-65535), got "${env.EMULATOR_PORT}"`);
+  const encryptKey = value('FEISHU_ENCRYPT_KEY');
+  return {
+    appId: value('FEISHU_APP_ID') ?? EMULATOR_DEFAULTS.appId,
+    appSecret: value('FEISHU_APP_SECRET') ?? EMULATOR_DEFAULTS.appSecret,
+    verificationToken: value('FEISHU_VERIFICATION_TOKEN') ?? EMULATOR_DEFAULTS.verificationToken,
+    ...(encryptKey ? { encryptKey } : {}),
+    port: parsedPort.data,
+    eventUrl: value('EMULATOR_EVENT_URL') ?? EMULATOR_DEFAULTS.eventUrl,
+    cardUrl: value('EMULATOR_CARD_URL') ?? EMULATOR_DEFAULTS.cardUrl,
+  };
+}

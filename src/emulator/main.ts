@@ -1,0 +1,52 @@
+// Standalone emulator: `npm run emulator` (tsx src/emulator/main.ts). Point the bot at it with
+// FEISHU_DOMAIN=<printed URL> and the same FEISHU_* credentials. Lines typed on the terminal are sent to
+// the bot as a user's messages; the bot's replies are printed.
+import { createInterface } from 'node:readline';
+import { createLogger } from '../log.js';
+import { readEmulatorEnv } from './env.js';
+import type { RecordedReply } from './messages.js';
+import { startEmulator } from './server.js';
+
+function describeReply(reply: RecordedReply): string {
+  return `reply ${reply.replyMessageId} to ${reply.parentMessageId} (${reply.msgType}):\n${JSON.stringify(reply.card ?? reply.content, null, 2)}`;
+}
+
+async function main(): Promise<void> {
+  const env = readEmulatorEnv();
+  const logger = createLogger(process.env.LOG_LEVEL || 'info');
+  const emulator = await startEmulator({ ...env, host: '127.0.0.1', logger });
+  emulator.onReply((reply) => console.log(describeReply(reply)));
+
+  console.log(`Feishu emulator on ${emulator.url} (app_id ${env.appId}, pushes ${env.encryptKey ? 'encrypted and signed' : 'in plain JSON'})`);
+  console.log(`events → ${env.eventUrl ?? '-'}, card callbacks → ${env.cardUrl ?? '-'}`);
+  console.log(`Run the bot with FEISHU_DOMAIN=${emulator.url} FEISHU_APP_ID=${env.appId} FEISHU_APP_SECRET=… and the same verification token / encrypt key.`);
+  console.log('Type a message to send it in a p2p chat (e.g. "/room test01"); prefix it with "group " to @-mention the bot in a group.');
+  console.log(`Or: curl -X POST ${emulator.url}/_emulator/messages -H 'content-type: application/json' -d '{"text":"/room test01"}'`);
+
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  lines.on('line', (line) => {
+    const text = line.trim();
+    if (text === '') return;
+    const group = text.startsWith('group ');
+    const created = emulator.createMessage({ text: group ? text.slice('group '.length) : text, chatType: group ? 'group' : 'p2p' });
+    console.log(`sent ${created.messageId} (event ${created.eventId})`);
+    emulator.deliverEnvelope(created.envelope).then(
+      (result) => {
+        if (!result.acknowledged && !result.cancelled) console.log(`event ${result.eventId} was never acknowledged (${result.attempts.length} pushes)`);
+      },
+      (err: unknown) => console.error(`could not push ${created.messageId}: ${(err as Error).message}`),
+    );
+  });
+
+  const stop = () => {
+    lines.close();
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`emulator failed to start: ${(err as Error).message}`);
+  process.exit(1);
+});
