@@ -2,15 +2,9 @@
 // Doc: 回复消息 — `uuid` (≤ 50 chars): requests with the same uuid post at most one message per hour.
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { withTenantToken } from '@larksuiteoapi/node-sdk';
-import { createHash } from 'node:crypto';
 import type { Card, Messenger } from '../bot/ports.js';
 import { callFeishu, type CallPolicy } from './call.js';
 import type { TenantTokenProvider } from './token.js';
-
-/** A uuid derived from the message being answered: every attempt, on every replica, uses the same one. */
-export function replyUuidFor(messageId: string): string {
-  return `room-${createHash('sha256').update(messageId).digest('hex').slice(0, 40)}`;
-}
 
 export function createFeishuMessenger(options: {
   client: lark.Client;

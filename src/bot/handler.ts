@@ -1,0 +1,150 @@
+// What the bot does with a message and with a click on its card. Ports are injected (RoomDirectory,
+// Messenger), so this file does no I/O of its own and knows nothing of HTTP or the SDK.
+import { FeishuApiError } from '../errors.js';
+import type { CardActionEvent, CardActionResponse, EventHeader, MessageReceiveEvent } from '../feishu/events.js';
+import type { Logger } from '../log.js';
+import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
+import { parseCommand, type CommandLimits } from './command.js';
+import { SCOPE_ROOM_READ } from './i18n.js';
+import type { Card, LookupOptions, Messenger, RoomDirectory } from './ports.js';
+import { replyUuidFor } from './reply-uuid.js';
+
+export interface RoomBotOptions {
+  directory: RoomDirectory;
+  messenger: Messenger;
+  limits: CommandLimits;
+  logger: Logger;
+}
+
+export interface RoomBot {
+  /** Answers one message (or ignores it). Rejects only when the reply could not be posted. */
+  handleMessage(event: MessageReceiveEvent, header: EventHeader): Promise<void>;
+  /** The card's Refresh button: looks the IDs up again, bypassing the cache, and returns the new card. */
+  handleCardAction(event: CardActionEvent): Promise<CardActionResponse>;
+}
+
+/** What a lookup produced: a card, and a word for the log line. */
+interface LookupOutcome {
+  card: Card;
+  outcome: 'found' | 'lookup_failed';
+  found?: number;
+}
+
+export function createRoomBot({ directory, messenger, limits, logger }: RoomBotOptions): RoomBot {
+  async function lookup(ids: string[], options: LookupOptions, reference: string): Promise<LookupOutcome> {
+    let found: Map<string, string>;
+    try {
+      found = await directory.findRoomIds(ids, options);
+    } catch (error) {
+      logFeishuFailure(logger, error, reference, 'room lookup failed');
+      return { card: buildErrorCard(errorCardFor(error, reference)), outcome: 'lookup_failed' };
+    }
+    let details;
+    let detailsUnavailable = false;
+    if (found.size > 0) {
+      try {
+        details = await directory.getRoomDetails([...found.values()], options);
+      } catch (error) {
+        // Degrade, don't fail: the IDs are what was asked for; details are a bonus.
+        detailsUnavailable = true;
+        logFeishuFailure(logger, error, reference, 'room details unavailable; replying with IDs only');
+      }
+    }
+    const card = buildLookupCard({ requested: ids, found, details, detailsUnavailable, refresh: { value: { action: 'refresh', ids } } });
+    return { card, outcome: 'found', found: found.size };
+  }
+
+  return {
+    async handleMessage(event, header) {
+      const started = Date.now();
+      const message = event.message;
+      const base = { event_id: header.event_id, message_id: message.message_id, chat_type: message.chat_type };
+      if (event.sender?.sender_type !== 'user') {
+        // Apps and bots (including this one) never get an answer: no loops.
+        logger.info({ ...base, outcome: 'ignored', reason: 'sender_not_user' }, 'message handled');
+        return;
+      }
+      const command = parseCommand(message, limits);
+      let card: Card;
+      let fields: Record<string, unknown>;
+      switch (command.kind) {
+        case 'ignore':
+          logger.info({ ...base, outcome: 'ignored', reason: command.reason }, 'message handled');
+          return;
+        case 'help':
+          card = buildHelpCard({ limits, reason: command.reason });
+          fields = { outcome: 'help', reason: command.reason };
+          break;
+        case 'invalid':
+          card = buildErrorCard(command);
+          fields = { outcome: 'invalid', reason: command.problem };
+          break;
+        case 'lookup': {
+          const result = await lookup(command.ids, {}, message.message_id);
+          card = result.card;
+          fields = { outcome: result.outcome, requested: command.ids.length, found: result.found };
+          break;
+        }
+      }
+      try {
+        await messenger.replyWithCard(message.message_id, card, replyUuidFor(message.message_id));
+      } catch (error) {
+        logFeishuFailure(logger, error, message.message_id, 'reply failed');
+        throw error;
+      }
+      logger.info({ ...base, ...fields, duration_ms: Date.now() - started }, 'message handled');
+    },
+
+    async handleCardAction(event) {
+      const messageId = event.context?.open_message_id ?? '';
+      const ids = refreshIds(event.action?.value, limits);
+      if (!ids) {
+        logger.warn({ message_id: messageId, tag: event.action?.tag }, 'card action not understood');
+        return { toast: { type: 'warning', content: 'This button is no longer supported.', i18n: { zh_cn: '此按钮已不再支持。', en_us: 'This button is no longer supported.' } } };
+      }
+      const result = await lookup(ids, { bypassCache: true }, messageId);
+      logger.info({ message_id: messageId, outcome: `refresh_${result.outcome}`, requested: ids.length, found: result.found }, 'card action handled');
+      if (result.outcome !== 'found') {
+        // Keep the card the user has; say why it was not refreshed.
+        return { toast: { type: 'error', content: 'Could not refresh; please try again shortly.', i18n: { zh_cn: '刷新失败，请稍后再试。', en_us: 'Could not refresh; please try again shortly.' } } };
+      }
+      return {
+        toast: { type: 'success', content: 'Refreshed', i18n: { zh_cn: '已刷新', en_us: 'Refreshed' } },
+        card: { type: 'raw', data: result.card },
+      };
+    },
+  };
+}
+
+/** The IDs a Refresh button carries, re-checked against the same limits as a typed command. */
+function refreshIds(value: unknown, limits: CommandLimits): string[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { action, ids } = value as { action?: unknown; ids?: unknown };
+  if (action !== 'refresh' || !Array.isArray(ids) || ids.length === 0) return undefined;
+  if (!ids.every((id): id is string => typeof id === 'string')) return undefined;
+  // The value came back from a client: validate it exactly as a typed `/room` command would be.
+  const command = parseCommand({ chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room ${ids.join(' ')}` }) }, limits);
+  return command.kind === 'lookup' ? command.ids : undefined;
+}
+
+function errorCardFor(error: unknown, reference: string): ErrorCardInput {
+  if (error instanceof FeishuApiError) {
+    switch (error.kind) {
+      case 'permission':
+        return { problem: 'permission', scope: SCOPE_ROOM_READ };
+      case 'rate_limited':
+        return { problem: 'rate_limited' };
+      case 'unavailable':
+        return { problem: 'unavailable' };
+      default:
+        break;
+    }
+  }
+  return { problem: 'internal', reference };
+}
+
+/** One log line for an operator: Feishu's code, msg and log_id when Feishu answered. */
+function logFeishuFailure(logger: Logger, error: unknown, messageId: string, text: string): void {
+  if (error instanceof FeishuApiError) logger.error({ message_id: messageId, ...error.toLog() }, text);
+  else logger.error({ message_id: messageId, err: error }, text);
+}
