@@ -284,9 +284,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     onReply: (listener) => messages.onReply(listener),
     expireAllTokens: () => tokens.expireAll(),
     close: async () => {
+      if (!server.listening) return;
       pusher.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
   registerControlRoutes(

@@ -103,7 +103,9 @@ export interface Receiver {
 }
 
 /** A webhook on 127.0.0.1:0 that records raw requests and answers what `answer` says (default 200 {}). */
-export async function startReceiver(answer: (push: ReceivedPush, index: number) => ReceiverReply = () => ({})): Promise<Receiver> {
+export async function startReceiver(
+  answer: (push: ReceivedPush, index: number) => ReceiverReply | Promise<ReceiverReply> = () => ({}),
+): Promise<Receiver> {
   const received: ReceivedPush[] = [];
   const app = new Koa();
   app.use(async (ctx) => {
@@ -111,7 +113,7 @@ export async function startReceiver(answer: (push: ReceivedPush, index: number) 
     for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
     const push: ReceivedPush = { path: ctx.path, headers: { ...ctx.headers }, rawBody: Buffer.concat(chunks), at: Date.now() };
     const index = received.push(push) - 1;
-    const reply = answer(push, index);
+    const reply = await answer(push, index);
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     ctx.status = reply.status ?? 200;
     ctx.body = reply.body ?? {};
@@ -128,4 +130,17 @@ export async function startReceiver(answer: (push: ReceivedPush, index: number) 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Posts a card reply as the bot would (token + im.message.reply through the SDK); returns the reply's message_id. */
+export async function replyAsBot(emulator: Emulator, app: TestApp, messageId: string, card: Record<string, unknown>): Promise<string> {
+  const client = sdkClient(emulator, app, { disableTokenCache: true });
+  const tokenBody = (await client.auth.tenantAccessToken.internal({ data: { app_id: app.appId, app_secret: app.appSecret } })) as unknown as {
+    tenant_access_token: string;
+  };
+  const response = await client.im.message.reply(
+    { path: { message_id: messageId }, data: { msg_type: 'interactive', content: JSON.stringify(card) } },
+    lark.withTenantToken(tokenBody.tenant_access_token),
+  );
+  return response.data!.message_id!;
 }
