@@ -1,0 +1,125 @@
+// The webhook's Koa app. Not listening: main.ts (or a test, on port 0) calls app.listen / http.createServer.
+import Koa, { type Context, type Next } from 'koa';
+import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
+import type { Logger } from '../log.js';
+import { RequestRejected, type RejectReason } from './errors.js';
+import { createRouter, type EventOutcome, type Readiness } from './routes.js';
+
+export type { EventOutcome, Readiness } from './routes.js';
+
+export interface WebhookAppOptions {
+  /** Events & Callbacks > Encryption strategy > Verification Token. */
+  verificationToken: string;
+  /** Encrypt Key; '' = pushes are plain and unsigned. When set, every event must be signed. */
+  encryptKey: string;
+  /** Largest accepted body; larger gets 413. Default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** Accepted skew of X-Lark-Request-Timestamp. Default 300 s. */
+  signatureToleranceSeconds?: number;
+  /** How long onCardAction may take before the callback is answered with cardActionTimeoutResponse. Default 2500 ms (Feishu allows 3 s). */
+  cardActionTimeoutMs?: number;
+  /** Answer when onCardAction is too slow. Default: an info toast "still working, try again shortly". */
+  cardActionTimeoutResponse?: CardActionResponse;
+  /** Answer when onCardAction throws. Default: an error toast. */
+  cardActionErrorResponse?: CardActionResponse;
+  /** Clock in ms (injectable for tests). */
+  now?: () => number;
+  logger: Logger;
+  /** Records/enqueues a verified event and resolves at once; the 200 is sent when it resolves. */
+  onEvent: (envelope: EventEnvelope) => Promise<EventOutcome>;
+  /** Answers a card.action.trigger callback; its result is the 200 body. */
+  onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
+  readiness: () => Readiness;
+}
+
+export const DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE: CardActionResponse = {
+  toast: {
+    type: 'info',
+    content: 'Still working on it, please try again in a moment.',
+    i18n: { zh_cn: '正在处理中，请稍后再试。', en_us: 'Still working on it, please try again in a moment.' },
+  },
+};
+
+export const DEFAULT_CARD_ACTION_ERROR_RESPONSE: CardActionResponse = {
+  toast: {
+    type: 'error',
+    content: 'Something went wrong, please try again.',
+    i18n: { zh_cn: '出错了，请稍后重试。', en_us: 'Something went wrong, please try again.' },
+  },
+};
+
+function rejectionBody(reason: RejectReason, message: string): { error: RejectReason; message: string } {
+  return { error: reason, message };
+}
+
+/**
+ * The one place that answers failures: a RequestRejected becomes its 4xx/503 with a JSON body, anything
+ * else a 500; each is logged once, with the reason and never the body. Router 404/405 get the same treatment.
+ */
+function errorMiddleware(logger: Logger) {
+  const logRejection = (ctx: Context, status: number, reason: RejectReason, message: string, eventId?: string) => {
+    const fields = { reason, status, method: ctx.method, path: ctx.path, event_id: eventId };
+    if (status >= 500 && reason !== 'busy' && reason !== 'draining' && reason !== 'not_ready') logger.error(fields, message);
+    // stray requests to a public URL (scanners) are routine; refused pushes deserve attention
+    else if (status === 404 || status === 405) logger.info(fields, `request rejected: ${message}`);
+    else logger.warn(fields, `request rejected: ${message}`);
+  };
+
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof RequestRejected) {
+        ctx.status = error.status;
+        for (const [name, value] of Object.entries(error.extra.headers ?? {})) ctx.set(name, value);
+        if (error.extra.closeConnection) ctx.set('Connection', 'close');
+        ctx.body = rejectionBody(error.reason, error.message);
+        logRejection(ctx, error.status, error.reason, error.message, error.extra.eventId);
+      } else {
+        ctx.status = 500;
+        ctx.body = rejectionBody('internal_error', 'internal error');
+        logger.error({ err: error, reason: 'internal_error', status: 500, method: ctx.method, path: ctx.path }, 'unexpected error while handling a request');
+      }
+      return;
+    }
+    // koa-router leaves an empty 404 (no route) or 405 (route, wrong method; Allow already set)
+    if (ctx.body === undefined || ctx.body === null) {
+      if (ctx.status === 404) {
+        ctx.status = 404;
+        ctx.body = rejectionBody('not_found', `no route for ${ctx.path}`);
+        logRejection(ctx, 404, 'not_found', `no route for ${ctx.path}`);
+      } else if (ctx.status === 405) {
+        ctx.body = rejectionBody('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+        logRejection(ctx, 405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+      }
+    }
+  };
+}
+
+export function createWebhookApp(options: WebhookAppOptions): Koa {
+  const { logger } = options;
+  const app = new Koa();
+  // Errors that escape the middleware (e.g. a socket error while streaming a response) are logged, not printed.
+  app.silent = true;
+  app.on('error', (error: unknown) => logger.error({ err: error }, 'koa error outside the request pipeline'));
+
+  const router = createRouter({
+    verificationToken: options.verificationToken,
+    encryptKey: options.encryptKey,
+    signatureToleranceSeconds: options.signatureToleranceSeconds ?? 300,
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    cardActionTimeoutMs: options.cardActionTimeoutMs ?? 2_500,
+    cardActionTimeoutResponse: options.cardActionTimeoutResponse ?? DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE,
+    cardActionErrorResponse: options.cardActionErrorResponse ?? DEFAULT_CARD_ACTION_ERROR_RESPONSE,
+    now: options.now ?? Date.now,
+    logger,
+    onEvent: options.onEvent,
+    onCardAction: options.onCardAction,
+    readiness: options.readiness,
+  });
+
+  app.use(errorMiddleware(logger));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,156 @@
+// The three routes. Transport only: verify, acknowledge, hand over; the bot's work happens elsewhere.
+//
+// POST /webhook/event and POST /webhook/card share one handler and dispatch on header.event_type:
+// card.action.trigger is answered synchronously with onCardAction's JSON, anything else goes to onEvent.
+// So a developer console that points both the event and the callback Request URL at one path still works.
+import type { Context } from 'koa';
+import Router from 'koa-router';
+import { METHODS } from 'node:http';
+import { CARD_ACTION_TRIGGER, type CardActionEvent, type CardActionResponse, type EventEnvelope } from '../feishu/events.js';
+import type { Logger } from '../log.js';
+import { RequestRejected, RETRY_AFTER_SECONDS } from './errors.js';
+import { readRawBody } from './raw-body.js';
+import { decodeEnvelope, isJsonContentType, readSignatureHeaders, type VerificationSettings } from './verify.js';
+
+export type EventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'busy';
+
+export interface Readiness {
+  ready: boolean;
+  draining: boolean;
+  details?: Record<string, unknown>;
+}
+
+export interface RouteOptions extends VerificationSettings {
+  bodyLimitBytes: number;
+  cardActionTimeoutMs: number;
+  cardActionTimeoutResponse: CardActionResponse;
+  cardActionErrorResponse: CardActionResponse;
+  now: () => number;
+  logger: Logger;
+  onEvent: (envelope: EventEnvelope) => Promise<EventOutcome>;
+  onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
+  readiness: () => Readiness;
+}
+
+const SERVICE_UNAVAILABLE = { headers: { 'Retry-After': RETRY_AFTER_SECONDS } };
+
+/** Checks the transport-level preconditions before a single byte is read. */
+function checkContentHeaders(ctx: Context): void {
+  if (!isJsonContentType(ctx.get('content-type'))) {
+    throw new RequestRejected(415, 'unsupported_media_type', 'Content-Type must be application/json');
+  }
+  const encoding = ctx.get('content-encoding').toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    throw new RequestRejected(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not supported`);
+  }
+}
+
+/** Events are only accepted while the process can take work; Feishu re-delivers what gets a 503. */
+function checkAcceptingWork(readiness: Readiness, eventId: string): void {
+  if (readiness.draining) {
+    throw new RequestRejected(503, 'draining', 'shutting down; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+  }
+  if (!readiness.ready) {
+    throw new RequestRejected(503, 'not_ready', 'starting; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+  }
+}
+
+async function answerEvent(ctx: Context, envelope: EventEnvelope, options: RouteOptions): Promise<void> {
+  const { event_id: eventId, event_type: eventType } = envelope.header;
+  checkAcceptingWork(options.readiness(), eventId);
+  const outcome = await options.onEvent(envelope);
+  if (outcome === 'busy') {
+    throw new RequestRejected(503, 'busy', 'work queue full; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+  }
+  options.logger.debug({ event_id: eventId, event_type: eventType, outcome }, 'event acknowledged');
+  ctx.status = 200;
+  ctx.body = {};
+}
+
+/**
+ * Feishu waits at most 3 s for a callback answer and never re-sends it (doc: 步骤三：接收回调), so a slow
+ * handler gets a neutral "still working" toast instead of a client-side error; it keeps running meanwhile.
+ * For the same reason callbacks are answered even while draining: a 503 would only show the user an error.
+ */
+async function answerCardAction(ctx: Context, envelope: EventEnvelope<CardActionEvent>, options: RouteOptions): Promise<void> {
+  const { logger } = options;
+  const eventId = envelope.header.event_id;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), options.cardActionTimeoutMs);
+  });
+  // inside a promise chain, so even a handler that throws synchronously gets the error toast
+  const handled = Promise.resolve().then(() => options.onCardAction(envelope));
+  try {
+    const result = await Promise.race([handled, timedOut]);
+    if (result === 'timeout') {
+      logger.warn({ event_id: eventId, timeout_ms: options.cardActionTimeoutMs }, 'card action slower than the callback deadline; answered with a toast');
+      handled.catch((error: unknown) => logger.error({ err: error, event_id: eventId }, 'card action failed after its deadline'));
+      ctx.body = options.cardActionTimeoutResponse;
+    } else {
+      logger.debug({ event_id: eventId }, 'card action answered');
+      ctx.body = result;
+    }
+  } catch (error) {
+    logger.error({ err: error, event_id: eventId }, 'card action handler failed; answered with an error toast');
+    ctx.body = options.cardActionErrorResponse;
+  } finally {
+    clearTimeout(timer);
+  }
+  ctx.status = 200;
+}
+
+function feishuPush(options: RouteOptions) {
+  return async (ctx: Context): Promise<void> => {
+    checkContentHeaders(ctx);
+    const rawBody = await readRawBody(ctx.req, options.bodyLimitBytes);
+    const decoded = decodeEnvelope(rawBody, readSignatureHeaders(ctx.req.headers), options.now(), options);
+    switch (decoded.kind) {
+      case 'rejected':
+        throw new RequestRejected(decoded.status, decoded.reason, decoded.message, { eventId: decoded.eventId });
+      case 'challenge':
+        options.logger.info({ path: ctx.path }, 'answered Feishu url_verification');
+        ctx.status = 200;
+        ctx.body = { challenge: decoded.challenge };
+        return;
+      case 'legacy':
+        options.logger.info({ path: ctx.path, event_type: decoded.eventType, outcome: 'ignored' }, 'schema 1.0 event ignored');
+        ctx.status = 200;
+        ctx.body = {};
+        return;
+      case 'event':
+        if (decoded.envelope.header.event_type === CARD_ACTION_TRIGGER) {
+          await answerCardAction(ctx, decoded.envelope as EventEnvelope<CardActionEvent>, options);
+        } else {
+          await answerEvent(ctx, decoded.envelope, options);
+        }
+        return;
+    }
+  };
+}
+
+function healthz(readiness: () => Readiness) {
+  return (ctx: Context): void => {
+    const state = readiness();
+    if (state.draining) {
+      ctx.status = 503;
+      ctx.body = { status: 'draining' };
+    } else if (!state.ready) {
+      ctx.status = 503;
+      ctx.body = { status: 'starting' };
+    } else {
+      ctx.status = 200;
+      ctx.body = { ...state.details, status: 'ok' };
+    }
+  };
+}
+
+export function createRouter(options: RouteOptions): Router {
+  // every HTTP method is "implemented", so a wrong method on a known path is a 405 (never a 501)
+  const router = new Router({ methods: [...METHODS] });
+  const push = feishuPush(options);
+  router.post('/webhook/event', push);
+  router.post('/webhook/card', push);
+  router.get('/healthz', healthz(options.readiness));
+  return router;
+}

@@ -1,0 +1,177 @@
+// Pure checks of a Feishu push: content type, signature, timestamp, decryption, verification token,
+// envelope shape. No I/O; the routes feed it the raw bytes and headers and act on the typed result.
+// Docs: 步骤三：接收事件 / 步骤三：接收回调 (signature, decryption), 事件概述 (schema 2.0 vs 1.0).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { computeSignature, decryptPayload, signatureMatches, SIGNATURE_HEADERS } from '../feishu/crypto.js';
+import type { EventEnvelope } from '../feishu/events.js';
+import type { RejectReason } from './errors.js';
+
+export interface VerificationSettings {
+  verificationToken: string;
+  /** '' = events are not encrypted and not signed. */
+  encryptKey: string;
+  signatureToleranceSeconds: number;
+}
+
+export interface SignatureHeaders {
+  timestamp?: string;
+  nonce?: string;
+  signature?: string;
+}
+
+export type DecodeResult =
+  /** url_verification: answer {"challenge": …}. Feishu does not sign it, so no signature is required. */
+  | { kind: 'challenge'; challenge: string }
+  /** A verified schema 2.0 event or callback. */
+  | { kind: 'event'; envelope: EventEnvelope }
+  /** A verified schema 1.0 event: acknowledged and ignored (this bot subscribes to 2.0 events only). */
+  | { kind: 'legacy'; eventType: string | undefined }
+  | { kind: 'rejected'; status: 400 | 401; reason: RejectReason; message: string; eventId?: string };
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** application/json, with any parameters; a charset other than UTF-8 is refused (JSON is UTF-8, RFC 8259). */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const [mediaType, ...params] = header.split(';').map((part) => part.trim().toLowerCase());
+  if (mediaType !== 'application/json') return false;
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8';
+}
+
+export function readSignatureHeaders(headers: IncomingHttpHeaders): SignatureHeaders {
+  return {
+    timestamp: firstHeader(headers[SIGNATURE_HEADERS.timestamp]),
+    nonce: firstHeader(headers[SIGNATURE_HEADERS.nonce]),
+    signature: firstHeader(headers[SIGNATURE_HEADERS.signature]),
+  };
+}
+
+export function hasSignatureHeaders(headers: SignatureHeaders): headers is Required<SignatureHeaders> {
+  return Boolean(headers.timestamp && headers.nonce && headers.signature);
+}
+
+/** X-Lark-Signature against sha256(timestamp + nonce + encrypt_key + raw body), in constant time. */
+export function verifySignature(headers: Required<SignatureHeaders>, encryptKey: string, rawBody: Buffer): boolean {
+  return signatureMatches(computeSignature(headers.timestamp, headers.nonce, encryptKey, rawBody), headers.signature);
+}
+
+/** X-Lark-Request-Timestamp (unix seconds) within ±toleranceSeconds of now: bounds replays of a signed body. */
+export function checkTimestamp(timestamp: string, nowMs: number, toleranceSeconds: number): boolean {
+  if (!/^\d{1,12}$/.test(timestamp)) return false;
+  return Math.abs(nowMs / 1000 - Number(timestamp)) <= toleranceSeconds;
+}
+
+/** Constant-time string equality (hashing first makes the lengths equal). */
+export function tokensMatch(expected: string, received: unknown): boolean {
+  if (typeof received !== 'string') return false;
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(received));
+}
+
+function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): DecodeResult {
+  return eventId === undefined ? { kind: 'rejected', status, reason, message } : { kind: 'rejected', status, reason, message, eventId };
+}
+
+function parseObject(text: string): JsonObject | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A schema 2.0 envelope after its signature (if any) has been checked: token, then shape. */
+function decodeSchema2(payload: JsonObject, settings: VerificationSettings): DecodeResult {
+  const { header, event } = payload;
+  if (!isObject(header)) return reject(400, 'invalid_envelope', 'schema 2.0 envelope without a header');
+  const eventId = typeof header.event_id === 'string' ? header.event_id : undefined;
+  if (!tokensMatch(settings.verificationToken, header.token)) {
+    return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)', eventId);
+  }
+  if (typeof header.event_type !== 'string' || header.event_type === '') {
+    return reject(400, 'invalid_envelope', 'envelope header without event_type', eventId);
+  }
+  if (eventId === undefined || eventId === '') return reject(400, 'invalid_envelope', 'envelope header without event_id');
+  if (!isObject(event)) return reject(400, 'invalid_envelope', 'envelope without an event object', eventId);
+  return { kind: 'event', envelope: payload as unknown as EventEnvelope };
+}
+
+/**
+ * Everything between the raw bytes and a trusted event, in Feishu's order:
+ * parse → signature (before decrypting, when the headers are there: cheap rejection) → decrypt →
+ * url_verification (token only: Feishu does not sign it) → signature required → token → envelope shape.
+ */
+export function decodeEnvelope(
+  rawBody: Buffer,
+  headers: SignatureHeaders,
+  nowMs: number,
+  settings: VerificationSettings,
+): DecodeResult {
+  const body = parseObject(rawBody.toString('utf8'));
+  if (!body) return reject(400, 'malformed_json', 'body is not a JSON object');
+
+  const signing = settings.encryptKey !== '';
+  let signatureChecked = false;
+  if (signing && hasSignatureHeaders(headers)) {
+    if (!verifySignature(headers, settings.encryptKey, rawBody)) {
+      return reject(401, 'bad_signature', 'X-Lark-Signature does not match the body (check FEISHU_ENCRYPT_KEY)');
+    }
+    if (!checkTimestamp(headers.timestamp, nowMs, settings.signatureToleranceSeconds)) {
+      return reject(401, 'stale_timestamp', `X-Lark-Request-Timestamp is more than ${settings.signatureToleranceSeconds} s from now`);
+    }
+    signatureChecked = true;
+  }
+
+  let payload = body;
+  if ('encrypt' in body) {
+    if (!signing) {
+      return reject(400, 'encrypt_key_missing', 'the body is encrypted but no encrypt key is configured: set FEISHU_ENCRYPT_KEY');
+    }
+    if (typeof body.encrypt !== 'string') return reject(400, 'undecryptable', '"encrypt" is not a string');
+    let plaintext: string;
+    try {
+      plaintext = decryptPayload(body.encrypt, settings.encryptKey);
+    } catch {
+      return reject(400, 'undecryptable', 'cannot decrypt the body with the configured encrypt key (check FEISHU_ENCRYPT_KEY)');
+    }
+    const decrypted = parseObject(plaintext);
+    if (!decrypted) return reject(400, 'undecryptable', 'decrypted body is not a JSON object (check FEISHU_ENCRYPT_KEY)');
+    payload = decrypted;
+  }
+
+  if (payload.type === 'url_verification') {
+    if (!tokensMatch(settings.verificationToken, payload.token)) {
+      return reject(401, 'bad_token', 'url_verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
+    }
+    if (typeof payload.challenge !== 'string') return reject(400, 'invalid_envelope', 'url_verification without a challenge');
+    return { kind: 'challenge', challenge: payload.challenge };
+  }
+
+  if (signing && !signatureChecked) {
+    return reject(401, 'missing_signature', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required');
+  }
+
+  if (payload.schema === '2.0') return decodeSchema2(payload, settings);
+
+  // schema 1.0: {uuid, token, ts, type: "event_callback", event: {type, …}}
+  if (payload.type === 'event_callback') {
+    if (!tokensMatch(settings.verificationToken, payload.token)) {
+      return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
+    }
+    const eventType = isObject(payload.event) && typeof payload.event.type === 'string' ? payload.event.type : undefined;
+    return { kind: 'legacy', eventType };
+  }
+
+  return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope or url_verification');
+}
