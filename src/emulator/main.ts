@@ -3,7 +3,7 @@
 // the bot as a user's messages; the bot's replies are printed.
 import { createInterface } from 'node:readline';
 import { createLogger } from '../log.js';
-import { readEmulatorEnv } from './env.js';
+import { EMULATOR_DEFAULTS, readEmulatorEnv } from './env.js';
 import type { RecordedReply } from './messages.js';
 import { startEmulator } from './server.js';
 
@@ -19,7 +19,12 @@ async function main(): Promise<void> {
 
   console.log(`Feishu emulator on ${emulator.url} (app_id ${env.appId}, pushes ${env.encryptKey ? 'encrypted and signed' : 'in plain JSON'})`);
   console.log(`events → ${env.eventUrl ?? '-'}, card callbacks → ${env.cardUrl ?? '-'}`);
-  console.log(`Run the bot with FEISHU_DOMAIN=${emulator.url} FEISHU_APP_ID=${env.appId} FEISHU_APP_SECRET=… and the same verification token / encrypt key.`);
+  // The default credentials open only this emulator, so they may be shown; credentials from the environment are not.
+  const shown = (value: string, fallback: string) => (value === fallback ? value : '<as set>');
+  console.log(
+    `Run the bot with FEISHU_DOMAIN=${emulator.url} FEISHU_APP_ID=${env.appId} FEISHU_APP_SECRET=${shown(env.appSecret, EMULATOR_DEFAULTS.appSecret)} ` +
+      `FEISHU_VERIFICATION_TOKEN=${shown(env.verificationToken, EMULATOR_DEFAULTS.verificationToken)}${env.encryptKey ? ' FEISHU_ENCRYPT_KEY=<as set>' : ''}`,
+  );
   console.log('Type a message to send it in a p2p chat (e.g. "/room test01"); prefix it with "group " to @-mention the bot in a group.');
   console.log(`Or: curl -X POST ${emulator.url}/_emulator/messages -H 'content-type: application/json' -d '{"text":"/room test01"}'`);
 
