@@ -90,6 +90,9 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   });
 
   const server = app.listen(config.server.port, config.server.host);
+  // Feishu sends small bodies quickly; a client trickling bytes must not hold a socket for Node's default 300 s.
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
