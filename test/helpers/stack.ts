@@ -57,7 +57,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.emulator,
   });
   const bots: RunningBot[] = [];
-  let config!: AppConfig;
+  const configs: AppConfig[] = [];
   async function addReplica(env: Record<string, string> = {}): Promise<RunningBot> {
     const replicaConfig = loadConfig({
       FEISHU_APP_ID: APP.appId,
@@ -73,15 +73,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const bot = await startBot(replicaConfig, logs.logger);
     bots.push(bot);
+    configs.push(replicaConfig);
     return bot;
   }
   const bot = await addReplica();
-  config = loadConfig({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, ...options.env });
   emulator.setEventTargets(`${bot.url}/webhook/event`, `${bot.url}/webhook/card`);
   return {
     emulator,
     bot,
-    config,
+    config: configs[0]!,
     logs,
     addReplica,
     async close() {
