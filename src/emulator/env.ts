@@ -1,7 +1,7 @@
 // Environment → options of the standalone emulator (`npm run emulator`). It reads the same FEISHU_*
 // variables as the bot, so one environment serves both processes; unset ones take the defaults below.
 import { z } from 'zod';
-import type { EmulatorOptions } from './server.js';
+import type { EmulatorOptions } from './types.js';
 
 /** Credentials of the emulated app when none are given. Not secrets: they only open the local emulator. */
 export const EMULATOR_DEFAULTS = {

@@ -1,11 +1,57 @@
-// Public surface of the local Feishu emulator (see server.ts for the full description).
+// The local Feishu emulator: a real HTTP server speaking the subset of the Open API the /room bot uses,
+// strictly (a request Feishu would refuse is refused the same way), and a pusher that sends events and
+// card callbacks to the bot's webhook as Feishu does.
+//
+//   const emulator = await startEmulator({ appId, appSecret, verificationToken, encryptKey, eventUrl, cardUrl });
+//   new lark.Client({ appId, appSecret, domain: emulator.url })          // the bot's SDK talks to it
+//
+// Open API (every response has x-tt-logid; errors are {code, msg, error: {log_id, …}}):
+//   POST /open-apis/auth/v3/tenant_access_token/internal          10003 bad app_id, 10014 bad secret
+//   GET  /open-apis/meeting_room/room/batch_get_id?custom_room_ids=a&custom_room_ids=b
+//   GET  /open-apis/meeting_room/room/batch_get?room_ids=omm_…&room_ids=omm_…&fields=*
+//   POST /open-apis/im/v1/messages/:message_id/reply              uuid-idempotent for 1 h
+//   token checks: no Bearer token → 99991661, unknown/expired → 99991663 (HTTP 400)
+//   repeated keys only: key[]=… / missing / more than 100 IDs → 99992402 (HTTP 400)
+//
+// Emulator object:
+//   url                                  base URL for the SDK's `domain`
+//   identity                             app/tenant/bot/user/chat IDs used in pushes
+//   rooms                                the room directory (RoomCatalog: list/put/remove)
+//   setEventTargets(eventUrl?, cardUrl?) where pushes go (the bot may start after the emulator)
+//   createMessage(input)                 a user message + its im.message.receive_v1 envelope, not pushed
+//   sendMessage(input, options?)         createMessage + deliverEnvelope; resolves when the delivery settles
+//   deliverEnvelope(envelope, options?)  push any envelope with retries/duplicates (DeliveryResult)
+//   verifyUrl(which?)                    send the url_verification challenge; was the answer right?
+//   clickCardButton(input)               card.action.trigger to the card URL; a raw card in the answer
+//                                        replaces the recorded card of that reply
+//   replies / repliesTo(id) / waitForReplies(count, timeoutMs?) / onReply(listener)
+//   requests                             every Open API request (ApiRequestRecord) with its answer
+//   deliveries                           every event push (DeliveryAttempt)
+//   faults.inject(spec) / faults.clear() make Open API calls fail (500, 429, latency, any code)
+//   expireAllTokens() / issuedTokens()   every issued token becomes invalid (→ 99991663) / tokens so far
+//   close()                              stop the server and cancel pending re-deliveries
+//
+// Pushes: encrypted ({"encrypt"}) and signed (X-Lark-Request-Timestamp/-Nonce/-Signature over the raw body)
+// when encryptKey is set, plain JSON otherwise; the url challenge is never signed. Acknowledged only by
+// HTTP 200 within ackTimeoutMs; re-delivered identically after each of retryDelaysMs; extraDeliveries adds
+// duplicates before and after the ack.
+//
+// Control API for humans (not Feishu's): GET /_emulator, POST /_emulator/messages {text|post, chatType},
+// GET /_emulator/replies, POST /_emulator/replies/:message_id/click {value}, POST|DELETE /_emulator/faults,
+// POST /_emulator/tokens/expire, POST /_emulator/verify-url.
+//
+// SDK notes for tests: the SDK's token cache is process-wide and keyed by app_id (use a fresh app_id per
+// emulator), and with disableTokenCache:false it overwrites a withTenantToken() header with its own token.
+//
+// Other exports: readEmulatorEnv/EMULATOR_DEFAULTS (the standalone CLI's settings), loadRoomSeed/parseRooms
+// (room directory validation), FEISHU_RETRY_DELAYS_MS/FEISHU_ACK_TIMEOUT_MS (Feishu's real schedule).
 export { startEmulator } from './server.js';
-export type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emulator, EmulatorOptions, SentMessage } from './server.js';
+export type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emulator, EmulatorOptions, SentMessage } from './types.js';
 export type { ApiRequestRecord } from './api/middleware.js';
 export type { CardClickResult, UrlVerificationResult } from './events/callbacks.js';
 export { CardErrorCode } from './events/callbacks.js';
 export type { CardClickInput, MessageInput, PostContent, TenantIdentity } from './events/envelopes.js';
-export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/pusher.js';
+export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries, PushOptions } from './events/pusher.js';
 export { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS } from './events/pusher.js';
 export type { ApiName, FaultKind, FaultSpec } from './faults.js';
 export type { JsonObject, RecordedReply } from './messages.js';

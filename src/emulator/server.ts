@@ -1,42 +1,12 @@
-// The local Feishu emulator: a real HTTP server speaking the subset of the Open API the /room bot uses,
-// strictly (a request Feishu would refuse is refused the same way), and a pusher that sends events and
-// card callbacks to the bot's webhook as Feishu does.
-//
-//   const emulator = await startEmulator({ appId, appSecret, verificationToken, encryptKey, eventUrl, cardUrl });
-//   new lark.Client({ appId, appSecret, domain: emulator.url })          // the bot's SDK talks to it
-//
-// Open API (every response has x-tt-logid; errors are {code, msg, error: {log_id, …}}):
-//   POST /open-apis/auth/v3/tenant_access_token/internal          10003 bad app_id, 10014 bad secret
-//   GET  /open-apis/meeting_room/room/batch_get_id?custom_room_ids=a&custom_room_ids=b
-//   GET  /open-apis/meeting_room/room/batch_get?room_ids=omm_…&room_ids=omm_…&fields=*
-//   POST /open-apis/im/v1/messages/:message_id/reply              uuid-idempotent for 1 h
-//   token checks: no Bearer token → 99991661, unknown/expired → 99991663 (HTTP 400)
-//   repeated keys only: key[]=… / missing / more than 100 IDs → 99992402 (HTTP 400)
-//
-// Emulator object:
-//   url                                  base URL for the SDK's `domain`
-//   identity                             app/tenant/bot/user/chat IDs used in pushes
-//   rooms                                the room directory (RoomCatalog: list/put/remove)
-//   setEventTargets(eventUrl?, cardUrl?) where pushes go (the bot may start after the emulator)
-//   createMessage(input)                 a user message + its im.message.receive_v1 envelope, not pushed
-//   sendMessage(input, options?)         createMessage + deliverEnvelope; resolves when the delivery settles
-//   deliverEnvelope(envelope, options?)  push any envelope with retries/duplicates (DeliveryResult)
-//   verifyUrl(which?)                    send the url_verification challenge; was the answer right?
-//   clickCardButton(input)               card.action.trigger to the card URL; a raw card in the answer
-//                                        replaces the recorded card of that reply
-//   replies / repliesTo(id) / waitForReplies(count, timeoutMs?) / onReply(listener)
-//   requests                             every Open API request (ApiRequestRecord) with its answer
-//   deliveries                           every event push (DeliveryAttempt)
-//   faults.inject(spec) / faults.clear() make Open API calls fail (500, 429, latency, any code)
-//   expireAllTokens()                    every issued token becomes invalid (→ 99991663)
-//   close()                              stop the server and cancel pending re-deliveries
+// startEmulator: builds the emulator's parts (rooms, tokens, faults, chat state, pusher), its Koa app
+// and routes, and listens. The API it returns is described in index.ts.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from 'koa-router';
 import type { EventEnvelope, MessageReceiveEvent } from '../feishu/events.js';
 import { MESSAGE_RECEIVE } from '../feishu/events.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger } from '../log.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerControlRoutes } from './api/control-routes.js';
 import { FeishuCode, sendFeishuError } from './api/errors.js';
@@ -44,119 +14,16 @@ import { registerImRoutes } from './api/im-routes.js';
 import { registerMeetingRoomRoutes } from './api/meeting-room-routes.js';
 import { logIdAndErrors, recordRequests, type ApiRequestRecord } from './api/middleware.js';
 import type { EmulatorState } from './api/state.js';
-import { judgeCardAnswer, judgeChallengeAnswer, type CardClickResult, type UrlVerificationResult } from './events/callbacks.js';
-import {
-  buildCardActionEvent,
-  buildMessageEvent,
-  buildUrlVerification,
-  type CardClickInput,
-  type MessageInput,
-  type TenantIdentity,
-} from './events/envelopes.js';
-import {
-  EventPusher,
-  FEISHU_ACK_TIMEOUT_MS,
-  FEISHU_RETRY_DELAYS_MS,
-  type DeliveryAttempt,
-  type DeliveryPolicy,
-  type DeliveryResult,
-  type ExtraDeliveries,
-  type PushOptions,
-} from './events/pusher.js';
+import { judgeCardAnswer, judgeChallengeAnswer, type UrlVerificationResult } from './events/callbacks.js';
+import { buildCardActionEvent, buildMessageEvent, buildUrlVerification, type MessageInput, type TenantIdentity } from './events/envelopes.js';
+import { EventPusher, FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS, type DeliveryResult } from './events/pusher.js';
 import { assertLoopbackUrl } from './events/transport.js';
 import { FaultInjector } from './faults.js';
 import { newId, newTenantKey, newUserId } from './ids.js';
-import { MessageStore, type JsonObject, type RecordedReply } from './messages.js';
-import { loadRoomSeed, parseRooms, RoomCatalog, type EmulatedRoom } from './rooms.js';
+import { MessageStore, type JsonObject } from './messages.js';
+import { loadRoomSeed, parseRooms, RoomCatalog } from './rooms.js';
 import { TokenIssuer } from './tokens.js';
-
-export interface EmulatorOptions {
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Default 0 (any free port). */
-  port?: number;
-  appId: string;
-  appSecret: string;
-  verificationToken: string;
-  /** When set, pushes are encrypted and signed with it; when empty, plain JSON without signature. */
-  encryptKey?: string;
-  /** Default a fixed-format random tenant key. */
-  tenantKey?: string;
-  /** Display name of the bot in @-mentions; default "RoomBot". */
-  botName?: string;
-  /** Lifetime of tenant tokens, in seconds; default 7200. */
-  tokenExpireSeconds?: number;
-  /** Room directory; default src/emulator/rooms.seed.json. */
-  rooms?: readonly EmulatedRoom[];
-  /** The bot's event webhook (im.message.receive_v1), e.g. http://127.0.0.1:3000/webhook/event. */
-  eventUrl?: string;
-  /** The bot's card callback URL (card.action.trigger). */
-  cardUrl?: string;
-  /** HTTP 200 must come within this time; default 3000 (Feishu's). */
-  ackTimeoutMs?: number;
-  /** Waits before re-deliveries; default Feishu's 15 s, 5 min, 1 h, 6 h. */
-  retryDelaysMs?: readonly number[];
-  /** Duplicate pushes of every event; default none. */
-  extraDeliveries?: number | ExtraDeliveries;
-  /** Default: silent. */
-  logger?: Logger;
-  /** Clock for tokens, uuid windows, timestamps and signatures; default Date.now. */
-  now?: () => number;
-  /** Randomness for fault probabilities; default Math.random. */
-  random?: () => number;
-}
-
-export interface DeliverOptions extends Partial<DeliveryPolicy>, PushOptions {
-  /** Push to this URL instead of the event URL. */
-  url?: string;
-}
-
-export interface CreatedMessage {
-  messageId: string;
-  chatId: string;
-  eventId: string;
-  envelope: EventEnvelope<MessageReceiveEvent>;
-}
-
-export interface SentMessage extends CreatedMessage, DeliveryResult {
-  /** The pushes of this event (same as `attempts`). */
-  deliveries: DeliveryAttempt[];
-}
-
-export interface CardClick extends CardClickInput {
-  /** Push to this URL instead of the card URL. */
-  url?: string;
-}
-
-export interface CardClickOutcome extends CardClickResult {
-  /** The card of the reply after the click (updated when the answer carried a raw card). */
-  card?: JsonObject;
-}
-
-export interface Emulator {
-  readonly url: string;
-  readonly identity: TenantIdentity;
-  readonly rooms: RoomCatalog;
-  readonly replies: readonly RecordedReply[];
-  readonly requests: readonly ApiRequestRecord[];
-  readonly deliveries: readonly DeliveryAttempt[];
-  readonly faults: FaultInjector;
-  /** Tokens issued so far, oldest first. */
-  issuedTokens(): string[];
-  setEventTargets(eventUrl?: string, cardUrl?: string): void;
-  eventTargets(): { eventUrl?: string; cardUrl?: string };
-  createMessage(input: MessageInput): CreatedMessage;
-  sendMessage(input: MessageInput, options?: DeliverOptions): Promise<SentMessage>;
-  deliverEnvelope(envelope: EventEnvelope, options?: DeliverOptions): Promise<DeliveryResult>;
-  verifyUrl(which?: 'event' | 'card'): Promise<UrlVerificationResult>;
-  clickCardButton(click: CardClick): Promise<CardClickOutcome>;
-  repliesTo(messageId: string): RecordedReply[];
-  /** Resolves with all replies once there are `count`; rejects after timeoutMs (default 5000). */
-  waitForReplies(count: number, timeoutMs?: number): Promise<RecordedReply[]>;
-  onReply(listener: (reply: RecordedReply) => void): () => void;
-  expireAllTokens(): void;
-  close(): Promise<void>;
-}
+import type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emulator, EmulatorOptions } from './types.js';
 
 function tenantIdentity(options: EmulatorOptions): TenantIdentity {
   return {
@@ -198,11 +65,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const messages = new MessageStore(now);
   const requests: ApiRequestRecord[] = [];
   const ackTimeoutMs = options.ackTimeoutMs ?? FEISHU_ACK_TIMEOUT_MS;
+  const maxRecords = options.maxRecords ?? 10_000;
   const pusher = new EventPusher({
     ...(options.encryptKey ? { encryptKey: options.encryptKey } : {}),
     policy: { ackTimeoutMs, retryDelaysMs: options.retryDelaysMs ?? FEISHU_RETRY_DELAYS_MS, extraDeliveries: options.extraDeliveries ?? 0 },
     now,
     logger,
+    maxRecords,
   });
   let targets: { eventUrl?: string; cardUrl?: string } = {};
 
@@ -229,7 +98,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const { url, ...rest } = deliverOptions;
     const message = messageOf(envelope);
     if (message?.message_id && !messages.find(message.message_id)) {
-      messages.remember({ messageId: message.message_id, chatId: message.chat_id, chatType: message.chat_type === 'group' ? 'group' : 'p2p' });
+      messages.remember({
+        messageId: message.message_id,
+        chatId: message.chat_id,
+        chatType: message.chat_type === 'group' ? 'group' : 'p2p',
+        ...(message.root_id ? { rootId: message.root_id } : {}),
+        ...(message.thread_id ? { threadId: message.thread_id } : {}),
+      });
     }
     return pusher.deliver(envelope, target('event', url), rest);
   }
@@ -241,7 +116,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const answer = judgeCardAnswer(await pusher.post(target('card', click.url), envelope, true, ackTimeoutMs));
     const card = answer.response?.card;
     if (card?.type === 'raw') messages.updateCard(reply.replyMessageId, card.data as JsonObject);
-    return { ...answer, ...(reply.card ? { card: reply.card } : {}) };
+    return { ...answer, card: reply.card };
   }
 
   async function verifyUrl(which: 'event' | 'card' = 'event'): Promise<UrlVerificationResult> {
@@ -311,7 +186,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   );
 
   app.use(logIdAndErrors(logger));
-  app.use(recordRequests(requests, now, logger));
+  app.use(recordRequests(requests, now, logger, maxRecords));
   app.use(router.routes());
   app.use(async (ctx) => {
     // Unknown Open API path (通用错误码 99991201: 请求路径错误 404).

@@ -198,6 +198,14 @@ describe('every answer', () => {
     expect(body.error.log_id).toBe(response.headers.get('x-tt-logid'));
   });
 
+  it('is logged up to maxRecords, oldest dropped', async () => {
+    const small = await startTestEmulator({ maxRecords: 2 });
+    const smallClient = sdkClient(small, small.app, { disableTokenCache: true });
+    for (const appId of ['cli_a', 'cli_b', 'cli_c']) await failureOf(smallClient.auth.tenantAccessToken.internal({ data: { app_id: appId, app_secret: 'x' } }));
+    expect(small.requests.map((r) => (r.body as { app_id: string }).app_id)).toEqual(['cli_b', 'cli_c']);
+    await small.close();
+  });
+
   it('is logged with method, path, raw query, headers, body and code', async () => {
     const token = await tokenFor();
     await batchGetId(['test01'], token);

@@ -14,7 +14,7 @@ import type { ApiContext, EmulatorState } from './state.js';
 export const MAX_IDS_PER_CALL = 100;
 
 /** Fields batch_get can return besides room_id (the doc also calls room_id "id"). */
-const DETAIL_FIELDS = ['name', 'description', 'capacity', 'building_id', 'building_name', 'floor_name', 'is_disabled', 'display_id'] as const;
+const DETAIL_FIELDS = ['building_id', 'building_name', 'capacity', 'description', 'display_id', 'floor_name', 'is_disabled', 'name'] as const; // the doc example's order
 type DetailField = (typeof DETAIL_FIELDS)[number];
 
 /** The IDs of a repeated query key, or undefined after answering 99992402. */

@@ -45,8 +45,8 @@ export function logIdAndErrors(logger: Logger): Middleware<EmulatorState> {
   };
 }
 
-/** Reads the body once and appends every /open-apis request to `log` after it is answered. */
-export function recordRequests(log: ApiRequestRecord[], now: () => number, logger: Logger): Middleware<EmulatorState> {
+/** Reads the body once and appends every /open-apis request to `log` after it is answered (keeps the last maxRecords). */
+export function recordRequests(log: ApiRequestRecord[], now: () => number, logger: Logger, maxRecords: number): Middleware<EmulatorState> {
   return async (ctx, next) => {
     if (!ctx.path.startsWith('/open-apis/')) return next();
     const at = now();
@@ -61,6 +61,7 @@ export function recordRequests(log: ApiRequestRecord[], now: () => number, logge
     if (bodyRead) await next();
     const record = toRecord(ctx, at);
     log.push(record);
+    if (log.length > maxRecords) log.splice(0, log.length - maxRecords);
     logger.debug({ api: record.api, method: record.method, path: record.path, status: record.status, code: record.code, fault: record.fault }, 'open api request');
   };
 }

@@ -62,6 +62,8 @@ export interface PusherConfig {
   policy: DeliveryPolicy;
   now: () => number;
   logger: Logger;
+  /** How many attempts `attempts` keeps (oldest dropped). */
+  maxRecords: number;
 }
 
 function splitExtras(extra: number | ExtraDeliveries): Required<ExtraDeliveries> {
@@ -159,6 +161,7 @@ export class EventPusher {
     };
     Object.assign(placeholder, attempt);
     this.attempts.push(placeholder);
+    if (this.attempts.length > this.config.maxRecords) this.attempts.splice(0, this.attempts.length - this.config.maxRecords);
     this.config.logger.debug(
       { event_id: attempt.eventId, kind, attempt: number, status: attempt.status, error: attempt.error, duration_ms: attempt.durationMs },
       'event pushed',

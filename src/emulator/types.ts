@@ -1,0 +1,100 @@
+// Types of the emulator's public API; see index.ts for what each member does.
+import type { EventEnvelope, MessageReceiveEvent } from '../feishu/events.js';
+import type { Logger } from '../log.js';
+import type { ApiRequestRecord } from './api/middleware.js';
+import type { CardClickResult, UrlVerificationResult } from './events/callbacks.js';
+import type { CardClickInput, MessageInput, TenantIdentity } from './events/envelopes.js';
+import type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries, PushOptions } from './events/pusher.js';
+import type { FaultInjector } from './faults.js';
+import type { JsonObject, RecordedReply } from './messages.js';
+import type { EmulatedRoom, RoomCatalog } from './rooms.js';
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  appId: string;
+  appSecret: string;
+  verificationToken: string;
+  /** When set, pushes are encrypted and signed with it; when empty, plain JSON without signature. */
+  encryptKey?: string;
+  /** Default a fixed-format random tenant key. */
+  tenantKey?: string;
+  /** Display name of the bot in @-mentions; default "RoomBot". */
+  botName?: string;
+  /** Lifetime of tenant tokens, in seconds; default 7200. */
+  tokenExpireSeconds?: number;
+  /** Room directory; default src/emulator/rooms.seed.json. */
+  rooms?: readonly EmulatedRoom[];
+  /** The bot's event webhook (im.message.receive_v1), e.g. http://127.0.0.1:3000/webhook/event. */
+  eventUrl?: string;
+  /** The bot's card callback URL (card.action.trigger). */
+  cardUrl?: string;
+  /** HTTP 200 must come within this time; default 3000 (Feishu's). */
+  ackTimeoutMs?: number;
+  /** Waits before re-deliveries; default Feishu's 15 s, 5 min, 1 h, 6 h. */
+  retryDelaysMs?: readonly number[];
+  /** Duplicate pushes of every event; default none. */
+  extraDeliveries?: number | ExtraDeliveries;
+  /** How many Open API requests and event pushes `requests` / `deliveries` keep, oldest dropped; default 10 000. */
+  maxRecords?: number;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Clock for tokens, uuid windows, timestamps and signatures; default Date.now. */
+  now?: () => number;
+  /** Randomness for fault probabilities; default Math.random. */
+  random?: () => number;
+}
+
+export interface DeliverOptions extends Partial<DeliveryPolicy>, PushOptions {
+  /** Push to this URL instead of the event URL. */
+  url?: string;
+}
+
+export interface CreatedMessage {
+  messageId: string;
+  chatId: string;
+  eventId: string;
+  envelope: EventEnvelope<MessageReceiveEvent>;
+}
+
+export interface SentMessage extends CreatedMessage, DeliveryResult {
+  /** The pushes of this event (same as `attempts`). */
+  deliveries: DeliveryAttempt[];
+}
+
+export interface CardClick extends CardClickInput {
+  /** Push to this URL instead of the card URL. */
+  url?: string;
+}
+
+export interface CardClickOutcome extends CardClickResult {
+  /** The card of the reply after the click (updated when the answer carried a raw card). */
+  card?: JsonObject;
+}
+
+export interface Emulator {
+  readonly url: string;
+  readonly identity: TenantIdentity;
+  readonly rooms: RoomCatalog;
+  readonly replies: readonly RecordedReply[];
+  readonly requests: readonly ApiRequestRecord[];
+  readonly deliveries: readonly DeliveryAttempt[];
+  readonly faults: FaultInjector;
+  /** Tokens issued so far, oldest first. */
+  issuedTokens(): string[];
+  setEventTargets(eventUrl?: string, cardUrl?: string): void;
+  eventTargets(): { eventUrl?: string; cardUrl?: string };
+  createMessage(input: MessageInput): CreatedMessage;
+  sendMessage(input: MessageInput, options?: DeliverOptions): Promise<SentMessage>;
+  deliverEnvelope(envelope: EventEnvelope, options?: DeliverOptions): Promise<DeliveryResult>;
+  verifyUrl(which?: 'event' | 'card'): Promise<UrlVerificationResult>;
+  clickCardButton(click: CardClick): Promise<CardClickOutcome>;
+  repliesTo(messageId: string): RecordedReply[];
+  /** Resolves with all replies once there are `count`; rejects after timeoutMs (default 5000). */
+  waitForReplies(count: number, timeoutMs?: number): Promise<RecordedReply[]>;
+  onReply(listener: (reply: RecordedReply) => void): () => void;
+  expireAllTokens(): void;
+  close(): Promise<void>;
+}
