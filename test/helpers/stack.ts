@@ -1,9 +1,8 @@
 // Bot + local Feishu emulator, wired over real HTTP on loopback, for end-to-end tests.
-import { Writable } from 'node:stream';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
-import { createLogger, type Logger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/service.js';
+import { captureLogs, type CapturedLogs } from './log-capture.js';
 
 export const APP = {
   appId: 'cli_e2e_test_app',
@@ -11,23 +10,6 @@ export const APP = {
   verificationToken: 'e2e-verification-token',
   encryptKey: 'e2e-encrypt-key',
 } as const;
-
-/** Log lines captured as parsed JSON, so tests can assert what an operator would read. */
-export interface CapturedLogs {
-  logger: Logger;
-  lines: Record<string, unknown>[];
-}
-
-export function captureLogs(level = 'debug'): CapturedLogs {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger(level, sink), lines };
-}
 
 export interface Stack {
   emulator: Emulator;

@@ -5,7 +5,7 @@ import { createMemoryStore } from '../../src/state/memory.js';
 import { createRedisStore, type RedisStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
 import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { captureLogs } from '../http/support/log-capture.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { describeStateStoreContract } from './store-contract.js';
 
 const OUTAGE = 'state store: redis unavailable, failing open to the in-memory store (dedupe is per replica until it is back)';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/state/memory.js';
-import { captureLogs } from '../http/support/log-capture.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { describeStateStoreContract } from './store-contract.js';
 
 describeStateStoreContract('memory', async () => ({ store: createMemoryStore({ maxEntries: 1_000 }) }));

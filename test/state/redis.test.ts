@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, redactRedisUrl, type RedisStore } from '../../src/state/redis.js';
 import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { captureLogs } from '../http/support/log-capture.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { describeStateStoreContract } from './store-contract.js';
 
 describe.skipIf(!redisAvailable())('redis store (real redis-server)', () => {

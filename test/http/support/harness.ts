@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { computeSignature, encryptPayload } from '../../../src/feishu/crypto.js';
 import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../../../src/feishu/events.js';
 import { createWebhookApp, type EventOutcome, type Readiness, type WebhookAppOptions } from '../../../src/http/app.js';
-import { captureLogs, type CapturedLogs } from './log-capture.js';
+import { captureLogs, type CapturedLogs } from '../../helpers/log-capture.js';
 
 /** The token in the fixtures (Feishu's own doc example). */
 export const TOKEN = 'rvaYgkND1GOiu5MM0E1rncYC6PLtF7JV';

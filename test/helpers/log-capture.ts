@@ -1,6 +1,6 @@
 // A pino logger writing JSON lines into an array, so tests can assert what was logged.
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 
 export type LogLine = Record<string, unknown> & { level: number; msg?: string };
 
