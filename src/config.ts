@@ -6,6 +6,11 @@ import { ConfigError } from './errors.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
+/** A list of delays in ms: a JSON array in the file, or "2000,10000" (empty = none) in the environment. */
+const delayList = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : value),
+  z.array(nonNegativeInt),
+);
 
 const configSchema = z.object({
   feishu: z.object({
@@ -24,7 +29,7 @@ const configSchema = z.object({
     signatureToleranceSeconds: positiveInt,
     shutdownTimeoutMs: positiveInt,
   }),
-  queue: z.object({ concurrency: positiveInt, maxPending: positiveInt }),
+  queue: z.object({ concurrency: positiveInt, maxPending: positiveInt, retryDelaysMs: delayList }),
   dedupe: z.object({ ttlSeconds: positiveInt, maxEntries: positiveInt }),
   lookup: z.object({
     maxIds: positiveInt.max(1000),
@@ -55,6 +60,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   SHUTDOWN_TIMEOUT_MS: 'server.shutdownTimeoutMs',
   QUEUE_CONCURRENCY: 'queue.concurrency',
   QUEUE_MAX_PENDING: 'queue.maxPending',
+  QUEUE_RETRY_DELAYS_MS: 'queue.retryDelaysMs',
   DEDUPE_TTL_SECONDS: 'dedupe.ttlSeconds',
   DEDUPE_MAX_ENTRIES: 'dedupe.maxEntries',
   LOOKUP_MAX_IDS: 'lookup.maxIds',

@@ -67,12 +67,13 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   });
   const messenger = createFeishuMessenger({ client, tokens, policy });
   const bot = createRoomBot({ directory, messenger, limits: config.lookup, logger });
-  const queue = createWorkQueue({ ...config.queue, logger });
+  const queue = createWorkQueue({ concurrency: config.queue.concurrency, maxPending: config.queue.maxPending, logger });
   const onEvent = createEventIntake({
     store,
     queue,
     handleMessage: bot.handleMessage,
     dedupeTtlMs: config.dedupe.ttlSeconds * 1000,
+    retryDelaysMs: config.queue.retryDelaysMs,
     logger,
   });
 

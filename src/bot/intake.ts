@@ -6,11 +6,15 @@
 // - On arrival we claim `msg:<message_id>` with SET NX and a short lease (processing). Only the claimant
 //   (on any replica sharing the store) processes; concurrent and later deliveries are acked as duplicates.
 // - When the reply is sent, the mark becomes `done` for dedupe.ttlSeconds (≥ Feishu's 7 h retry window).
-// - If processing fails for good (the reply could not be posted even after retries), the mark is
-//   deleted, so a re-delivery is processed rather than swallowed; a crash mid-way leaves only the lease,
-//   which expires. Process-then-mark was rejected: two deliveries racing would both reply.
+// - Feishu rarely re-delivers an event we acked, so a transient failure (the reply could not be posted
+//   even after the per-call retries) is retried here, in the same job, after a pause (retryDelaysMs):
+//   the user still gets an answer and shutdown's drain waits for it.
+// - If processing fails for good, the mark is deleted, so a re-delivery is processed rather than
+//   swallowed; a crash mid-way leaves only the lease, which expires. Process-then-mark was rejected:
+//   two deliveries racing would both reply.
 // - The reply's uuid is derived from message_id, so even if marks are lost (Redis outage, failing open)
 //   Feishu itself posts at most one reply per message.
+import { FeishuApiError } from '../errors.js';
 import type { EventEnvelope, EventHeader, MessageReceiveEvent } from '../feishu/events.js';
 import { MESSAGE_RECEIVE } from '../feishu/events.js';
 import type { Logger } from '../log.js';
@@ -29,8 +33,17 @@ export interface IntakeOptions {
   dedupeTtlMs: number;
   /** How long a claim lasts while processing; must exceed the longest processing (retries included). */
   leaseMs?: number;
+  /** Pauses before processing a message again after a transient failure; its length is the number of retries. */
+  retryDelaysMs?: readonly number[];
   logger: Logger;
 }
+
+/** Worth trying again later: Feishu was busy, down or unreachable, not a permanent refusal. */
+function isTransient(error: unknown): boolean {
+  return error instanceof FeishuApiError && (error.kind === 'rate_limited' || error.kind === 'unavailable' || error.kind === 'invalid_token');
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const DONE = 'done';
 const PROCESSING = 'processing';
@@ -38,6 +51,25 @@ const PROCESSING = 'processing';
 export function createEventIntake(options: IntakeOptions): (envelope: EventEnvelope) => Promise<IntakeResult> {
   const { store, queue, handleMessage, dedupeTtlMs, logger } = options;
   const leaseMs = options.leaseMs ?? 10 * 60_000;
+  const retryDelaysMs = options.retryDelaysMs ?? [2_000, 10_000, 30_000];
+
+  /** Processes one message, retrying transient failures; true when it was answered. */
+  async function answer(event: MessageReceiveEvent, header: EventHeader, messageId: string): Promise<boolean> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await handleMessage(event, header);
+        return true;
+      } catch (error) {
+        const delay = retryDelaysMs[attempt];
+        if (!isTransient(error) || delay === undefined) {
+          logger.error({ err: error, message_id: messageId }, 'message not answered; mark released so a re-delivery is processed');
+          return false;
+        }
+        logger.warn({ message_id: messageId, retry_in_ms: delay }, 'message not answered yet; trying again');
+        await pause(delay);
+      }
+    }
+  }
 
   /** Claims the message; if the store itself fails, fail open (the reply uuid still prevents a double post). */
   async function claim(key: string, eventId: string): Promise<boolean> {
@@ -76,15 +108,7 @@ export function createEventIntake(options: IntakeOptions): (envelope: EventEnvel
       return 'duplicate';
     }
     const accepted = queue.tryEnqueue(async () => {
-      let succeeded = false;
-      try {
-        await handleMessage(event, header);
-        succeeded = true;
-      } catch (error) {
-        logger.error({ err: error, message_id: messageId }, 'message not answered; mark released so a re-delivery is processed');
-      } finally {
-        await settle(key, succeeded);
-      }
+      await settle(key, await answer(event, header, messageId));
     }, messageId);
     if (!accepted) {
       await settle(key, false);

@@ -56,7 +56,12 @@ describe('exactly one reply per message', () => {
         expected.set(sent.messageId, room.room_id);
       }),
     );
-    await stack.emulator.waitForReplies(200, 60_000);
+    await stack.emulator.waitForReplies(200, 60_000).catch((error: Error) => {
+      const answered = repliesPerMessage(stack!);
+      const missing = [...expected.keys()].filter((id) => !answered.has(id));
+      const story = stack!.logs.lines.filter((l) => missing.includes(String(l.message_id)) && l.level >= 40);
+      throw new Error(`${error.message}; unanswered ${missing.join(', ')}: ${JSON.stringify(story)}`);
+    });
     await sleep(500); // late duplicates would show up here
     const counts = repliesPerMessage(stack);
     expect(counts.size).toBe(200);
@@ -66,8 +71,17 @@ describe('exactly one reply per message', () => {
     }
   }, 90_000);
 
+  it('a reply that failed for a transient reason is tried again later, still once', async () => {
+    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '2', QUEUE_RETRY_DELAYS_MS: '300' } });
+    stack.emulator.faults.inject({ api: 'reply', kind: 'http_500', times: 2 });
+    const sent = await stack.emulator.sendMessage({ text: '/room test01' });
+    await stack.emulator.waitForReplies(1, 5_000);
+    expect(stack.emulator.repliesTo(sent.messageId)).toHaveLength(1);
+    expect(stack.logs.lines.some((l) => l.message_id === sent.messageId && l.msg === 'message not answered yet; trying again')).toBe(true);
+  });
+
   it('a message whose reply failed is not swallowed by its dedupe mark: a re-delivery gets the reply', async () => {
-    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '2' } });
+    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '2', QUEUE_RETRY_DELAYS_MS: '' } });
     stack.emulator.faults.inject({ api: 'reply', kind: 'http_500', times: 2 });
     const created = stack.emulator.createMessage({ text: '/room test01' });
     await stack.emulator.deliverEnvelope(created.envelope);
