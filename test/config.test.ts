@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ENV_KEYS, loadConfig, usesEmulator } from '../src/config.js';
+import appConfig from '../app.config.json' with { type: 'json' };
+
+describe('loadConfig', () => {
+  it('reads the committed defaults: no credentials means the local emulator', () => {
+    const config = loadConfig({});
+    expect(config.feishu.domain).toBe('https://open.feishu.cn');
+    expect(config.server.port).toBe(3000);
+    expect(config.lookup).toMatchObject({ maxIds: 100, maxIdLength: 64, batchSize: 50 });
+    expect(config.queue.retryDelaysMs).toEqual([2000, 10000, 30000]);
+    expect(usesEmulator(config)).toBe(true);
+  });
+
+  it('lets the environment override every key, with numbers and lists coerced', () => {
+    const config = loadConfig({
+      FEISHU_APP_ID: 'cli_x',
+      FEISHU_APP_SECRET: 's',
+      FEISHU_DOMAIN: 'http://127.0.0.1:9000/',
+      PORT: '8080',
+      QUEUE_RETRY_DELAYS_MS: '10, 20',
+      LOG_LEVEL: 'debug',
+      REDIS_URL: 'redis://127.0.0.1:6379/1',
+    });
+    expect(config.feishu.domain).toBe('http://127.0.0.1:9000');
+    expect(config.server.port).toBe(8080);
+    expect(config.queue.retryDelaysMs).toEqual([10, 20]);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379/1');
+    expect(usesEmulator(config)).toBe(false);
+    expect(loadConfig({ QUEUE_RETRY_DELAYS_MS: '' }).queue.retryDelaysMs).toEqual([]);
+  });
+
+  it('names the bad key and its variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/server\.port \(PORT\)/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/logLevel \(LOG_LEVEL\)/);
+    expect(() => loadConfig({ REDIS_URL: 'localhost:6379' })).toThrow(/redisUrl \(REDIS_URL\)/);
+    expect(() => loadConfig({ FEISHU_APP_ID: 'cli_only_id' })).toThrow(/FEISHU_APP_SECRET/);
+  });
+
+  it('reads another file named by APP_CONFIG, and says when it cannot', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
+    const file = join(dir, 'other.json');
+    writeFileSync(file, JSON.stringify({ ...appConfig, server: { ...appConfig.server, port: 4242 } }));
+    expect(loadConfig({ APP_CONFIG: file }).server.port).toBe(4242);
+    expect(() => loadConfig({ APP_CONFIG: join(dir, 'missing.json') })).toThrow(/cannot read config file/);
+    writeFileSync(file, '{ not json');
+    expect(() => loadConfig({ APP_CONFIG: file })).toThrow(/not valid JSON/);
+  });
+
+  it('documents every environment variable in app.config.json and the README', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [name, key] of Object.entries(ENV_KEYS)) {
+      expect(appConfig._env[key as keyof typeof appConfig._env], key).toMatch(new RegExp(`^${name} — `));
+      expect(readme, name).toContain(`| \`${name}\` | \`${key}\` |`);
+    }
+  });
+});
