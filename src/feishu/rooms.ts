@@ -37,6 +37,8 @@ export interface RoomDirectoryStats {
 }
 
 const NOT_FOUND = ''; // cached negative answer: Feishu does not know this custom ID
+// The meeting_room docs list this header as required, GET included.
+const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
 export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDirectory & { stats: RoomDirectoryStats } {
   const { client, tokens, policy, batchSize } = options;
@@ -53,6 +55,7 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
           {
             method: 'GET',
             url: '/open-apis/meeting_room/room/batch_get_id',
+            headers: JSON_HEADERS,
             params: { custom_room_ids: customRoomIds },
             paramsSerializer: { serialize: repeatKeysSerializer },
           },
@@ -78,6 +81,7 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
           {
             method: 'GET',
             url: '/open-apis/meeting_room/room/batch_get',
+            headers: JSON_HEADERS,
             params: { room_ids: roomIds, fields: '*' },
             paramsSerializer: { serialize: repeatKeysSerializer },
           },
