@@ -53,6 +53,12 @@ async function createStore(config: AppConfig, logger: Logger): Promise<StateStor
 }
 
 export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
+  if (!config.feishu.verificationToken) {
+    logger.warn('FEISHU_VERIFICATION_TOKEN is not set: the token in pushes is not checked');
+  }
+  if (!config.feishu.encryptKey) {
+    logger.warn('FEISHU_ENCRYPT_KEY is not set: pushes are neither encrypted nor signed; set an Encrypt Key in the console');
+  }
   const store = await createStore(config, logger);
   const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }) };
   const client = createFeishuClient({ ...config.feishu, logger });

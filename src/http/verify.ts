@@ -78,6 +78,14 @@ export function tokensMatch(expected: string, received: unknown): boolean {
   return timingSafeEqual(digest(expected), digest(received));
 }
 
+/**
+ * The push's token is accepted: it matches the configured verification token, or none is configured
+ * (then only the signature, if an encrypt key is set, vouches for the push; startup warns about it).
+ */
+export function tokenAccepted(verificationToken: string, received: unknown): boolean {
+  return verificationToken === '' || tokensMatch(verificationToken, received);
+}
+
 function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): DecodeResult {
   return eventId === undefined ? { kind: 'rejected', status, reason, message } : { kind: 'rejected', status, reason, message, eventId };
 }
@@ -96,7 +104,7 @@ function decodeSchema2(payload: JsonObject, settings: VerificationSettings): Dec
   const { header, event } = payload;
   if (!isObject(header)) return reject(400, 'invalid_envelope', 'schema 2.0 envelope without a header');
   const eventId = typeof header.event_id === 'string' ? header.event_id : undefined;
-  if (!tokensMatch(settings.verificationToken, header.token)) {
+  if (!tokenAccepted(settings.verificationToken, header.token)) {
     return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)', eventId);
   }
   if (typeof header.event_type !== 'string' || header.event_type === '') {
@@ -151,7 +159,7 @@ export function decodeEnvelope(
   }
 
   if (payload.type === 'url_verification') {
-    if (!tokensMatch(settings.verificationToken, payload.token)) {
+    if (!tokenAccepted(settings.verificationToken, payload.token)) {
       return reject(401, 'bad_token', 'url_verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
     }
     if (typeof payload.challenge !== 'string') return reject(400, 'invalid_envelope', 'url_verification without a challenge');
@@ -166,7 +174,7 @@ export function decodeEnvelope(
 
   // schema 1.0: {uuid, token, ts, type: "event_callback", event: {type, …}}
   if (payload.type === 'event_callback') {
-    if (!tokensMatch(settings.verificationToken, payload.token)) {
+    if (!tokenAccepted(settings.verificationToken, payload.token)) {
       return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
     }
     const eventType = isObject(payload.event) && typeof payload.event.type === 'string' ? payload.event.type : undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeSignature, encryptPayload } from '../../src/feishu/crypto.js';
-import { checkTimestamp, decodeEnvelope, isJsonContentType, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
+import { checkTimestamp, decodeEnvelope, isJsonContentType, readSignatureHeaders, tokenAccepted, tokensMatch, verifySignature } from '../../src/http/verify.js';
 import { fixture } from './support/harness.js';
 
 const settings = { verificationToken: 'tok', encryptKey: 'key', signatureToleranceSeconds: 300 };
@@ -40,6 +40,9 @@ describe('verification helpers', () => {
     expect(tokensMatch('tok', 'tok ')).toBe(false);
     expect(tokensMatch('tok', undefined)).toBe(false);
     expect(tokensMatch('tok', 42)).toBe(false);
+    // no verification token configured: the token is not checked (startup warns)
+    expect(tokenAccepted('', 'anything')).toBe(true);
+    expect(tokenAccepted('tok', 'other')).toBe(false);
   });
 
   it('verifies signatures over raw bytes, including non-ASCII', () => {
