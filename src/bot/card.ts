@@ -4,7 +4,7 @@
 // (doc "处理回调": behaviors [{type: "callback", value}]) answered by card.action.trigger.
 import type { Card, RoomDetails } from './ports.js';
 import { DEFAULT_LIMITS, displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
-import { LOCALES, perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
+import { perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
 
 /** Feishu rejects card messages over 30 KB (error 230025, doc "回复消息"). */
 export const CARD_BYTE_LIMIT = 30 * 1024;
@@ -66,10 +66,12 @@ interface CardParts {
   elements: Element[];
 }
 
+// No config.locales: it restricts which languages take effect, so readers in other languages would lose
+// the text; without it they get the default (English) content (doc: 卡片 JSON 2.0 结构, 配置卡片多语言).
 function assembleCard(parts: CardParts): Card {
   return {
     schema: '2.0',
-    config: { update_multi: true, locales: [...LOCALES], summary: i18nFields(parts.summary ?? parts.title) },
+    config: { update_multi: true, summary: i18nFields(parts.summary ?? parts.title) },
     header: { title: plainText(parts.title), template: parts.template },
     body: { elements: parts.elements },
   };
