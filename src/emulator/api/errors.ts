@@ -19,6 +19,8 @@ export const FeishuCode = {
   IM_INVALID_PARAM: 230001,
   /** IM: content over the size limit. */
   IM_CONTENT_TOO_LONG: 230025,
+  /** IM: the card could not be built from its JSON (sub-code 200621: parse card json err). */
+  IM_CARD_INVALID: 230099,
 } as const;
 
 export const FeishuMsg = {
@@ -27,6 +29,7 @@ export const FeishuMsg = {
   FIELD_VALIDATION: 'field validation failed',
   IM_INVALID_PARAM: 'Your request contains an invalid request parameter',
   IM_CONTENT_TOO_LONG: 'The length of the message content reaches its limit.',
+  IM_CARD_INVALID: 'Failed to create card content, ext=ErrCode: 200621; ErrMsg: parse card json err, please check whether the card json is correct; ErrorValue: ',
 } as const;
 
 export interface FieldViolation {

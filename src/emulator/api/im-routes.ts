@@ -1,4 +1,5 @@
 // POST /open-apis/im/v1/messages/:message_id/reply (回复消息), validated as Feishu does.
+import { checkCard } from './card-check.js';
 import type Router from 'koa-router';
 import type { FaultInjector } from '../faults.js';
 import type { JsonObject, MessageStore } from '../messages.js';
@@ -75,6 +76,8 @@ export function registerImRoutes(router: Router<EmulatorState>, messages: Messag
     const request = parseReplyRequest(body);
     if (typeof request === 'string') return invalid(ctx, request);
     if (contentTooLong(request)) return sendFeishuError(ctx, 400, FeishuCode.IM_CONTENT_TOO_LONG, FeishuMsg.IM_CONTENT_TOO_LONG);
+    const cardProblem = request.msgType === 'interactive' ? checkCard(request.parsedContent) : undefined;
+    if (cardProblem) return sendFeishuError(ctx, 400, FeishuCode.IM_CARD_INVALID, `${FeishuMsg.IM_CARD_INVALID}${cardProblem}; `);
     const parent = messages.find(messageId);
     if (!parent) return invalid(ctx, `message ${messageId} not found`);
 

@@ -1,6 +1,7 @@
 // Judging the bot's answers to the two synchronous pushes: the url_verification challenge (answer
 // {"challenge": same value} with HTTP 200) and card.action.trigger (卡片回传交互回调: HTTP 200 within 3 s,
 // body {toast?, card?}). Error codes are those the Feishu client shows for a failed card interaction.
+import { checkCard } from '../api/card-check.js';
 import type { CardActionResponse } from '../../feishu/events.js';
 import type { WebhookResponse } from './transport.js';
 
@@ -52,6 +53,8 @@ export function judgeCardAnswer(response: WebhookResponse): CardClickResult {
   if (card !== undefined && !isValidCard(card)) {
     return { ...base, ok: false, errorCode: CardErrorCode.BAD_CARD, problem: 'card must be {type: "raw"|"template", data: object}' };
   }
+  const cardProblem = card !== undefined && (card as { type: string }).type === 'raw' ? checkCard((card as { data: Record<string, unknown> }).data) : undefined;
+  if (cardProblem) return { ...base, ok: false, errorCode: CardErrorCode.BAD_CARD, problem: cardProblem };
   return { ...base, ok: true, response: answer as CardActionResponse };
 }
 
