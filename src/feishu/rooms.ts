@@ -45,18 +45,23 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
   const cache = options.cacheTtlMs > 0 ? options.cache : undefined;
   const stats: RoomDirectoryStats = { batchGetIdCalls: 0, batchGetCalls: 0 };
 
-  async function batchGetId(customRoomIds: readonly string[]): Promise<Map<string, string>> {
-    const body = await callFeishu<BatchGetIdBody>(
-      'meeting_room.room.batch_get_id',
+  /** One GET on meeting_room v1, with retries; `stat` names the counter of HTTP attempts. */
+  function meetingRoomGet<B>(
+    resource: 'batch_get_id' | 'batch_get',
+    params: Record<string, string | readonly string[]>,
+    stat: keyof RoomDirectoryStats,
+  ): Promise<B> {
+    return callFeishu<B>(
+      `meeting_room.room.${resource}`,
       policy,
       (token) => {
-        stats.batchGetIdCalls += 1;
-        return client.request<BatchGetIdBody>(
+        stats[stat] += 1;
+        return client.request<B>(
           {
             method: 'GET',
-            url: '/open-apis/meeting_room/room/batch_get_id',
+            url: `/open-apis/meeting_room/room/${resource}`,
             headers: JSON_HEADERS,
-            params: { custom_room_ids: customRoomIds },
+            params,
             paramsSerializer: { serialize: repeatKeysSerializer },
           },
           withTenantToken(token),
@@ -64,6 +69,10 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
       },
       tokens,
     );
+  }
+
+  async function batchGetId(customRoomIds: readonly string[]): Promise<Map<string, string>> {
+    const body = await meetingRoomGet<BatchGetIdBody>('batch_get_id', { custom_room_ids: customRoomIds }, 'batchGetIdCalls');
     const found = new Map<string, string>();
     for (const room of body.data?.rooms ?? []) {
       if (room.custom_room_id && room.room_id) found.set(room.custom_room_id, room.room_id);
@@ -72,24 +81,7 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
   }
 
   async function batchGet(roomIds: readonly string[]): Promise<Map<string, RoomDetails>> {
-    const body = await callFeishu<BatchGetBody>(
-      'meeting_room.room.batch_get',
-      policy,
-      (token) => {
-        stats.batchGetCalls += 1;
-        return client.request<BatchGetBody>(
-          {
-            method: 'GET',
-            url: '/open-apis/meeting_room/room/batch_get',
-            headers: JSON_HEADERS,
-            params: { room_ids: roomIds, fields: '*' },
-            paramsSerializer: { serialize: repeatKeysSerializer },
-          },
-          withTenantToken(token),
-        );
-      },
-      tokens,
-    );
+    const body = await meetingRoomGet<BatchGetBody>('batch_get', { room_ids: roomIds, fields: '*' }, 'batchGetCalls');
     const details = new Map<string, RoomDetails>();
     for (const room of body.data?.rooms ?? []) if (room.room_id) details.set(room.room_id, room);
     return details;
