@@ -1,0 +1,17 @@
+// An API-economy rule: what the design promises, what the emulator recorded.
+
+export interface RuleResult {
+  rule: string;
+  /** e.g. "batch_get_id calls" */
+  measure: string;
+  expected: number;
+  measured: number;
+  /** The bot's own counter for the same thing, when it keeps one (a cross-check of the emulator log). */
+  botCounter?: number;
+  ok: boolean;
+}
+
+export function rule(rule: string, measure: string, expected: number, measured: number, botCounter?: number): RuleResult {
+  const ok = measured === expected && (botCounter === undefined || botCounter === expected);
+  return { rule, measure, expected, measured, ...(botCounter !== undefined ? { botCounter } : {}), ok };
+}
