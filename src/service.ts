@@ -78,6 +78,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     store,
     queue,
     handleMessage: bot.handleMessage,
+    ignoreReason: bot.ignoreReason,
     dedupeTtlMs: config.dedupe.ttlSeconds * 1000,
     retryDelaysMs: config.queue.retryDelaysMs,
     logger,

@@ -17,6 +17,8 @@ export interface RoomBotOptions {
 }
 
 export interface RoomBot {
+  /** Why the bot will not answer this message (group chatter, a message from an app), or undefined. */
+  ignoreReason(event: MessageReceiveEvent): string | undefined;
   /** Answers one message (or ignores it). Rejects only when the reply could not be posted. */
   handleMessage(event: MessageReceiveEvent, header: EventHeader): Promise<void>;
   /** The card's Refresh button: looks the IDs up again, bypassing the cache, and returns the new card. */
@@ -55,21 +57,22 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
   }
 
   return {
+    ignoreReason: (event) => ignoreReason(event, limits),
+
     async handleMessage(event, header) {
       const started = Date.now();
       const message = event.message;
       const base = { event_id: header.event_id, message_id: message.message_id, chat_type: message.chat_type };
-      if (event.sender?.sender_type !== 'user') {
-        // Apps and bots (including this one) never get an answer: no loops.
-        logger.info({ ...base, outcome: 'ignored', reason: 'sender_not_user' }, 'message handled');
+      const ignored = ignoreReason(event, limits);
+      if (ignored) {
+        logger.info({ ...base, outcome: 'ignored', reason: ignored }, 'message handled');
         return;
       }
       const command = parseCommand(message, limits);
       let card: Card;
       let fields: Record<string, unknown>;
       switch (command.kind) {
-        case 'ignore':
-          logger.info({ ...base, outcome: 'ignored', reason: command.reason }, 'message handled');
+        case 'ignore': // ruled out above; kept so the switch stays exhaustive
           return;
         case 'help':
           card = buildHelpCard({ limits, reason: command.reason });
@@ -114,6 +117,13 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
       };
     },
   };
+}
+
+function ignoreReason(event: MessageReceiveEvent, limits: CommandLimits): string | undefined {
+  // Apps and bots (including this one) never get an answer: no loops.
+  if (event.sender?.sender_type !== 'user') return 'sender_not_user';
+  const command = parseCommand(event.message, limits);
+  return command.kind === 'ignore' ? command.reason : undefined;
 }
 
 /** The IDs a Refresh button carries, re-checked against the same limits as a typed command. */

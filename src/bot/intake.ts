@@ -30,6 +30,8 @@ export interface IntakeOptions {
   store: StateStore;
   queue: JobQueue;
   handleMessage: (event: MessageReceiveEvent, header: EventHeader) => Promise<void>;
+  /** Messages the bot will not answer are acked without a dedupe mark or a queue slot. */
+  ignoreReason?: (event: MessageReceiveEvent) => string | undefined;
   dedupeTtlMs: number;
   /** How long a claim lasts while processing; must exceed the longest processing (retries included). */
   leaseMs?: number;
@@ -100,6 +102,13 @@ export function createEventIntake(options: IntakeOptions): (envelope: EventEnvel
     const messageId = event?.message?.message_id;
     if (typeof messageId !== 'string' || messageId === '') {
       logger.warn({ event_id: header.event_id, outcome: 'ignored' }, 'message event without message_id');
+      return 'ignored';
+    }
+    // Group chatter (with the group_msg scope, every message of every group arrives here) and messages
+    // from apps need no answer, so no mark and no queue slot: ignoring twice is harmless.
+    const ignored = options.ignoreReason?.(event);
+    if (ignored) {
+      logger.info({ event_id: header.event_id, message_id: messageId, chat_type: event.message.chat_type, outcome: 'ignored', reason: ignored }, 'message handled');
       return 'ignored';
     }
     const key = `msg:${messageId}`;

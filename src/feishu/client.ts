@@ -1,6 +1,8 @@
 // The one place the SDK client is built. Every call to Feishu goes through this client.
 import * as lark from '@larksuiteoapi/node-sdk';
 import axios, { type AxiosResponse } from 'axios';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from '../log.js';
 
 export interface FeishuClientOptions {
@@ -19,7 +21,12 @@ export interface FeishuClientOptions {
  * refreshes on 99991663 (the SDK's cache does neither).
  */
 export function createFeishuClient(options: FeishuClientOptions): lark.Client {
-  const httpInstance = axios.create({ timeout: options.timeoutMs });
+  // Keep-alive: every lookup and reply would otherwise open (and TLS-handshake) a new connection.
+  const httpInstance = axios.create({
+    timeout: options.timeoutMs,
+    httpAgent: new HttpAgent({ keepAlive: true }),
+    httpsAgent: new HttpsAgent({ keepAlive: true }),
+  });
   // Same contract as the SDK's defaultHttpInstance: resolve to the response body.
   httpInstance.interceptors.response.use((response: AxiosResponse) => response.data);
   return new lark.Client({

@@ -6,8 +6,11 @@ const IV_BYTES = 16;
 
 /** AES-256 key = SHA-256 of the encrypt key as configured in the developer console. */
 function aesKey(encryptKey: string): Buffer {
-  return createHash('sha256').update(encryptKey, 'utf8').digest();
+  // One encrypt key per process in practice: derive it once, not on every event.
+  if (cachedKey?.encryptKey !== encryptKey) cachedKey = { encryptKey, key: createHash('sha256').update(encryptKey, 'utf8').digest() };
+  return cachedKey.key;
 }
+let cachedKey: { encryptKey: string; key: Buffer } | undefined;
 
 /** base64(iv ‖ AES-256-CBC(PKCS#7)(plaintext)), the `encrypt` field of an encrypted push. */
 export function encryptPayload(plaintext: string, encryptKey: string, iv: Buffer = randomBytes(IV_BYTES)): string {

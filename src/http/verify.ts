@@ -74,8 +74,16 @@ export function checkTimestamp(timestamp: string, nowMs: number, toleranceSecond
 /** Constant-time string equality (hashing first makes the lengths equal). */
 export function tokensMatch(expected: string, received: unknown): boolean {
   if (typeof received !== 'string') return false;
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(digest(expected), digest(received));
+  return timingSafeEqual(expectedDigest(expected), digest(received));
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+// The configured token is the same for every push: hash it once (this runs on every event).
+let cachedExpected: { token: string; digest: Buffer } | undefined;
+function expectedDigest(token: string): Buffer {
+  if (cachedExpected?.token !== token) cachedExpected = { token, digest: digest(token) };
+  return cachedExpected.digest;
 }
 
 /**
