@@ -2,6 +2,7 @@
 // within the deadline (3 s); otherwise it is pushed again, identical, after each delay of the retry
 // schedule (Feishu: 15 s, 5 min, 1 h, 6 h). Feishu may also push an event more than once even after a
 // 200 ("特殊情况下可能会收到重复的推送"), which extra deliveries reproduce on purpose.
+import { setMaxListeners } from 'node:events';
 import type { EventEnvelope } from '../../feishu/events.js';
 import type { Logger } from '../../log.js';
 import { encodePush, postWebhook, type EncodedPush, type WebhookResponse } from './transport.js';
@@ -76,7 +77,10 @@ export class EventPusher {
   readonly attempts: DeliveryAttempt[] = [];
   private readonly closing = new AbortController();
 
-  constructor(private readonly config: PusherConfig) {}
+  constructor(private readonly config: PusherConfig) {
+    // one abort listener per push in flight: many concurrent pushes are normal, not a leak
+    setMaxListeners(0, this.closing.signal);
+  }
 
   /** Encrypts/signs (when an Encrypt Key is set) with a fresh timestamp and nonce. */
   encode(payload: unknown, sign: boolean, options: PushOptions = {}): EncodedPush {
