@@ -1,34 +1,39 @@
 // `npm run bench`: how the /room bot's webhook and its Feishu usage perform, on loopback, in one run
 // (about 2 minutes on 2 cores). Prints a short table; writes every figure to bench/results.json.
 //
-//   1. Ack path    signed + encrypted events: ours vs the SDK's documented Koa sample vs a bare Koa route
+//   1. Ack path    signed + encrypted events: ours, (a) with group chatter it ignores after verification and
+//                  (b) with /room commands it records, queues and answers through an emulator, vs the SDK's
+//                  documented Koa sample vs a bare Koa route; URL-verification challenges during (b)'s load
 //   2. End to end  distinct /room messages through the emulator: replies/s, push→reply latency, API calls
 //   3. API economy token and lookup calls, expected vs measured (exit code 1 if a rule is broken)
-//   4. Memory      RSS and heap after 100,000 acked events with a small dedupe cap
+//   4. Memory      RSS and heap after 50,000 acked events (1 in 5 a /room command) with a small dedupe cap
 //
 // The load generator (autocannon) runs in this process; every server runs in its own child process
 // (bench/servers.ts), so generator and server each get a core and no server inherits another's heap.
-// Absolute figures depend on the machine and on whatever else it runs; the ratios are the result.
+// Every server runs at its default log level (ours: app.config.json's, the SDK: its own) with its stdout
+// going to /dev/null: a log line per event costs what it costs. Absolute figures depend on the machine
+// and on whatever else it runs; the ratios are the result.
 //
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
-// BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
-// BENCH_DEDUPE_CAP (20000), BENCH_RESULTS (bench/results.json; "" = none), BENCH_PROFILE (a directory:
-// CPU profiles of each server over the saturation rounds, and a summary of ours), BENCH_STRICT=1 (a
-// missed performance target also fails the run; by default only broken rules and errors do).
+// BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (50000),
+// BENCH_DEDUPE_CAP (2500), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
+// (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
+// saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
+// run; by default only broken rules and errors do).
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator } from '../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { API_NAMES } from './lib/api-calls.js';
-import { BENCH_APP, botEnv, REPO_ROOT } from './lib/app.js';
-import { CHATTER, PushPool } from './lib/events.js';
+import { BENCH_APP, benchConfig, botEnv, REPO_ROOT } from './lib/app.js';
+import { CHALLENGE_BUDGET_MS, startChallengeProbe, type ChallengeSample, type ChallengeSummary } from './lib/challenge.js';
+import { chatterEnvelopes, commandEnvelopes, PushPool } from './lib/events.js';
 import { describeMachine } from './lib/machine.js';
 import { summarizeProfile, type ProfileSummary } from './lib/profile.js';
-import type { TargetName } from './lib/protocol.js';
-import { generateRooms } from './lib/rooms.js';
-import type { RuleResult } from './lib/rules.js';
+import { customIds, generateRooms } from './lib/rooms.js';
+import { rule, type RuleResult } from './lib/rules.js';
 import { mb, num, table } from './lib/table.js';
-import { runAckPhase, type AckTargetResult } from './phases/ack.js';
+import { runAckPhase, type AckRow, type AckRowResult } from './phases/ack.js';
 import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
@@ -49,19 +54,33 @@ const SETTINGS = {
     rate: setting('BENCH_RATE', 1000),
     rateRounds: setting('BENCH_RATE_ROUNDS', 3),
     rateConnections: 10,
+    /** Row (b): /room commands cycle over this many rooms (the first e2e rooms): one lookup each, then the cache. */
+    commandRooms: 20,
+    /** URL-verification challenges sent while row (b)'s saturation slices run, in all. */
+    challenges: 20,
   },
   e2e: { messages: setting('BENCH_E2E_MESSAGES', 2000), users: 16, soloMessages: 200, roomPrefix: 'e2e-room' },
   economy: { roomPrefix: 'econ-room', k: 120, concurrent: 50, shortTtlMs: 1000 },
   memory: {
-    events: setting('BENCH_MEMORY_EVENTS', 100_000),
-    step: setting('BENCH_MEMORY_EVENTS', 100_000) / 4,
-    dedupeCap: setting('BENCH_DEDUPE_CAP', 20_000),
+    events: setting('BENCH_MEMORY_EVENTS', 50_000),
+    commandEvery: 5,
+    step: setting('BENCH_MEMORY_EVENTS', 50_000) / 4,
+    dedupeCap: setting('BENCH_DEDUPE_CAP', 2_500),
     connections: 32,
     maxSecondHalfGrowthBytes: 8 * 1024 * 1024,
+    roomPrefix: 'e2e-room',
+    rooms: 20,
   },
 };
 
-const TARGETS = { ours: 'ours', sdk: 'SDK sample', bare: 'bare Koa' } satisfies Record<TargetName, string>;
+const OURS_LOG_LEVEL = benchConfig(botEnv('http://127.0.0.1')).logLevel;
+
+const ROWS = {
+  ours: 'ours (a) ignored chatter',
+  oursCommands: 'ours (b) /room commands',
+  sdk: 'SDK sample',
+  bare: 'bare Koa',
+} satisfies Record<AckRow, string>;
 const GOALS = { vsSdk: 2, vsBare: 0.5, p99Ms: 10 };
 
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
@@ -84,17 +103,16 @@ async function main(): Promise<number> {
   const misses: string[] = [];
   try {
     progress('signing the event pool');
-    const pool = new PushPool(emulator.identity, BENCH_APP.encryptKey, CHATTER);
+    const pool = new PushPool(BENCH_APP.encryptKey, chatterEnvelopes(emulator.identity));
     pool.ensure(40_000);
 
     // 1. Ack path
-    const ackMark = emulator.requests.length;
-    const specs = (['ours', 'sdk', 'bare'] as const).map((target) => ({ target, env: botEnv(emulator.url, { QUEUE_MAX_PENDING: '1000000' }) }));
-    const ack = await runAckPhase(specs, pool, SETTINGS.ack, progress, profileDir);
-    const ackCalls = emulator.requests.length - ackMark;
-    const ackTable = reportAck(ack, ackCalls, failures, misses);
-    let profile: ProfileSummary | undefined;
-    if (profileDir) profile = summarizeProfile(join(profileDir, 'ours.cpuprofile'), byTarget(ack).ours.saturation.ok);
+    const ack = await runAck(emulator, pool, profileDir);
+    const ackReport = reportAck(ack, failures, misses);
+    const profiles: Partial<Record<'ours' | 'oursCommands', ProfileSummary>> = {};
+    if (profileDir) {
+      for (const row of ['ours', 'oursCommands'] as const) profiles[row] = summarizeProfile(join(profileDir, `${row}.cpuprofile`), byRow(ack.rows)[row].saturation.ok);
+    }
 
     // 2. End to end (+ the rules only the whole bot can show)
     progress(`end to end: ${SETTINGS.e2e.messages} /room messages`);
@@ -103,14 +121,14 @@ async function main(): Promise<number> {
 
     // 3. API economy
     progress('API economy');
-    const rules = [...(await runEconomyPhase(emulator, SETTINGS.economy)), ...e2e.rules];
+    const rules = [...(await runEconomyPhase(emulator, SETTINGS.economy)), ...e2e.rules, ...ackReport.rules];
     reportRules(rules, failures);
 
     // 4. Memory
-    const memory = await runMemoryPhase(emulator.url, pool, SETTINGS.memory, progress);
+    const memory = await runMemoryPhase(SETTINGS.memory, progress);
     reportMemory(memory, failures);
 
-    if (profile) reportProfile(profile, profileDir!);
+    for (const [row, profile] of Object.entries(profiles)) reportProfile(ROWS[row as AckRow], profile, join(profileDir!, `${row}.cpuprofile`));
 
     const seconds = (performance.now() - started) / 1000;
     say();
@@ -120,7 +138,22 @@ async function main(): Promise<number> {
 
     const resultsPath = process.env.BENCH_RESULTS ?? join(REPO_ROOT, 'bench', 'results.json');
     if (resultsPath) {
-      const results = { machine, settings: SETTINGS, goals: GOALS, ack: ackTable, ackRuns: ack, ackFeishuCalls: ackCalls, e2e: e2e.runs, rules, memory, profile, misses, failures, seconds };
+      const results = {
+        machine,
+        settings: SETTINGS,
+        goals: GOALS,
+        ack: ackReport.table,
+        ackRuns: ack.rows,
+        ackFeishuCalls: ack.feishuCalls,
+        challenges: { summary: ack.challenges, samples: ack.challengeSamples },
+        e2e: e2e.runs,
+        rules,
+        memory,
+        profiles,
+        misses,
+        failures,
+        seconds,
+      };
       writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
       say(`All figures: ${resultsPath}`);
     }
@@ -131,28 +164,81 @@ async function main(): Promise<number> {
   return misses.length > 0 && process.env.BENCH_STRICT === '1' ? 1 : 0;
 }
 
-function byTarget(results: AckTargetResult[]): Record<TargetName, AckTargetResult> {
-  const found = Object.fromEntries(results.map((r) => [r.target, r])) as Partial<Record<TargetName, AckTargetResult>>;
-  if (!found.ours || !found.sdk || !found.bare) throw new Error('ack phase lost a target');
-  return found as Record<TargetName, AckTargetResult>;
+interface AckOutcome {
+  rows: AckRowResult[];
+  /** Calls on the main emulator during the phase (by (a), which ignores every push): none expected. */
+  feishuCalls: number;
+  /** Row (b)'s emulator: replies posted, tokens issued. */
+  commandReplies: number;
+  commandTokens: number;
+  challenges: ChallengeSummary;
+  challengeSamples: ChallengeSample[];
 }
 
-function reportAck(results: AckTargetResult[], feishuCalls: number, failures: string[], misses: string[]) {
-  const { ours, sdk, bare } = byTarget(results);
+/**
+ * Row (b) gets an emulator of its own (its rooms: the first e2e rooms), closed after the phase: its tens of
+ * thousands of replies would otherwise crowd the main emulator's request log, which later phases count from.
+ */
+async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string | undefined): Promise<AckOutcome> {
+  const { ack } = SETTINGS;
+  const mark = emulator.requests.length;
+  const commandEmulator = await startEmulator({ ...BENCH_APP, rooms: generateRooms(SETTINGS.e2e.roomPrefix, ack.commandRooms), maxRecords: 1_000 });
+  const probe = await startChallengeProbe(commandEmulator.identity, BENCH_APP.encryptKey, Math.ceil(ack.challenges / ack.rounds));
+  try {
+    progress('signing the /room command pool');
+    const commands = new PushPool(BENCH_APP.encryptKey, commandEnvelopes(commandEmulator, customIds(SETTINGS.e2e.roomPrefix, 0, ack.commandRooms)));
+    const env = (domain: string) => botEnv(domain, { QUEUE_MAX_PENDING: '1000000' });
+    const rows = await runAckPhase(
+      [
+        { row: 'ours', server: { target: 'ours', env: env(emulator.url) }, pool: chatter, fresh: true },
+        {
+          row: 'oursCommands',
+          server: { target: 'ours', env: env(commandEmulator.url) },
+          pool: commands,
+          fresh: true,
+          alongsideSaturation: probe.during,
+        },
+        { row: 'sdk', server: { target: 'sdk' }, pool: chatter, fresh: false },
+        { row: 'bare', server: { target: 'bare' }, pool: chatter, fresh: false },
+      ],
+      ack,
+      progress,
+      profileDir,
+    );
+    return {
+      rows,
+      feishuCalls: emulator.requests.length - mark,
+      commandReplies: commandEmulator.replies.length,
+      commandTokens: commandEmulator.issuedTokens().length,
+      challenges: probe.summary(),
+      challengeSamples: [...probe.samples],
+    };
+  } finally {
+    await probe.stop();
+    await commandEmulator.close();
+  }
+}
+
+function byRow(results: AckRowResult[]): Record<AckRow, AckRowResult> {
+  const found = Object.fromEntries(results.map((r) => [r.row, r])) as Partial<Record<AckRow, AckRowResult>>;
+  if (!found.ours || !found.oursCommands || !found.sdk || !found.bare) throw new Error('ack phase lost a row');
+  return found as Record<AckRow, AckRowResult>;
+}
+
+function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
+  const { ours, oursCommands, sdk, bare } = byRow(outcome.rows);
   const { ack } = SETTINGS;
   say();
-  say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push, the same pushes for all three');
-  say(`   Events are group chatter that does not @mention the bot: ours verifies the signature, decrypts, checks the token,`);
-  say(`   records a dedupe mark, queues the event and its handler ignores it: no Feishu call (${feishuCalls} made during the phase).`);
-  say(`   Saturation: ${ack.connections} connections, ${ack.rounds} × ${ack.sliceSeconds} s per target, targets taking turns; fixed rate:`);
-  say(`   ${ack.rate}/s over ${ack.rateConnections} connections (autocannon overallRate: each connection sends its share at the start of each second).`);
-  say(`   The SDK sample has the same Encrypt Key and Verification Token: it checks the signature and decrypts (it does not check`);
-  say(`   the token or the timestamp) and answers 204. CPU µs/event = the server process's CPU time (user + system, work after`);
-  say(`   the answer included) per answered event.`);
+  say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push. Saturation:');
+  say(`   ${ack.connections} connections, ${ack.rounds} × ${ack.sliceSeconds} s per row, rows taking turns; fixed rate: ${ack.rate}/s over ${ack.rateConnections} connections`);
+  say('   (autocannon overallRate: each connection sends its share at the start of each second). events/s = 2xx answers per');
+  say('   second of load; done/s = per second of load + the time the server kept working after it (its queue draining);');
+  say('   CPU µs/event = the server process\'s CPU time (user + system, work after the answer included) per answered event.');
   say();
-  const rows = results.map((r) => [
-    TARGETS[r.target],
+  const rows = outcome.rows.map((r) => [
+    ROWS[r.row],
     r.saturation.okPerSecond,
+    r.saturation.donePerSecond,
     ms(r.saturation.p50Ms),
     ms(r.saturation.p99Ms),
     r.saturation.serverCpuPerEventMicros,
@@ -161,37 +247,83 @@ function reportAck(results: AckTargetResult[], feishuCalls: number, failures: st
     ms(r.fixedRate.p99Ms),
     r.fixedRate.non2xx + r.fixedRate.errors,
   ]);
-  say(table(['target', 'events/s', 'p50 ms', 'p99 ms', 'CPU µs/event', 'non-2xx', `p50 ms @${ack.rate}/s`, `p99 ms @${ack.rate}/s`, 'non-2xx'], rows));
+  say(table(['row', 'events/s', 'done/s', 'p50 ms', 'p99 ms', 'CPU µs/event', 'non-2xx', `p50 ms @${ack.rate}/s`, `p99 ms @${ack.rate}/s`, 'non-2xx'], rows));
+  say(`   (a) group chatter without an @mention: verify the signature, decrypt, check the token, parse, 200 — no dedupe`);
+  say(`       mark, no queue slot, no Feishu call (${outcome.feishuCalls} made).`);
+  say(`   (b) p2p "/room <id>" over ${ack.commandRooms} rooms: verify, decrypt, dedupe mark, queue, 200; then, on the same core, the`);
+  say(`       lookup (cached after the first per room) and one reply call per message to an emulator in the load generator's process.`);
+  say(`   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : 'app.config.json\'s default'}: at info, a line per message handled), stdout to /dev/null.`);
+  say('   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler');
+  say('   empty: checks the signature, decrypts, answers 204 (no token or timestamp check). Bare Koa: reads the body, 200 {}.');
 
-  const vsSdk = ours.saturation.okPerSecond / sdk.saturation.okPerSecond;
-  const vsBare = ours.saturation.okPerSecond / bare.saturation.okPerSecond;
-  const ceiling = bare.saturation.okPerSecond / sdk.saturation.okPerSecond;
+  const ratio = (a: number, b: number) => a / b;
+  const vsSdk = ratio(ours.saturation.okPerSecond, sdk.saturation.okPerSecond);
+  const vsBare = ratio(ours.saturation.okPerSecond, bare.saturation.okPerSecond);
+  const ceiling = ratio(bare.saturation.okPerSecond, sdk.saturation.okPerSecond);
+  const commandsVsSdk = ratio(oursCommands.saturation.okPerSecond, sdk.saturation.okPerSecond);
+  const commandsDoneVsSdk = ratio(oursCommands.saturation.donePerSecond, sdk.saturation.donePerSecond);
+  const commandsVsBare = ratio(oursCommands.saturation.okPerSecond, bare.saturation.okPerSecond);
+  const challenges = outcome.challenges;
   const verdict = (pass: boolean, name: string) => {
     if (!pass) misses.push(name);
     return pass ? 'PASS' : 'MISS';
   };
+  const challengeVerdict = challenges.withinBudget ? 'PASS' : 'FAIL';
   say();
   say(
     table(
-      ['target', 'goal', 'measured', 'verdict'],
+      ['target (judged on row (a))', 'goal', 'measured', 'verdict', 'row (b), reported'],
       [
-        ['ours / SDK sample, events/s', `≥ ${GOALS.vsSdk}×`, `${num(vsSdk, 2)}×`, verdict(vsSdk >= GOALS.vsSdk, `ours/SDK ${num(vsSdk, 2)}× (goal ≥ ${GOALS.vsSdk}×)`)],
-        ['ours / bare Koa, events/s', `≥ ${GOALS.vsBare * 100} %`, `${num(vsBare * 100, 0)} %`, verdict(vsBare >= GOALS.vsBare, `ours/bare ${num(vsBare * 100, 0)} % (goal ≥ ${GOALS.vsBare * 100} %)`)],
-        [`ours p99 at ${ack.rate} events/s`, `< ${GOALS.p99Ms} ms`, `${ms(ours.fixedRate.p99Ms)} ms`, verdict(ours.fixedRate.p99Ms < GOALS.p99Ms, `ours p99 ${ms(ours.fixedRate.p99Ms)} ms at ${ack.rate}/s`)],
-        ['(bare Koa / SDK sample: the ceiling of ours / SDK)', '', `${num(ceiling, 2)}×`, ''],
-        ['(ours / SDK sample, CPU µs per event)', '', `${num(ours.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`, ''],
+        ['ours / SDK sample, events/s', `≥ ${GOALS.vsSdk}×`, `${num(vsSdk, 2)}×`, verdict(vsSdk >= GOALS.vsSdk, `ours/SDK ${num(vsSdk, 2)}× (goal ≥ ${GOALS.vsSdk}×)`), `${num(commandsVsSdk, 2)}× (done/s: ${num(commandsDoneVsSdk, 2)}×)`],
+        ['ours / bare Koa, events/s', `≥ ${GOALS.vsBare * 100} %`, `${num(vsBare * 100, 0)} %`, verdict(vsBare >= GOALS.vsBare, `ours/bare ${num(vsBare * 100, 0)} % (goal ≥ ${GOALS.vsBare * 100} %)`), `${num(commandsVsBare * 100, 0)} %`],
+        [`ours p99 at ${ack.rate} events/s`, `< ${GOALS.p99Ms} ms`, `${ms(ours.fixedRate.p99Ms)} ms`, verdict(ours.fixedRate.p99Ms < GOALS.p99Ms, `ours p99 ${ms(ours.fixedRate.p99Ms)} ms at ${ack.rate}/s`), `${ms(oursCommands.fixedRate.p99Ms)} ms`],
+        [`URL challenge during (b)'s saturation, max of ${challenges.sent}`, `< ${num(CHALLENGE_BUDGET_MS)} ms`, `${ms(challenges.maxMs)} ms`, challengeVerdict, `p50 ${ms(challenges.p50Ms)} ms, ${challenges.refused} refused`],
+        ['(bare Koa / SDK sample: the ceiling of ours / SDK)', '', `${num(ceiling, 2)}×`, '', ''],
+        ['(ours / SDK sample, CPU µs per event)', '', `${num(ours.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`, '', `${num(oursCommands.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`],
       ],
     ),
   );
+  say('   URL challenge: Feishu\'s url_verification, encrypted and unsigned, sent from a process of its own, spaced over (b)\'s');
+  say(`   saturation slices; meanwhile (b)'s event loop was blocked up to ${ms(oursCommands.saturation.loopDelayMaxMs)} ms at a time.`);
 
-  for (const r of results) {
+  for (const r of outcome.rows) {
     const errors = r.saturation.non2xx + r.saturation.errors + r.fixedRate.non2xx + r.fixedRate.errors;
-    if (errors > 0) failures.push(`${TARGETS[r.target]}: ${errors} non-2xx answers or errors (${JSON.stringify({ ...r.saturation.statusCodes })})`);
-    if (r.handled !== undefined && r.handled < r.okAnswers) failures.push(`${TARGETS[r.target]}: ${r.okAnswers} 2xx answers but only ${r.handled} events handled (verification failed?)`);
+    if (errors > 0) failures.push(`${ROWS[r.row]}: ${errors} non-2xx answers or errors (${JSON.stringify({ ...r.saturation.statusCodes, ...r.fixedRate.statusCodes })})`);
+    if (r.handled !== undefined && r.handled < r.okAnswers) failures.push(`${ROWS[r.row]}: ${r.okAnswers} 2xx answers but only ${r.handled} events handled (verification failed?)`);
   }
-  if (ours.repeats > 0) failures.push(`ours was sent ${ours.repeats} repeated message_ids (event pool too small)`);
-  if (feishuCalls > 0) failures.push(`${feishuCalls} Feishu calls during the ack phase (expected none)`);
-  return { vsSdk, vsBare, bareVsSdk: ceiling, oursP99AtRateMs: ours.fixedRate.p99Ms };
+  // ours must never see a message_id twice (the SDK sample and the bare route may: they keep no marks)
+  for (const r of [ours, oursCommands]) if (r.repeats > 0) failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
+  if (outcome.feishuCalls > 0) failures.push(`${outcome.feishuCalls} Feishu calls during the ack phase by row (a) (expected none)`);
+  if (!challenges.withinBudget) {
+    failures.push(`URL challenge under load: max ${ms(challenges.maxMs)} ms over ${challenges.sent}, ${challenges.refused} refused (${challenges.problems.join(', ') || `budget ${CHALLENGE_BUDGET_MS} ms`})`);
+  }
+  return {
+    table: { vsSdk, vsBare, bareVsSdk: ceiling, oursP99AtRateMs: ours.fixedRate.p99Ms, commandsVsSdk, commandsDoneVsSdk, commandsVsBare, commandsP99AtRateMs: oursCommands.fixedRate.p99Ms, challengeMaxMs: challenges.maxMs },
+    rules: commandRules(outcome, oursCommands),
+  };
+}
+
+/** Row (b) through the bot: every acked command answered once, one token, one lookup per room, then the cache. */
+function commandRules(outcome: AckOutcome, commands: AckRowResult): RuleResult[] {
+  const bot = commands.server.bot!;
+  const rooms = SETTINGS.ack.commandRooms;
+  const name = `ack (b): ${num(commands.okAnswers)} /room commands acked, ${rooms} rooms`;
+  // A push in flight when a slice ends may be processed (and replied to) without its answer being counted.
+  const replied = outcome.commandReplies;
+  const allAnswered = replied >= commands.okAnswers && replied <= commands.pushesSent && bot.replyCalls === replied;
+  return [
+    {
+      rule: name,
+      measure: 'replies posted (≥ acked, ≤ sent)',
+      expected: `${num(commands.okAnswers)}–${num(commands.pushesSent)}`,
+      measured: replied,
+      botCounter: bot.replyCalls,
+      ok: allAnswered,
+    },
+    rule(name, 'token calls', 1, outcome.commandTokens, bot.tokenFetches),
+    rule(name, 'batch_get_id calls (bot)', rooms, bot.batchGetIdCalls),
+    rule(name, 'batch_get calls (bot)', rooms, bot.batchGetCalls),
+  ];
 }
 
 function reportEndToEnd(runs: E2eResult[], failures: string[]) {
@@ -240,7 +372,8 @@ function reportRules(rules: RuleResult[], failures: string[]) {
 
 function reportMemory(result: Awaited<ReturnType<typeof runMemoryPhase>>, failures: string[]) {
   say();
-  say(`4. Memory: ${num(SETTINGS.memory.events)} distinct acked events into one bot, DEDUPE_MAX_ENTRIES=${num(result.dedupeCap)}; after each step a full GC`);
+  say(`4. Memory: ${num(SETTINGS.memory.events)} distinct acked events into one bot (1 in ${SETTINGS.memory.commandEvery} a /room command: a dedupe mark and a reply;`);
+  say(`   the rest group chatter: no mark), DEDUPE_MAX_ENTRIES=${num(result.dedupeCap)}; after each step a full GC`);
   say();
   const first = result.checkpoints[0]!;
   say(
@@ -253,11 +386,12 @@ function reportMemory(result: Awaited<ReturnType<typeof runMemoryPhase>>, failur
   say(`   Heap growth over the second half: ${mb(result.secondHalfHeapGrowthBytes)} MB (bounded if < ${limit} MB): ${result.bounded ? 'bounded' : 'NOT BOUNDED'}.`);
   if (!result.bounded) failures.push(`memory not bounded: heap grew ${mb(result.secondHalfHeapGrowthBytes)} MB over the second half`);
   if (result.non2xx > 0) failures.push(`memory phase: ${result.non2xx} non-2xx answers or errors`);
+  if (result.replies !== result.commands) failures.push(`memory phase: ${result.replies} replies for ${result.commands} /room commands`);
 }
 
-function reportProfile(profile: ProfileSummary, dir: string) {
+function reportProfile(row: string, profile: ProfileSummary, path: string) {
   say();
-  say(`Profile of ours over the saturation rounds (${dir}/ours.cpuprofile; busy ${num(profile.busyMs, 0)} ms):`);
+  say(`Profile of ${row} over the saturation rounds (${path}; busy ${num(profile.busyMs, 0)} ms):`);
   say();
   say(table(['self time', 'share', 'µs/event'], profile.self.map((line) => [line.name, `${num(line.share * 100, 1)} %`, num(line.microsPerEvent, 1)])));
   say();

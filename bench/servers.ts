@@ -3,6 +3,7 @@
 // inherits another's heap. Started by bench/lib/child.ts; talks over IPC (bench/lib/protocol.ts).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger } from '../src/log.js';
 import type { RunningBot } from '../src/service.js';
 import { BENCH_APP, benchConfig } from './lib/app.js';
@@ -39,7 +40,8 @@ async function start(spec: ServerSpec): Promise<Running> {
     // each imported only where used: the bare route's process never loads the SDK
     case 'ours': {
       const { startBot } = await import('../src/service.js');
-      const bot = await startBot(benchConfig(spec.env ?? {}), createLogger('silent'));
+      const config = benchConfig(spec.env ?? {});
+      const bot = await startBot(config, createLogger(config.logLevel));
       return {
         url: bot.url,
         eventPath: '/webhook/event',
@@ -55,12 +57,17 @@ async function start(spec: ServerSpec): Promise<Running> {
   }
 }
 
-type Usage = Pick<ServerStats, 'rssBytes' | 'heapUsedBytes' | 'cpuMicros'>;
+type Usage = Pick<ServerStats, 'rssBytes' | 'heapUsedBytes' | 'cpuMicros' | 'loopDelay'>;
+
+// How long the event loop was blocked: a request (a push, a URL challenge) that arrives meanwhile waits that long.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 function usage(): Usage {
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system };
+  const delay = { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 };
+  return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system, loopDelay: delay };
 }
 
 /** A V8 CPU profile of just the measured slices (node --cpu-prof would include start-up and the loader thread). */
@@ -116,6 +123,8 @@ async function main(): Promise<void> {
             break;
         }
         send({ type: 'reply', id: message.id, stats: { ...usage(), ...server.stats() } });
+        // the next answer's loopDelay covers the time from this request on (e.g. one load slice)
+        if (message.command === 'stats') loopDelay.reset();
       } catch (error) {
         send({ type: 'reply', id: message.id, error: (error as Error).message });
       }

@@ -14,9 +14,10 @@ export const BENCH_APP = {
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * Environment of a benchmarked bot: app.config.json defaults, the bench credentials, loopback only.
- * The signature window is widened because the event pool is signed once before the runs start
- * (checking the timestamp costs the same whatever the window).
+ * Environment of a benchmarked bot: app.config.json defaults (its log level included: a line per message
+ * handled is part of the cost), the bench credentials, loopback only. The signature window is widened
+ * because the event pool is signed once before the runs start (checking the timestamp costs the same
+ * whatever the window). BENCH_LOG_LEVEL overrides the log level, to see what logging costs.
  */
 export function botEnv(feishuDomain: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
@@ -28,7 +29,7 @@ export function botEnv(feishuDomain: string, overrides: Record<string, string> =
     HOST: '127.0.0.1',
     PORT: '0',
     SIGNATURE_TOLERANCE_SECONDS: '3600',
-    LOG_LEVEL: 'silent',
+    ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
     ...overrides,
   };
 }

@@ -1,24 +1,48 @@
-// A pool of signed, encrypted im.message.receive_v1 pushes, built before the timed runs (and grown only
+// Pools of signed, encrypted im.message.receive_v1 pushes, built before the timed runs (and grown only
 // between them) so the load generator merely picks the next one: its own crypto would otherwise
 // compete with the servers for the CPU. Every push has its own message_id, event_id, IV, nonce and
-// signature, as Feishu would send it. Stored off-heap in a few large buffers per chunk: 100k small
-// strings in the generator's heap made its garbage collector, not the servers, set the pace.
+// signature, as Feishu would send it, in compact JSON ({"encrypt":"…"}, as Feishu's). Stored off-heap in
+// a few large buffers per chunk: 100k small strings in the generator's heap made its garbage collector,
+// not the servers, set the pace.
 import { randomBytes } from 'node:crypto';
-import type { TenantIdentity } from '../../src/emulator/index.js';
+import type { Emulator, TenantIdentity } from '../../src/emulator/index.js';
 import { buildMessageEvent, type MessageInput } from '../../src/emulator/events/envelopes.js';
 import { computeSignature, encryptPayload, SIGNATURE_HEADERS } from '../../src/feishu/crypto.js';
 
 /**
- * What the ack-path events say: a group message that does not mention the bot. The bot verifies,
- * decrypts, de-duplicates (a mark per message_id) and queues it, and its handler ignores it without
- * any Feishu call, so the figures are the webhook's own cost ("verified + decrypted + recorded + 200").
+ * Group chatter that does not mention the bot: the bot verifies, decrypts, checks the token, parses and
+ * answers 200 without a dedupe mark, a queue slot or any Feishu call ("verified + decrypted + 200").
  */
 export const CHATTER: MessageInput = { text: 'lunch at noon? the usual place', chatType: 'group', mentionBot: false };
+
+/** The envelope (plaintext) of push i; called once per push, while the pool grows. */
+export type EnvelopeSource = (i: number) => object;
+
+/** Chatter with a fresh message_id and event_id per push (the emulator need not know these messages). */
+export function chatterEnvelopes(identity: TenantIdentity, input: MessageInput = CHATTER): EnvelopeSource {
+  const template = buildMessageEvent(identity, input, Date.now()).envelope;
+  return () => {
+    const ids = randomBytes(32);
+    return {
+      ...template,
+      header: { ...template.header, event_id: ids.toString('hex', 16, 32) },
+      event: { ...template.event, message: { ...template.event.message, message_id: `om_${ids.toString('hex', 0, 16)}` } },
+    };
+  };
+}
+
+/**
+ * p2p `/room <id>` commands, cycling over `roomIds`, each a message the emulator knows (createMessage
+ * remembers it), so the bot's reply to it is accepted.
+ */
+export function commandEnvelopes(emulator: Emulator, roomIds: readonly string[]): EnvelopeSource {
+  return (i) => emulator.createMessage({ text: `/room ${roomIds[i % roomIds.length]!}` }).envelope;
+}
 
 const CHUNK = 10_000;
 const NONCE_CHARS = 16;
 const SIGNATURE_CHARS = 64;
-const RANDOM_PER_PUSH = 40; // 16 bytes message_id, 16 event_id, 8 nonce
+const NONCE_BYTES = NONCE_CHARS / 2;
 
 interface Chunk {
   bodies: Buffer;
@@ -29,18 +53,12 @@ interface Chunk {
 
 export class PushPool {
   private readonly chunks: Chunk[] = [];
-  private readonly timestamp: string;
-  private readonly template;
+  private readonly timestamp = String(Math.floor(Date.now() / 1000));
 
   constructor(
-    identity: TenantIdentity,
     private readonly encryptKey: string,
-    input: MessageInput = CHATTER,
-  ) {
-    const now = Date.now();
-    this.timestamp = String(Math.floor(now / 1000));
-    this.template = buildMessageEvent(identity, input, now).envelope;
-  }
+    private readonly envelopeOf: EnvelopeSource,
+  ) {}
 
   get size(): number {
     return this.chunks.length * CHUNK;
@@ -71,21 +89,17 @@ export class PushPool {
   }
 
   private buildChunk(): Chunk {
-    const { template, encryptKey, timestamp } = this;
-    const random = randomBytes(CHUNK * RANDOM_PER_PUSH);
+    const { encryptKey, timestamp } = this;
+    const first = this.size;
+    const random = randomBytes(CHUNK * NONCE_BYTES);
     const bodies: Buffer[] = [];
     const offsets = new Uint32Array(CHUNK + 1);
     const nonces = Buffer.alloc(CHUNK * NONCE_CHARS);
     const signatures = Buffer.alloc(CHUNK * SIGNATURE_CHARS);
     for (let j = 0; j < CHUNK; j += 1) {
-      const r = j * RANDOM_PER_PUSH;
-      const envelope = {
-        ...template,
-        header: { ...template.header, event_id: random.toString('hex', r + 16, r + 32) },
-        event: { ...template.event, message: { ...template.event.message, message_id: `om_${random.toString('hex', r, r + 16)}` } },
-      };
+      const envelope = this.envelopeOf(first + j);
       const body = Buffer.from(JSON.stringify({ encrypt: encryptPayload(JSON.stringify(envelope), encryptKey) }), 'utf8');
-      const nonce = random.toString('hex', r + 32, r + 40);
+      const nonce = random.toString('hex', j * NONCE_BYTES, (j + 1) * NONCE_BYTES);
       nonces.write(nonce, j * NONCE_CHARS, 'latin1');
       signatures.write(computeSignature(timestamp, nonce, encryptKey, body), j * SIGNATURE_CHARS, 'latin1');
       bodies.push(body);

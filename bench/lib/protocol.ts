@@ -14,6 +14,8 @@ export interface ServerStats {
   heapUsedBytes: number;
   /** CPU time of the server process so far (user + system), in microseconds. */
   cpuMicros: number;
+  /** Event-loop delay since the last `stats` request (resolution 10 ms), in ms. */
+  loopDelay: { maxMs: number; p99Ms: number };
   /** sdk and bare: requests their handler saw (proves the SDK's signature check passed). */
   handled?: number;
   /** ours: the bot's counters (queue, Feishu calls). */

@@ -4,7 +4,8 @@ export interface RuleResult {
   rule: string;
   /** e.g. "batch_get_id calls" */
   measure: string;
-  expected: number;
+  /** A number, or a range when the exact count cannot be known (e.g. "1,000–1,032"). */
+  expected: number | string;
   measured: number;
   /** The bot's own counter for the same thing, when it keeps one (a cross-check of the emulator log). */
   botCounter?: number;

@@ -1,16 +1,21 @@
-// Phase 1, ack path: the same signed + encrypted pushes to ours, to the SDK's documented Koa sample and
-// to a bare Koa route, each in its own child process. The targets take turns in short slices (ours,
-// sdk, bare, ours, sdk, bare, …) so that whatever else the machine does meanwhile falls on all three
-// alike: the ratios hold even when the absolute figures do not.
+// Phase 1, ack path: signed + encrypted pushes to ours, to the SDK's documented Koa sample and to a bare
+// Koa route, each in its own child process. Ours is measured twice: with pushes it ignores after
+// verification (the webhook's own cost) and with /room commands it records, queues and answers (the
+// full cost, the work after the 200 included). The rows take turns in short slices (ours, ours with
+// commands, sdk, bare, ours, …) so that whatever else the machine does meanwhile falls on all alike: the
+// ratios hold even when the absolute figures do not.
 import { join } from 'node:path';
 import { startServerChild, type ServerChild } from '../lib/child.js';
 import { PushCursor, type PushPool } from '../lib/events.js';
 import { quantile, runLoad, type LoadOptions, type LoadResult } from '../lib/load.js';
-import type { ServerSpec, ServerStats, TargetName } from '../lib/protocol.js';
+import type { ServerSpec, ServerStats } from '../lib/protocol.js';
+
+/** ours: ignored chatter; oursCommands: /room commands, answered through the emulator. */
+export type AckRow = 'ours' | 'oursCommands' | 'sdk' | 'bare';
 
 export interface AckSettings {
   warmupSeconds: number;
-  /** Saturation: `rounds` slices of `sliceSeconds` per target, over `connections` connections. */
+  /** Saturation: `rounds` slices of `sliceSeconds` per row, over `connections` connections. */
   rounds: number;
   sliceSeconds: number;
   connections: number;
@@ -20,14 +25,29 @@ export interface AckSettings {
   rateConnections: number;
 }
 
-/** Several slices of one kind of run against one target, added up. */
+export interface AckRowSpec {
+  row: AckRow;
+  server: ServerSpec;
+  pool: PushPool;
+  /** The server must never see a message_id twice (ours de-duplicates): the pool grows before each slice. */
+  fresh: boolean;
+  /** Runs alongside each saturation slice (e.g. URL-verification challenges to the same server). */
+  alongsideSaturation?: (sliceSeconds: number, eventUrl: string) => Promise<void>;
+}
+
+/** Several slices of one kind of run against one row, added up. */
 export interface RunSummary {
   ok: number;
   non2xx: number;
   errors: number;
   statusCodes: Record<string, number>;
   seconds: number;
+  /** 2xx answers per second of load. */
   okPerSecond: number;
+  /** Time the server still worked after the load stopped (its queue draining), summed over the slices. */
+  drainSeconds: number;
+  /** 2xx answers per second of load + drain: events fully handled per second, the work after the 200 included. */
+  donePerSecond: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -35,10 +55,12 @@ export interface RunSummary {
   serverCpuPerEventMicros: number;
   /** Share of one core the load generator used. */
   generatorCpuShare: number;
+  /** Longest the server's event loop was blocked during a slice (load + drain), in ms. */
+  loopDelayMaxMs: number;
 }
 
-export interface AckTargetResult {
-  target: TargetName;
+export interface AckRowResult {
+  row: AckRow;
   saturation: RunSummary;
   fixedRate: RunSummary;
   /** Pushes sent, warm-up included, and how many repeated a message_id (0 for ours: the pool grows). */
@@ -46,12 +68,13 @@ export interface AckTargetResult {
   repeats: number;
   /** sdk/bare: handler invocations, to compare with okAnswers (every push verified and handled). */
   handled?: number;
+  /** 2xx answers, warm-up included. */
   okAnswers: number;
   server: ServerStats;
 }
 
-interface Target {
-  spec: ServerSpec;
+interface Row {
+  spec: AckRowSpec;
   child: ServerChild;
   cursor: PushCursor;
   saturation: Slice[];
@@ -65,21 +88,24 @@ interface Slice {
   result: LoadResult;
   latencies: Float64Array;
   serverCpuMicros: number;
+  drainSeconds: number;
+  loopDelayMaxMs: number;
 }
 
-async function runSlice(target: Target, options: Omit<LoadOptions, 'url' | 'cursor'>): Promise<Slice> {
-  // ours de-duplicates, so it must never see a message_id twice: grow the pool before the slice
-  if (target.spec.target === 'ours') {
-    const seconds = options.durationSeconds ?? 0;
-    target.cursor.reserve((options.overallRate ?? Math.max(target.lastRate, 5_000)) * (seconds + 1) * 2);
-  }
-  const before = await target.child.stats();
-  const { result, latencies } = await runLoad({ ...options, url: target.child.eventUrl, cursor: target.cursor });
-  // ours keeps working after the 200 (dedupe mark, queue, handler): that work is part of its cost
-  const after = await target.child.idle();
-  target.okAnswers += result.ok;
-  target.lastRate = result.okPerSecond;
-  return { result, latencies, serverCpuMicros: after.cpuMicros - before.cpuMicros };
+type SliceOptions = Omit<LoadOptions, 'url' | 'cursor'> & { alongside?: AckRowSpec['alongsideSaturation'] };
+
+async function runSlice(row: Row, { alongside, ...options }: SliceOptions): Promise<Slice> {
+  const seconds = options.durationSeconds ?? 0;
+  if (row.spec.fresh) row.cursor.reserve((options.overallRate ?? Math.max(row.lastRate, 5_000)) * (seconds + 1) * 2);
+  const before = await row.child.stats();
+  const [{ result, latencies }] = await Promise.all([runLoad({ ...options, url: row.child.eventUrl, cursor: row.cursor }), alongside?.(seconds, row.child.eventUrl)]);
+  // ours keeps working after the 200 (queued commands): that work is part of its cost
+  const drainStarted = performance.now();
+  const after = await row.child.idle();
+  const drainSeconds = (performance.now() - drainStarted) / 1000;
+  row.okAnswers += result.ok;
+  row.lastRate = result.okPerSecond;
+  return { result, latencies, serverCpuMicros: after.cpuMicros - before.cpuMicros, drainSeconds, loopDelayMaxMs: after.loopDelay.maxMs };
 }
 
 function summarize(slices: Slice[]): RunSummary {
@@ -97,6 +123,7 @@ function summarize(slices: Slice[]): RunSummary {
   }
   const ok = sum((s) => s.result.ok);
   const seconds = sum((s) => s.result.durationSeconds);
+  const drainSeconds = sum((s) => s.drainSeconds);
   return {
     ok,
     non2xx: sum((s) => s.result.non2xx),
@@ -104,60 +131,63 @@ function summarize(slices: Slice[]): RunSummary {
     statusCodes,
     seconds,
     okPerSecond: ok / seconds,
+    drainSeconds,
+    donePerSecond: ok / (seconds + drainSeconds),
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
     maxMs: quantile(latencies, 1),
     serverCpuPerEventMicros: sum((s) => s.serverCpuMicros) / Math.max(1, ok),
     generatorCpuShare: sum((s) => s.result.generatorCpuMicros) / 1e6 / seconds,
+    loopDelayMaxMs: Math.max(0, ...slices.map((s) => s.loopDelayMaxMs)),
   };
 }
 
 export async function runAckPhase(
-  specs: readonly ServerSpec[],
-  pool: PushPool,
+  specs: readonly AckRowSpec[],
   settings: AckSettings,
   onProgress: (line: string) => void,
-  /** When set, each server's CPU profile over the saturation rounds is written here as <target>.cpuprofile. */
+  /** When set, each server's CPU profile over the saturation rounds is written here as <row>.cpuprofile. */
   profileDir?: string,
-): Promise<AckTargetResult[]> {
-  const targets: Target[] = [];
+): Promise<AckRowResult[]> {
+  const rows: Row[] = [];
   try {
     for (const spec of specs) {
-      const child = await startServerChild(spec);
-      targets.push({ spec, child, cursor: new PushCursor(pool), saturation: [], fixedRate: [], okAnswers: 0, lastRate: 0 });
+      const child = await startServerChild(spec.server);
+      rows.push({ spec, child, cursor: new PushCursor(spec.pool), saturation: [], fixedRate: [], okAnswers: 0, lastRate: 0 });
     }
     const { connections, sliceSeconds } = settings;
-    for (const target of targets) await runSlice(target, { connections, durationSeconds: settings.warmupSeconds });
-    if (profileDir) for (const target of targets) await target.child.profileStart();
+    for (const row of rows) await runSlice(row, { connections, durationSeconds: settings.warmupSeconds });
+    if (profileDir) for (const row of rows) await row.child.profileStart();
     for (let round = 1; round <= settings.rounds; round += 1) {
       onProgress(`ack path: saturation round ${round}/${settings.rounds}`);
-      for (const target of targets) target.saturation.push(await runSlice(target, { connections, durationSeconds: sliceSeconds }));
-    }
-    if (profileDir) for (const target of targets) await target.child.profileStop(join(profileDir, `${target.spec.target}.cpuprofile`));
-    for (let round = 1; round <= settings.rateRounds; round += 1) {
-      onProgress(`ack path: ${settings.rate}/s round ${round}/${settings.rateRounds}`);
-      for (const target of targets) {
-        target.fixedRate.push(
-          await runSlice(target, { connections: settings.rateConnections, durationSeconds: sliceSeconds, overallRate: settings.rate }),
-        );
+      for (const row of rows) {
+        const alongside = row.spec.alongsideSaturation;
+        row.saturation.push(await runSlice(row, { connections, durationSeconds: sliceSeconds, ...(alongside ? { alongside } : {}) }));
       }
     }
-    const results: AckTargetResult[] = [];
-    for (const target of targets) {
-      const server = await target.child.idle();
+    if (profileDir) for (const row of rows) await row.child.profileStop(join(profileDir, `${row.spec.row}.cpuprofile`));
+    for (let round = 1; round <= settings.rateRounds; round += 1) {
+      onProgress(`ack path: ${settings.rate}/s round ${round}/${settings.rateRounds}`);
+      for (const row of rows) {
+        row.fixedRate.push(await runSlice(row, { connections: settings.rateConnections, durationSeconds: sliceSeconds, overallRate: settings.rate }));
+      }
+    }
+    const results: AckRowResult[] = [];
+    for (const row of rows) {
+      const server = await row.child.idle();
       results.push({
-        target: target.spec.target,
-        saturation: summarize(target.saturation),
-        fixedRate: summarize(target.fixedRate),
-        pushesSent: target.cursor.taken,
-        repeats: target.cursor.repeats,
+        row: row.spec.row,
+        saturation: summarize(row.saturation),
+        fixedRate: summarize(row.fixedRate),
+        pushesSent: row.cursor.taken,
+        repeats: row.cursor.repeats,
         ...(server.handled !== undefined ? { handled: server.handled } : {}),
-        okAnswers: target.okAnswers,
+        okAnswers: row.okAnswers,
         server,
       });
     }
     return results;
   } finally {
-    await Promise.all(targets.map((target) => target.child.stop()));
+    await Promise.all(rows.map((row) => row.child.stop()));
   }
 }

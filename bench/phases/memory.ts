@@ -1,12 +1,18 @@
-// Phase 4, memory: 100,000 distinct acked events into one bot process with a small dedupe cap. The memory
+// Phase 4, memory: distinct acked events into one bot process with a small dedupe cap. Only messages the
+// bot answers leave a dedupe mark (chatter is acked without one), so one push in `commandEvery` is a
+// /room command, answered through an emulator of this phase's own; the rest is group chatter. The memory
 // store must evict at the cap, so the heap (after a full GC) levels off once the cap is reached.
-import { botEnv } from '../lib/app.js';
+import { BENCH_APP, botEnv } from '../lib/app.js';
 import { startServerChild } from '../lib/child.js';
-import { PushCursor, type PushPool } from '../lib/events.js';
+import { chatterEnvelopes, commandEnvelopes, PushCursor, PushPool } from '../lib/events.js';
 import { runLoad } from '../lib/load.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { generateRooms } from '../lib/rooms.js';
 
 export interface MemorySettings {
   events: number;
+  /** Every `commandEvery`-th push is a /room command (a dedupe mark and a reply); the others are chatter. */
+  commandEvery: number;
   /** Checkpoints: RSS and heap are read after every `step` events. */
   step: number;
   /** DEDUPE_MAX_ENTRIES for this phase. */
@@ -14,6 +20,9 @@ export interface MemorySettings {
   connections: number;
   /** Largest heap growth (after GC) allowed over the second half of the events, in bytes. */
   maxSecondHalfGrowthBytes: number;
+  /** The commands cycle over the first `rooms` rooms named `${roomPrefix}-${i}`. */
+  roomPrefix: string;
+  rooms: number;
 }
 
 export interface MemoryCheckpoint {
@@ -24,6 +33,9 @@ export interface MemoryCheckpoint {
 
 export interface MemoryResult {
   dedupeCap: number;
+  commands: number;
+  /** Replies the phase's emulator recorded: one per command. */
+  replies: number;
   checkpoints: MemoryCheckpoint[];
   non2xx: number;
   /** Heap growth after GC from the middle checkpoint to the last one. */
@@ -32,11 +44,19 @@ export interface MemoryResult {
   bounded: boolean;
 }
 
-export async function runMemoryPhase(feishuDomain: string, pool: PushPool, settings: MemorySettings, onProgress: (line: string) => void): Promise<MemoryResult> {
+export async function runMemoryPhase(settings: MemorySettings, onProgress: (line: string) => void): Promise<MemoryResult> {
+  const emulator = await startEmulator({ ...BENCH_APP, rooms: generateRooms(settings.roomPrefix, settings.rooms), maxRecords: 1_000 });
+  const chatter = chatterEnvelopes(emulator.identity);
+  const commands = commandEnvelopes(
+    emulator,
+    generateRooms(settings.roomPrefix, settings.rooms).map((room) => room.custom_room_id),
+  );
+  const isCommand = (i: number) => i % settings.commandEvery === 0;
+  const pool = new PushPool(BENCH_APP.encryptKey, (i) => (isCommand(i) ? commands(i / settings.commandEvery) : chatter(i)));
   pool.ensure(settings.events);
   const child = await startServerChild({
     target: 'ours',
-    env: botEnv(feishuDomain, { DEDUPE_MAX_ENTRIES: String(settings.dedupeCap), QUEUE_MAX_PENDING: String(settings.events) }),
+    env: botEnv(emulator.url, { DEDUPE_MAX_ENTRIES: String(settings.dedupeCap), QUEUE_MAX_PENDING: String(settings.events) }),
   });
   const cursor = new PushCursor(pool);
   try {
@@ -58,6 +78,8 @@ export async function runMemoryPhase(feishuDomain: string, pool: PushPool, setti
     const secondHalfHeapGrowthBytes = last.heapUsedBytes - middle.heapUsedBytes;
     return {
       dedupeCap: settings.dedupeCap,
+      commands: Math.ceil(cursor.taken / settings.commandEvery),
+      replies: emulator.replies.length,
       checkpoints,
       non2xx,
       secondHalfHeapGrowthBytes,
@@ -66,5 +88,6 @@ export async function runMemoryPhase(feishuDomain: string, pool: PushPool, setti
     };
   } finally {
     await child.stop();
+    await emulator.close();
   }
 }
