@@ -6,7 +6,7 @@ import { startChat } from './chat.js';
 import { loadConfig, usesEmulator, type AppConfig } from './config.js';
 import { startEmulator, type Emulator } from './emulator/index.js';
 import { ConfigError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, flushLogs, type Logger } from './log.js';
 import { startBot, type RunningBot } from './service.js';
 
 /** Local mode: a fresh emulated app on loopback, its credentials handed to the bot. */
@@ -69,11 +69,12 @@ async function main(): Promise<void> {
       .shutdown()
       .then(async (drained) => {
         await emulator?.close();
+        await flushLogs(logger);
         process.exit(drained.finished ? 0 : 1);
       })
       .catch((error: unknown) => {
         logger.fatal({ err: error }, 'shutdown failed');
-        process.exit(1);
+        void flushLogs(logger).finally(() => process.exit(1));
       });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
