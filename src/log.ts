@@ -3,7 +3,8 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * One structured logger for the whole process; secrets are redacted by key name as a safety net.
+ * One structured logger for the whole process. No log call passes credentials or tokens (Feishu errors
+ * are logged as code/msg/log_id; SDK lines are reduced to text in feishu/client.ts).
  * Without a destination it writes to stdout asynchronously: under load, lines written while a write is
  * in flight go out together (one line per event would otherwise be one syscall per event on the ack
  * path). Call flushLogs() before process.exit so nothing buffered is lost.
@@ -13,7 +14,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     {
       level,
       base: undefined,
-      redact: { paths: ['*.app_secret', '*.appSecret', '*.encryptKey', '*.tenant_access_token', '*.authorization'], censor: '[redacted]' },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );

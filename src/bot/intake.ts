@@ -108,7 +108,8 @@ export function createEventIntake(options: IntakeOptions): (envelope: EventEnvel
     // from apps need no answer, so no mark and no queue slot: ignoring twice is harmless.
     const ignored = options.ignoreReason?.(event);
     if (ignored) {
-      logger.info({ event_id: header.event_id, message_id: messageId, chat_type: event.message.chat_type, outcome: 'ignored', reason: ignored }, 'message handled');
+      // debug, not info: with the group_msg scope this would be a line for every message of every group
+      logger.debug({ event_id: header.event_id, message_id: messageId, chat_type: event.message.chat_type, outcome: 'ignored', reason: ignored }, 'message handled');
       return 'ignored';
     }
     const key = `msg:${messageId}`;

@@ -24,8 +24,10 @@ export function createFeishuClient(options: FeishuClientOptions): lark.Client {
   // Keep-alive: every lookup and reply would otherwise open (and TLS-handshake) a new connection.
   const httpInstance = axios.create({
     timeout: options.timeoutMs,
-    httpAgent: new HttpAgent({ keepAlive: true }),
-    httpsAgent: new HttpsAgent({ keepAlive: true }),
+    maxRedirects: 0, // the Open API does not redirect; this also skips follow-redirects on every call
+    // keepAliveMsecs as axios sets per request, so Node need not reset it on every call
+    httpAgent: new HttpAgent({ keepAlive: true, keepAliveMsecs: 60_000 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, keepAliveMsecs: 60_000 }),
   });
   // Same contract as the SDK's defaultHttpInstance: resolve to the response body.
   httpInstance.interceptors.response.use((response: AxiosResponse) => response.data);
@@ -49,9 +51,16 @@ function sdkLogger(logger: Logger): { error: Log; warn: Log; info: Log; debug: L
 
 type Log = (...msg: unknown[]) => void;
 
-function describe(value: unknown): unknown {
+/** SDK log arguments as short text: its error objects carry request config, Authorization header included. */
+function describe(value: unknown): string {
   if (value instanceof Error) return value.message;
-  return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  const { config: _config, headers: _headers, request: _request, ...rest } = value as Record<string, unknown>;
+  try {
+    return JSON.stringify(rest)?.slice(0, 500) ?? '';
+  } catch {
+    return '[unserialisable SDK log argument]'; // e.g. a circular structure
+  }
 }
 
 /** Query strings with repeated keys (a=1&a=2): what meeting_room v1 expects; axios would send a[]=1&a[]=2. */
