@@ -6,7 +6,7 @@
 //                  documented Koa sample vs a bare Koa route; URL-verification challenges during (b)'s load
 //   2. End to end  distinct /room messages through the emulator: replies/s, push→reply latency, API calls
 //   3. API economy token and lookup calls, expected vs measured (exit code 1 if a rule is broken)
-//   4. Memory      RSS and heap after 50,000 acked events (1 in 5 a /room command) with a small dedupe cap
+//   4. Memory      RSS and heap after 100,000 acked events (1 in 10 a /room command) with a small dedupe cap
 //
 // The load generator (autocannon) runs in this process; every server runs in its own child process
 // (bench/servers.ts), so generator and server each get a core and no server inherits another's heap.
@@ -15,7 +15,7 @@
 // and on whatever else it runs; the ratios are the result.
 //
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
-// BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (50000),
+// BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
 // BENCH_DEDUPE_CAP (2500), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
 // (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
 // saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
@@ -62,9 +62,9 @@ const SETTINGS = {
   e2e: { messages: setting('BENCH_E2E_MESSAGES', 2000), users: 16, soloMessages: 200, roomPrefix: 'e2e-room' },
   economy: { roomPrefix: 'econ-room', k: 120, concurrent: 50, shortTtlMs: 1000 },
   memory: {
-    events: setting('BENCH_MEMORY_EVENTS', 50_000),
-    commandEvery: 5,
-    step: setting('BENCH_MEMORY_EVENTS', 50_000) / 4,
+    events: setting('BENCH_MEMORY_EVENTS', 100_000),
+    commandEvery: 10,
+    step: setting('BENCH_MEMORY_EVENTS', 100_000) / 4,
     dedupeCap: setting('BENCH_DEDUPE_CAP', 2_500),
     connections: 32,
     maxSecondHalfGrowthBytes: 8 * 1024 * 1024,
