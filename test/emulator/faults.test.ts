@@ -3,7 +3,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { FaultInjector } from '../../src/emulator/faults.js';
-import { failureOf, repeatKeys, sdkClient, startTestEmulator, type TestApp } from './support.js';
+import { failureOf, fetchTenantToken, repeatKeys, sdkClient, startTestEmulator, type TestApp } from './support.js';
 
 let emulator: Emulator & { app: TestApp };
 let client: lark.Client;
@@ -12,10 +12,7 @@ let token: string;
 beforeEach(async () => {
   emulator = await startTestEmulator();
   client = sdkClient(emulator, emulator.app, { disableTokenCache: true });
-  const body = (await client.auth.tenantAccessToken.internal({ data: { app_id: emulator.app.appId, app_secret: emulator.app.appSecret } })) as unknown as {
-    tenant_access_token: string;
-  };
-  token = body.tenant_access_token;
+  token = await fetchTenantToken(client, emulator.app);
 });
 afterEach(() => emulator.close());
 

@@ -2,7 +2,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { failureOf, repeatKeys, sdkClient, startTestEmulator, type TestApp } from './support.js';
+import { failureOf, fetchTenantToken, repeatKeys, sdkClient, startTestEmulator, type TestApp } from './support.js';
 
 const TEST01 = 'omm_eada1d61a550955240c28757e7dec3af';
 const TEST02 = 'omm_83d09ad4f6896e02029a6a075f71c9d1';
@@ -27,11 +27,8 @@ beforeEach(async () => {
 });
 afterEach(() => emulator.close());
 
-async function tokenFor(app: TestApp = emulator.app): Promise<string> {
-  const body = (await client.auth.tenantAccessToken.internal({ data: { app_id: app.appId, app_secret: app.appSecret } })) as unknown as {
-    tenant_access_token: string;
-  };
-  return body.tenant_access_token;
+function tokenFor(app: TestApp = emulator.app): Promise<string> {
+  return fetchTenantToken(client, app);
 }
 
 function batchGetId(ids: readonly string[], token: string, serialize = true): Promise<RoomsBody> {

@@ -144,3 +144,11 @@ export async function replyAsBot(emulator: Emulator, app: TestApp, messageId: st
   );
   return response.data!.message_id!;
 }
+
+/** A tenant_access_token from the emulator, through the SDK's typed auth API (the answer is top-level, not under data). */
+export async function fetchTenantToken(client: lark.Client, app: Pick<TestApp, 'appId' | 'appSecret'>): Promise<string> {
+  const body = (await client.auth.tenantAccessToken.internal({ data: { app_id: app.appId, app_secret: app.appSecret } })) as unknown as {
+    tenant_access_token: string;
+  };
+  return body.tenant_access_token;
+}

@@ -2,9 +2,13 @@
 // Without the binary the Redis tests are skipped locally, but they FAIL in CI (CI installs redis-server):
 // use `describe.skipIf(!redisAvailable())` together with `requireRedisInCi()`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { createRedisStore, type RedisStore } from '../../src/state/redis.js';
+import { captureLogs } from './log-capture.js';
 
 export interface RedisServer {
   url: string;
@@ -136,6 +140,35 @@ export async function startRedisServer(): Promise<RedisServer> {
       process.removeListener('exit', killOnExit);
       process.once('exit', killOnExit);
       await start();
+    },
+  };
+}
+
+/**
+ * For a describe block: starts one redis-server before its tests and stops it after, and hands out
+ * Redis stores on it (each with its own key prefix by default), all closed at the end.
+ */
+export function useRedisServer(): { server: () => RedisServer; newStore: (keyPrefix?: string) => Promise<RedisStore> } {
+  let redis: RedisServer | undefined;
+  const open: RedisStore[] = [];
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((store) => store.close()));
+    await redis?.stop();
+  });
+  const server = (): RedisServer => {
+    if (!redis) throw new Error('the redis-server is not started yet (use it inside a test)');
+    return redis;
+  };
+  return {
+    server,
+    async newStore(keyPrefix = `test:${randomUUID()}:`) {
+      const store = createRedisStore({ url: server().url, logger: captureLogs().logger, keyPrefix });
+      open.push(store);
+      await store.waitUntilReady();
+      return store;
     },
   };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFailoverStore } from '../../src/state/failover.js';
 import { createMemoryStore } from '../../src/state/memory.js';
-import { createRedisStore, type RedisStore } from '../../src/state/redis.js';
 import type { StateStore } from '../../src/state/store.js';
-import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { redisAvailable, useRedisServer } from '../helpers/redis-server.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { describeStateStoreContract } from './store-contract.js';
 
@@ -105,24 +104,7 @@ describe('failover store (deterministic primary)', () => {
 });
 
 describe.skipIf(!redisAvailable())('failover store over a real redis-server', () => {
-  let redis: RedisServer;
-  const open: RedisStore[] = [];
-
-  async function redisStore(keyPrefix: string): Promise<RedisStore> {
-    const store = createRedisStore({ url: redis.url, logger: captureLogs().logger, keyPrefix });
-    open.push(store);
-    await store.waitUntilReady();
-    return store;
-  }
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-
-  afterAll(async () => {
-    await Promise.all(open.map((store) => store.close()));
-    await redis?.stop();
-  });
+  const { server, newStore: redisStore } = useRedisServer();
 
   describeStateStoreContract('failover (redis up)', async () => ({
     store: createFailoverStore(
@@ -143,7 +125,7 @@ describe.skipIf(!redisAvailable())('failover store over a real redis-server', ()
     expect(await store.setIfAbsent('msg:before', 'done', 60_000)).toBe(true);
     expect(await observer.get('msg:before')).toBe('done');
 
-    await redis.stop();
+    await server().stop();
     expect(await store.setIfAbsent('msg:during', 'processing', 60_000)).toBe(true);
     expect(await store.setIfAbsent('msg:during', 'processing', 60_000)).toBe(false);
     expect(await store.get('msg:during')).toBe('processing');
@@ -154,7 +136,7 @@ describe.skipIf(!redisAvailable())('failover store over a real redis-server', ()
     expect(outage).toHaveLength(1);
     expect(outage[0]!.level).toBe(50);
 
-    await redis.restart();
+    await server().restart();
     await vi.waitFor(
       async () => {
         await store.get('probe');

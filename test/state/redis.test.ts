@@ -1,31 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisStore, redactRedisUrl, type RedisStore } from '../../src/state/redis.js';
-import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { createRedisStore, redactRedisUrl } from '../../src/state/redis.js';
+import { redisAvailable, useRedisServer } from '../helpers/redis-server.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { describeStateStoreContract } from './store-contract.js';
 
 describe.skipIf(!redisAvailable())('redis store (real redis-server)', () => {
-  let redis: RedisServer;
-  const open: RedisStore[] = [];
-
-  /** A store with its own key prefix, so tests never see each other's keys. */
-  async function newStore(keyPrefix = `test:${randomUUID()}:`): Promise<RedisStore> {
-    const store = createRedisStore({ url: redis.url, logger: captureLogs().logger, keyPrefix });
-    open.push(store);
-    await store.waitUntilReady();
-    return store;
-  }
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-
-  afterAll(async () => {
-    await Promise.all(open.map((store) => store.close()));
-    await redis?.stop();
-  });
+  const { newStore } = useRedisServer();
 
   describeStateStoreContract('redis', async () => ({ store: await newStore() }));
 
