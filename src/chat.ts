@@ -55,6 +55,8 @@ export function startChat(emulator: Emulator, output: NodeJS.WritableStream = pr
     else if (text !== '') await send(text);
   }
 
+  // readline owns the terminal in raw mode: Ctrl-C reaches it, not the process, so end the chat (and the bot)
+  rl.on('SIGINT', () => rl.close());
   print(HELP);
   rl.prompt();
   let busy = Promise.resolve();
