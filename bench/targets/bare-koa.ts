@@ -1,11 +1,9 @@
 // The ceiling: a Koa route (koa-router, as ours) that reads the whole body and answers 200 {} —
 // no verification, no decryption, no de-duplication. Ours can approach it, never pass it.
-import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from 'koa-router';
-import type { SampleServer } from './sdk-sample.js';
+import { serveOnLoopback, type SampleServer } from './sdk-sample.js';
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -28,13 +26,5 @@ export async function startBareKoa(): Promise<SampleServer> {
   });
   app.use(router.routes());
 
-  const listening = app.listen(0, '127.0.0.1');
-  await once(listening, 'listening');
-  const { port } = listening.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    eventPath: '/webhook/event',
-    handled: () => handled,
-    close: () => new Promise((resolve) => listening.close(() => resolve())),
-  };
+  return serveOnLoopback(app, () => handled);
 }

@@ -37,13 +37,18 @@ export async function startSdkSample(credentials: { encryptKey: string; verifica
 
   server.use(lark.adaptKoa('/webhook/event', eventDispatcher));
 
-  const listening = server.listen(0, '127.0.0.1');
+  return serveOnLoopback(server, () => handled);
+}
+
+/** Listens on a free loopback port and describes the server as the bench needs it. */
+export async function serveOnLoopback(app: Koa, handled: () => number): Promise<SampleServer> {
+  const listening = app.listen(0, '127.0.0.1');
   await once(listening, 'listening');
   const { port } = listening.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     eventPath: '/webhook/event',
-    handled: () => handled,
+    handled,
     close: () => new Promise((resolve) => listening.close(() => resolve())),
   };
 }
