@@ -4,7 +4,7 @@ import { FeishuApiError } from '../errors.js';
 import type { CardActionEvent, CardActionResponse, EventHeader, MessageReceiveEvent } from '../feishu/events.js';
 import type { Logger } from '../log.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
-import { parseCommand, type CommandLimits } from './command.js';
+import { parseCommand, type Command, type CommandLimits } from './command.js';
 import { SCOPE_ROOM_READ } from './i18n.js';
 import type { Card, LookupOptions, Messenger, RoomDirectory } from './ports.js';
 import { replyUuidFor } from './reply-uuid.js';
@@ -63,16 +63,12 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
       const started = Date.now();
       const message = event.message;
       const base = { event_id: header.event_id, message_id: message.message_id, chat_type: message.chat_type };
-      const ignored = ignoreReason(event, limits);
-      if (ignored) {
-        logger.info({ ...base, outcome: 'ignored', reason: ignored }, 'message handled');
-        return;
-      }
-      const command = parseCommand(message, limits);
+      const command = triage(event, limits);
       let card: Card;
       let fields: Record<string, unknown>;
       switch (command.kind) {
-        case 'ignore': // ruled out above; kept so the switch stays exhaustive
+        case 'ignore':
+          logger.info({ ...base, outcome: 'ignored', reason: command.reason }, 'message handled');
           return;
         case 'help':
           card = buildHelpCard({ limits, reason: command.reason });
@@ -119,10 +115,15 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
   };
 }
 
-function ignoreReason(event: MessageReceiveEvent, limits: CommandLimits): string | undefined {
+/** What to do with a message: its command, or why it is ignored. Pure; parses the message once. */
+function triage(event: MessageReceiveEvent, limits: CommandLimits): Command | { kind: 'ignore'; reason: 'sender_not_user' } {
   // Apps and bots (including this one) never get an answer: no loops.
-  if (event.sender?.sender_type !== 'user') return 'sender_not_user';
-  const command = parseCommand(event.message, limits);
+  if (event.sender?.sender_type !== 'user') return { kind: 'ignore', reason: 'sender_not_user' };
+  return parseCommand(event.message, limits);
+}
+
+function ignoreReason(event: MessageReceiveEvent, limits: CommandLimits): string | undefined {
+  const command = triage(event, limits);
   return command.kind === 'ignore' ? command.reason : undefined;
 }
 
