@@ -3,16 +3,14 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { FaultInjector } from '../../src/emulator/faults.js';
-import { failureOf, fetchTenantToken, repeatKeys, sdkClient, startTestEmulator, type TestApp } from './support.js';
+import { failureOf, startEmulatorWithToken, repeatKeys, type TestApp } from './support.js';
 
 let emulator: Emulator & { app: TestApp };
 let client: lark.Client;
 let token: string;
 
 beforeEach(async () => {
-  emulator = await startTestEmulator();
-  client = sdkClient(emulator, emulator.app, { disableTokenCache: true });
-  token = await fetchTenantToken(client, emulator.app);
+  ({ emulator, client, token } = await startEmulatorWithToken());
 });
 afterEach(() => emulator.close());
 

@@ -2,16 +2,14 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { failureOf, fetchTenantToken, sdkClient, startTestEmulator, type TestApp } from './support.js';
+import { failureOf, fetchTenantToken, startEmulatorWithToken, sdkClient, startTestEmulator, type TestApp } from './support.js';
 
 let emulator: Emulator & { app: TestApp };
 let client: lark.Client;
 let token: string;
 
 beforeEach(async () => {
-  emulator = await startTestEmulator();
-  client = sdkClient(emulator, emulator.app, { disableTokenCache: true });
-  token = await fetchTenantToken(client, emulator.app);
+  ({ emulator, client, token } = await startEmulatorWithToken());
 });
 afterEach(() => emulator.close());
 
@@ -67,14 +65,12 @@ describe('message reply', () => {
     let now = Date.now();
     const clocked = await startTestEmulator({ now: () => now });
     const clockedClient = sdkClient(clocked, clocked.app, { disableTokenCache: true });
-    const tokenBody = (await clockedClient.auth.tenantAccessToken.internal({ data: { app_id: clocked.app.appId, app_secret: clocked.app.appSecret } })) as unknown as {
-      tenant_access_token: string;
-    };
+    const clockedToken = await fetchTenantToken(clockedClient, clocked.app);
     const user = clocked.createMessage({ text: '/room test01' });
     const send = () =>
       clockedClient.im.message.reply(
         { path: { message_id: user.messageId }, data: { msg_type: 'text', content: '{"text":"hi"}', uuid: 'u' } },
-        lark.withTenantToken(tokenBody.tenant_access_token),
+        lark.withTenantToken(clockedToken),
       );
     await send();
     now += 59 * 60_000;

@@ -152,3 +152,10 @@ export async function fetchTenantToken(client: lark.Client, app: Pick<TestApp, '
   };
   return body.tenant_access_token;
 }
+
+/** An emulator, a real SDK client without its own token cache, and a tenant token from that emulator. */
+export async function startEmulatorWithToken(): Promise<{ emulator: Emulator & { app: TestApp }; client: lark.Client; token: string }> {
+  const emulator = await startTestEmulator();
+  const client = sdkClient(emulator, emulator.app, { disableTokenCache: true });
+  return { emulator, client, token: await fetchTenantToken(client, emulator.app) };
+}
