@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { computeSignature, decryptPayload, encryptPayload, signatureMatches } from '../../src/feishu/crypto.js';
 
@@ -15,9 +16,49 @@ describe('Feishu event crypto', () => {
   });
 
   it('refuses a ciphertext under the wrong key or of the wrong length', () => {
-    const enc = encryptPayload('{"a":1}', 'right key');
-    expect(() => decryptPayload(enc, 'wrong key')).toThrow();
+    // a fixed IV: under a wrong key the padding is random, so a random IV would pass 1 time in ~256
+    const enc = encryptPayload('{"a":1}', 'right key', Buffer.alloc(16, 7));
+    expect(() => decryptPayload(enc, 'wrong key')).toThrow(/padding/);
     expect(() => decryptPayload('AAAA', 'k')).toThrow(/length/);
+    expect(() => decryptPayload(Buffer.alloc(16 + 15).toString('base64'), 'k')).toThrow(/length/);
+  });
+
+  it("decrypts exactly as OpenSSL's AES-256-CBC does, for every length around the block size", () => {
+    for (let length = 0; length <= 70; length += 1) {
+      const key = randomBytes(8).toString('hex');
+      const iv = randomBytes(16);
+      const plaintext = randomBytes(length).toString('base64').slice(0, length);
+      const encrypted = encryptPayload(plaintext, key, iv);
+      const bytes = Buffer.from(encrypted, 'base64');
+      const decipher = createDecipheriv('aes-256-cbc', createHash('sha256').update(key).digest(), iv);
+      const reference = Buffer.concat([decipher.update(bytes.subarray(16)), decipher.final()]).toString('utf8');
+      expect(decryptPayload(encrypted, key)).toBe(reference);
+      expect(reference).toBe(plaintext);
+    }
+  });
+
+  it('refuses invalid PKCS#7 padding, as OpenSSL does', () => {
+    const key = 'k';
+    const iv = Buffer.alloc(16, 1);
+    const withLastBlock = (last: number[]) => {
+      const cipher = createCipheriv('aes-256-cbc', createHash('sha256').update(key).digest(), iv).setAutoPadding(false);
+      const plain = Buffer.concat([Buffer.from('0123456789abcdef'), Buffer.from([...Buffer.alloc(16 - last.length, 0x41), ...last])]);
+      return Buffer.concat([iv, cipher.update(plain), cipher.final()]).toString('base64');
+    };
+    expect(decryptPayload(withLastBlock([0x01]), key)).toBe(`0123456789abcdef${'A'.repeat(15)}`);
+    expect(decryptPayload(withLastBlock(Array(16).fill(16) as number[]), key)).toBe('0123456789abcdef');
+    expect(() => decryptPayload(withLastBlock([0x00]), key)).toThrow(/padding/);
+    expect(() => decryptPayload(withLastBlock([0x11]), key)).toThrow(/padding/);
+    expect(() => decryptPayload(withLastBlock([0x02, 0x03]), key)).toThrow(/padding/);
+    expect(() => decryptPayload(withLastBlock([0x01, 0x03, 0x03]), key)).toThrow(/padding/);
+  });
+
+  it('follows a change of encrypt key (the cached decipher belongs to one key)', () => {
+    const a = encryptPayload('under a', 'key a');
+    const b = encryptPayload('under b', 'key b');
+    expect(decryptPayload(a, 'key a')).toBe('under a');
+    expect(decryptPayload(b, 'key b')).toBe('under b');
+    expect(decryptPayload(a, 'key a')).toBe('under a');
   });
 
   it('signs timestamp + nonce + key + raw body with sha256, as the Node.js sample in the docs', () => {
