@@ -13,43 +13,40 @@ export async function readRawBody(req: IncomingMessage, limitBytes: number): Pro
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limitBytes) throw tooLarge(limitBytes);
 
+  // Listeners are never removed: they die with the request, and `settled` makes every later call a no-op.
+  // (Inline handlers: this runs for every push, and named per-request closures cost more.)
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const fail = (error: RequestRejected) => {
-      cleanup();
-      reject(error);
-    };
-    const onData = (chunk: Buffer) => {
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
       received += chunk.length;
       if (received > limitBytes) {
         // stop reading; the response carries Connection: close so the rest is never parsed
+        settled = true;
         req.pause();
         chunks.length = 0;
-        fail(tooLarge(limitBytes));
+        reject(tooLarge(limitBytes));
         return;
       }
       chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, received));
-    };
-    const onError = () => fail(new RequestRejected(400, 'request_aborted', 'error while reading the request body'));
-    const onClose = () => {
-      if (!req.complete) fail(new RequestRejected(400, 'request_aborted', 'client closed the connection before the body ended'));
-    };
-
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+    });
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
+      // a push usually arrives in one chunk: hand that over without copying it
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    });
+    req.on('error', () => {
+      if (settled) return;
+      settled = true;
+      reject(new RequestRejected(400, 'request_aborted', 'error while reading the request body'));
+    });
+    req.on('close', () => {
+      if (settled || req.complete) return;
+      settled = true;
+      reject(new RequestRejected(400, 'request_aborted', 'client closed the connection before the body ended'));
+    });
   });
 }

@@ -42,6 +42,7 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 /** application/json, with any parameters; a charset other than UTF-8 is refused (JSON is UTF-8, RFC 8259). */
 export function isJsonContentType(header: string | undefined): boolean {
   if (!header) return false;
+  if (header === 'application/json' || header === 'application/json; charset=utf-8') return true; // what Feishu sends; skips the parsing below
   const [mediaType, ...params] = header.split(';').map((part) => part.trim().toLowerCase());
   if (mediaType !== 'application/json') return false;
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
