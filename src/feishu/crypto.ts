@@ -61,17 +61,22 @@ let cachedDecipher: { encryptKey: string; decipher: Decipher } | undefined;
 
 /** X-Lark-Signature = hex(sha256(timestamp + nonce + encrypt_key + raw body bytes)). */
 export function computeSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: Buffer | string): string {
+  return signatureDigest(timestamp, nonce, encryptKey, rawBody).toString('hex');
+}
+
+/** The signature as bytes: what a received X-Lark-Signature is checked against. */
+export function signatureDigest(timestamp: string, nonce: string, encryptKey: string, rawBody: Buffer | string): Buffer {
   return createHash('sha256')
     .update(timestamp + nonce + encryptKey, 'utf8')
     .update(rawBody)
-    .digest('hex');
+    .digest();
 }
 
-/** Constant-time comparison of a received signature with the expected one. */
-export function signatureMatches(expectedHex: string, receivedHex: string): boolean {
-  const expected = Buffer.from(expectedHex, 'utf8');
-  const received = Buffer.from(receivedHex.toLowerCase(), 'utf8');
-  return expected.length === received.length && timingSafeEqual(expected, received);
+/** Constant-time comparison of a received signature (hex, either case) with the expected digest. */
+export function signatureMatches(expected: Buffer, receivedHex: string): boolean {
+  // hex decoding stops at the first non-hex character, so anything but 64 hex digits decodes short
+  const received = Buffer.from(receivedHex, 'hex');
+  return receivedHex.length === expected.length * 2 && received.length === expected.length && timingSafeEqual(expected, received);
 }
 
 /** The three headers Feishu sends with a signed push. */

@@ -45,6 +45,17 @@ function checkContentHeaders(ctx: Context): void {
   }
 }
 
+// Every event gets the same answer, 200 {}: encoded once, its Content-Type set as it is (Koa would
+// JSON-encode {} and look the type up again for every push).
+const ACK_BODY = Buffer.from('{}');
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+function acknowledge(ctx: Context): void {
+  ctx.status = 200;
+  ctx.set('Content-Type', JSON_CONTENT_TYPE);
+  ctx.body = ACK_BODY;
+}
+
 /** Events are only accepted while the process can take work; Feishu re-delivers what gets a 503. */
 function checkAcceptingWork(readiness: Readiness, eventId: string): void {
   if (readiness.draining) {
@@ -63,8 +74,7 @@ async function answerEvent(ctx: Context, envelope: EventEnvelope, options: Route
     throw new RequestRejected(503, 'busy', 'work queue full; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
   }
   options.logger.debug({ event_id: eventId, event_type: eventType, outcome }, 'event acknowledged');
-  ctx.status = 200;
-  ctx.body = {};
+  acknowledge(ctx);
 }
 
 /**
@@ -115,8 +125,7 @@ function feishuPush(options: RouteOptions) {
         return;
       case 'legacy':
         options.logger.info({ path: ctx.path, event_type: decoded.eventType, outcome: 'ignored' }, 'schema 1.0 event ignored');
-        ctx.status = 200;
-        ctx.body = {};
+        acknowledge(ctx);
         return;
       case 'event':
         if (decoded.envelope.header.event_type === CARD_ACTION_TRIGGER) {

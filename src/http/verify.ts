@@ -1,9 +1,9 @@
 // Pure checks of a Feishu push: content type, signature, timestamp, decryption, verification token,
 // envelope shape. No I/O; the routes feed it the raw bytes and headers and act on the typed result.
 // Docs: 步骤三：接收事件 / 步骤三：接收回调 (signature, decryption), 事件概述 (schema 2.0 vs 1.0).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { computeSignature, decryptPayload, signatureMatches, SIGNATURE_HEADERS } from '../feishu/crypto.js';
+import { decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../feishu/crypto.js';
 import type { EventEnvelope } from '../feishu/events.js';
 import type { RejectReason } from './errors.js';
 
@@ -63,7 +63,7 @@ export function hasSignatureHeaders(headers: SignatureHeaders): headers is Requi
 
 /** X-Lark-Signature against sha256(timestamp + nonce + encrypt_key + raw body), in constant time. */
 export function verifySignature(headers: Required<SignatureHeaders>, encryptKey: string, rawBody: Buffer): boolean {
-  return signatureMatches(computeSignature(headers.timestamp, headers.nonce, encryptKey, rawBody), headers.signature);
+  return signatureMatches(signatureDigest(headers.timestamp, headers.nonce, encryptKey, rawBody), headers.signature);
 }
 
 /** X-Lark-Request-Timestamp (unix seconds) within ±toleranceSeconds of now: bounds replays of a signed body. */
@@ -72,19 +72,22 @@ export function checkTimestamp(timestamp: string, nowMs: number, toleranceSecond
   return Math.abs(nowMs / 1000 - Number(timestamp)) <= toleranceSeconds;
 }
 
-/** Constant-time string equality (hashing first makes the lengths equal). */
+/**
+ * Constant-time string equality. Only the length can show through, and the verification token's length
+ * is no secret (the console generates them all alike); hashing both first would cost a SHA-256 per push.
+ */
 export function tokensMatch(expected: string, received: unknown): boolean {
   if (typeof received !== 'string') return false;
-  return timingSafeEqual(expectedDigest(expected), digest(received));
+  const expectedBytes = bytesOf(expected);
+  const receivedBytes = Buffer.from(received, 'utf8');
+  return receivedBytes.length === expectedBytes.length && timingSafeEqual(expectedBytes, receivedBytes);
 }
 
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-// The configured token is the same for every push: hash it once (this runs on every event).
-let cachedExpected: { token: string; digest: Buffer } | undefined;
-function expectedDigest(token: string): Buffer {
-  if (cachedExpected?.token !== token) cachedExpected = { token, digest: digest(token) };
-  return cachedExpected.digest;
+// The configured token is the same for every push: encode it once (this runs on every event).
+let cachedExpected: { token: string; bytes: Buffer } | undefined;
+function bytesOf(token: string): Buffer {
+  if (cachedExpected?.token !== token) cachedExpected = { token, bytes: Buffer.from(token, 'utf8') };
+  return cachedExpected.bytes;
 }
 
 /**

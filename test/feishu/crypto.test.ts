@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { computeSignature, decryptPayload, encryptPayload, signatureMatches } from '../../src/feishu/crypto.js';
+import { computeSignature, decryptPayload, encryptPayload, signatureDigest, signatureMatches } from '../../src/feishu/crypto.js';
 
 describe('Feishu event crypto', () => {
   it("decrypts Feishu's published vector (encrypt key 'test key')", () => {
@@ -65,8 +65,15 @@ describe('Feishu event crypto', () => {
     const sig = computeSignature('1700000000', 'nonce1', 'key', '{"encrypt":"x"}');
     // expected value computed independently: sha256 of the concatenated string, per the doc's Node.js sample
     expect(sig).toBe('b051c3b674c7b464ec981b917d61d438114626bed539aef9be8b4b0c2d991dbd');
-    expect(signatureMatches(sig, sig.toUpperCase())).toBe(true);
-    expect(signatureMatches(sig, computeSignature('1700000000', 'nonce1', 'key', '{"encrypt":"y"}'))).toBe(false);
-    expect(signatureMatches(sig, 'short')).toBe(false);
+    const digest = signatureDigest('1700000000', 'nonce1', 'key', '{"encrypt":"x"}');
+    expect(digest.toString('hex')).toBe(sig);
+    expect(signatureMatches(digest, sig)).toBe(true);
+    expect(signatureMatches(digest, sig.toUpperCase())).toBe(true);
+    expect(signatureMatches(digest, computeSignature('1700000000', 'nonce1', 'key', '{"encrypt":"y"}'))).toBe(false);
+    expect(signatureMatches(digest, 'short')).toBe(false);
+    expect(signatureMatches(digest, `${sig}00`)).toBe(false);
+    // hex decoding would stop at the "z" and ignore the rest: the length check must catch it
+    expect(signatureMatches(digest, `${sig.slice(0, 62)}zz`)).toBe(false);
+    expect(signatureMatches(Buffer.from(sig.slice(0, 62), 'hex'), `${sig.slice(0, 62)}zz`)).toBe(false);
   });
 });

@@ -40,6 +40,10 @@ describe('verification helpers', () => {
     expect(tokensMatch('tok', 'tok ')).toBe(false);
     expect(tokensMatch('tok', undefined)).toBe(false);
     expect(tokensMatch('tok', 42)).toBe(false);
+    expect(tokensMatch('tok', 'toc')).toBe(false);
+    expect(tokensMatch('tok', '')).toBe(false);
+    expect(tokensMatch('会议', '会议')).toBe(true);
+    expect(tokensMatch('tok', 'TOK')).toBe(false);
     // no verification token configured: the token is not checked (startup warns)
     expect(tokenAccepted('', 'anything')).toBe(true);
     expect(tokenAccepted('tok', 'other')).toBe(false);
