@@ -34,8 +34,22 @@ export function decryptPayload(encrypted: string, encryptKey: string): string {
   }
   const plain = blockDecipher(encryptKey).update(bytes.subarray(IV_BYTES));
   // bytes = IV ‖ C[0] ‖ C[1] …, so bytes[i] is the block before plain[i]'s ciphertext block
-  for (let i = 0; i < plain.length; i += 1) plain[i]! ^= bytes[i]!;
+  xorInto(plain, bytes);
   return plain.toString('utf8', 0, plain.length - pkcs7PaddingLength(plain));
+}
+
+/** target ^= source, byte by byte over target's length; a word at a time where both are 4-byte aligned. */
+export function xorInto(target: Uint8Array, source: Uint8Array): void {
+  if (source.length < target.length) throw new RangeError('xorInto: source shorter than target');
+  let i = 0;
+  if (target.byteOffset % 4 === 0 && source.byteOffset % 4 === 0) {
+    const words = target.length >>> 2;
+    const targetWords = new Int32Array(target.buffer, target.byteOffset, words);
+    const sourceWords = new Int32Array(source.buffer, source.byteOffset, words);
+    for (; i < words; i += 1) targetWords[i]! ^= sourceWords[i]!;
+    i = words * 4;
+  }
+  for (; i < target.length; i += 1) target[i]! ^= source[i]!;
 }
 
 /** Length of the PKCS#7 padding at the end of decrypted data; throws when it is not valid padding. */

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { computeSignature, decryptPayload, encryptPayload, signatureDigest, signatureMatches } from '../../src/feishu/crypto.js';
+import { computeSignature, decryptPayload, encryptPayload, signatureDigest, signatureMatches, xorInto } from '../../src/feishu/crypto.js';
 
 describe('Feishu event crypto', () => {
   it("decrypts Feishu's published vector (encrypt key 'test key')", () => {
@@ -75,5 +75,20 @@ describe('Feishu event crypto', () => {
     // hex decoding would stop at the "z" and ignore the rest: the length check must catch it
     expect(signatureMatches(digest, `${sig.slice(0, 62)}zz`)).toBe(false);
     expect(signatureMatches(Buffer.from(sig.slice(0, 62), 'hex'), `${sig.slice(0, 62)}zz`)).toBe(false);
+  });
+
+  it('xors aligned and unaligned buffers alike (the chaining step of decryption)', () => {
+    const source = randomBytes(80);
+    const original = randomBytes(64);
+    const expected = Buffer.from(original.map((byte, i) => byte ^ source[i]!));
+    for (const [targetOffset, sourceOffset] of [[0, 0], [1, 0], [0, 3], [2, 2], [4, 8]] as const) {
+      const target = Buffer.alloc(64 + targetOffset).subarray(targetOffset);
+      original.copy(target);
+      const shiftedSource = Buffer.alloc(80 + sourceOffset).subarray(sourceOffset);
+      source.copy(shiftedSource);
+      xorInto(target, shiftedSource);
+      expect(target.equals(expected)).toBe(true);
+    }
+    expect(() => xorInto(Buffer.alloc(8), Buffer.alloc(4))).toThrow(RangeError);
   });
 });
