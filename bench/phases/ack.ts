@@ -92,11 +92,15 @@ interface Slice {
   loopDelayMaxMs: number;
 }
 
+/** Pushes/s assumed for a row's first slice, when its rate is not known yet: above what any row reaches on 2 cores. */
+const FIRST_SLICE_RATE = 50_000;
+
 type SliceOptions = Omit<LoadOptions, 'url' | 'cursor'> & { alongside?: AckRowSpec['alongsideSaturation'] };
 
 async function runSlice(row: Row, { alongside, ...options }: SliceOptions): Promise<Slice> {
   const seconds = options.durationSeconds ?? 0;
-  if (row.spec.fresh) row.cursor.reserve((options.overallRate ?? Math.max(row.lastRate, 5_000)) * (seconds + 1) * 2);
+  // enough fresh pushes for the slice at the last slice's rate with a margin (the first: at a rate above any seen here)
+  if (row.spec.fresh) row.cursor.reserve((options.overallRate ?? Math.max(row.lastRate, FIRST_SLICE_RATE)) * (seconds + 0.5) * 1.25);
   const before = await row.child.stats();
   const [{ result, latencies }] = await Promise.all([runLoad({ ...options, url: row.child.eventUrl, cursor: row.cursor }), alongside?.(seconds, row.child.eventUrl)]);
   // ours keeps working after the 200 (queued commands): that work is part of its cost
