@@ -304,3 +304,43 @@ describe('POST /webhook/event without an encrypt key', () => {
     expect(lines[0]!.msg).toContain('set FEISHU_ENCRYPT_KEY');
   });
 });
+
+describe('answers that arrive together', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  function messageWithId(messageId: string) {
+    const copy = structuredClone(message) as { header: { event_id: string }; event: { message: { message_id: string } } };
+    copy.header.event_id = `ev_${messageId}`;
+    copy.event.message.message_id = messageId;
+    return copy as unknown as typeof message;
+  }
+
+  it('answers every push of a burst, each with its own 200 {}', async () => {
+    h = await startHarness();
+    const pushes = Array.from({ length: 40 }, (_, i) => signedEncryptedPush(messageWithId(`om_burst_${i}`)));
+    const answers = await Promise.all(pushes.map((push) => post(`${h.url}/webhook/event`, push)));
+    expect(answers.map((res) => res.status)).toEqual(pushes.map(() => 200));
+    expect(await Promise.all(answers.map((res) => res.json()))).toEqual(pushes.map(() => ({})));
+    const ids = h.events.map((envelope) => (envelope.event as { message: { message_id: string } }).message.message_id);
+    expect(ids.sort()).toEqual(pushes.map((_, i) => `om_burst_${i}`).sort());
+  });
+
+  it('does not hold an answer for a push that is still being handled', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    h = await startHarness({
+      onEvent: async (envelope) => {
+        if ((envelope.event as { message: { message_id: string } }).message.message_id === 'om_slow') await gate;
+        return 'accepted';
+      },
+    });
+    const slow = post(`${h.url}/webhook/event`, signedEncryptedPush(messageWithId('om_slow')));
+    await expect.poll(() => h.events.length).toBe(1);
+    // answered while the slow one still waits: the fast answer does not wait for the slow handler
+    const fast = await post(`${h.url}/webhook/event`, signedEncryptedPush(messageWithId('om_fast')));
+    expect(fast.status).toBe(200);
+    release();
+    expect((await slow).status).toBe(200);
+  });
+});
