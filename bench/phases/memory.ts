@@ -7,7 +7,7 @@ import { startServerChild } from '../lib/child.js';
 import { chatterEnvelopes, commandEnvelopes, PushCursor, PushPool } from '../lib/events.js';
 import { runLoad } from '../lib/load.js';
 import { startEmulator } from '../../src/emulator/index.js';
-import { generateRooms } from '../lib/rooms.js';
+import { customIds, generateRooms } from '../lib/rooms.js';
 
 export interface MemorySettings {
   events: number;
@@ -47,10 +47,7 @@ export interface MemoryResult {
 export async function runMemoryPhase(settings: MemorySettings, onProgress: (line: string) => void): Promise<MemoryResult> {
   const emulator = await startEmulator({ ...BENCH_APP, rooms: generateRooms(settings.roomPrefix, settings.rooms), maxRecords: 1_000 });
   const chatter = chatterEnvelopes(emulator.identity);
-  const commands = commandEnvelopes(
-    emulator,
-    generateRooms(settings.roomPrefix, settings.rooms).map((room) => room.custom_room_id),
-  );
+  const commands = commandEnvelopes(emulator, customIds(settings.roomPrefix, 0, settings.rooms));
   const isCommand = (i: number) => i % settings.commandEvery === 0;
   const pool = new PushPool(BENCH_APP.encryptKey, (i) => (isCommand(i) ? commands(i / settings.commandEvery) : chatter(i)));
   pool.ensure(settings.events);
