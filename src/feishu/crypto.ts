@@ -1,17 +1,13 @@
 // Feishu's event-subscription crypto, both directions (the bot decrypts and verifies; the emulator
 // encrypts and signs). Doc: "步骤三：接收事件" (event-subscription-guide / encrypt-key-encryption-configuration-case).
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual, type Decipher } from 'node:crypto';
+import { rememberLast } from '../memo.js';
 
 const IV_BYTES = 16;
 const BLOCK_BYTES = 16;
 
-/** AES-256 key = SHA-256 of the encrypt key as configured in the developer console. */
-function aesKey(encryptKey: string): Buffer {
-  // One encrypt key per process in practice: derive it once, not on every event.
-  if (cachedKey?.encryptKey !== encryptKey) cachedKey = { encryptKey, key: createHash('sha256').update(encryptKey, 'utf8').digest() };
-  return cachedKey.key;
-}
-let cachedKey: { encryptKey: string; key: Buffer } | undefined;
+/** AES-256 key = SHA-256 of the encrypt key as configured in the developer console (one per process in practice). */
+const aesKey = rememberLast((encryptKey: string): Buffer => createHash('sha256').update(encryptKey, 'utf8').digest());
 
 /** base64(iv ‖ AES-256-CBC(PKCS#7)(plaintext)), the `encrypt` field of an encrypted push. */
 export function encryptPayload(plaintext: string, encryptKey: string, iv: Buffer = randomBytes(IV_BYTES)): string {
@@ -64,15 +60,12 @@ function pkcs7PaddingLength(plain: Buffer): number {
   return padding;
 }
 
-function blockDecipher(encryptKey: string): Decipher {
-  if (cachedDecipher?.encryptKey !== encryptKey) {
-    const decipher = createDecipheriv('aes-256-ecb', aesKey(encryptKey), null);
-    decipher.setAutoPadding(false);
-    cachedDecipher = { encryptKey, decipher };
-  }
-  return cachedDecipher.decipher;
-}
-let cachedDecipher: { encryptKey: string; decipher: Decipher } | undefined;
+/** The ECB decipher for one encrypt key, shared by every push under that key. */
+const blockDecipher = rememberLast((encryptKey: string): Decipher => {
+  const decipher = createDecipheriv('aes-256-ecb', aesKey(encryptKey), null);
+  decipher.setAutoPadding(false);
+  return decipher;
+});
 
 /** X-Lark-Signature = hex(sha256(timestamp + nonce + encrypt_key + raw body bytes)). */
 export function computeSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: Buffer | string): string {

@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../feishu/crypto.js';
 import type { EventEnvelope } from '../feishu/events.js';
+import { rememberLast } from '../memo.js';
 import type { RejectReason } from './errors.js';
 
 export interface VerificationSettings {
@@ -84,11 +85,7 @@ export function tokensMatch(expected: string, received: unknown): boolean {
 }
 
 // The configured token is the same for every push: encode it once (this runs on every event).
-let cachedExpected: { token: string; bytes: Buffer } | undefined;
-function bytesOf(token: string): Buffer {
-  if (cachedExpected?.token !== token) cachedExpected = { token, bytes: Buffer.from(token, 'utf8') };
-  return cachedExpected.bytes;
-}
+const bytesOf = rememberLast((token: string): Buffer => Buffer.from(token, 'utf8'));
 
 /**
  * The push's token is accepted: it matches the configured verification token, or none is configured
