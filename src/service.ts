@@ -18,6 +18,7 @@ import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createMemoryStore } from './state/memory.js';
 import type { DrainResult, IntakeQueue, IntakeQueueStats } from './state/intake-queue.js';
+import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
 import type { StateStore } from './state/store.js';
 
@@ -78,7 +79,8 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   }
   const store = await createStore(config, logger);
   const queue = await createIntakeQueue(config, logger);
-  const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }) };
+  const metrics = createMetrics({ intakeMode: queue.mode, queueStats: () => queue.stats() });
+  const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }), metrics };
   const client = createFeishuClient({ ...config.feishu, logger });
   const tokens = createTenantTokenProvider(client, config.feishu, policy);
   const directory = createFeishuRoomDirectory({
@@ -96,8 +98,8 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     maxDelayMs: config.queue.retryMaxDelayMs,
     giveUpAfterMs: config.queue.giveUpAfterSeconds * 1000,
   };
-  const onEvent = createIntake({ queue, bot, logger });
-  const onCardAction = createCardActionIntake({ bot, store, replayWindowMs: config.server.signatureToleranceSeconds * 1000, logger });
+  const onEvent = createIntake({ queue, bot, logger, metrics });
+  const onCardAction = createCardActionIntake({ bot, store, replayWindowMs: config.server.signatureToleranceSeconds * 1000, logger, metrics });
 
   let ready = false;
   let draining = false;
@@ -109,7 +111,9 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     logger,
     onEvent,
     onCardAction,
-    readiness: () => ({ ready, draining, details: { intake: queue.mode } }),
+    readiness: () => ({ ready, draining, problems: queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`], details: { intake: queue.mode } }),
+    metrics,
+    renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
   });
 
   const server = createServer(
@@ -135,7 +139,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  queue.start(createJobWorker({ bot, retry, logger }));
+  queue.start(createJobWorker({ bot, retry, logger, metrics }));
   ready = true;
   logger.info({ url, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '', intake: queue.mode }, 'webhook listening');
 

@@ -90,6 +90,9 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
 
   return {
     mode: 'redis',
+    get reachable() {
+      return producer.status === 'ready';
+    },
     async add(job) {
       // The first delivery claims a mark; later ones are duplicates. The add below runs for them too: it is
       // idempotent (same jobId), and it covers a first delivery that died between its claim and its add.
@@ -160,7 +163,14 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
     },
     async stats() {
       const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-      return { waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0), running: counts.active ?? 0, delayed: counts.delayed ?? 0 };
+      // jobs are taken oldest first: the oldest waiting one is at the far end of the wait list
+      const [oldest] = await queue.getWaiting(-1, -1);
+      return {
+        waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+        running: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        ...(oldest ? { oldestAgeMs: Date.now() - oldest.data.received_at } : {}),
+      };
     },
   };
 }
