@@ -20,7 +20,7 @@ export interface SdkLongConnection {
 }
 
 /** Starts a WSClient with `handlers` registered on an EventDispatcher, against the emulator. */
-export function startSdkClient(emulator: Emulator, app: Pick<TestApp, 'appId' | 'appSecret' | 'verificationToken'>, handlers: Handlers = {}): SdkLongConnection {
+export function startSdkClient(emulator: Pick<Emulator, 'url'>, app: Pick<TestApp, 'appId' | 'appSecret' | 'verificationToken'>, handlers: Handlers = {}): SdkLongConnection {
   const errors: Error[] = [];
   const errorLogs: string[] = [];
   let reconnects = 0;

@@ -26,7 +26,7 @@ export const FEISHU_ACK_TIMEOUT_MS = 3000;
 export interface DeliveryAttempt {
   eventId: string;
   eventType: string;
-  /** Webhook: the URL posted to. Long connection: the connection's URL (no ticket), ending in its device_id. */
+  /** Webhook: the URL posted to. Long connection: the connection's URL without its ticket ('' when no connection was ready). */
   url: string;
   /** 'first' and 'retry' follow the schedule; 'duplicate' is an extra delivery. */
   kind: 'first' | 'retry' | 'duplicate';

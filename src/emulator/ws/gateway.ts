@@ -41,6 +41,7 @@ export class WsGateway {
   private readonly history: WsConnectionInfo[] = [];
   private readyWaiters: Array<() => void> = [];
   private config: WsClientConfig;
+  private baseUrl?: () => string;
 
   constructor(private readonly options: GatewayConfig) {
     this.config = { ...options.clientConfig };
@@ -65,6 +66,7 @@ export class WsGateway {
   /** A URL to connect to, or why none is handed out (the app already has maxConnections open). */
   issueUrl(): { url: string } | { refusal: Refusal } {
     if (this.open.size >= this.options.maxConnections) return { refusal: this.limitRefusal() };
+    this.forgetExpiredTickets();
     const ticket = randomUUID();
     const deviceId = String(randomInt(1, 2 ** 47)) + String(randomInt(1e5, 1e6));
     const serviceId = randomInt(1e7, 2 ** 31);
@@ -124,12 +126,14 @@ export class WsGateway {
     this.readyWaiters = [];
   }
 
-  private baseUrl: () => string = () => {
-    throw new Error('the gateway is not attached to a server');
-  };
-
   private wsBase(): string {
+    if (!this.baseUrl) throw new Error('the gateway is not attached to a server');
     return this.baseUrl().replace(/^http/, 'ws');
+  }
+
+  private forgetExpiredTickets(): void {
+    const now = this.options.now();
+    for (const [id, ticket] of this.tickets) if (ticket.expiresAt <= now) this.tickets.delete(id);
   }
 
   private limitRefusal(): Refusal {
