@@ -89,11 +89,11 @@ export class WsGateway {
 
   /** A random open connection that has pinged; waits up to `timeoutMs` for one. Undefined when none came. */
   async pickReady(timeoutMs: number, signal: AbortSignal): Promise<WsConnection | undefined> {
-    const deadline = this.options.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const ready = [...this.open].filter((connection) => connection.ready);
+      const ready = this.readyConnections();
       if (ready.length > 0) return ready[Math.floor(this.options.random() * ready.length)] ?? ready[0];
-      const left = deadline - this.options.now();
+      const left = deadline - performance.now();
       if (left <= 0 || signal.aborted) return undefined;
       await this.nextReady(left, signal);
     }
@@ -101,14 +101,13 @@ export class WsGateway {
 
   /** Resolves once `count` open connections have pinged; rejects after timeoutMs. */
   async waitForReady(count: number, timeoutMs: number): Promise<WsConnectionInfo[]> {
-    const deadline = this.options.now() + timeoutMs;
-    const never = new AbortController().signal;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const ready = [...this.open].filter((connection) => connection.ready);
+      const ready = this.readyConnections();
       if (ready.length >= count) return ready.map((connection) => ({ ...connection.info }));
-      const left = deadline - this.options.now();
+      const left = deadline - performance.now();
       if (left <= 0) throw new Error(`${ready.length} of ${count} long connections ready after ${timeoutMs} ms`);
-      await this.nextReady(left, never);
+      await this.nextReady(left);
     }
   }
 
@@ -131,6 +130,10 @@ export class WsGateway {
     return this.baseUrl().replace(/^http/, 'ws');
   }
 
+  private readyConnections(): WsConnection[] {
+    return [...this.open].filter((connection) => connection.ready);
+  }
+
   private forgetExpiredTickets(): void {
     const now = this.options.now();
     for (const [id, ticket] of this.tickets) if (ticket.expiresAt <= now) this.tickets.delete(id);
@@ -140,16 +143,17 @@ export class WsGateway {
     return { code: WsCode.EXCEED_CONN_LIMIT, msg: `the app already has ${this.options.maxConnections} long connections` };
   }
 
-  private nextReady(timeoutMs: number, signal: AbortSignal): Promise<void> {
+  /** Resolves when a connection sends its first ping, after timeoutMs, or on abort, whichever comes first. */
+  private nextReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        signal?.removeEventListener('abort', done);
         this.readyWaiters = this.readyWaiters.filter((waiter) => waiter !== done);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
+      signal?.addEventListener('abort', done, { once: true });
       this.readyWaiters.push(done);
     });
   }
