@@ -2,24 +2,15 @@
 // where the SDK would hide the detail: the endpoint's answers, one connection per URL, handshake
 // refusals, pong payloads, no data before the first ping, acknowledgements, protocol violations, and
 // the /_emulator control routes of the long connection.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { FEISHU_WS_CLIENT_CONFIG, WsCode } from '../../src/emulator/index.js';
 import { decodeFrame, encodeFrame, headerOf, type Frame } from '../../src/emulator/ws/frame.js';
-import { startTestEmulator } from './support.js';
-import { startSdkClient } from './ws-support.js';
+import { cleanupsAfterEach, startWsEmulator } from './ws-support.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-async function setup(options: Partial<EmulatorOptions> = {}) {
-  const emulator = await startTestEmulator({ eventTransport: 'websocket', ...options });
-  cleanups.push(() => emulator.close());
-  return emulator;
-}
+const cleanups = cleanupsAfterEach();
+const setup = async (options: Partial<EmulatorOptions> = {}) => (await startWsEmulator(cleanups, options)).emulator;
 
 interface EndpointAnswer {
   code: number;
@@ -230,11 +221,9 @@ describe('/_emulator control routes over the long connection', () => {
   }
 
   it('sends messages to the connected client, lists and drops connections', async () => {
-    const emulator = await setup();
+    const { emulator, connect } = await startWsEmulator(cleanups);
     const received: string[] = [];
-    const sdk = startSdkClient(emulator, emulator.app, { 'im.message.receive_v1': async (data) => void received.push(data.message.content) });
-    cleanups.push(() => sdk.close());
-    await sdk.ready;
+    await connect({ 'im.message.receive_v1': async (data) => void received.push(data.message.content) }).ready;
     await emulator.waitForWsConnections(1);
 
     expect(await call(emulator, '/_emulator')).toMatchObject({ transport: 'websocket', wsConnections: 1 });

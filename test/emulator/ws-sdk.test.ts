@@ -1,32 +1,19 @@
 // The long connection driven by the real SDK: WSClient + EventDispatcher from @larksuiteoapi/node-sdk
 // connect to the emulator, receive events and card callbacks, and acknowledge them; the emulator
 // re-delivers what was not acknowledged, as Feishu does.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CardActionEvent, EventHeader, MessageReceiveEvent } from '../../src/feishu/events.js';
 import { WsCode, type EmulatorOptions } from '../../src/emulator/index.js';
-import { replyAsBot, startTestEmulator } from './support.js';
-import { sleep, startSdkClient, until, type SdkLongConnection } from './ws-support.js';
+import { replyAsBot } from './support.js';
+import { cleanupsAfterEach, sleep, startWsEmulator, until } from './ws-support.js';
 
 /** What the SDK hands a handler: the envelope's header and event merged into one object. */
 type MergedEvent<E> = EventHeader & E & { schema: string };
 
 const FAST_RECONNECT = { ReconnectInterval: 0.1, ReconnectNonce: 0.05 };
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-async function setup(options: Partial<EmulatorOptions> = {}) {
-  const emulator = await startTestEmulator({ eventTransport: 'websocket', ...options });
-  cleanups.push(() => emulator.close());
-  const connect = (handlers: Parameters<typeof startSdkClient>[2] = {}, app = emulator.app): SdkLongConnection => {
-    const connection = startSdkClient(emulator, app, handlers);
-    cleanups.push(() => connection.close());
-    return connection;
-  };
-  return { emulator, connect };
-}
+const cleanups = cleanupsAfterEach();
+const setup = (options: Partial<EmulatorOptions> = {}) => startWsEmulator(cleanups, options);
 
 const endpointCalls = (emulator: { requests: readonly { path: string; code?: number }[] }) =>
   emulator.requests.filter((request) => request.path === '/callback/ws/endpoint');

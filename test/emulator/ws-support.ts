@@ -1,8 +1,9 @@
 // The real SDK's long-connection client (WSClient + EventDispatcher) pointed at an emulator, with what it
 // reported, for the long-connection tests.
 import * as lark from '@larksuiteoapi/node-sdk';
-import type { Emulator } from '../../src/emulator/index.js';
-import type { TestApp } from './support.js';
+import { afterEach } from 'vitest';
+import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
+import { startTestEmulator, type TestApp } from './support.js';
 
 /** Handlers by event type, typed by the SDK where it knows the event (it has no type for card.action.trigger). */
 export type Handlers = Parameters<lark.EventDispatcher['register']>[0] & { 'card.action.trigger'?: (data: unknown) => Promise<unknown> };
@@ -78,4 +79,27 @@ export async function until(condition: () => boolean, timeoutMs = 5000, what = '
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await sleep(10);
   }
+}
+
+export type Cleanups = Array<() => Promise<void> | void>;
+
+/** A list of clean-ups run after each test of the file, last added first. */
+export function cleanupsAfterEach(): Cleanups {
+  const cleanups: Cleanups = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+  return cleanups;
+}
+
+/** An emulator that delivers over the long connection, and `connect` for SDK clients; all closed after the test. */
+export async function startWsEmulator(cleanups: Cleanups, options: Partial<EmulatorOptions> = {}) {
+  const emulator = await startTestEmulator({ eventTransport: 'websocket', ...options });
+  cleanups.push(() => emulator.close());
+  const connect = (handlers: Handlers = {}, app: Pick<TestApp, 'appId' | 'appSecret' | 'verificationToken'> = emulator.app): SdkLongConnection => {
+    const connection = startSdkClient(emulator, app, handlers);
+    cleanups.push(() => connection.close());
+    return connection;
+  };
+  return { emulator, connect };
 }
