@@ -62,8 +62,9 @@ describe('ping and pong', () => {
     const before = emulator.wsConnections().find((c) => c.id === connection!.id)!.pings;
     await sleep(1000);
     const pings = emulator.wsConnections().find((c) => c.id === connection!.id)!.pings - before;
-    expect(pings).toBeGreaterThanOrEqual(3);
-    expect(pings).toBeLessThanOrEqual(7);
+    // ~5; a pong without PingInterval would make it hundreds (a NaN timer), Feishu's default 120 s none
+    expect(pings).toBeGreaterThanOrEqual(2);
+    expect(pings).toBeLessThanOrEqual(8);
   });
 
   it('changes the ping interval through the ClientConfig a pong carries', async () => {
@@ -76,7 +77,7 @@ describe('ping and pong', () => {
     const pingsOf = () => emulator.wsConnections().find((c) => c.id === connection!.id)!.pings;
     const before = pingsOf();
     await sleep(1000);
-    expect(pingsOf() - before).toBeGreaterThanOrEqual(5);
+    expect(pingsOf() - before).toBeGreaterThanOrEqual(4); // at the old 0.5 s it would be 2
     expect(pingsOf() - before).toBeLessThanOrEqual(14);
   });
 });
