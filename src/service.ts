@@ -41,12 +41,21 @@ export interface BotStats extends IntakeQueueStats {
   replyCalls: number;
 }
 
+/**
+ * Every Redis key of this bot starts with the app ID: two apps (two tenants' room directories, or a test
+ * app beside the production one) sharing a Redis must never answer each other's messages or read each
+ * other's cached lookups.
+ */
+function redisPrefix(config: AppConfig): string {
+  return `roombot:${config.feishu.appId}`;
+}
+
 /** Lookup cache and card-callback replay marks: memory, or Redis shared by the replicas (failing open to memory). */
 async function createStore(config: AppConfig, logger: Logger): Promise<StateStore> {
   const memory = createMemoryStore({ maxEntries: config.dedupe.maxEntries, logger });
   if (!config.redisUrl) return memory;
   const { createRedisStore, redactRedisUrl } = await import('./state/redis.js');
-  const redis = createRedisStore({ url: config.redisUrl, logger });
+  const redis = createRedisStore({ url: config.redisUrl, logger, keyPrefix: `${redisPrefix(config)}:` });
   try {
     await redis.waitUntilReady(5_000);
     logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'lookup cache in Redis');
@@ -62,7 +71,7 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
   const common = { concurrency: config.queue.concurrency, maxPending: config.queue.maxPending, dedupeTtlMs: config.dedupe.ttlSeconds * 1000, logger };
   if (config.redisUrl) {
     const { createRedisQueue } = await import('./state/redis-queue.js');
-    return createRedisQueue({ ...common, url: config.redisUrl });
+    return createRedisQueue({ ...common, url: config.redisUrl, prefix: redisPrefix(config) });
   }
   return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
 }

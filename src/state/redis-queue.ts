@@ -21,8 +21,8 @@ export interface RedisQueueOptions {
   maxPending: number;
   /** How long a finished job (and so its message_id) is kept, so a re-delivery is recognised. */
   dedupeTtlMs: number;
-  /** Redis key prefix (BullMQ's `prefix`). */
-  prefix?: string;
+  /** Redis key prefix (BullMQ's `prefix`): one per app, so apps sharing a Redis keep their jobs apart. */
+  prefix: string;
   logger: Logger;
 }
 
@@ -49,7 +49,7 @@ function connectionOptions(url: string, overrides: RedisOptions): [string, Redis
 export async function createRedisQueue(options: RedisQueueOptions): Promise<IntakeQueue> {
   const { logger, maxPending } = options;
   const where = redactRedisUrl(options.url);
-  const prefix = options.prefix ?? 'roombot';
+  const { prefix } = options;
   // The producer fails fast (no offline queue, no re-sent command): a push waits on Redis for at most
   // about a second, then gets its 503.
   const producer = new Redis(
