@@ -2,7 +2,7 @@
 // Codes: 通用错误码 (99991400 frequency limit, 99991672 missing scope), 回复消息 (230020 message rate limit).
 
 /** The Open APIs the emulator serves, by short name; 'any' matches all of them. */
-export type ApiName = 'token' | 'batch_get_id' | 'batch_get' | 'reply';
+export type ApiName = 'token' | 'batch_get_id' | 'batch_get' | 'freebusy' | 'reply';
 
 export type FaultKind = 'http_500' | 'rate_limit' | 'latency' | 'error';
 
