@@ -16,7 +16,7 @@ export type RoomAvailability =
       organizer?: string;
     };
 
-/** 'full' names who booked a busy room; 'short' (long lists) leaves the name out. */
+/** 'full' names who booked a busy room; 'short' (long lists) says less, in fewer words. */
 export type AvailabilityStyle = 'full' | 'short';
 
 const HOUR_MS = 3_600_000;
@@ -27,6 +27,26 @@ const HOUR_MS = 3_600_000;
 const END_OF_DAY_SLACK_MS = 60_000;
 /** Longest organizer name shown, in code points. */
 const ORGANIZER_MAX = 40;
+
+interface AvailabilityWords {
+  freeUntil: (time: string) => LocalizedText;
+  freeRestOfDay: LocalizedText;
+  busyUntil: (time: string) => LocalizedText;
+  busyRestOfDay: LocalizedText;
+}
+
+const FULL_WORDS: AvailabilityWords = {
+  freeUntil: strings.freeUntil,
+  freeRestOfDay: strings.freeRestOfDay,
+  busyUntil: strings.busyUntil,
+  busyRestOfDay: strings.busyRestOfDay,
+};
+const SHORT_WORDS: AvailabilityWords = {
+  freeUntil: strings.freeUntilShort,
+  freeRestOfDay: strings.freeRestOfDayShort,
+  busyUntil: strings.busyUntilShort,
+  busyRestOfDay: strings.busyRestOfDayShort,
+};
 
 interface Booking {
   start: number;
@@ -109,9 +129,10 @@ export function roomAvailability(instances: readonly FreeBusyInstance[], window:
 
 /** The card's line for a room that is not disabled, in both languages (markdown; the name is escaped). */
 export function availabilityLine(availability: RoomAvailability, timeZone: string, style: AvailabilityStyle): LocalizedText {
-  const { until } = availability;
-  if (availability.state === 'free') return until === undefined ? strings.freeRestOfDay : strings.freeUntil(clockTime(until, timeZone));
-  const state = until === undefined ? strings.busyRestOfDay : strings.busyUntil(clockTime(until, timeZone));
+  const until = availability.until === undefined ? undefined : clockTime(availability.until, timeZone);
+  const words = style === 'full' ? FULL_WORDS : SHORT_WORDS;
+  if (availability.state === 'free') return until === undefined ? words.freeRestOfDay : words.freeUntil(until);
+  const state = until === undefined ? words.busyRestOfDay : words.busyUntil(until);
   const organizer = style === 'full' && availability.organizer !== undefined ? formatField(availability.organizer, ORGANIZER_MAX) : '';
   if (organizer === '') return state;
   const bookedBy = strings.bookedBy(organizer);

@@ -54,6 +54,11 @@ export const strings = {
   freeRestOfDay: { zh_cn: '🟢 空闲，今天不再有预订', en_us: '🟢 Free for the rest of the day' },
   busyUntil: (time: string): LocalizedText => ({ zh_cn: `🔴 使用中，至 ${time}`, en_us: `🔴 Busy until ${time}` }),
   busyRestOfDay: { zh_cn: '🔴 使用中，直到今天结束', en_us: '🔴 Busy for the rest of the day' },
+  // The same, shorter, for long lists (a hundred rooms must fit on one card).
+  freeUntilShort: (time: string): LocalizedText => ({ zh_cn: `🟢 空闲至 ${time}`, en_us: `🟢 Free until ${time}` }),
+  freeRestOfDayShort: { zh_cn: '🟢 今日空闲', en_us: '🟢 Free rest of day' },
+  busyUntilShort: (time: string): LocalizedText => ({ zh_cn: `🔴 忙至 ${time}`, en_us: `🔴 Busy until ${time}` }),
+  busyRestOfDayShort: { zh_cn: '🔴 今日已满', en_us: '🔴 Busy rest of day' },
   bookedBy: (name: string): LocalizedText => ({ zh_cn: `预订人：${name}`, en_us: `booked by ${name}` }),
   availabilityAsOf: (time: string, timeZone: string): LocalizedText => ({
     zh_cn: `空闲状态截至 ${time}（${timeZone} 时间）`,
