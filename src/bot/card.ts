@@ -6,7 +6,7 @@ import { availabilityLine, clockTime, roomAvailability, type AvailabilityStyle, 
 import type { Card, FreeBusyInstance, RoomDetails, TimeWindow } from './ports.js';
 import { DEFAULT_LIMITS, displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
 import { perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
-import { escapeMarkdown, formatField, formatId, guardLineStart } from './markdown.js';
+import { formatField, formatId, guardLineStart } from './markdown.js';
 
 /** Feishu rejects card messages over 30 KB (error 230025, doc "回复消息"). */
 export const CARD_BYTE_LIMIT = 30 * 1024;
