@@ -10,9 +10,10 @@ import { CARD_ACTION_TRIGGER, type CardActionEvent, type CardActionResponse, typ
 import type { Logger } from '../log.js';
 import { RequestRejected, RETRY_AFTER_SECONDS } from './errors.js';
 import { readRawBody } from './raw-body.js';
-import { decodeEnvelope, isJsonContentType, readSignatureHeaders, type VerificationSettings } from './verify.js';
+import { createEnvelopeDecoder, isJsonContentType, readSignatureHeaders, type EnvelopeDecoder, type VerificationSettings } from './verify.js';
 
-export type EventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'busy';
+export type { IntakeOutcome as EventOutcome } from '../bot/intake.js';
+import type { IntakeOutcome } from '../bot/intake.js';
 
 export interface Readiness {
   ready: boolean;
@@ -27,7 +28,7 @@ export interface RouteOptions extends VerificationSettings {
   cardActionErrorResponse: CardActionResponse;
   now: () => number;
   logger: Logger;
-  onEvent: (envelope: EventEnvelope) => Promise<EventOutcome>;
+  onEvent: (envelope: EventEnvelope) => Promise<IntakeOutcome>;
   onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
   readiness: () => Readiness;
 }
@@ -70,8 +71,15 @@ async function answerEvent(ctx: Context, envelope: EventEnvelope, options: Route
   const { event_id: eventId, event_type: eventType } = envelope.header;
   checkAcceptingWork(options.readiness(), eventId);
   const outcome = await options.onEvent(envelope);
-  if (outcome === 'busy') {
-    throw new RequestRejected(503, 'busy', 'work queue full; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+  switch (outcome) {
+    case 'busy':
+      throw new RequestRejected(503, 'busy', 'intake queue full; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+    case 'unavailable':
+      throw new RequestRejected(503, 'store_unavailable', 'cannot record the event now; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+    case 'invalid':
+      throw new RequestRejected(400, 'invalid_id', 'the event carries an ID that is not a Feishu ID', { eventId });
+    default:
+      break;
   }
   options.logger.debug({ event_id: eventId, event_type: eventType, outcome }, 'event acknowledged');
   acknowledge(ctx);
@@ -110,11 +118,11 @@ async function answerCardAction(ctx: Context, envelope: EventEnvelope<CardAction
   ctx.status = 200;
 }
 
-function feishuPush(options: RouteOptions) {
+function feishuPush(options: RouteOptions, decode: EnvelopeDecoder) {
   return async (ctx: Context): Promise<void> => {
     checkContentHeaders(ctx);
     const rawBody = await readRawBody(ctx.req, options.bodyLimitBytes);
-    const decoded = decodeEnvelope(rawBody, readSignatureHeaders(ctx.req.headers), options.now(), options);
+    const decoded = decode(rawBody, readSignatureHeaders(ctx.req.headers), options.now());
     switch (decoded.kind) {
       case 'rejected':
         throw new RequestRejected(decoded.status, decoded.reason, decoded.message, { eventId: decoded.eventId });
@@ -157,7 +165,7 @@ function healthz(readiness: () => Readiness) {
 export function createRouter(options: RouteOptions): Router {
   // every HTTP method is "implemented", so a wrong method on a known path is a 405 (never a 501)
   const router = new Router({ methods: [...METHODS] });
-  const push = feishuPush(options);
+  const push = feishuPush(options, createEnvelopeDecoder(options));
   router.post('/webhook/event', push);
   router.post('/webhook/card', push);
   router.get('/healthz', healthz(options.readiness));
