@@ -32,8 +32,9 @@ async function start(options: StackOptions = {}): Promise<Stack> {
 /** The card of the reply to `text`, and the quarter hours the emulator may have placed bookings on meanwhile. */
 async function ask(s: Stack, text: string): Promise<{ reply: RecordedReply; anchors: number[] }> {
   const before = Math.floor(Date.now() / BOOKING_GRID_MS) * BOOKING_GRID_MS;
+  const repliesSoFar = s.emulator.replies.length;
   const sent = await s.emulator.sendMessage({ text });
-  const replies = await s.emulator.waitForReplies(s.emulator.replies.length || 1, 8_000);
+  const replies = await s.emulator.waitForReplies(repliesSoFar + 1, 8_000);
   const after = Math.floor(Date.now() / BOOKING_GRID_MS) * BOOKING_GRID_MS;
   return { reply: replies.find((r) => r.parentMessageId === sent.messageId)!, anchors: [...new Set([before, after])] };
 }
