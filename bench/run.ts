@@ -199,7 +199,8 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   let probe: Awaited<ReturnType<typeof startChallengeProbe>> | undefined;
   try {
     const env = (domain: string, extra: Record<string, string> = {}) => botEnv(domain, { QUEUE_MAX_PENDING: '1000000', ...extra });
-    const redisEnv: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
+    // each Redis row its own database: the app ID is the same, and the rows must not take each other's jobs
+    const redisEnv = (db: number): Record<string, string> => (redis ? { REDIS_URL: `${redis.url}/${db}` } : {});
     const commandRow = async (row: 'oursCommands' | 'oursCommandsRedis', extra: Record<string, string>): Promise<AckRowSpec> => {
       const commandEmulator = await startEmulator({ ...BENCH_APP, rooms: generateRooms(SETTINGS.e2e.roomPrefix, ack.commandRooms), maxRecords: 1_000 });
       commandEmulators[row] = commandEmulator;
@@ -211,9 +212,9 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
     probe = await startChallengeProbe(commandEmulators.oursCommands!.identity, BENCH_APP.encryptKey, Math.ceil(ack.challenges / ack.rounds));
     const specs: AckRowSpec[] = [
       { row: 'ours', server: { target: 'ours', env: env(emulator.url) }, pool: chatter, fresh: true },
-      ...(redis ? [{ row: 'oursRedis' as const, server: { target: 'ours' as const, env: env(emulator.url, redisEnv) }, pool: chatter, fresh: true }] : []),
+      ...(redis ? [{ row: 'oursRedis' as const, server: { target: 'ours' as const, env: env(emulator.url, redisEnv(1)) }, pool: chatter, fresh: true }] : []),
       { ...local, alongsideSaturation: probe.during },
-      ...(redis ? [await commandRow('oursCommandsRedis', redisEnv)] : []),
+      ...(redis ? [await commandRow('oursCommandsRedis', redisEnv(2))] : []),
       { row: 'sdk', server: { target: 'sdk' }, pool: chatter, fresh: false },
       { row: 'bare', server: { target: 'bare' }, pool: chatter, fresh: false },
     ];

@@ -19,6 +19,7 @@ import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createMemoryStore } from './state/memory.js';
 import type { DrainResult, IntakeQueue, IntakeQueueStats } from './state/intake-queue.js';
+import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
 import type { StateStore } from './state/store.js';
 
@@ -41,12 +42,21 @@ export interface BotStats extends IntakeQueueStats {
   replyCalls: number;
 }
 
+/**
+ * Every Redis key of this bot starts with the app ID: two apps (two tenants' room directories, or a test
+ * app beside the production one) sharing a Redis must never answer each other's messages or read each
+ * other's cached lookups.
+ */
+function redisPrefix(config: AppConfig): string {
+  return `roombot:${config.feishu.appId}`;
+}
+
 /** Lookup cache and card-callback replay marks: memory, or Redis shared by the replicas (failing open to memory). */
 async function createStore(config: AppConfig, logger: Logger): Promise<StateStore> {
   const memory = createMemoryStore({ maxEntries: config.dedupe.maxEntries, logger });
   if (!config.redisUrl) return memory;
   const { createRedisStore, redactRedisUrl } = await import('./state/redis.js');
-  const redis = createRedisStore({ url: config.redisUrl, logger });
+  const redis = createRedisStore({ url: config.redisUrl, logger, keyPrefix: `${redisPrefix(config)}:` });
   try {
     await redis.waitUntilReady(5_000);
     logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'lookup cache in Redis');
@@ -62,7 +72,7 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
   const common = { concurrency: config.queue.concurrency, maxPending: config.queue.maxPending, dedupeTtlMs: config.dedupe.ttlSeconds * 1000, logger };
   if (config.redisUrl) {
     const { createRedisQueue } = await import('./state/redis-queue.js');
-    return createRedisQueue({ ...common, url: config.redisUrl });
+    return createRedisQueue({ ...common, url: config.redisUrl, prefix: redisPrefix(config) });
   }
   return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
 }
@@ -79,7 +89,8 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   }
   const store = await createStore(config, logger);
   const queue = await createIntakeQueue(config, logger);
-  const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }) };
+  const metrics = createMetrics({ intakeMode: queue.mode, queueStats: () => queue.stats() });
+  const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }), metrics };
   const client = createFeishuClient({ ...config.feishu, logger });
   const tokens = createTenantTokenProvider(client, config.feishu, policy);
   const directory = createFeishuRoomDirectory({
@@ -98,8 +109,8 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     maxDelayMs: config.queue.retryMaxDelayMs,
     giveUpAfterMs: config.queue.giveUpAfterSeconds * 1000,
   };
-  const onEvent = createIntake({ queue, bot, logger });
-  const onCardAction = createCardActionIntake({ bot, store, replayWindowMs: config.server.signatureToleranceSeconds * 1000, logger });
+  const onEvent = createIntake({ queue, bot, logger, metrics });
+  const onCardAction = createCardActionIntake({ bot, store, replayWindowMs: config.server.signatureToleranceSeconds * 1000, logger, metrics });
 
   let ready = false;
   let draining = false;
@@ -111,7 +122,9 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     logger,
     onEvent,
     onCardAction,
-    readiness: () => ({ ready, draining, details: { intake: queue.mode } }),
+    readiness: () => ({ ready, draining, problems: queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`], details: { intake: queue.mode } }),
+    metrics,
+    renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
   });
 
   const server = createServer(
@@ -137,7 +150,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  queue.start(createJobWorker({ bot, retry, logger }));
+  queue.start(createJobWorker({ bot, retry, logger, metrics }));
   ready = true;
   logger.info({ url, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '', intake: queue.mode }, 'webhook listening');
 

@@ -4,6 +4,7 @@
 // a replay gets the first answer back, or "still working" while the first is being answered.
 import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
 import type { Logger } from '../log.js';
+import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import type { StateStore } from '../state/store.js';
 import type { RoomBot } from './handler.js';
 
@@ -13,6 +14,7 @@ export interface CardActionIntakeOptions {
   /** How long an answered callback is remembered: the signature's timestamp window (older replays fail it). */
   replayWindowMs: number;
   logger: Logger;
+  metrics?: Pick<BotMetrics, 'event'>;
 }
 
 export type CardActionIntake = (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
@@ -29,10 +31,11 @@ export const STILL_WORKING: CardActionResponse = {
   },
 };
 
-export function createCardActionIntake({ bot, store, replayWindowMs, logger }: CardActionIntakeOptions): CardActionIntake {
+export function createCardActionIntake({ bot, store, replayWindowMs, logger, metrics = NO_METRICS }: CardActionIntakeOptions): CardActionIntake {
   return async (envelope) => {
     const eventId = envelope.header.event_id;
     if (!EVENT_ID.test(eventId)) {
+      metrics.event('card_action_invalid');
       logger.warn({ outcome: 'invalid', reason: 'event_id' }, 'card action with an impossible event_id refused');
       return { toast: { type: 'error', content: 'Invalid request.', i18n: { zh_cn: '请求无效。', en_us: 'Invalid request.' } } };
     }
@@ -46,9 +49,11 @@ export function createCardActionIntake({ bot, store, replayWindowMs, logger }: C
     }
     if (!first) {
       const earlier = await store.get(key).catch(() => undefined);
+      metrics.event('card_action_replay');
       logger.warn({ event_id: eventId, outcome: 'replay' }, 'card action already answered; replay not processed');
       return earlier === undefined || earlier === IN_PROGRESS ? STILL_WORKING : (JSON.parse(earlier) as CardActionResponse);
     }
+    metrics.event('card_action');
     const response = await bot.handleCardAction(envelope.event);
     await store.set(key, JSON.stringify(response), replayWindowMs).catch(() => undefined);
     return response;

@@ -15,6 +15,8 @@ import type { EventEnvelope, MessageReceiveEvent } from '../feishu/events.js';
 import { MESSAGE_RECEIVE } from '../feishu/events.js';
 import { isMessageId } from '../feishu/ids.js';
 import type { Logger } from '../log.js';
+import { NO_METRICS, type BotMetrics } from '../metrics.js';
+import { createThrottledLog } from '../throttled-log.js';
 import type { AttemptOutcome, IntakeQueue, JobWorker } from '../state/intake-queue.js';
 import type { RoomBot } from './handler.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
@@ -33,10 +35,22 @@ export interface IntakeOptions {
   queue: IntakeQueue;
   bot: Pick<RoomBot, 'triage'>;
   logger: Logger;
+  metrics?: Pick<BotMetrics, 'event'>;
   now?: () => number;
 }
 
-export function createIntake({ queue, bot, logger, now = Date.now }: IntakeOptions): Intake {
+export function createIntake({ queue, bot, logger, metrics = NO_METRICS, now = Date.now }: IntakeOptions): Intake {
+  const accept = take(queue, bot, logger, now);
+  return async (envelope) => {
+    const outcome = await accept(envelope);
+    metrics.event(outcome);
+    return outcome;
+  };
+}
+
+function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, now: () => number): Intake {
+  // During a Redis outage every push fails the same way: one line a second says so, with a count.
+  const storeFailures = createThrottledLog(logger, { burst: 1 });
   return async (envelope) => {
     const { header } = envelope;
     if (header.event_type !== MESSAGE_RECEIVE) {
@@ -62,7 +76,7 @@ export function createIntake({ queue, bot, logger, now = Date.now }: IntakeOptio
     try {
       added = await queue.add(job);
     } catch (error) {
-      logger.error({ err: error, event_id: header.event_id, message_id: messageId, outcome: 'unavailable', store: queue.mode }, 'intake store failed; asking Feishu to re-deliver');
+      storeFailures('error', 'store', { err: error, event_id: header.event_id, message_id: messageId, outcome: 'unavailable', store: queue.mode }, 'intake store failed; asking Feishu to re-deliver');
       return 'unavailable';
     }
     switch (added) {
@@ -86,11 +100,22 @@ export interface JobWorkerOptions {
   bot: Pick<RoomBot, 'answer'>;
   retry: RetryPolicy;
   logger: Logger;
+  metrics?: Pick<BotMetrics, 'message' | 'retry'>;
   now?: () => number;
 }
 
 /** Answers one recorded message; decides what a failure means. Never throws. */
-export function createJobWorker({ bot, retry, logger, now = Date.now }: JobWorkerOptions): JobWorker {
+export function createJobWorker({ bot, retry, logger, metrics = NO_METRICS, now = Date.now }: JobWorkerOptions): JobWorker {
+  const attempt = tryAnswer(bot, retry, logger, now);
+  return async (job, number) => {
+    const outcome = await attempt(job, number);
+    if (outcome.kind === 'retry') metrics.retry('message');
+    else metrics.message(outcome.kind === 'done' ? 'answered' : 'given_up');
+    return outcome;
+  };
+}
+
+function tryAnswer(bot: Pick<RoomBot, 'answer'>, retry: RetryPolicy, logger: Logger, now: () => number): JobWorker {
   return async (job, attempt): Promise<AttemptOutcome> => {
     const fields = { message_id: job.message_id, attempt };
     try {

@@ -2,6 +2,7 @@
 import Koa, { type Context, type Next } from 'koa';
 import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
 import type { Logger } from '../log.js';
+import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
 import { RequestRejected, type RejectReason } from './errors.js';
 import { createRouter, type EventOutcome, type Readiness } from './routes.js';
@@ -31,6 +32,10 @@ export interface WebhookAppOptions {
   /** Answers a card.action.trigger callback; its result is the 200 body. */
   onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
   readiness: () => Readiness;
+  /** Counts refused requests by reason. */
+  metrics?: Pick<BotMetrics, 'rejection'>;
+  /** GET /metrics; absent: no such route. */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export const DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE: CardActionResponse = {
@@ -66,9 +71,10 @@ function shownPath(path: string): string {
  * body), and at most once a second per reason, with the count of those left out: a flood of bad
  * requests or of 503s under overload must not become a flood of log lines.
  */
-function errorMiddleware(logger: Logger) {
+function errorMiddleware(logger: Logger, metrics: Pick<BotMetrics, 'rejection'>) {
   const log = createThrottledLog(logger);
   const logRejection = (ctx: Context, status: number, reason: RejectReason, message: string, eventId?: string) => {
+    metrics.rejection(reason);
     const fields = { reason, status, method: ctx.method, path: shownPath(ctx.path), event_id: eventId };
     if (status >= 500 && reason !== 'busy' && reason !== 'draining' && reason !== 'not_ready' && reason !== 'store_unavailable') log('error', reason, fields, message);
     // stray requests to a public URL (scanners) are routine; refused pushes deserve attention
@@ -127,9 +133,10 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
     onEvent: options.onEvent,
     onCardAction: options.onCardAction,
     readiness: options.readiness,
+    ...(options.renderMetrics ? { renderMetrics: options.renderMetrics } : {}),
   });
 
-  app.use(errorMiddleware(logger));
+  app.use(errorMiddleware(logger, options.metrics ?? NO_METRICS));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

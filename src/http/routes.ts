@@ -18,6 +18,8 @@ import type { IntakeOutcome } from '../bot/intake.js';
 export interface Readiness {
   ready: boolean;
   draining: boolean;
+  /** What keeps a started bot from taking events now (e.g. "redis unreachable"); empty or absent: nothing. */
+  problems?: string[];
   details?: Record<string, unknown>;
 }
 
@@ -31,6 +33,7 @@ export interface RouteOptions extends VerificationSettings {
   onEvent: (envelope: EventEnvelope) => Promise<IntakeOutcome>;
   onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
   readiness: () => Readiness;
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 const SERVICE_UNAVAILABLE = { headers: { 'Retry-After': RETRY_AFTER_SECONDS } };
@@ -146,7 +149,14 @@ function feishuPush(options: RouteOptions, decode: EnvelopeDecoder) {
   };
 }
 
-function healthz(readiness: () => Readiness) {
+/** Liveness: the process answers. Restarting it would not help with anything readiness reports. */
+function livez(ctx: Context): void {
+  ctx.status = 200;
+  ctx.body = { status: 'alive' };
+}
+
+/** Readiness: send events here (started, not draining, the intake store reachable). */
+function readyz(readiness: () => Readiness) {
   return (ctx: Context): void => {
     const state = readiness();
     if (state.draining) {
@@ -155,6 +165,9 @@ function healthz(readiness: () => Readiness) {
     } else if (!state.ready) {
       ctx.status = 503;
       ctx.body = { status: 'starting' };
+    } else if (state.problems && state.problems.length > 0) {
+      ctx.status = 503;
+      ctx.body = { status: 'not_ready', problems: state.problems };
     } else {
       ctx.status = 200;
       ctx.body = { ...state.details, status: 'ok' };
@@ -168,6 +181,16 @@ export function createRouter(options: RouteOptions): Router {
   const push = feishuPush(options, createEnvelopeDecoder(options));
   router.post('/webhook/event', push);
   router.post('/webhook/card', push);
-  router.get('/healthz', healthz(options.readiness));
+  router.get('/livez', livez);
+  router.get('/readyz', readyz(options.readiness));
+  router.get('/healthz', readyz(options.readiness)); // the older name, kept: readiness
+  const { renderMetrics } = options;
+  if (renderMetrics) {
+    router.get('/metrics', async (ctx) => {
+      const { contentType, body } = await renderMetrics();
+      ctx.set('Content-Type', contentType);
+      ctx.body = body;
+    });
+  }
   return router;
 }

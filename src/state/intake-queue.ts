@@ -37,11 +37,15 @@ export interface IntakeQueueStats {
   running: number;
   /** Waiting for their retry pause to end. */
   delayed: number;
+  /** How long the oldest unanswered message has waited since it was accepted, ms (undefined when none). */
+  oldestAgeMs?: number;
 }
 
 export interface IntakeQueue {
   /** Where records live, for logs, metrics and health. */
   readonly mode: 'local' | 'redis';
+  /** The store can record now (Redis connected); readiness reports it. */
+  readonly reachable: boolean;
   /** Records the job durably; resolves once a crash can no longer lose it. Rejects when the store fails. */
   add(job: MessageJob): Promise<AddResult>;
   /** Starts the workers (recorded jobs from before a restart included). */

@@ -178,6 +178,7 @@ export async function createLocalQueue(options: LocalQueueOptions): Promise<Inta
 
   return {
     mode: 'local',
+    reachable: true,
     async add(job) {
       if (!accepting) throw new Error('intake queue is closed');
       const id = job.message_id;
@@ -223,7 +224,9 @@ export async function createLocalQueue(options: LocalQueueOptions): Promise<Inta
       return result;
     },
     async stats() {
-      return { waiting: ready.length, running, delayed: retryTimers.size };
+      let oldest = Infinity;
+      for (const entry of pending.values()) oldest = Math.min(oldest, entry.job.received_at);
+      return { waiting: ready.length, running, delayed: retryTimers.size, ...(oldest === Infinity ? {} : { oldestAgeMs: now() - oldest }) };
     },
   };
 }

@@ -21,8 +21,8 @@ export interface RedisQueueOptions {
   maxPending: number;
   /** How long a finished job (and so its message_id) is kept, so a re-delivery is recognised. */
   dedupeTtlMs: number;
-  /** Redis key prefix (BullMQ's `prefix`). */
-  prefix?: string;
+  /** Redis key prefix (BullMQ's `prefix`): one per app, so apps sharing a Redis keep their jobs apart. */
+  prefix: string;
   logger: Logger;
 }
 
@@ -49,7 +49,7 @@ function connectionOptions(url: string, overrides: RedisOptions): [string, Redis
 export async function createRedisQueue(options: RedisQueueOptions): Promise<IntakeQueue> {
   const { logger, maxPending } = options;
   const where = redactRedisUrl(options.url);
-  const prefix = options.prefix ?? 'roombot';
+  const { prefix } = options;
   // The producer fails fast (no offline queue, no re-sent command): a push waits on Redis for at most
   // about a second, then gets its 503.
   const producer = new Redis(
@@ -90,6 +90,9 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
 
   return {
     mode: 'redis',
+    get reachable() {
+      return producer.status === 'ready';
+    },
     async add(job) {
       // The first delivery claims a mark; later ones are duplicates. The add below runs for them too: it is
       // idempotent (same jobId), and it covers a first delivery that died between its claim and its add.
@@ -160,7 +163,14 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
     },
     async stats() {
       const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-      return { waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0), running: counts.active ?? 0, delayed: counts.delayed ?? 0 };
+      // jobs are taken oldest first: the oldest waiting one is at the far end of the wait list
+      const [oldest] = await queue.getWaiting(-1, -1);
+      return {
+        waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+        running: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        ...(oldest ? { oldestAgeMs: Date.now() - oldest.data.received_at } : {}),
+      };
     },
   };
 }
