@@ -42,6 +42,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FEISHU_APP_ID: 'cli_only_id' })).toThrow(/FEISHU_APP_SECRET/);
   });
 
+  it('validates ROOM_TIMEZONE as an IANA zone at start, in its canonical spelling', () => {
+    expect(loadConfig({}).availability).toEqual({ timezone: 'Asia/Shanghai', cacheTtlSeconds: 60 });
+    expect(loadConfig({ ROOM_TIMEZONE: 'europe/berlin', AVAILABILITY_CACHE_TTL_SECONDS: '0' }).availability).toEqual({ timezone: 'Europe/Berlin', cacheTtlSeconds: 0 });
+    expect(() => loadConfig({ ROOM_TIMEZONE: 'Mars/Olympus_Mons' })).toThrow(/availability\.timezone \(ROOM_TIMEZONE\): unknown time zone "Mars\/Olympus_Mons"/);
+    expect(() => loadConfig({ ROOM_TIMEZONE: '' })).toThrow(/ROOM_TIMEZONE/);
+    expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/availability\.cacheTtlSeconds \(AVAILABILITY_CACHE_TTL_SECONDS\)/);
+  });
+
   it('reads another file named by APP_CONFIG, and says when it cannot', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'other.json');
