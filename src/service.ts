@@ -39,6 +39,7 @@ export interface BotStats extends IntakeQueueStats {
   tokenFetches: number;
   batchGetIdCalls: number;
   batchGetCalls: number;
+  freeBusyCalls: number;
   replyCalls: number;
 }
 
@@ -177,6 +178,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       tokenFetches: tokens.fetchCount,
       batchGetIdCalls: directory.stats.batchGetIdCalls,
       batchGetCalls: directory.stats.batchGetCalls,
+      freeBusyCalls: calendar.stats.freeBusyCalls,
       replyCalls: messenger.stats.replyCalls,
     }),
     shutdown: (deadlineMs) => (shutdownResult ??= shutdown(deadlineMs)),
