@@ -21,7 +21,7 @@ async function ensureDirectory(dir: string): Promise<{ created?: string } | { pr
     const found = await stat(dir);
     return found.isDirectory() ? {} : { problem: 'exists but is not a directory' };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { problem: errorText(error) };
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { problem: `cannot be used (${errorText(error)})` };
   }
   try {
     const created = await mkdir(dir, { recursive: true });
