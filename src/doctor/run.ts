@@ -1,5 +1,5 @@
-// The checks of `npm run doctor`, in order; each later check needs what the earlier ones established
-// (a valid configuration, then credentials Feishu accepts).
+// The checks of `npm run doctor`: the configuration first (everything else needs it), then the Feishu
+// checks (the scope probe only once Feishu accepts the credentials) side by side with the storage checks.
 import { resolve } from 'node:path';
 import { loadConfig, usesEmulator, type AppConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
@@ -16,7 +16,7 @@ export interface DoctorOptions {
 function configSummary(config: AppConfig): string {
   const feishu = usesEmulator(config) ? 'local emulator' : `${config.feishu.appId} at ${config.feishu.domain}`;
   const store = config.redisUrl ? 'Redis' : `journal in ${config.dataDir}`;
-  return `valid: webhook on ${config.server.host}:${config.server.port}, Feishu ${feishu}, intake ${store}`;
+  return `valid: listens on ${config.server.host}:${config.server.port}, Feishu ${feishu}, intake ${store}`;
 }
 
 /** Local mode: nothing to check against Feishu. */
