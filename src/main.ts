@@ -2,7 +2,7 @@
 // With no app credentials, the local Feishu emulator is started too and the bot is pointed at it.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, createWriteStream } from 'node:fs';
-import { startChat } from './chat.js';
+import { startChat } from './local/chat.js';
 import { loadConfig, usesEmulator, type AppConfig } from './config.js';
 import { startEmulator, type Emulator } from './emulator/index.js';
 import { ConfigError } from './errors.js';
