@@ -53,14 +53,13 @@ export type Command =
       max: number;
     };
 
-
 const COMMAND_WORDS: ReadonlySet<string> = new Set(['/room']);
 const HELP_WORDS: ReadonlySet<string> = new Set(['help', '-h', '--help', '帮助', '?']);
 /**
  * Longest word (UTF-16 units) compared with the keywords above. Folding (NFKC, lower case) never maps a
- * character to nothing, and composes only into letters with marks, so a word that folds to a keyword has at
- * most the keyword's 6 code points. Longer words are not keywords, and NFKC, which can grow a character
- * 18-fold (U+FDFA), never sees them.
+ * character to nothing, and what NFKC composes (a letter and its mark, Hangul jamo) is in no keyword, so a word
+ * that folds to a keyword has at most as many code points as the keyword (6). Longer words are not keywords,
+ * and NFKC, which can grow a character 18-fold (U+FDFA), never sees them.
  */
 const KEYWORD_MAX_UNITS = 16;
 /** Longest shown part of a rejected ID, in code points. */
@@ -92,7 +91,7 @@ function startsWithCommandWord(words: Words): boolean {
 /**
  * The remaining words, each once, in the order first seen (the IDs as typed), and how many different ones there
  * are. Past `maxIds` the command is refused whatever follows, so the rest is only counted, by sorting: a Set of
- * 25,000 one-letter IDs (100 KB) costs about three times as much.
+ * the 20,000 IDs 100 KB can hold costs about twice as much.
  */
 function readIds(words: Words, maxIds: number): { ids: string[]; count: number } {
   const unique = new Set<string>();

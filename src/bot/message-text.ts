@@ -21,7 +21,7 @@ export function readMessageText(message: { message_type: string; content: unknow
   return text === undefined ? { ok: false, reason: 'unreadable_content' } : { ok: true, text, format };
 }
 
-/** Post elements whose text is typed text (Feishu doc "发送消息内容": text, a (link), code_block). */
+/** Post elements whose text is typed text: text, a (a link's text) and code_block (docs "接收消息内容结构", "发送消息内容结构"). */
 const TEXT_TAGS = new Set(['text', 'a', 'code_block']);
 
 /** The text field of {"text": …}; undefined when the content is no object or its text is no string. */
@@ -129,6 +129,7 @@ const LOWER_U = 0x75;
 /** The single-character escapes of JSON strings (RFC 8259 §7), by the code of the character after "\"; and \uXXXX. */
 const ESCAPES: ReadonlyMap<number, string> = new Map([...'"\\/bfnrt'].map((char, i) => [char.charCodeAt(0), '"\\/\b\f\n\r\t'[i]!]));
 /** Where a run of plain string characters ends: a quote, a backslash or a control character (not allowed raw). */
+// eslint-disable-next-line no-control-regex -- RFC 8259 §7: U+0000–U+001F must be escaped in strings
 const STRING_SPECIAL = /["\\\u0000-\u001f]/g;
 
 class MalformedJson extends Error {}
