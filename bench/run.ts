@@ -17,7 +17,7 @@
 //
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
 // BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
-// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (7), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
+// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
 // (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
 // saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
 // run; by default only broken rules and errors do).
@@ -73,7 +73,7 @@ const SETTINGS = {
     roomPrefix: 'e2e-room',
     rooms: 20,
   },
-  parse: { bytes: 100_000, runs: setting('BENCH_PARSE_RUNS', 7), warmups: 3 },
+  parse: { bytes: 100_000, runs: setting('BENCH_PARSE_RUNS', 10), warmups: 25 },
 };
 
 const OURS_LOG_LEVEL = benchConfig(botEnv('http://127.0.0.1')).logLevel;

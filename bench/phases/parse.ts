@@ -182,7 +182,7 @@ export function describeParse(result: ParseResult, settings: ParseSettings): str
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const settings: ParseSettings = { bytes: 100_000, runs: Number(process.env.BENCH_PARSE_RUNS || 7), warmups: 3 };
+  const settings: ParseSettings = { bytes: 100_000, runs: Number(process.env.BENCH_PARSE_RUNS || 10), warmups: 25 };
   const result = runParsePhase(settings, (line) => process.stderr.write(`  … ${line}\n`));
   process.stdout.write(`${describeParse(result, settings)}\n`);
   process.exitCode = result.pass || process.env.BENCH_STRICT !== '1' ? 0 : 1;

@@ -262,6 +262,14 @@ describe('parseCommand: hostile messages get the answer a short one would', () =
     expect(parseCommand(textMessage(text))).toEqual({ kind: 'invalid', problem: 'too_many_ids', count: 20_000, max: 100 });
   });
 
+  it('counts IDs past the limit exactly, a linked ID as the same ID typed plainly', () => {
+    const limits = { maxIds: 1, maxIdLength: 64 };
+    expect(parseCommand(textMessage('/room a b [c](http://x) c d [d](http://y) [b](http://z) [e](http://z) [e](http://y)'), limits)).toMatchObject({ count: 5 });
+    const ids = Array.from({ length: 3_000 }, (_, i) => i.toString(36));
+    const text = `/room ${ids.map((one, i) => (i % 3 === 0 ? `[${one}](http://x)` : one)).join(' ')} ${ids.join(' ')} ${ids.map((one) => `[${one}](http://y)`).join(' ')}`;
+    expect(parseCommand(textMessage(text), limits)).toMatchObject({ count: 3_000 });
+  });
+
   it('posts nested deeper than any Feishu sends are read as JSON.parse reads them', () => {
     const style = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
     const content = `{"title":"","content":[[{"tag":"text","text":"/room a","style":${style}}]]}`;
