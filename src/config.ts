@@ -6,11 +6,15 @@ import { ConfigError } from './errors.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
-/** A list of delays in ms: a JSON array in the file, or "2000,10000" (empty = none) in the environment. */
-const delayList = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : value),
-  z.array(nonNegativeInt),
-);
+/** An IANA time zone name (e.g. Asia/Shanghai) that Intl knows, in its canonical spelling. */
+const timeZoneName = z.string().transform((name, ctx) => {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `unknown time zone "${name}": use an IANA name such as Asia/Shanghai` });
+    return z.NEVER;
+  }
+});
 
 const configSchema = z.object({
   feishu: z.object({
@@ -28,8 +32,18 @@ const configSchema = z.object({
     bodyLimitBytes: positiveInt,
     signatureToleranceSeconds: positiveInt,
     shutdownTimeoutMs: positiveInt,
+    headersTimeoutMs: positiveInt,
+    requestTimeoutMs: positiveInt,
+    maxConnections: positiveInt,
   }),
-  queue: z.object({ concurrency: positiveInt, maxPending: positiveInt, retryDelaysMs: delayList }),
+  queue: z.object({
+    concurrency: positiveInt,
+    maxPending: positiveInt,
+    retryBaseDelayMs: positiveInt,
+    retryMaxDelayMs: positiveInt,
+    giveUpAfterSeconds: positiveInt,
+  }),
+  dataDir: z.string().min(1),
   dedupe: z.object({ ttlSeconds: positiveInt, maxEntries: positiveInt }),
   lookup: z.object({
     maxIds: positiveInt.max(1000),
@@ -37,6 +51,7 @@ const configSchema = z.object({
     batchSize: positiveInt.max(100),
     cacheTtlSeconds: nonNegativeInt,
   }),
+  availability: z.object({ timezone: timeZoneName, cacheTtlSeconds: nonNegativeInt }),
   redisUrl: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   emulator: z.object({ port: nonNegativeInt.max(65535) }),
@@ -58,15 +73,23 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   BODY_LIMIT_BYTES: 'server.bodyLimitBytes',
   SIGNATURE_TOLERANCE_SECONDS: 'server.signatureToleranceSeconds',
   SHUTDOWN_TIMEOUT_MS: 'server.shutdownTimeoutMs',
+  HEADERS_TIMEOUT_MS: 'server.headersTimeoutMs',
+  REQUEST_TIMEOUT_MS: 'server.requestTimeoutMs',
+  MAX_CONNECTIONS: 'server.maxConnections',
   QUEUE_CONCURRENCY: 'queue.concurrency',
   QUEUE_MAX_PENDING: 'queue.maxPending',
-  QUEUE_RETRY_DELAYS_MS: 'queue.retryDelaysMs',
+  QUEUE_RETRY_BASE_DELAY_MS: 'queue.retryBaseDelayMs',
+  QUEUE_RETRY_MAX_DELAY_MS: 'queue.retryMaxDelayMs',
+  QUEUE_GIVE_UP_AFTER_SECONDS: 'queue.giveUpAfterSeconds',
+  DATA_DIR: 'dataDir',
   DEDUPE_TTL_SECONDS: 'dedupe.ttlSeconds',
   DEDUPE_MAX_ENTRIES: 'dedupe.maxEntries',
   LOOKUP_MAX_IDS: 'lookup.maxIds',
   LOOKUP_MAX_ID_LENGTH: 'lookup.maxIdLength',
   LOOKUP_BATCH_SIZE: 'lookup.batchSize',
   LOOKUP_CACHE_TTL_SECONDS: 'lookup.cacheTtlSeconds',
+  ROOM_TIMEZONE: 'availability.timezone',
+  AVAILABILITY_CACHE_TTL_SECONDS: 'availability.cacheTtlSeconds',
   REDIS_URL: 'redisUrl',
   LOG_LEVEL: 'logLevel',
   EMULATOR_PORT: 'emulator.port',

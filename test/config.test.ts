@@ -11,7 +11,8 @@ describe('loadConfig', () => {
     expect(config.feishu.domain).toBe('https://open.feishu.cn');
     expect(config.server.port).toBe(3000);
     expect(config.lookup).toMatchObject({ maxIds: 100, maxIdLength: 64, batchSize: 50 });
-    expect(config.queue.retryDelaysMs).toEqual([2000, 10000, 30000]);
+    expect(config.queue).toMatchObject({ retryBaseDelayMs: 2000, retryMaxDelayMs: 300000, giveUpAfterSeconds: 10800 });
+    expect(config.dataDir).toBe('.data');
     expect(usesEmulator(config)).toBe(true);
   });
 
@@ -21,16 +22,17 @@ describe('loadConfig', () => {
       FEISHU_APP_SECRET: 's',
       FEISHU_DOMAIN: 'http://127.0.0.1:9000/',
       PORT: '8080',
-      QUEUE_RETRY_DELAYS_MS: '10, 20',
+      QUEUE_RETRY_BASE_DELAY_MS: '10',
+      DATA_DIR: '/var/lib/roombot',
       LOG_LEVEL: 'debug',
       REDIS_URL: 'redis://127.0.0.1:6379/1',
     });
     expect(config.feishu.domain).toBe('http://127.0.0.1:9000');
     expect(config.server.port).toBe(8080);
-    expect(config.queue.retryDelaysMs).toEqual([10, 20]);
+    expect(config.queue.retryBaseDelayMs).toBe(10);
+    expect(config.dataDir).toBe('/var/lib/roombot');
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379/1');
     expect(usesEmulator(config)).toBe(false);
-    expect(loadConfig({ QUEUE_RETRY_DELAYS_MS: '' }).queue.retryDelaysMs).toEqual([]);
   });
 
   it('names the bad key and its variable', () => {
@@ -38,6 +40,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/logLevel \(LOG_LEVEL\)/);
     expect(() => loadConfig({ REDIS_URL: 'localhost:6379' })).toThrow(/redisUrl \(REDIS_URL\)/);
     expect(() => loadConfig({ FEISHU_APP_ID: 'cli_only_id' })).toThrow(/FEISHU_APP_SECRET/);
+  });
+
+  it('validates ROOM_TIMEZONE as an IANA zone at start, in its canonical spelling', () => {
+    expect(loadConfig({}).availability).toEqual({ timezone: 'Asia/Shanghai', cacheTtlSeconds: 60 });
+    expect(loadConfig({ ROOM_TIMEZONE: 'europe/berlin', AVAILABILITY_CACHE_TTL_SECONDS: '0' }).availability).toEqual({ timezone: 'Europe/Berlin', cacheTtlSeconds: 0 });
+    expect(() => loadConfig({ ROOM_TIMEZONE: 'Mars/Olympus_Mons' })).toThrow(/availability\.timezone \(ROOM_TIMEZONE\): unknown time zone "Mars\/Olympus_Mons"/);
+    expect(() => loadConfig({ ROOM_TIMEZONE: '' })).toThrow(/ROOM_TIMEZONE/);
+    expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/availability\.cacheTtlSeconds \(AVAILABILITY_CACHE_TTL_SECONDS\)/);
   });
 
   it('reads another file named by APP_CONFIG, and says when it cannot', () => {

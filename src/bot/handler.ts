@@ -1,29 +1,39 @@
 // What the bot does with a message and with a click on its card. Ports are injected (RoomDirectory,
 // Messenger), so this file does no I/O of its own and knows nothing of HTTP or the SDK.
 import { FeishuApiError } from '../errors.js';
-import type { CardActionEvent, CardActionResponse, EventHeader, MessageReceiveEvent } from '../feishu/events.js';
+import type { CardActionEvent, CardActionResponse, MessageReceiveEvent } from '../feishu/events.js';
 import type { Logger } from '../log.js';
+import { restOfDay } from './availability.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
-import { parseCommand, type Command, type CommandLimits } from './command.js';
+import { parseCommand, type Command, type CommandLimits, type IgnoreReason } from './command.js';
 import { SCOPE_ROOM_READ } from './i18n.js';
-import type { Card, LookupOptions, Messenger, RoomDirectory } from './ports.js';
+import type { Card, FreeBusyInstance, LookupOptions, Messenger, RoomCalendar, RoomDetails, RoomDirectory } from './ports.js';
+import type { MessageJob } from './message-job.js';
 import { replyUuidFor } from './reply-uuid.js';
 
 export interface RoomBotOptions {
   directory: RoomDirectory;
+  /** Free/busy of the rooms found (meeting_room freebusy/batch_get). */
+  calendar: RoomCalendar;
+  /** IANA zone of "today" and of the times on the card (ROOM_TIMEZONE). */
+  timeZone: string;
+  /** The current time, epoch ms; default Date.now (tests pass a fixed clock). */
+  clock?: () => number;
   messenger: Messenger;
   limits: CommandLimits;
   logger: Logger;
 }
 
 export interface RoomBot {
-  /** Why the bot will not answer this message (group chatter, a message from an app), or undefined. */
-  ignoreReason(event: MessageReceiveEvent): string | undefined;
-  /** Answers one message (or ignores it). Rejects only when the reply could not be posted. */
-  handleMessage(event: MessageReceiveEvent, header: EventHeader): Promise<void>;
+  /** What the message asks of the bot, parsed once at intake (pure; no I/O): a command, or why it is ignored. */
+  triage(event: MessageReceiveEvent): Triage;
+  /** Answers one accepted message. Rejects only when the reply could not be posted. */
+  answer(job: MessageJob): Promise<void>;
   /** The card's Refresh button: looks the IDs up again, bypassing the cache, and returns the new card. */
   handleCardAction(event: CardActionEvent): Promise<CardActionResponse>;
 }
+
+export type Triage = Exclude<Command, { kind: 'ignore' }> | { kind: 'ignore'; reason: IgnoreReason | 'sender_not_user' };
 
 /** What a lookup produced: a card, and a word for the log line. */
 interface LookupOutcome {
@@ -32,7 +42,7 @@ interface LookupOutcome {
   found?: number;
 }
 
-export function createRoomBot({ directory, messenger, limits, logger }: RoomBotOptions): RoomBot {
+export function createRoomBot({ directory, calendar, timeZone, clock = Date.now, messenger, limits, logger }: RoomBotOptions): RoomBot {
   async function lookup(ids: string[], options: LookupOptions, reference: string): Promise<LookupOutcome> {
     let found: Map<string, string>;
     try {
@@ -41,33 +51,42 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
       logFeishuFailure(logger, error, reference, 'room lookup failed');
       return { card: buildErrorCard(errorCardFor(error, reference)), outcome: 'lookup_failed' };
     }
-    let details;
-    let detailsUnavailable = false;
-    if (found.size > 0) {
-      try {
-        details = await directory.getRoomDetails([...found.values()], options);
-      } catch (error) {
-        // Degrade, don't fail: the IDs are what was asked for; details are a bonus.
-        detailsUnavailable = true;
-        logFeishuFailure(logger, error, reference, 'room details unavailable; replying with IDs only');
-      }
-    }
-    const card = buildLookupCard({ requested: ids, found, details, detailsUnavailable, refresh: { value: { action: 'refresh', ids } } });
+    const refresh = { value: { action: 'refresh', ids } };
+    if (found.size === 0) return { card: buildLookupCard({ requested: ids, found, refresh }), outcome: 'found', found: 0 };
+    const roomIds = [...found.values()];
+    const window = restOfDay(clock(), timeZone);
+    // Degrade, don't fail: the IDs are what was asked for; details and free/busy are a bonus, asked for together.
+    const [details, bookings] = await Promise.all([
+      orUndefined<Map<string, RoomDetails>>(directory.getRoomDetails(roomIds, options), (error) =>
+        logFeishuFailure(logger, error, reference, 'room details unavailable; replying with IDs only'),
+      ),
+      orUndefined<Map<string, FreeBusyInstance[]>>(calendar.getFreeBusy(roomIds, window, options), (error) =>
+        logFeishuFailure(logger, error, reference, 'room free/busy unavailable; replying without it'),
+      ),
+    ]);
+    const card = buildLookupCard({
+      requested: ids,
+      found,
+      details,
+      detailsUnavailable: details === undefined,
+      availability: { window, timeZone, bookings, unavailable: bookings === undefined },
+      refresh,
+    });
     return { card, outcome: 'found', found: found.size };
   }
 
   return {
-    ignoreReason: (event) => ignoreReason(event, limits),
+    triage: (event) => triage(event, limits),
 
-    async handleMessage(event, header) {
+    async answer(job) {
       const started = Date.now();
-      const message = event.message;
-      const base = { event_id: header.event_id, message_id: message.message_id, chat_type: message.chat_type };
-      const command = triage(event, limits);
+      const { command, message_id: messageId } = job;
+      const base = { event_id: job.event_id, message_id: messageId, chat_type: job.chat_type };
       let card: Card;
       let fields: Record<string, unknown>;
       switch (command.kind) {
         case 'ignore':
+          // never recorded by the intake; kept total so a record written by another version is harmless
           logger.info({ ...base, outcome: 'ignored', reason: command.reason }, 'message handled');
           return;
         case 'help':
@@ -79,16 +98,16 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
           fields = { outcome: 'invalid', reason: command.problem };
           break;
         case 'lookup': {
-          const result = await lookup(command.ids, {}, message.message_id);
+          const result = await lookup(command.ids, {}, messageId);
           card = result.card;
           fields = { outcome: result.outcome, requested: command.ids.length, found: result.found };
           break;
         }
       }
       try {
-        await messenger.replyWithCard(message.message_id, card, replyUuidFor(message.message_id));
+        await messenger.replyWithCard(messageId, card, replyUuidFor(messageId));
       } catch (error) {
-        logFeishuFailure(logger, error, message.message_id, 'reply failed');
+        logFeishuFailure(logger, error, messageId, 'reply failed');
         throw error;
       }
       logger.info({ ...base, ...fields, duration_ms: Date.now() - started }, 'message handled');
@@ -116,15 +135,20 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
 }
 
 /** What to do with a message: its command, or why it is ignored. Pure; parses the message once. */
-function triage(event: MessageReceiveEvent, limits: CommandLimits): Command | { kind: 'ignore'; reason: 'sender_not_user' } {
+function triage(event: MessageReceiveEvent, limits: CommandLimits): Triage {
   // Apps and bots (including this one) never get an answer: no loops.
   if (event.sender?.sender_type !== 'user') return { kind: 'ignore', reason: 'sender_not_user' };
   return parseCommand(event.message, limits);
 }
 
-function ignoreReason(event: MessageReceiveEvent, limits: CommandLimits): string | undefined {
-  const command = triage(event, limits);
-  return command.kind === 'ignore' ? command.reason : undefined;
+/** The value of `call`, or undefined (after telling `onError`) when it fails. */
+async function orUndefined<T>(call: Promise<T>, onError: (error: unknown) => void): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    onError(error);
+    return undefined;
+  }
 }
 
 /** The IDs a Refresh button carries, re-checked against the same limits as a typed command. */
