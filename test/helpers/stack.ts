@@ -8,7 +8,7 @@ import { startBot, type RunningBot } from '../../src/service.js';
 import { captureLogs, type CapturedLogs } from './log-capture.js';
 
 export const APP = {
-  appId: 'cli_e2e_test_app',
+  appId: 'cli_e2e0000000000001', // Feishu's shape (cli_ + 16 hex): the SDK's WSClient refuses any other
   appSecret: 'e2e-secret-not-real',
   verificationToken: 'e2e-verification-token',
   encryptKey: 'e2e-encrypt-key',
@@ -29,14 +29,18 @@ export interface StackOptions {
   /** Extra environment for the bot's config (e.g. REDIS_URL, QUEUE_MAX_PENDING). */
   env?: Record<string, string>;
   encrypted?: boolean;
+  /** How events reach the bot: 'webhook' (default) or 'websocket' (the long connection, through the SDK's WSClient). */
+  eventMode?: 'webhook' | 'websocket';
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const encrypted = options.encrypted ?? true;
+  const eventMode = options.eventMode ?? 'webhook';
   const logs = captureLogs();
   const emulator = await startEmulator({
     ...APP,
     encryptKey: encrypted ? APP.encryptKey : undefined,
+    eventTransport: eventMode,
     ackTimeoutMs: 3000,
     retryDelaysMs: [200, 400],
     ...options.emulator,
@@ -50,6 +54,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       FEISHU_VERIFICATION_TOKEN: APP.verificationToken,
       FEISHU_ENCRYPT_KEY: encrypted ? APP.encryptKey : '',
       FEISHU_DOMAIN: emulator.url,
+      FEISHU_EVENT_MODE: eventMode,
       HOST: '127.0.0.1',
       PORT: '0',
       FEISHU_TIMEOUT_MS: '2000',
