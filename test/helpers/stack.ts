@@ -33,6 +33,23 @@ export interface StackOptions {
   eventMode?: 'webhook' | 'websocket';
 }
 
+/** The config of a bot serving APP against the emulator at `emulatorUrl`, on a free port with a journal of its own. */
+export function stackConfig(emulatorUrl: string, env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    FEISHU_APP_ID: APP.appId,
+    FEISHU_APP_SECRET: APP.appSecret,
+    FEISHU_VERIFICATION_TOKEN: APP.verificationToken,
+    FEISHU_ENCRYPT_KEY: APP.encryptKey,
+    FEISHU_DOMAIN: emulatorUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    FEISHU_TIMEOUT_MS: '2000',
+    // each replica its own journal (a test may pass DATA_DIR to restart one on the same journal)
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'roombot-data-')),
+    ...env,
+  });
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const encrypted = options.encrypted ?? true;
   const eventMode = options.eventMode ?? 'webhook';
@@ -48,18 +65,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const bots: RunningBot[] = [];
   const configs: AppConfig[] = [];
   async function addReplica(env: Record<string, string> = {}): Promise<RunningBot> {
-    const replicaConfig = loadConfig({
-      FEISHU_APP_ID: APP.appId,
-      FEISHU_APP_SECRET: APP.appSecret,
-      FEISHU_VERIFICATION_TOKEN: APP.verificationToken,
+    const replicaConfig = stackConfig(emulator.url, {
       FEISHU_ENCRYPT_KEY: encrypted ? APP.encryptKey : '',
-      FEISHU_DOMAIN: emulator.url,
       FEISHU_EVENT_MODE: eventMode,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      FEISHU_TIMEOUT_MS: '2000',
-      // each replica its own journal (a test may pass DATA_DIR to restart one on the same journal)
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'roombot-data-')),
       ...options.env,
       ...env,
     });
