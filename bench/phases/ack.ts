@@ -10,8 +10,11 @@ import { PushCursor, type PushPool } from '../lib/events.js';
 import { quantile, runLoad, type LoadOptions, type LoadResult } from '../lib/load.js';
 import type { ServerSpec, ServerStats } from '../lib/protocol.js';
 
-/** ours: ignored chatter; oursCommands: /room commands, answered through the emulator; *Redis: the same with REDIS_URL. */
-export type AckRow = 'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'sdk' | 'bare';
+/**
+ * ours: ignored chatter; oursCommands: /room commands, answered through the emulator; *Redis: the same with
+ * REDIS_URL; ws*: the same two over the long connection (phases/long-connection.ts).
+ */
+export type AckRow = 'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'wsChatter' | 'wsCommands' | 'sdk' | 'bare';
 
 export interface AckSettings {
   warmupSeconds: number;
@@ -84,7 +87,7 @@ interface Row {
   lastRate: number;
 }
 
-interface Slice {
+export interface Slice {
   result: LoadResult;
   latencies: Float64Array;
   serverCpuMicros: number;
@@ -112,7 +115,7 @@ async function runSlice(row: Row, { alongside, ...options }: SliceOptions): Prom
   return { result, latencies, serverCpuMicros: after.cpuMicros - before.cpuMicros, drainSeconds, loopDelayMaxMs: after.loopDelay.maxMs };
 }
 
-function summarize(slices: Slice[]): RunSummary {
+export function summarize(slices: Slice[]): RunSummary {
   const sum = (pick: (slice: Slice) => number) => slices.reduce((total, slice) => total + pick(slice), 0);
   const latencies = new Float64Array(sum((s) => s.latencies.length));
   let offset = 0;
