@@ -37,7 +37,7 @@ import { rule, type RuleResult } from './lib/rules.js';
 import { mb, num, table } from './lib/table.js';
 import { startBenchRedis } from './lib/redis.js';
 import { runAckPhase, type AckRow, type AckRowResult, type AckRowSpec } from './phases/ack.js';
-import { runLongConnectionPhase } from './phases/long-connection.js';
+import { longConnectionRows, type LongConnectionRows } from './phases/long-connection.js';
 import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
@@ -204,6 +204,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   const redis = await startBenchRedis();
   const commandEmulators: Partial<Record<'oursCommands' | 'oursCommandsRedis', Emulator>> = {};
   let probe: Awaited<ReturnType<typeof startChallengeProbe>> | undefined;
+  let longConnection: LongConnectionRows | undefined;
   try {
     const env = (domain: string, extra: Record<string, string> = {}) => botEnv(domain, { QUEUE_MAX_PENDING: '1000000', ...extra });
     // each Redis row its own database: the app ID is the same, and the rows must not take each other's jobs
@@ -217,11 +218,14 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
     };
     const local = await commandRow('oursCommands', {});
     probe = await startChallengeProbe(commandEmulators.oursCommands!.identity, BENCH_APP.encryptKey, Math.ceil(ack.challenges / ack.rounds));
+    // (d) and (e): (a) and (b) over the long connection, each against an emulator of its own in websocket mode
+    longConnection = await longConnectionRows({ commandRooms: ack.commandRooms, roomPrefix: SETTINGS.e2e.roomPrefix }, (domain) => env(domain));
     const specs: AckRowSpec[] = [
       { row: 'ours', server: { target: 'ours', env: env(emulator.url) }, pool: chatter, fresh: true },
       ...(redis ? [{ row: 'oursRedis' as const, server: { target: 'ours' as const, env: env(emulator.url, redisEnv(1)) }, pool: chatter, fresh: true }] : []),
       { ...local, alongsideSaturation: probe.during },
       ...(redis ? [await commandRow('oursCommandsRedis', redisEnv(2))] : []),
+      ...longConnection.specs,
       { row: 'sdk', server: { target: 'sdk' }, pool: chatter, fresh: false },
       { row: 'bare', server: { target: 'bare' }, pool: chatter, fresh: false },
     ];
@@ -230,11 +234,9 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
     for (const [row, commandEmulator] of Object.entries(commandEmulators)) {
       commands[row as keyof typeof commandEmulators] = { replies: commandEmulator.replies.length, tokens: commandEmulator.issuedTokens().length };
     }
-    // (d) and (e): their own emulators (in websocket mode), their own turns
-    const longConnection = await runLongConnectionPhase({ ...ack, roomPrefix: SETTINGS.e2e.roomPrefix }, progress);
-    commands.wsCommands = longConnection.commands;
+    commands.wsCommands = longConnection.commands();
     return {
-      rows: [...rows, ...longConnection.rows],
+      rows,
       feishuCalls: emulator.requests.length - mark,
       commands,
       ...(redis ? {} : { redisSkipped: 'redis-server is not installed' }),
@@ -244,6 +246,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   } finally {
     await probe?.stop();
     await Promise.all(Object.values(commandEmulators).map((e) => e.close()));
+    await longConnection?.close();
     await redis?.stop();
   }
 }
@@ -288,7 +291,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   say(`   (d), (e) the same as (a), (b) over the long connection (FEISHU_EVENT_MODE=websocket): the emulator, in the load`);
   say(`       generator's process, pushes plain JSON frames to the SDK's WSClient in ours and waits for each ack frame`);
   say(`       (${ack.connections} pushes in flight at saturation; at the fixed rate each millisecond's share); latency = push → ack,`);
-  say(`       non-2xx = pushes not acknowledged with code 200. Their rows take turns with each other, after the rows above.`);
+  say(`       non-2xx = pushes not acknowledged with code 200.`);
   if (outcome.redisSkipped) say(`   Redis rows left out: ${outcome.redisSkipped}.`);
   say(`   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : 'app.config.json\'s default'}: at info, a line per message handled), stdout to /dev/null.`);
   say('   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler');
