@@ -211,17 +211,16 @@ describe('the connection', () => {
   it('/readyz says "not up yet" until the connection is up; a message sent meanwhile is answered once', async () => {
     const emulator = await startEmulator({ ...APP, eventTransport: 'websocket', retryDelaysMs: [200, 400, 800] });
     cleanups.push(() => emulator.close());
-    emulator.faults.inject({ api: 'ws_endpoint', kind: 'latency', latencyMs: 1_000 });
+    // The endpoint holds its answer 1.5 s: the bot listens (for /readyz) well before its connection is up.
+    emulator.faults.inject({ api: 'ws_endpoint', kind: 'latency', latencyMs: 1_500 });
     const port = await freePort();
     const starting = startBot(stackConfig(emulator.url, { FEISHU_EVENT_MODE: 'websocket', PORT: String(port) }), captureLogs().logger);
     // Pushed as soon as a connection has pinged: the SDK may drop a frame that comes before its listener,
     // and then Feishu's re-delivery is what brings it.
     const early = emulator.sendMessage({ text: '/room test01' });
     const url = `http://127.0.0.1:${port}`;
-    await vi.waitFor(async () => expect(await readyz({ url })).toEqual({ status: 503, body: { status: 'not_ready', problems: ['long connection not up yet'] } }), {
-      timeout: 900,
-      interval: 20,
-    });
+    const first = await vi.waitFor(() => readyz({ url }), { timeout: 10_000, interval: 20 }); // until it listens
+    expect(first).toEqual({ status: 503, body: { status: 'not_ready', problems: ['long connection not up yet'] } });
     const bot = await starting;
     cleanups.push(() => bot.shutdown(5_000));
     expect((await readyz(bot)).status).toBe(200);
