@@ -4,7 +4,8 @@
 //   1. Ack path    signed + encrypted events: ours, (a) with group chatter it ignores after verification and
 //                  (b) with /room commands it records durably (local journal) and answers through an emulator,
 //                  (c) the same with Redis (BullMQ; (a) is run with Redis too), vs the SDK's documented Koa
-//                  sample vs a bare Koa route; URL-verification challenges during (b)'s load
+//                  sample vs a bare Koa route; URL-verification challenges during (b)'s load; then (d) and (e),
+//                  (a) and (b) over the long connection (the emulator pushes frames to the SDK's WSClient in ours)
 //   2. End to end  distinct /room messages through the emulator: replies/s, push→reply latency, API calls
 //   3. API economy token and lookup calls, expected vs measured (exit code 1 if a rule is broken)
 //   4. Memory      RSS and heap after 100,000 acked events (1 in 10 a /room command) with a small dedupe cap
@@ -37,6 +38,7 @@ import { rule, type RuleResult } from './lib/rules.js';
 import { mb, num, table } from './lib/table.js';
 import { startBenchRedis } from './lib/redis.js';
 import { runAckPhase, type AckRow, type AckRowResult, type AckRowSpec } from './phases/ack.js';
+import { longConnectionRows, type LongConnectionRows } from './phases/long-connection.js';
 import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
@@ -85,6 +87,8 @@ const ROWS = {
   oursRedis: 'ours (a) ignored chatter, Redis',
   oursCommands: 'ours (b) /room commands, local journal',
   oursCommandsRedis: 'ours (c) /room commands, Redis',
+  wsChatter: 'ours (d) ignored chatter, long connection',
+  wsCommands: 'ours (e) /room commands, long connection, local journal',
   sdk: 'SDK sample',
   bare: 'bare Koa',
 } satisfies Record<AckRow, string>;
@@ -181,6 +185,9 @@ async function main(): Promise<number> {
   return misses.length > 0 && process.env.BENCH_STRICT === '1' ? 1 : 0;
 }
 
+type CommandRow = 'oursCommands' | 'oursCommandsRedis' | 'wsCommands';
+const COMMAND_ROW_LABELS: Record<CommandRow, string> = { oursCommands: '(b)', oursCommandsRedis: '(c)', wsCommands: '(e)' };
+
 interface CommandRowOutcome {
   /** The row's own emulator: replies posted, tokens issued. */
   replies: number;
@@ -192,7 +199,7 @@ interface AckOutcome {
   /** Calls on the main emulator during the phase (by the (a) rows, which ignore every push): none expected. */
   feishuCalls: number;
   /** The /room command rows, each against an emulator of its own. */
-  commands: Partial<Record<'oursCommands' | 'oursCommandsRedis', CommandRowOutcome>>;
+  commands: Partial<Record<CommandRow, CommandRowOutcome>>;
   /** Why the Redis rows are missing, when they are. */
   redisSkipped?: string;
   challenges: ChallengeSummary;
@@ -210,6 +217,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   const redis = await startBenchRedis();
   const commandEmulators: Partial<Record<'oursCommands' | 'oursCommandsRedis', Emulator>> = {};
   let probe: Awaited<ReturnType<typeof startChallengeProbe>> | undefined;
+  let longConnection: LongConnectionRows | undefined;
   try {
     const env = (domain: string, extra: Record<string, string> = {}) => botEnv(domain, { QUEUE_MAX_PENDING: '1000000', ...extra });
     // each Redis row its own database: the app ID is the same, and the rows must not take each other's jobs
@@ -223,11 +231,14 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
     };
     const local = await commandRow('oursCommands', {});
     probe = await startChallengeProbe(commandEmulators.oursCommands!.identity, BENCH_APP.encryptKey, Math.ceil(ack.challenges / ack.rounds));
+    // (d) and (e): (a) and (b) over the long connection, each against an emulator of its own in websocket mode
+    longConnection = await longConnectionRows({ commandRooms: ack.commandRooms, roomPrefix: SETTINGS.e2e.roomPrefix }, (domain) => env(domain));
     const specs: AckRowSpec[] = [
       { row: 'ours', server: { target: 'ours', env: env(emulator.url) }, pool: chatter, fresh: true },
       ...(redis ? [{ row: 'oursRedis' as const, server: { target: 'ours' as const, env: env(emulator.url, redisEnv(1)) }, pool: chatter, fresh: true }] : []),
       { ...local, alongsideSaturation: probe.during },
       ...(redis ? [await commandRow('oursCommandsRedis', redisEnv(2))] : []),
+      ...longConnection.specs,
       { row: 'sdk', server: { target: 'sdk' }, pool: chatter, fresh: false },
       { row: 'bare', server: { target: 'bare' }, pool: chatter, fresh: false },
     ];
@@ -236,6 +247,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
     for (const [row, commandEmulator] of Object.entries(commandEmulators)) {
       commands[row as keyof typeof commandEmulators] = { replies: commandEmulator.replies.length, tokens: commandEmulator.issuedTokens().length };
     }
+    commands.wsCommands = longConnection.commands();
     return {
       rows,
       feishuCalls: emulator.requests.length - mark,
@@ -247,6 +259,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   } finally {
     await probe?.stop();
     await Promise.all(Object.values(commandEmulators).map((e) => e.close()));
+    await longConnection?.close();
     await redis?.stop();
   }
 }
@@ -260,7 +273,7 @@ function byRow(results: AckRowResult[]): Record<RequiredRow, AckRowResult> & Par
 }
 
 function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
-  const { ours, oursRedis, oursCommands, oursCommandsRedis, sdk, bare } = byRow(outcome.rows);
+  const { ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands, sdk, bare } = byRow(outcome.rows);
   const { ack } = SETTINGS;
   say();
   say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push. Saturation:');
@@ -288,6 +301,10 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   say(`       fdatasync'ed, group commit), 200; then, on the same core, the lookup (cached after the first per room) and one reply`);
   say(`       call per message to an emulator in the load generator's process.`);
   say(`   (c) the same with REDIS_URL: the record is a BullMQ job in a local redis-server with appendfsync always.`);
+  say(`   (d), (e) the same as (a), (b) over the long connection (FEISHU_EVENT_MODE=websocket): the emulator, in the load`);
+  say(`       generator's process, pushes plain JSON frames to the SDK's WSClient in ours and waits for each ack frame`);
+  say(`       (${ack.connections} pushes in flight at saturation; at the fixed rate each millisecond's share); latency = push → ack,`);
+  say(`       non-2xx = pushes not acknowledged with code 200.`);
   if (outcome.redisSkipped) say(`   Redis rows left out: ${outcome.redisSkipped}.`);
   say(`   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : 'app.config.json\'s default'}: at info, a line per message handled), stdout to /dev/null.`);
   say('   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler');
@@ -336,7 +353,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     if (r.handled !== undefined && r.handled > r.pushesSent) failures.push(`${ROWS[r.row]}: ${r.handled} events handled for ${r.pushesSent} pushes sent`);
   }
   // ours must never see a message_id twice (the SDK sample and the bare route may: they keep no marks)
-  for (const r of [ours, oursRedis, oursCommands, oursCommandsRedis]) if (r && r.repeats > 0) failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
+  for (const r of [ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands]) if (r && r.repeats > 0) failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
   if (outcome.feishuCalls > 0) failures.push(`${outcome.feishuCalls} Feishu calls during the ack phase by row (a) (expected none)`);
   if (!challenges.withinBudget) {
     failures.push(`URL challenge under load: max ${ms(challenges.maxMs)} ms over ${challenges.sent}, ${challenges.refused} refused (${challenges.problems.join(', ') || `budget ${CHALLENGE_BUDGET_MS} ms`})`);
@@ -346,6 +363,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     rules: [
       ...commandRules(outcome.commands.oursCommands!, oursCommands),
       ...(oursCommandsRedis && outcome.commands.oursCommandsRedis ? commandRules(outcome.commands.oursCommandsRedis, oursCommandsRedis) : []),
+      ...(wsCommands && outcome.commands.wsCommands ? commandRules(outcome.commands.wsCommands, wsCommands) : []),
     ],
   };
 }
@@ -354,7 +372,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
 function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleResult[] {
   const bot = commands.server.bot!;
   const rooms = SETTINGS.ack.commandRooms;
-  const name = `ack ${commands.row === 'oursCommands' ? '(b)' : '(c)'}: ${num(commands.okAnswers)} /room commands acked, ${rooms} rooms`;
+  const name = `ack ${COMMAND_ROW_LABELS[commands.row as CommandRow]}: ${num(commands.okAnswers)} /room commands acked, ${rooms} rooms`;
   // A push in flight when a slice ends may be processed (and replied to) without its answer being counted.
   const replied = outcome.replies;
   const allAnswered = replied >= commands.okAnswers && replied <= commands.pushesSent && bot.replyCalls === replied;

@@ -25,6 +25,7 @@ const configSchema = z.object({
     domain: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
     timeoutMs: positiveInt,
     maxAttempts: positiveInt.max(10),
+    eventMode: z.enum(['webhook', 'websocket']),
   }),
   server: z.object({
     host: z.string().min(1),
@@ -68,6 +69,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FEISHU_DOMAIN: 'feishu.domain',
   FEISHU_TIMEOUT_MS: 'feishu.timeoutMs',
   FEISHU_MAX_ATTEMPTS: 'feishu.maxAttempts',
+  FEISHU_EVENT_MODE: 'feishu.eventMode',
   HOST: 'server.host',
   PORT: 'server.port',
   BODY_LIMIT_BYTES: 'server.bodyLimitBytes',
@@ -94,6 +96,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'logLevel',
   EMULATOR_PORT: 'emulator.port',
 };
+
+/** What Feishu's app IDs look like (and all the SDK's WSClient accepts). */
+export const FEISHU_APP_ID = /^cli_[0-9a-f]{16}$/i;
 
 type Json = Record<string, unknown>;
 
@@ -142,6 +147,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const hasId = config.feishu.appId !== '';
   if (hasId !== (config.feishu.appSecret !== '')) {
     throw new ConfigError('set both feishu.appId (FEISHU_APP_ID) and feishu.appSecret (FEISHU_APP_SECRET), or neither to use the local emulator');
+  }
+  if (hasId && config.feishu.eventMode === 'websocket' && !FEISHU_APP_ID.test(config.feishu.appId)) {
+    // The SDK's WSClient.start() logs one line and does nothing for any other app ID: fail loudly instead.
+    throw new ConfigError(`feishu.appId (FEISHU_APP_ID) must be cli_ followed by 16 hex digits, as the console shows it, for FEISHU_EVENT_MODE=websocket; got "${config.feishu.appId}"`);
   }
   return config;
 }

@@ -41,3 +41,18 @@ export class FeishuApiError extends Error {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+/**
+ * Feishu refused the app's long connection for good (bad credentials, too many connections, …): the SDK
+ * does not retry, and neither should the bot. The message says what to check.
+ */
+export class LongConnectionRefused extends Error {
+  override readonly name = 'LongConnectionRefused';
+  constructor(
+    message: string,
+    /** Feishu's code from the endpoint answer (514, 1000040350, …), when the SDK reported one. */
+    readonly code: number | undefined,
+  ) {
+    super(message);
+  }
+}

@@ -5,19 +5,25 @@ import { mkdirSync, createWriteStream } from 'node:fs';
 import { startChat } from './local/chat.js';
 import { loadConfig, usesEmulator, type AppConfig } from './config.js';
 import { startEmulator, type Emulator } from './emulator/index.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, LongConnectionRefused } from './errors.js';
 import { createLogger, flushLogs, type Logger } from './log.js';
 import { startBot, type RunningBot } from './service.js';
 
 /** Local mode: a fresh emulated app on loopback, its credentials handed to the bot. */
 async function startLocalFeishu(config: AppConfig, logger: Logger): Promise<{ emulator: Emulator; config: AppConfig }> {
   const app = {
-    appId: 'cli_local_room_bot',
+    appId: `cli_${randomBytes(8).toString('hex')}`, // Feishu's shape: the SDK's WSClient accepts no other
     appSecret: randomBytes(16).toString('hex'),
     verificationToken: randomBytes(16).toString('hex'),
     encryptKey: randomBytes(16).toString('hex'),
   };
-  const emulator = await startEmulator({ ...app, host: '127.0.0.1', port: config.emulator.port, logger: logger.child({ component: 'emulator' }) });
+  const emulator = await startEmulator({
+    ...app,
+    host: '127.0.0.1',
+    port: config.emulator.port,
+    eventTransport: config.feishu.eventMode,
+    logger: logger.child({ component: 'emulator' }),
+  });
   const local: AppConfig = {
     ...config,
     feishu: { ...config.feishu, ...app, domain: emulator.url },
@@ -45,13 +51,17 @@ async function main(): Promise<void> {
   const bot: RunningBot = await startBot(config, logger);
 
   if (emulator) {
-    emulator.setEventTargets(`${bot.url}/webhook/event`, `${bot.url}/webhook/card`);
-    const verified = await emulator.verifyUrl('event');
+    let events = `  events over the long connection the bot opened (FEISHU_EVENT_MODE=websocket); health: ${bot.url}/readyz`;
+    if (bot.eventMode === 'webhook') {
+      emulator.setEventTargets(`${bot.url}/webhook/event`, `${bot.url}/webhook/card`);
+      const verified = await emulator.verifyUrl('event');
+      events = `  bot webhook: ${bot.url}/webhook/event (URL verification ${verified.ok ? 'passed' : 'FAILED'}), card callbacks: ${bot.url}/webhook/card`;
+    }
     console.log(
       [
         'No FEISHU_APP_ID/FEISHU_APP_SECRET set: running against the LOCAL Feishu emulator.',
         `  emulator (Open API + event push): ${emulator.url}`,
-        `  bot webhook: ${bot.url}/webhook/event (URL verification ${verified.ok ? 'passed' : 'FAILED'}), card callbacks: ${bot.url}/webhook/card`,
+        events,
         logFile ? `  logs: ${logFile}` : '',
         'Set FEISHU_APP_ID and FEISHU_APP_SECRET (see README) to serve a real tenant.',
       ]
@@ -61,7 +71,7 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: string, failed = false) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'signal received');
@@ -70,7 +80,7 @@ async function main(): Promise<void> {
       .then(async (drained) => {
         await emulator?.close();
         await flushLogs(logger);
-        process.exit(drained.finished ? 0 : 1);
+        process.exit(drained.finished && !failed ? 0 : 1);
       })
       .catch((error: unknown) => {
         logger.fatal({ err: error }, 'shutdown failed');
@@ -80,12 +90,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  void bot.fatal.then((refusal) => {
+    console.error(`Stopping: ${refusal.message}`);
+    stop('long connection refused', true);
+  });
 
   if (interactive && emulator) startChat(emulator).on('close', () => stop('chat closed'));
 }
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  else if (error instanceof LongConnectionRefused) console.error(`Cannot start: ${error.message}`);
   else console.error(`Failed to start: ${(error as Error).stack ?? String(error)}`);
   process.exit(1);
 });

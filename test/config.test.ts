@@ -50,6 +50,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/availability\.cacheTtlSeconds \(AVAILABILITY_CACHE_TTL_SECONDS\)/);
   });
 
+  it('chooses how events arrive; the long connection needs an app ID of Feishu\'s shape (the SDK\'s WSClient takes no other)', () => {
+    expect(loadConfig({}).feishu.eventMode).toBe('webhook');
+    expect(loadConfig({ FEISHU_EVENT_MODE: 'websocket' }).feishu.eventMode).toBe('websocket'); // local mode picks its own app ID
+    const app = { FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 's' };
+    expect(loadConfig({ ...app, FEISHU_EVENT_MODE: 'websocket' }).feishu.eventMode).toBe('websocket');
+    expect(() => loadConfig({ ...app, FEISHU_APP_ID: 'cli_x', FEISHU_EVENT_MODE: 'websocket' })).toThrow(/FEISHU_APP_ID.*cli_ followed by 16 hex digits/);
+    expect(loadConfig({ ...app, FEISHU_APP_ID: 'cli_x' }).feishu.appId).toBe('cli_x'); // the webhook does not care
+    expect(() => loadConfig({ FEISHU_EVENT_MODE: 'socket' })).toThrow(/feishu\.eventMode \(FEISHU_EVENT_MODE\)/);
+  });
+
   it('reads another file named by APP_CONFIG, and says when it cannot', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'other.json');

@@ -103,7 +103,11 @@ function tokenAccepted(derived: DerivedSettings, received: unknown): boolean {
   return derived.settings.verificationToken === '' || tokenBytesMatch(derived.tokenBytes, received);
 }
 
-function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): DecodeResult {
+type Rejected = Extract<DecodeResult, { kind: 'rejected' }>;
+/** What the checks of a schema 2.0 envelope can give. */
+export type Schema2Result = Extract<DecodeResult, { kind: 'event' | 'rejected' }>;
+
+function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): Rejected {
   return eventId === undefined ? { kind: 'rejected', status, reason, message } : { kind: 'rejected', status, reason, message, eventId };
 }
 
@@ -142,7 +146,7 @@ function parseObject(text: string): JsonObject | undefined {
 }
 
 /** A schema 2.0 envelope after its signature (if any) has been checked: token, then shape. */
-function decodeSchema2(payload: JsonObject, derived: DerivedSettings): DecodeResult {
+function decodeSchema2(payload: JsonObject, derived: DerivedSettings): Schema2Result {
   const { header, event } = payload;
   if (!isObject(header)) return reject(400, 'invalid_envelope', 'schema 2.0 envelope without a header');
   const eventId = typeof header.event_id === 'string' ? header.event_id : undefined;
@@ -161,6 +165,22 @@ export type EnvelopeDecoder = (rawBody: Buffer, headers: SignatureHeaders, nowMs
 
 /** The largest unsigned body decoded when an encrypt key is set: an encrypted url_verification is ~200 bytes. */
 const UNSIGNED_BODY_MAX_BYTES = 4096;
+
+/**
+ * For an envelope that arrived parsed, plain and over a channel the app authenticated itself (the long
+ * connection: neither encrypted nor signed there): the same token and shape checks as a webhook push.
+ */
+export function createPlainEnvelopeChecker(verificationToken: string): (payload: unknown) => Schema2Result {
+  const derived: DerivedSettings = {
+    settings: { verificationToken, encryptKey: '', signatureToleranceSeconds: 0 },
+    aesKey: undefined,
+    tokenBytes: Buffer.from(verificationToken, 'utf8'),
+  };
+  return (payload) => {
+    if (!isObject(payload) || payload.schema !== '2.0') return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope');
+    return decodeSchema2(payload, derived);
+  };
+}
 
 /** An unsigned body is refused with this one answer, whatever its decryption gave (no padding oracle). */
 const SIGNATURE_REQUIRED = reject(401, 'missing_signature', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeSignature, encryptPayload } from '../../src/feishu/crypto.js';
-import { checkTimestamp, createEnvelopeDecoder, isJsonContentType, nestsAtMost, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
+import { checkTimestamp, createEnvelopeDecoder, createPlainEnvelopeChecker, isJsonContentType, nestsAtMost, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
 import { fixture } from './support/harness.js';
 
 const settings = { verificationToken: 'tok', encryptKey: 'key', signatureToleranceSeconds: 300 };
@@ -140,5 +140,25 @@ describe('envelope decoder', () => {
   it('refuses a non-string "encrypt"', () => {
     const body = JSON.stringify({ encrypt: 12 });
     expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'undecryptable' });
+  });
+});
+
+describe('plain envelope checker (the long connection)', () => {
+  const card = fixture('card-action-trigger.json') as { header: Record<string, unknown>; event: Record<string, unknown> };
+
+  it('checks the token in the header, not the card-update token of a card callback', () => {
+    const check = createPlainEnvelopeChecker(String(card.header.token));
+    expect(card.event.token).not.toBe(card.header.token);
+    expect(check(card)).toEqual({ kind: 'event', envelope: card });
+    expect(createPlainEnvelopeChecker(String(card.event.token))(card)).toMatchObject({ kind: 'rejected', reason: 'bad_token' });
+  });
+
+  it('takes any token when none is configured, and refuses what is not a schema 2.0 envelope', () => {
+    const check = createPlainEnvelopeChecker('');
+    expect(check(card)).toMatchObject({ kind: 'event' });
+    for (const payload of [null, 'text', [], { ...card, schema: '1.0' }, fixture('legacy-schema1-message.json')]) {
+      expect(check(payload)).toMatchObject({ kind: 'rejected', reason: 'invalid_envelope' });
+    }
+    expect(check({ ...card, event: undefined })).toMatchObject({ kind: 'rejected', reason: 'invalid_envelope' });
   });
 });
