@@ -59,10 +59,13 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
   const consumer = new Redis(...connectionOptions(options.url, { maxRetriesPerRequest: null, lazyConnect: true }));
   let loggedDown = false;
   for (const [role, client] of [['producer', producer], ['worker', consumer]] as const) {
-    client.on('error', (error: Error) => {
-      if (!loggedDown) logger.error({ err: error, redis: where, role }, 'redis unavailable: new events get 503 until it is back');
+    // A lost connection is reported when it closes (a Redis that comes back at once may never raise 'error').
+    const down = (error?: Error) => {
+      if (!loggedDown) logger.error({ ...(error ? { err: error } : {}), redis: where, role }, 'redis unavailable: new events get 503 until it is back');
       loggedDown = true;
-    });
+    };
+    client.on('error', down);
+    client.on('close', () => down());
     client.on('ready', () => {
       if (loggedDown) logger.warn({ redis: where, role }, 'redis is back');
       loggedDown = false;
