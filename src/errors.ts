@@ -24,13 +24,13 @@ export class FeishuApiError extends Error {
     super(`${api} failed: ${kind} (http ${httpStatus ?? '-'}, code ${code ?? '-'}: ${feishuMsg ?? 'no message'})`);
   }
 
-  /** Fields for a structured log line; never contains credentials. */
+  /** Fields for a structured log line; never contains credentials. `msg` is the log line's own message. */
   toLog(): Record<string, unknown> {
     return {
       api: this.api,
       kind: this.kind,
       code: this.code,
-      msg: this.feishuMsg,
+      feishu_msg: this.feishuMsg,
       log_id: this.logId,
       http_status: this.httpStatus,
     };
@@ -40,4 +40,9 @@ export class FeishuApiError extends Error {
 /** Configuration that cannot be used; the message names the key and says what to fix. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+/** Something outside the bot keeps it from starting (a busy port, credentials Feishu refuses); the message says what to change. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
 }
