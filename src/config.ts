@@ -82,10 +82,14 @@ const DEFAULTS_FILE = fileURLToPath(new URL('../app.config.json', import.meta.ur
 type Json = Record<string, unknown>;
 type Issue = z.ZodError['issues'][number];
 
-/** Where a value came from, for error messages: an environment variable or a file. */
-type Source = { env: string } | { file: string };
+/** Where a value came from, for error messages: an environment variable (and its text) or a file. */
+type Source = { env: string; text: string } | { file: string };
 
 const isPlainObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function getPath(source: Json, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((node, part) => (isPlainObject(node) ? node[part] : undefined), source);
+}
 
 function setPath(target: Json, dotted: string, value: unknown): void {
   const parts = dotted.split('.');
@@ -97,12 +101,13 @@ function setPath(target: Json, dotted: string, value: unknown): void {
   node[parts[parts.length - 1]!] = value;
 }
 
-function readConfigFile(path: string): Json {
+/** `namedBy`: the variable that named the file, if one did. */
+function readConfigFile(path: string, namedBy?: string): Json {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message} (check APP_CONFIG)`);
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}${namedBy ? ` (check ${namedBy})` : ''}`);
   }
   let parsed: unknown;
   try {
@@ -200,9 +205,9 @@ function describeProblem(issue: Issue, raw: Json, sources: ReadonlyMap<string, S
   while (keyLength > 1 && !KNOWN_KEYS.includes(segments.slice(0, keyLength).join('.'))) keyLength -= 1;
   const key = segments.slice(0, keyLength).join('.');
   const source = sources.get(key);
-  const value = segments.slice(0, keyLength).reduce<unknown>((node, part) => (isPlainObject(node) ? node[part] : undefined), raw);
   const problem = keyLength < segments.length ? `entry ${Number(segments[keyLength]) + 1} ${describeIssue(issue)}` : describeIssue(issue);
-  if (source && 'env' in source) return `${source.env}=${shownValue(key, value)} (${key}): ${problem}`;
+  if (source && 'env' in source) return `${source.env}=${shownValue(key, source.text)} (${key}): ${problem}`;
+  const value = getPath(raw, key);
   const where = source ? ` in ${source.file}` : '';
   return value === undefined ? `${key}${where}: ${problem}` : `${key} = ${shownValue(key, value)}${where}: ${problem}`;
 }
@@ -227,16 +232,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   let raw = defaults;
   if (env.APP_CONFIG) {
     const file = resolve(cwd, env.APP_CONFIG);
-    const custom = readConfigFile(file);
+    const custom = readConfigFile(file, 'APP_CONFIG');
     refuseUnknownKeys(custom, file);
     recordSources(custom, file, sources);
     raw = overlay(defaults, custom);
   }
   for (const [name, key] of Object.entries(ENV_KEYS)) {
-    const value = env[name];
-    if (value === undefined) continue;
-    setPath(raw, key, value);
-    sources.set(key, { env: name });
+    const text = env[name];
+    if (text === undefined) continue;
+    // A blank variable where a number belongs (PORT= in an env file) is a mistake, not 0 as Number("") has it.
+    setPath(raw, key, typeof getPath(raw, key) === 'number' && text.trim() === '' ? Number.NaN : text);
+    sources.set(key, { env: name, text });
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
