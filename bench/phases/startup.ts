@@ -5,9 +5,10 @@
 // tree). Each bot talks to the bench emulator with the bench credentials; the rows take turns.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processTree } from '../../test/helpers/bot-process.js';
 import { botEnv, REPO_ROOT } from '../lib/app.js';
 
 export type StartupRow = 'production' | 'npmStart' | 'npmStartBefore';
@@ -47,20 +48,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   server.close();
   return port;
-}
-
-/** `pid` and every process below it (Linux /proc). */
-function processTree(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      if (text) children = children.concat(text.split(/\s+/).map(Number));
-    }
-  } catch {
-    return [];
-  }
-  return [pid, ...children.flatMap(processTree)];
 }
 
 function rssBytes(pid: number): number {
