@@ -25,6 +25,9 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json app.config.json ./
+# Without REDIS_URL, accepted messages wait in a journal in DATA_DIR (.data): keep it on a volume.
+RUN mkdir .data && chown node:node .data
+VOLUME ["/app/.data"]
 USER node
 EXPOSE 3000
 # Liveness: the process answers HTTP. (Readiness, /readyz, is for the load balancer.)

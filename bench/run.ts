@@ -4,8 +4,9 @@
 //   0. Start-up    spawn → first 200 from /healthz, and idle RSS: node dist/main.js vs npm start vs npm start before
 //                  the build step (npm → sh → tsx → node)
 //   1. Ack path    signed + encrypted events: ours, (a) with group chatter it ignores after verification and
-//                  (b) with /room commands it records, queues and answers through an emulator, vs the SDK's
-//                  documented Koa sample vs a bare Koa route; URL-verification challenges during (b)'s load
+//                  (b) with /room commands it records durably (local journal) and answers through an emulator,
+//                  (c) the same with Redis (BullMQ; (a) is run with Redis too), vs the SDK's documented Koa
+//                  sample vs a bare Koa route; URL-verification challenges during (b)'s load
 //   2. End to end  distinct /room messages through the emulator: replies/s, push→reply latency, API calls
 //   3. API economy token and lookup calls, expected vs measured (exit code 1 if a rule is broken)
 //   4. Memory      RSS and heap after 100,000 acked events (1 in 10 a /room command) with a small dedupe cap
@@ -35,7 +36,8 @@ import { summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import { customIds, generateRooms } from './lib/rooms.js';
 import { rule, type RuleResult } from './lib/rules.js';
 import { mb, num, table } from './lib/table.js';
-import { runAckPhase, type AckRow, type AckRowResult } from './phases/ack.js';
+import { startBenchRedis } from './lib/redis.js';
+import { runAckPhase, type AckRow, type AckRowResult, type AckRowSpec } from './phases/ack.js';
 import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
@@ -80,8 +82,10 @@ const SETTINGS = {
 const OURS_LOG_LEVEL = benchConfig(botEnv('http://127.0.0.1')).logLevel;
 
 const ROWS = {
-  ours: 'ours (a) ignored chatter',
-  oursCommands: 'ours (b) /room commands',
+  ours: 'ours (a) ignored chatter, local journal',
+  oursRedis: 'ours (a) ignored chatter, Redis',
+  oursCommands: 'ours (b) /room commands, local journal',
+  oursCommandsRedis: 'ours (c) /room commands, Redis',
   sdk: 'SDK sample',
   bare: 'bare Koa',
 } satisfies Record<AckRow, string>;
@@ -173,69 +177,86 @@ async function main(): Promise<number> {
   return misses.length > 0 && process.env.BENCH_STRICT === '1' ? 1 : 0;
 }
 
+interface CommandRowOutcome {
+  /** The row's own emulator: replies posted, tokens issued. */
+  replies: number;
+  tokens: number;
+}
+
 interface AckOutcome {
   rows: AckRowResult[];
-  /** Calls on the main emulator during the phase (by (a), which ignores every push): none expected. */
+  /** Calls on the main emulator during the phase (by the (a) rows, which ignore every push): none expected. */
   feishuCalls: number;
-  /** Row (b)'s emulator: replies posted, tokens issued. */
-  commandReplies: number;
-  commandTokens: number;
+  /** The /room command rows, each against an emulator of its own. */
+  commands: Partial<Record<'oursCommands' | 'oursCommandsRedis', CommandRowOutcome>>;
+  /** Why the Redis rows are missing, when they are. */
+  redisSkipped?: string;
   challenges: ChallengeSummary;
   challengeSamples: ChallengeSample[];
 }
 
 /**
- * Row (b) gets an emulator of its own (its rooms: the first e2e rooms), closed after the phase: its tens of
- * thousands of replies would otherwise crowd the main emulator's request log, which later phases count from.
+ * The command rows get an emulator each (their rooms: the first e2e rooms), closed after the phase: their
+ * tens of thousands of replies would otherwise crowd the main emulator's request log, which later phases
+ * count from. The Redis rows share one redis-server that persists every write (appendfsync always).
  */
 async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string | undefined): Promise<AckOutcome> {
   const { ack } = SETTINGS;
   const mark = emulator.requests.length;
-  const commandEmulator = await startEmulator({ ...BENCH_APP, rooms: generateRooms(SETTINGS.e2e.roomPrefix, ack.commandRooms), maxRecords: 1_000 });
-  const probe = await startChallengeProbe(commandEmulator.identity, BENCH_APP.encryptKey, Math.ceil(ack.challenges / ack.rounds));
+  const redis = await startBenchRedis();
+  const commandEmulators: Partial<Record<'oursCommands' | 'oursCommandsRedis', Emulator>> = {};
+  let probe: Awaited<ReturnType<typeof startChallengeProbe>> | undefined;
   try {
-    progress('signing the /room command pool');
-    const commands = new PushPool(BENCH_APP.encryptKey, commandEnvelopes(commandEmulator, customIds(SETTINGS.e2e.roomPrefix, 0, ack.commandRooms)));
-    const env = (domain: string) => botEnv(domain, { QUEUE_MAX_PENDING: '1000000' });
-    const rows = await runAckPhase(
-      [
-        { row: 'ours', server: { target: 'ours', env: env(emulator.url) }, pool: chatter, fresh: true },
-        {
-          row: 'oursCommands',
-          server: { target: 'ours', env: env(commandEmulator.url) },
-          pool: commands,
-          fresh: true,
-          alongsideSaturation: probe.during,
-        },
-        { row: 'sdk', server: { target: 'sdk' }, pool: chatter, fresh: false },
-        { row: 'bare', server: { target: 'bare' }, pool: chatter, fresh: false },
-      ],
-      ack,
-      progress,
-      profileDir,
-    );
+    const env = (domain: string, extra: Record<string, string> = {}) => botEnv(domain, { QUEUE_MAX_PENDING: '1000000', ...extra });
+    // each Redis row its own database: the app ID is the same, and the rows must not take each other's jobs
+    const redisEnv = (db: number): Record<string, string> => (redis ? { REDIS_URL: `${redis.url}/${db}` } : {});
+    const commandRow = async (row: 'oursCommands' | 'oursCommandsRedis', extra: Record<string, string>): Promise<AckRowSpec> => {
+      const commandEmulator = await startEmulator({ ...BENCH_APP, rooms: generateRooms(SETTINGS.e2e.roomPrefix, ack.commandRooms), maxRecords: 1_000 });
+      commandEmulators[row] = commandEmulator;
+      progress(`signing the /room command pool of ${ROWS[row]}`);
+      const commands = new PushPool(BENCH_APP.encryptKey, commandEnvelopes(commandEmulator, customIds(SETTINGS.e2e.roomPrefix, 0, ack.commandRooms)));
+      return { row, server: { target: 'ours', env: env(commandEmulator.url, extra) }, pool: commands, fresh: true };
+    };
+    const local = await commandRow('oursCommands', {});
+    probe = await startChallengeProbe(commandEmulators.oursCommands!.identity, BENCH_APP.encryptKey, Math.ceil(ack.challenges / ack.rounds));
+    const specs: AckRowSpec[] = [
+      { row: 'ours', server: { target: 'ours', env: env(emulator.url) }, pool: chatter, fresh: true },
+      ...(redis ? [{ row: 'oursRedis' as const, server: { target: 'ours' as const, env: env(emulator.url, redisEnv(1)) }, pool: chatter, fresh: true }] : []),
+      { ...local, alongsideSaturation: probe.during },
+      ...(redis ? [await commandRow('oursCommandsRedis', redisEnv(2))] : []),
+      { row: 'sdk', server: { target: 'sdk' }, pool: chatter, fresh: false },
+      { row: 'bare', server: { target: 'bare' }, pool: chatter, fresh: false },
+    ];
+    const rows = await runAckPhase(specs, ack, progress, profileDir);
+    const commands: AckOutcome['commands'] = {};
+    for (const [row, commandEmulator] of Object.entries(commandEmulators)) {
+      commands[row as keyof typeof commandEmulators] = { replies: commandEmulator.replies.length, tokens: commandEmulator.issuedTokens().length };
+    }
     return {
       rows,
       feishuCalls: emulator.requests.length - mark,
-      commandReplies: commandEmulator.replies.length,
-      commandTokens: commandEmulator.issuedTokens().length,
+      commands,
+      ...(redis ? {} : { redisSkipped: 'redis-server is not installed' }),
       challenges: probe.summary(),
       challengeSamples: [...probe.samples],
     };
   } finally {
-    await probe.stop();
-    await commandEmulator.close();
+    await probe?.stop();
+    await Promise.all(Object.values(commandEmulators).map((e) => e.close()));
+    await redis?.stop();
   }
 }
 
-function byRow(results: AckRowResult[]): Record<AckRow, AckRowResult> {
+type RequiredRow = 'ours' | 'oursCommands' | 'sdk' | 'bare';
+
+function byRow(results: AckRowResult[]): Record<RequiredRow, AckRowResult> & Partial<Record<AckRow, AckRowResult>> {
   const found = Object.fromEntries(results.map((r) => [r.row, r])) as Partial<Record<AckRow, AckRowResult>>;
   if (!found.ours || !found.oursCommands || !found.sdk || !found.bare) throw new Error('ack phase lost a row');
-  return found as Record<AckRow, AckRowResult>;
+  return found as Record<RequiredRow, AckRowResult> & Partial<Record<AckRow, AckRowResult>>;
 }
 
 function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
-  const { ours, oursCommands, sdk, bare } = byRow(outcome.rows);
+  const { ours, oursRedis, oursCommands, oursCommandsRedis, sdk, bare } = byRow(outcome.rows);
   const { ack } = SETTINGS;
   say();
   say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push. Saturation:');
@@ -259,8 +280,11 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   say(table(['row', 'events/s', 'done/s', 'p50 ms', 'p99 ms', 'CPU µs/event', 'non-2xx', `p50 ms @${ack.rate}/s`, `p99 ms @${ack.rate}/s`, 'non-2xx'], rows));
   say(`   (a) group chatter without an @mention: verify the signature, decrypt, check the token, parse, 200 — no dedupe`);
   say(`       mark, no queue slot, no Feishu call (${outcome.feishuCalls} made).`);
-  say(`   (b) p2p "/room <id>" over ${ack.commandRooms} rooms: verify, decrypt, dedupe mark, queue, 200; then, on the same core, the`);
-  say(`       lookup (cached after the first per room) and one reply call per message to an emulator in the load generator's process.`);
+  say(`   (b) p2p "/room <id>" over ${ack.commandRooms} rooms: verify, decrypt, parse, record durably (local journal: written and`);
+  say(`       fdatasync'ed, group commit), 200; then, on the same core, the lookup (cached after the first per room) and one reply`);
+  say(`       call per message to an emulator in the load generator's process.`);
+  say(`   (c) the same with REDIS_URL: the record is a BullMQ job in a local redis-server with appendfsync always.`);
+  if (outcome.redisSkipped) say(`   Redis rows left out: ${outcome.redisSkipped}.`);
   say(`   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : 'app.config.json\'s default'}: at info, a line per message handled), stdout to /dev/null.`);
   say('   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler');
   say('   empty: checks the signature, decrypts, answers 204 (no token or timestamp check). Bare Koa: reads the body, 200 {}.');
@@ -269,6 +293,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
 
   const ratio = (a: number, b: number) => a / b;
   const vsSdk = ratio(ours.saturation.okPerSecond, sdk.saturation.okPerSecond);
+  const redisVsSdk = oursRedis ? ratio(oursRedis.saturation.okPerSecond, sdk.saturation.okPerSecond) : undefined;
   const vsBare = ratio(ours.saturation.okPerSecond, bare.saturation.okPerSecond);
   const ceiling = ratio(bare.saturation.okPerSecond, sdk.saturation.okPerSecond);
   const commandsVsSdk = ratio(oursCommands.saturation.okPerSecond, sdk.saturation.okPerSecond);
@@ -286,6 +311,9 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
       ['target (judged on row (a))', 'goal', 'measured', 'verdict', 'row (b), reported'],
       [
         ['ours / SDK sample, events/s', `≥ ${GOALS.vsSdk}×`, `${num(vsSdk, 2)}×`, verdict(vsSdk >= GOALS.vsSdk, `ours/SDK ${num(vsSdk, 2)}× (goal ≥ ${GOALS.vsSdk}×)`), `${num(commandsVsSdk, 2)}× (done/s: ${num(commandsDoneVsSdk, 2)}×)`],
+        ...(redisVsSdk === undefined
+          ? []
+          : [['ours with Redis / SDK sample, events/s', `≥ ${GOALS.vsSdk}×`, `${num(redisVsSdk, 2)}×`, verdict(redisVsSdk >= GOALS.vsSdk, `ours (Redis)/SDK ${num(redisVsSdk, 2)}× (goal ≥ ${GOALS.vsSdk}×)`), oursCommandsRedis ? `(c): ${num(ratio(oursCommandsRedis.saturation.okPerSecond, sdk.saturation.okPerSecond), 2)}×` : '']]),
         ['ours / bare Koa, events/s', `≥ ${GOALS.vsBare * 100} %`, `${num(vsBare * 100, 0)} %`, verdict(vsBare >= GOALS.vsBare, `ours/bare ${num(vsBare * 100, 0)} % (goal ≥ ${GOALS.vsBare * 100} %)`), `${num(commandsVsBare * 100, 0)} %`],
         [`ours p99 at ${ack.rate} events/s`, `< ${GOALS.p99Ms} ms`, `${ms(ours.fixedRate.p99Ms)} ms`, verdict(ours.fixedRate.p99Ms < GOALS.p99Ms, `ours p99 ${ms(ours.fixedRate.p99Ms)} ms at ${ack.rate}/s`), `${ms(oursCommands.fixedRate.p99Ms)} ms`],
         [`URL challenge during (b)'s saturation, max of ${challenges.sent}`, `< ${num(CHALLENGE_BUDGET_MS)} ms`, `${ms(challenges.maxMs)} ms`, challengeVerdict, `p50 ${ms(challenges.p50Ms)} ms, ${challenges.refused} refused`],
@@ -304,24 +332,27 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     if (r.handled !== undefined && r.handled > r.pushesSent) failures.push(`${ROWS[r.row]}: ${r.handled} events handled for ${r.pushesSent} pushes sent`);
   }
   // ours must never see a message_id twice (the SDK sample and the bare route may: they keep no marks)
-  for (const r of [ours, oursCommands]) if (r.repeats > 0) failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
+  for (const r of [ours, oursRedis, oursCommands, oursCommandsRedis]) if (r && r.repeats > 0) failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
   if (outcome.feishuCalls > 0) failures.push(`${outcome.feishuCalls} Feishu calls during the ack phase by row (a) (expected none)`);
   if (!challenges.withinBudget) {
     failures.push(`URL challenge under load: max ${ms(challenges.maxMs)} ms over ${challenges.sent}, ${challenges.refused} refused (${challenges.problems.join(', ') || `budget ${CHALLENGE_BUDGET_MS} ms`})`);
   }
   return {
-    table: { vsSdk, vsBare, bareVsSdk: ceiling, oursP99AtRateMs: ours.fixedRate.p99Ms, commandsVsSdk, commandsDoneVsSdk, commandsVsBare, commandsP99AtRateMs: oursCommands.fixedRate.p99Ms, challengeMaxMs: challenges.maxMs },
-    rules: commandRules(outcome, oursCommands),
+    table: { vsSdk, redisVsSdk, vsBare, bareVsSdk: ceiling, oursP99AtRateMs: ours.fixedRate.p99Ms, commandsVsSdk, commandsDoneVsSdk, commandsVsBare, commandsP99AtRateMs: oursCommands.fixedRate.p99Ms, challengeMaxMs: challenges.maxMs },
+    rules: [
+      ...commandRules(outcome.commands.oursCommands!, oursCommands),
+      ...(oursCommandsRedis && outcome.commands.oursCommandsRedis ? commandRules(outcome.commands.oursCommandsRedis, oursCommandsRedis) : []),
+    ],
   };
 }
 
-/** Row (b) through the bot: every acked command answered once, one token, one lookup per room, then the cache. */
-function commandRules(outcome: AckOutcome, commands: AckRowResult): RuleResult[] {
+/** A command row through the bot: every acked command answered once, one token, one lookup per room, then the cache. */
+function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleResult[] {
   const bot = commands.server.bot!;
   const rooms = SETTINGS.ack.commandRooms;
-  const name = `ack (b): ${num(commands.okAnswers)} /room commands acked, ${rooms} rooms`;
+  const name = `ack ${commands.row === 'oursCommands' ? '(b)' : '(c)'}: ${num(commands.okAnswers)} /room commands acked, ${rooms} rooms`;
   // A push in flight when a slice ends may be processed (and replied to) without its answer being counted.
-  const replied = outcome.commandReplies;
+  const replied = outcome.replies;
   const allAnswered = replied >= commands.okAnswers && replied <= commands.pushesSent && bot.replyCalls === replied;
   return [
     {
@@ -332,7 +363,7 @@ function commandRules(outcome: AckOutcome, commands: AckRowResult): RuleResult[]
       botCounter: bot.replyCalls,
       ok: allAnswered,
     },
-    rule(name, 'token calls', 1, outcome.commandTokens, bot.tokenFetches),
+    rule(name, 'token calls', 1, outcome.tokens, bot.tokenFetches),
     rule(name, 'batch_get_id calls (bot)', rooms, bot.batchGetIdCalls),
     rule(name, 'batch_get calls (bot)', rooms, bot.batchGetCalls),
   ];

@@ -13,7 +13,7 @@ import type { SampleServer } from './targets/sdk-sample.js';
 interface Running {
   url: string;
   eventPath: string;
-  stats(): Omit<ServerStats, keyof Usage>;
+  stats(): Omit<ServerStats, keyof Usage> | Promise<Omit<ServerStats, keyof Usage>>;
   /** Resolves when no accepted event is waiting or running. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -25,7 +25,7 @@ function send(message: ChildMessage): void {
 
 async function waitUntilIdle(bot: RunningBot, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (bot.stats().queued + bot.stats().running > 0) {
+  for (let stats = await bot.stats(); stats.waiting + stats.running > 0; stats = await bot.stats()) {
     if (Date.now() > deadline) throw new Error(`queue still busy after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -45,7 +45,7 @@ async function start(spec: ServerSpec): Promise<Running> {
       return {
         url: bot.url,
         eventPath: '/webhook/event',
-        stats: () => ({ bot: bot.stats() }),
+        stats: async () => ({ bot: await bot.stats() }),
         idle: () => waitUntilIdle(bot),
         close: async () => void (await bot.shutdown(5_000)),
       };
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
           case 'stats':
             break;
         }
-        send({ type: 'reply', id: message.id, stats: { ...usage(), ...server.stats() } });
+        send({ type: 'reply', id: message.id, stats: { ...usage(), ...(await server.stats()) } });
         // the next answer's loopDelay covers the time from this request on (e.g. one load slice)
         if (message.command === 'stats') loopDelay.reset();
       } catch (error) {

@@ -7,11 +7,6 @@ import { ConfigError } from './errors.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
-/** A list of delays in ms: a JSON array in the file, or "2000,10000" (empty = none) in the environment. */
-const delayList = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : value),
-  z.array(nonNegativeInt),
-);
 
 const configSchema = z.object({
   feishu: z.object({
@@ -29,8 +24,18 @@ const configSchema = z.object({
     bodyLimitBytes: positiveInt,
     signatureToleranceSeconds: positiveInt,
     shutdownTimeoutMs: positiveInt,
+    headersTimeoutMs: positiveInt,
+    requestTimeoutMs: positiveInt,
+    maxConnections: positiveInt,
   }),
-  queue: z.object({ concurrency: positiveInt, maxPending: positiveInt, retryDelaysMs: delayList }),
+  queue: z.object({
+    concurrency: positiveInt,
+    maxPending: positiveInt,
+    retryBaseDelayMs: positiveInt,
+    retryMaxDelayMs: positiveInt,
+    giveUpAfterSeconds: positiveInt,
+  }),
+  dataDir: z.string().min(1),
   dedupe: z.object({ ttlSeconds: positiveInt, maxEntries: positiveInt }),
   lookup: z.object({
     maxIds: positiveInt.max(1000),
@@ -59,9 +64,15 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   BODY_LIMIT_BYTES: 'server.bodyLimitBytes',
   SIGNATURE_TOLERANCE_SECONDS: 'server.signatureToleranceSeconds',
   SHUTDOWN_TIMEOUT_MS: 'server.shutdownTimeoutMs',
+  HEADERS_TIMEOUT_MS: 'server.headersTimeoutMs',
+  REQUEST_TIMEOUT_MS: 'server.requestTimeoutMs',
+  MAX_CONNECTIONS: 'server.maxConnections',
   QUEUE_CONCURRENCY: 'queue.concurrency',
   QUEUE_MAX_PENDING: 'queue.maxPending',
-  QUEUE_RETRY_DELAYS_MS: 'queue.retryDelaysMs',
+  QUEUE_RETRY_BASE_DELAY_MS: 'queue.retryBaseDelayMs',
+  QUEUE_RETRY_MAX_DELAY_MS: 'queue.retryMaxDelayMs',
+  QUEUE_GIVE_UP_AFTER_SECONDS: 'queue.giveUpAfterSeconds',
+  DATA_DIR: 'dataDir',
   DEDUPE_TTL_SECONDS: 'dedupe.ttlSeconds',
   DEDUPE_MAX_ENTRIES: 'dedupe.maxEntries',
   LOOKUP_MAX_IDS: 'lookup.maxIds',
@@ -199,13 +210,9 @@ function describeIssue(issue: Issue): string {
 
 /** One problem, named by where its value came from: `PORT="abc" (server.port): must be a number`. */
 function describeProblem(issue: Issue, raw: Json, sources: ReadonlyMap<string, Source>): string {
-  // A list element's issue (["queue", "retryDelaysMs", 1]) is reported on the list's key.
-  const segments = issue.path.map(String);
-  let keyLength = segments.length;
-  while (keyLength > 1 && !KNOWN_KEYS.includes(segments.slice(0, keyLength).join('.'))) keyLength -= 1;
-  const key = segments.slice(0, keyLength).join('.');
+  const key = issue.path.join('.');
   const source = sources.get(key);
-  const problem = keyLength < segments.length ? `entry ${Number(segments[keyLength]) + 1} ${describeIssue(issue)}` : describeIssue(issue);
+  const problem = describeIssue(issue);
   if (source && 'env' in source) return `${source.env}=${shownValue(key, source.text)} (${key}): ${problem}`;
   const value = getPath(raw, key);
   const where = source ? ` in ${source.file}` : '';

@@ -1,11 +1,12 @@
 // Builds the running bot from a validated config: stores, Feishu adapter, bot, queue, webhook, server.
 // main.ts calls it; so do the end-to-end tests (several instances can run in one process).
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { createCardActionIntake } from './bot/card-actions.js';
 import { createRoomBot } from './bot/handler.js';
-import { createEventIntake } from './bot/intake.js';
-import { createWorkQueue, type DrainResult } from './bot/work-queue.js';
+import { createIntake, createJobWorker } from './bot/intake.js';
 import type { AppConfig } from './config.js';
 import type { CallPolicy } from './feishu/call.js';
 import { createFeishuClient } from './feishu/client.js';
@@ -16,41 +17,67 @@ import { createWebhookApp } from './http/app.js';
 import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createMemoryStore } from './state/memory.js';
-import { createRedisStore, redactRedisUrl } from './state/redis.js';
+import type { DrainResult, IntakeQueue, IntakeQueueStats } from './state/intake-queue.js';
+import { createMetrics } from './metrics.js';
+import { createLocalQueue } from './state/local-queue.js';
 import type { StateStore } from './state/store.js';
 
 export interface RunningBot {
   /** Base URL the webhook listens on, e.g. http://127.0.0.1:3000. */
   readonly url: string;
   readonly server: Server;
+  /** Where accepted messages are recorded: 'local' (journal in DATA_DIR) or 'redis' (BullMQ). */
+  readonly intakeMode: IntakeQueue['mode'];
   /** Counters for health checks and the benchmark. */
-  stats(): BotStats;
-  /** Stops accepting (503), finishes every accepted event within the deadline, then closes. */
+  stats(): Promise<BotStats>;
+  /** Stops accepting (503), lets running answers finish within the deadline, then closes. */
   shutdown(deadlineMs?: number): Promise<DrainResult>;
 }
 
-export interface BotStats {
-  queued: number;
-  running: number;
+export interface BotStats extends IntakeQueueStats {
   tokenFetches: number;
   batchGetIdCalls: number;
   batchGetCalls: number;
   replyCalls: number;
 }
 
+/**
+ * Every Redis key of this bot starts with the app ID: two apps (two tenants' room directories, or a test
+ * app beside the production one) sharing a Redis must never answer each other's messages or read each
+ * other's cached lookups.
+ */
+function redisPrefix(config: AppConfig): string {
+  return `roombot:${config.feishu.appId}`;
+}
+
+/** Lookup cache and card-callback replay marks: memory, or Redis shared by the replicas (failing open to memory). */
 async function createStore(config: AppConfig, logger: Logger): Promise<StateStore> {
   const memory = createMemoryStore({ maxEntries: config.dedupe.maxEntries, logger });
   if (!config.redisUrl) return memory;
-  const redis = createRedisStore({ url: config.redisUrl, logger });
+  const { createRedisStore, redactRedisUrl } = await import('./state/redis.js');
+  const redis = createRedisStore({ url: config.redisUrl, logger, keyPrefix: `${redisPrefix(config)}:` });
   try {
     await redis.waitUntilReady(5_000);
-    logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'dedupe marks and lookup cache in Redis');
+    logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'lookup cache in Redis');
   } catch (error) {
-    // Start anyway (fail open, as during an outage): the failover store keeps probing Redis.
-    logger.error({ err: error, redis: redactRedisUrl(config.redisUrl) }, 'Redis not reachable at start; using memory until it is');
+    // Start anyway: the cache is an optimisation, and the failover store keeps probing Redis.
+    logger.error({ err: error, redis: redactRedisUrl(config.redisUrl) }, 'Redis not reachable at start; new events get 503 until it is');
   }
   return createFailoverStore(redis, memory, logger);
 }
+
+/** Where accepted messages wait until answered: BullMQ in Redis (replicas), or the local journal. */
+async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<IntakeQueue> {
+  const common = { concurrency: config.queue.concurrency, maxPending: config.queue.maxPending, dedupeTtlMs: config.dedupe.ttlSeconds * 1000, logger };
+  if (config.redisUrl) {
+    const { createRedisQueue } = await import('./state/redis-queue.js');
+    return createRedisQueue({ ...common, url: config.redisUrl, prefix: redisPrefix(config) });
+  }
+  return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
+}
+
+/** Node checks its header/request timeouts only this often (default 30 s): slow clients would outstay them. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
   if (!config.feishu.verificationToken) {
@@ -60,7 +87,9 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     logger.warn('FEISHU_ENCRYPT_KEY is not set: pushes are neither encrypted nor signed; set an Encrypt Key in the console');
   }
   const store = await createStore(config, logger);
-  const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }) };
+  const queue = await createIntakeQueue(config, logger);
+  const metrics = createMetrics({ intakeMode: queue.mode, queueStats: () => queue.stats() });
+  const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }), metrics };
   const client = createFeishuClient({ ...config.feishu, logger });
   const tokens = createTenantTokenProvider(client, config.feishu, policy);
   const directory = createFeishuRoomDirectory({
@@ -73,16 +102,13 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   });
   const messenger = createFeishuMessenger({ client, tokens, policy });
   const bot = createRoomBot({ directory, messenger, limits: config.lookup, logger });
-  const queue = createWorkQueue({ concurrency: config.queue.concurrency, maxPending: config.queue.maxPending, logger });
-  const onEvent = createEventIntake({
-    store,
-    queue,
-    handleMessage: bot.handleMessage,
-    ignoreReason: bot.ignoreReason,
-    dedupeTtlMs: config.dedupe.ttlSeconds * 1000,
-    retryDelaysMs: config.queue.retryDelaysMs,
-    logger,
-  });
+  const retry = {
+    baseDelayMs: config.queue.retryBaseDelayMs,
+    maxDelayMs: config.queue.retryMaxDelayMs,
+    giveUpAfterMs: config.queue.giveUpAfterSeconds * 1000,
+  };
+  const onEvent = createIntake({ queue, bot, logger, metrics });
+  const onCardAction = createCardActionIntake({ bot, store, replayWindowMs: config.server.signatureToleranceSeconds * 1000, logger, metrics });
 
   let ready = false;
   let draining = false;
@@ -93,27 +119,45 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     signatureToleranceSeconds: config.server.signatureToleranceSeconds,
     logger,
     onEvent,
-    onCardAction: (envelope) => bot.handleCardAction(envelope.event),
-    readiness: () => ({ ready, draining, details: { queued: queue.pending, running: queue.running } }),
+    onCardAction,
+    readiness: () => ({ ready, draining, problems: queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`], details: { intake: queue.mode } }),
+    metrics,
+    renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
   });
 
-  const server = app.listen(config.server.port, config.server.host);
-  // Feishu sends small bodies quickly; a client trickling bytes must not hold a socket for Node's default 300 s.
-  server.requestTimeout = 15_000;
-  server.headersTimeout = 10_000;
-  await once(server, 'listening');
+  const server = createServer(
+    {
+      headersTimeout: config.server.headersTimeoutMs,
+      requestTimeout: config.server.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    app.callback(),
+  );
+  server.maxConnections = config.server.maxConnections;
+  server.listen(config.server.port, config.server.host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => {
+      throw error;
+    }),
+  ]).catch(async (error: unknown) => {
+    await queue.close(0);
+    await store.close();
+    throw error;
+  });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  queue.start(createJobWorker({ bot, retry, logger, metrics }));
   ready = true;
-  logger.info({ url, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '' }, 'webhook listening');
+  logger.info({ url, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '', intake: queue.mode }, 'webhook listening');
 
   let shutdownResult: Promise<DrainResult> | undefined;
   async function shutdown(deadlineMs = config.server.shutdownTimeoutMs): Promise<DrainResult> {
     draining = true;
-    logger.info({ queued: queue.pending, running: queue.running }, 'shutting down: no new events, finishing accepted ones');
-    const drained = await queue.drain(deadlineMs);
-    if (!drained.finished) logger.error({ remaining: drained.remaining }, 'shutdown deadline reached with events unfinished');
+    logger.info(await queue.stats(), 'shutting down: new events get 503, running answers finish');
+    const drained = await queue.close(deadlineMs);
+    if (!drained.finished) logger.error({ remaining: drained.remaining }, 'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
@@ -125,9 +169,9 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   return {
     url,
     server,
-    stats: () => ({
-      queued: queue.pending,
-      running: queue.running,
+    intakeMode: queue.mode,
+    stats: async () => ({
+      ...(await queue.stats()),
       tokenFetches: tokens.fetchCount,
       batchGetIdCalls: directory.stats.batchGetIdCalls,
       batchGetCalls: directory.stats.batchGetCalls,

@@ -20,7 +20,8 @@ describe('loadConfig', () => {
     expect(config.feishu.domain).toBe('https://open.feishu.cn');
     expect(config.server.port).toBe(3000);
     expect(config.lookup).toMatchObject({ maxIds: 100, maxIdLength: 64, batchSize: 50 });
-    expect(config.queue.retryDelaysMs).toEqual([2000, 10000, 30000]);
+    expect(config.queue).toMatchObject({ retryBaseDelayMs: 2000, retryMaxDelayMs: 300000, giveUpAfterSeconds: 10800 });
+    expect(config.dataDir).toBe('.data');
     expect(usesEmulator(config)).toBe(true);
   });
 
@@ -30,16 +31,17 @@ describe('loadConfig', () => {
       FEISHU_APP_SECRET: 's',
       FEISHU_DOMAIN: 'http://127.0.0.1:9000/',
       PORT: '8080',
-      QUEUE_RETRY_DELAYS_MS: '10, 20',
+      QUEUE_RETRY_BASE_DELAY_MS: '10',
+      DATA_DIR: '/var/lib/roombot',
       LOG_LEVEL: 'debug',
       REDIS_URL: 'redis://127.0.0.1:6379/1',
     });
     expect(config.feishu.domain).toBe('http://127.0.0.1:9000');
     expect(config.server.port).toBe(8080);
-    expect(config.queue.retryDelaysMs).toEqual([10, 20]);
+    expect(config.queue.retryBaseDelayMs).toBe(10);
+    expect(config.dataDir).toBe('/var/lib/roombot');
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379/1');
     expect(usesEmulator(config)).toBe(false);
-    expect(loadConfig({ QUEUE_RETRY_DELAYS_MS: '' }).queue.retryDelaysMs).toEqual([]);
   });
 
   it('names the variable a bad value came from, and shows the value', () => {
@@ -47,7 +49,6 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: '' })).toThrow('PORT="" (server.port): must be a number');
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000" \(server\.port\): Too big/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL="loud" \(logLevel\): Invalid option/);
-    expect(() => loadConfig({ QUEUE_RETRY_DELAYS_MS: '100,soon' })).toThrow('QUEUE_RETRY_DELAYS_MS="100,soon" (queue.retryDelaysMs): entry 2 must be a number');
     expect(() => loadConfig({ FEISHU_APP_ID: 'cli_only_id' })).toThrow(/FEISHU_APP_SECRET/);
     // every problem at once, in one message
     expect(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' })).toThrow(/PORT="abc".*; LOG_LEVEL="loud"/);

@@ -1,4 +1,7 @@
 // The benchmark's app credentials and the bot configuration every phase starts from.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 
@@ -35,5 +38,6 @@ export function botEnv(feishuDomain: string, overrides: Record<string, string> =
 }
 
 export function benchConfig(env: Record<string, string>): AppConfig {
-  return loadConfig(env, REPO_ROOT);
+  // a journal of its own per server process, never the repository's .data/
+  return loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'roombot-bench-')), ...env }, REPO_ROOT);
 }

@@ -10,8 +10,8 @@ import { PushCursor, type PushPool } from '../lib/events.js';
 import { quantile, runLoad, type LoadOptions, type LoadResult } from '../lib/load.js';
 import type { ServerSpec, ServerStats } from '../lib/protocol.js';
 
-/** ours: ignored chatter; oursCommands: /room commands, answered through the emulator. */
-export type AckRow = 'ours' | 'oursCommands' | 'sdk' | 'bare';
+/** ours: ignored chatter; oursCommands: /room commands, answered through the emulator; *Redis: the same with REDIS_URL. */
+export type AckRow = 'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'sdk' | 'bare';
 
 export interface AckSettings {
   warmupSeconds: number;

@@ -1,12 +1,13 @@
 // What the bot does with a message and with a click on its card. Ports are injected (RoomDirectory,
 // Messenger), so this file does no I/O of its own and knows nothing of HTTP or the SDK.
 import { FeishuApiError } from '../errors.js';
-import type { CardActionEvent, CardActionResponse, EventHeader, MessageReceiveEvent } from '../feishu/events.js';
+import type { CardActionEvent, CardActionResponse, MessageReceiveEvent } from '../feishu/events.js';
 import type { Logger } from '../log.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
-import { parseCommand, type Command, type CommandLimits } from './command.js';
+import { parseCommand, type Command, type CommandLimits, type IgnoreReason } from './command.js';
 import { SCOPE_ROOM_READ } from './i18n.js';
 import type { Card, LookupOptions, Messenger, RoomDirectory } from './ports.js';
+import type { MessageJob } from './message-job.js';
 import { replyUuidFor } from './reply-uuid.js';
 
 export interface RoomBotOptions {
@@ -17,13 +18,15 @@ export interface RoomBotOptions {
 }
 
 export interface RoomBot {
-  /** Why the bot will not answer this message (group chatter, a message from an app), or undefined. */
-  ignoreReason(event: MessageReceiveEvent): string | undefined;
-  /** Answers one message (or ignores it). Rejects only when the reply could not be posted. */
-  handleMessage(event: MessageReceiveEvent, header: EventHeader): Promise<void>;
+  /** What the message asks of the bot, parsed once at intake (pure; no I/O): a command, or why it is ignored. */
+  triage(event: MessageReceiveEvent): Triage;
+  /** Answers one accepted message. Rejects only when the reply could not be posted. */
+  answer(job: MessageJob): Promise<void>;
   /** The card's Refresh button: looks the IDs up again, bypassing the cache, and returns the new card. */
   handleCardAction(event: CardActionEvent): Promise<CardActionResponse>;
 }
+
+export type Triage = Exclude<Command, { kind: 'ignore' }> | { kind: 'ignore'; reason: IgnoreReason | 'sender_not_user' };
 
 /** What a lookup produced: a card, and a word for the log line. */
 interface LookupOutcome {
@@ -57,17 +60,17 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
   }
 
   return {
-    ignoreReason: (event) => ignoreReason(event, limits),
+    triage: (event) => triage(event, limits),
 
-    async handleMessage(event, header) {
+    async answer(job) {
       const started = Date.now();
-      const message = event.message;
-      const base = { event_id: header.event_id, message_id: message.message_id, chat_type: message.chat_type };
-      const command = triage(event, limits);
+      const { command, message_id: messageId } = job;
+      const base = { event_id: job.event_id, message_id: messageId, chat_type: job.chat_type };
       let card: Card;
       let fields: Record<string, unknown>;
       switch (command.kind) {
         case 'ignore':
+          // never recorded by the intake; kept total so a record written by another version is harmless
           logger.info({ ...base, outcome: 'ignored', reason: command.reason }, 'message handled');
           return;
         case 'help':
@@ -79,16 +82,16 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
           fields = { outcome: 'invalid', reason: command.problem };
           break;
         case 'lookup': {
-          const result = await lookup(command.ids, {}, message.message_id);
+          const result = await lookup(command.ids, {}, messageId);
           card = result.card;
           fields = { outcome: result.outcome, requested: command.ids.length, found: result.found };
           break;
         }
       }
       try {
-        await messenger.replyWithCard(message.message_id, card, replyUuidFor(message.message_id));
+        await messenger.replyWithCard(messageId, card, replyUuidFor(messageId));
       } catch (error) {
-        logFeishuFailure(logger, error, message.message_id, 'reply failed');
+        logFeishuFailure(logger, error, messageId, 'reply failed');
         throw error;
       }
       logger.info({ ...base, ...fields, duration_ms: Date.now() - started }, 'message handled');
@@ -116,15 +119,10 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
 }
 
 /** What to do with a message: its command, or why it is ignored. Pure; parses the message once. */
-function triage(event: MessageReceiveEvent, limits: CommandLimits): Command | { kind: 'ignore'; reason: 'sender_not_user' } {
+function triage(event: MessageReceiveEvent, limits: CommandLimits): Triage {
   // Apps and bots (including this one) never get an answer: no loops.
   if (event.sender?.sender_type !== 'user') return { kind: 'ignore', reason: 'sender_not_user' };
   return parseCommand(event.message, limits);
-}
-
-function ignoreReason(event: MessageReceiveEvent, limits: CommandLimits): string | undefined {
-  const command = triage(event, limits);
-  return command.kind === 'ignore' ? command.reason : undefined;
 }
 
 /** The IDs a Refresh button carries, re-checked against the same limits as a typed command. */

@@ -1,97 +1,56 @@
-// Between the webhook's ack and the bot's work: de-duplicate, then queue.
+// Between a transport (the webhook, the long connection) and the bot's work. One intake for both:
 //
-// Exactly-once, and why it is mark-then-process with a lease:
-// - Feishu delivers at least once (retries ~15 s, 5 min, 1 h, 6 h when unacked, and sometimes after a 200),
-//   and its docs say to de-duplicate on message_id, not event_id.
-// - On arrival we claim `msg:<message_id>` with SET NX and a short lease (processing). Only the claimant
-//   (on any replica sharing the store) processes; concurrent and later deliveries are acked as duplicates.
-// - When the reply is sent, the mark becomes `done` for dedupe.ttlSeconds (≥ Feishu's 7 h retry window).
-// - Feishu rarely re-delivers an event we acked, so a transient failure (the reply could not be posted
-//   even after the per-call retries) is retried here, in the same job, after a pause (retryDelaysMs):
-//   the user still gets an answer and shutdown's drain waits for it.
-// - If processing fails for good, the mark is deleted, so a re-delivery is processed rather than
-//   swallowed; a crash mid-way leaves only the lease, which expires. Process-then-mark was rejected:
-//   two deliveries racing would both reply.
-// - The reply's uuid is derived from message_id, so even if marks are lost (Redis outage, failing open)
-//   Feishu itself posts at most one reply per message.
+//   accept(envelope)  what a transport calls before it acks: check the IDs, triage (parse once), and
+//                     record the message durably (IntakeQueue.add). The transport acks only 'accepted',
+//                     'duplicate' and 'ignored'; 'busy' and 'unavailable' become a 503 (Feishu re-delivers).
+//   worker            what the queue runs for each record: answer it; a transient failure is retried with
+//                     a pause that survives restarts (retry-policy.ts), a permanent one is given up.
+//
+// Exactly once: a message is recorded under its message_id (Feishu's docs say to de-duplicate on it, not
+// on event_id), so a re-delivery finds the record and adds nothing; the record lives until it is answered,
+// whoever dies meanwhile. The reply's uuid is derived from message_id, so an answer repeated after a crash
+// between "reply posted" and "record finished" is posted by Feishu only once (回复消息: uuid 去重, 1 h).
 import { FeishuApiError } from '../errors.js';
-import type { EventEnvelope, EventHeader, MessageReceiveEvent } from '../feishu/events.js';
+import type { EventEnvelope, MessageReceiveEvent } from '../feishu/events.js';
 import { MESSAGE_RECEIVE } from '../feishu/events.js';
+import { isMessageId } from '../feishu/ids.js';
 import type { Logger } from '../log.js';
-import type { StateStore } from '../state/store.js';
+import { NO_METRICS, type BotMetrics } from '../metrics.js';
+import { createThrottledLog } from '../throttled-log.js';
+import type { AttemptOutcome, IntakeQueue, JobWorker } from '../state/intake-queue.js';
+import type { RoomBot } from './handler.js';
+import { decideRetry, type RetryPolicy } from './retry-policy.js';
 
-export type IntakeResult = 'accepted' | 'duplicate' | 'ignored' | 'busy';
+export type IntakeOutcome =
+  | 'accepted' // recorded: it will be answered even if this process dies now
+  | 'duplicate' // already recorded: answered (or being answered) from the first delivery
+  | 'ignored' // nothing to answer (another event type, group chatter, a message from an app)
+  | 'invalid' // an ID that cannot be Feishu's: refused (400), never used
+  | 'busy' // the queue is full: 503, Feishu re-delivers later
+  | 'unavailable'; // the store could not record it (Redis down): 503, Feishu re-delivers later
 
-export interface JobQueue {
-  tryEnqueue(job: () => Promise<void>, label?: string): boolean;
-}
+export type Intake = (envelope: EventEnvelope) => Promise<IntakeOutcome>;
 
 export interface IntakeOptions {
-  store: StateStore;
-  queue: JobQueue;
-  handleMessage: (event: MessageReceiveEvent, header: EventHeader) => Promise<void>;
-  /** Messages the bot will not answer are acked without a dedupe mark or a queue slot. */
-  ignoreReason?: (event: MessageReceiveEvent) => string | undefined;
-  dedupeTtlMs: number;
-  /** How long a claim lasts while processing; must exceed the longest processing (retries included). */
-  leaseMs?: number;
-  /** Pauses before processing a message again after a transient failure; its length is the number of retries. */
-  retryDelaysMs?: readonly number[];
+  queue: IntakeQueue;
+  bot: Pick<RoomBot, 'triage'>;
   logger: Logger;
+  metrics?: Pick<BotMetrics, 'event'>;
+  now?: () => number;
 }
 
-/** Worth trying again later: Feishu was busy, down or unreachable, not a permanent refusal. */
-function isTransient(error: unknown): boolean {
-  return error instanceof FeishuApiError && (error.kind === 'rate_limited' || error.kind === 'unavailable' || error.kind === 'invalid_token');
+export function createIntake({ queue, bot, logger, metrics = NO_METRICS, now = Date.now }: IntakeOptions): Intake {
+  const accept = take(queue, bot, logger, now);
+  return async (envelope) => {
+    const outcome = await accept(envelope);
+    metrics.event(outcome);
+    return outcome;
+  };
 }
 
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-const DONE = 'done';
-const PROCESSING = 'processing';
-
-export function createEventIntake(options: IntakeOptions): (envelope: EventEnvelope) => Promise<IntakeResult> {
-  const { store, queue, handleMessage, dedupeTtlMs, logger } = options;
-  const leaseMs = options.leaseMs ?? 10 * 60_000;
-  const retryDelaysMs = options.retryDelaysMs ?? [2_000, 10_000, 30_000];
-
-  /** Processes one message, retrying transient failures; true when it was answered. */
-  async function answer(event: MessageReceiveEvent, header: EventHeader, messageId: string): Promise<boolean> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await handleMessage(event, header);
-        return true;
-      } catch (error) {
-        const delay = retryDelaysMs[attempt];
-        if (!isTransient(error) || delay === undefined) {
-          logger.error({ err: error, message_id: messageId }, 'message not answered; mark released so a re-delivery is processed');
-          return false;
-        }
-        logger.warn({ message_id: messageId, retry_in_ms: delay }, 'message not answered yet; trying again');
-        await pause(delay);
-      }
-    }
-  }
-
-  /** Claims the message; if the store itself fails, fail open (the reply uuid still prevents a double post). */
-  async function claim(key: string, eventId: string): Promise<boolean> {
-    try {
-      return await store.setIfAbsent(key, PROCESSING, leaseMs);
-    } catch (error) {
-      logger.error({ err: error, event_id: eventId }, 'dedupe store failed; processing without a mark');
-      return true;
-    }
-  }
-
-  async function settle(key: string, succeeded: boolean): Promise<void> {
-    try {
-      if (succeeded) await store.set(key, DONE, dedupeTtlMs);
-      else await store.delete(key);
-    } catch (error) {
-      logger.error({ err: error, key }, 'dedupe store failed while settling a mark');
-    }
-  }
-
+function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, now: () => number): Intake {
+  // During a Redis outage every push fails the same way: one line a second says so, with a count.
+  const storeFailures = createThrottledLog(logger, { burst: 1 });
   return async (envelope) => {
     const { header } = envelope;
     if (header.event_type !== MESSAGE_RECEIVE) {
@@ -99,32 +58,81 @@ export function createEventIntake(options: IntakeOptions): (envelope: EventEnvel
       return 'ignored';
     }
     const event = envelope.event as MessageReceiveEvent;
-    const messageId = event?.message?.message_id;
-    if (typeof messageId !== 'string' || messageId === '') {
-      logger.warn({ event_id: header.event_id, outcome: 'ignored' }, 'message event without message_id');
-      return 'ignored';
+    const message = event?.message;
+    const messageId: unknown = message?.message_id;
+    if (!isMessageId(messageId)) {
+      // bounded: the value itself is not logged, only that it was not an ID
+      logger.warn({ event_id: header.event_id, outcome: 'invalid', reason: 'message_id' }, 'message event with an impossible message_id refused');
+      return 'invalid';
     }
-    // Group chatter (with the group_msg scope, every message of every group arrives here) and messages
-    // from apps need no answer, so no mark and no queue slot: ignoring twice is harmless.
-    const ignored = options.ignoreReason?.(event);
-    if (ignored) {
+    const command = bot.triage(event);
+    if (command.kind === 'ignore') {
       // debug, not info: with the group_msg scope this would be a line for every message of every group
-      logger.debug({ event_id: header.event_id, message_id: messageId, chat_type: event.message.chat_type, outcome: 'ignored', reason: ignored }, 'message handled');
+      logger.debug({ event_id: header.event_id, message_id: messageId, chat_type: message.chat_type, outcome: 'ignored', reason: command.reason }, 'message handled');
       return 'ignored';
     }
-    const key = `msg:${messageId}`;
-    if (!(await claim(key, header.event_id))) {
-      logger.info({ event_id: header.event_id, message_id: messageId, outcome: 'duplicate' }, 'duplicate delivery');
-      return 'duplicate';
+    const job = { message_id: messageId, event_id: header.event_id, chat_type: String(message.chat_type), command, received_at: now() };
+    let added;
+    try {
+      added = await queue.add(job);
+    } catch (error) {
+      storeFailures('error', 'store', { err: error, event_id: header.event_id, message_id: messageId, outcome: 'unavailable', store: queue.mode }, 'intake store failed; asking Feishu to re-deliver');
+      return 'unavailable';
     }
-    const accepted = queue.tryEnqueue(async () => {
-      await settle(key, await answer(event, header, messageId));
-    }, messageId);
-    if (!accepted) {
-      await settle(key, false);
-      logger.warn({ event_id: header.event_id, message_id: messageId, outcome: 'busy' }, 'queue full; asking Feishu to re-deliver');
-      return 'busy';
+    switch (added) {
+      case 'added':
+        return 'accepted';
+      case 'duplicate':
+        logger.info({ event_id: header.event_id, message_id: messageId, outcome: 'duplicate' }, 'duplicate delivery');
+        return 'duplicate';
+      case 'full':
+        return 'busy';
     }
-    return 'accepted';
+  };
+}
+
+/** Worth trying again later: Feishu was busy, down or unreachable, not a permanent refusal. */
+function isTransient(error: unknown): boolean {
+  return error instanceof FeishuApiError && (error.kind === 'rate_limited' || error.kind === 'unavailable' || error.kind === 'invalid_token');
+}
+
+export interface JobWorkerOptions {
+  bot: Pick<RoomBot, 'answer'>;
+  retry: RetryPolicy;
+  logger: Logger;
+  metrics?: Pick<BotMetrics, 'message' | 'retry'>;
+  now?: () => number;
+}
+
+/** Answers one recorded message; decides what a failure means. Never throws. */
+export function createJobWorker({ bot, retry, logger, metrics = NO_METRICS, now = Date.now }: JobWorkerOptions): JobWorker {
+  const attempt = tryAnswer(bot, retry, logger, now);
+  return async (job, number) => {
+    const outcome = await attempt(job, number);
+    if (outcome.kind === 'retry') metrics.retry('message');
+    else metrics.message(outcome.kind === 'done' ? 'answered' : 'given_up');
+    return outcome;
+  };
+}
+
+function tryAnswer(bot: Pick<RoomBot, 'answer'>, retry: RetryPolicy, logger: Logger, now: () => number): JobWorker {
+  return async (job, attempt): Promise<AttemptOutcome> => {
+    const fields = { message_id: job.message_id, attempt };
+    try {
+      await bot.answer(job);
+      return { kind: 'done' };
+    } catch (error) {
+      if (!isTransient(error)) {
+        logger.error({ ...fields, err: error, outcome: 'given_up', reason: 'permanent' }, 'message not answered: Feishu refused the reply');
+        return { kind: 'give_up' };
+      }
+      const decision = decideRetry(retry, attempt, now() - job.received_at);
+      if (decision.kind === 'give_up') {
+        logger.error({ ...fields, outcome: 'given_up', reason: 'expired', age_ms: now() - job.received_at }, 'message not answered: retried for as long as allowed (QUEUE_GIVE_UP_AFTER_SECONDS)');
+        return { kind: 'give_up' };
+      }
+      logger.warn({ ...fields, retry_in_ms: decision.delayMs }, 'message not answered yet; trying again');
+      return { kind: 'retry', delayMs: decision.delayMs };
+    }
   };
 }

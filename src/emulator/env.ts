@@ -3,28 +3,36 @@
 import { z } from 'zod';
 import type { EmulatorOptions } from './types.js';
 
-/** Credentials of the emulated app when none are given. Not secrets: they only open the local emulator. */
+/**
+ * Credentials of the emulated app when none are given. Not secrets: they only open the local emulator.
+ * The app ID has Feishu's shape (cli_ + 16 hex digits): the SDK's WSClient will not start with another.
+ */
 export const EMULATOR_DEFAULTS = {
-  appId: 'cli_emulator0000000000',
+  appId: 'cli_0123456789abcdef',
   appSecret: 'emulator-app-secret',
   verificationToken: 'emulator-verification-token',
   port: 9000,
   eventUrl: 'http://127.0.0.1:3000/webhook/event',
   cardUrl: 'http://127.0.0.1:3000/webhook/card',
+  eventTransport: 'webhook',
 } as const;
 
-export type EmulatorEnv = Pick<EmulatorOptions, 'appId' | 'appSecret' | 'verificationToken' | 'encryptKey' | 'port' | 'eventUrl' | 'cardUrl'>;
+export type EmulatorEnv = Pick<EmulatorOptions, 'appId' | 'appSecret' | 'verificationToken' | 'encryptKey' | 'port' | 'eventUrl' | 'cardUrl'> &
+  Required<Pick<EmulatorOptions, 'eventTransport'>>;
 
 const port = z.coerce.number().int().min(0).max(65535);
+const eventTransport = z.enum(['webhook', 'websocket']);
 
 /**
  * FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_VERIFICATION_TOKEN, FEISHU_ENCRYPT_KEY (empty = plain pushes),
- * EMULATOR_PORT, EMULATOR_EVENT_URL, EMULATOR_CARD_URL.
+ * EMULATOR_PORT, EMULATOR_EVENT_URL, EMULATOR_CARD_URL, EMULATOR_EVENT_TRANSPORT (webhook | websocket).
  */
 export function readEmulatorEnv(env: NodeJS.ProcessEnv = process.env): EmulatorEnv {
   const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
   const parsedPort = port.safeParse(value('EMULATOR_PORT') ?? EMULATOR_DEFAULTS.port);
   if (!parsedPort.success) throw new Error(`EMULATOR_PORT must be a port number (0-65535), got "${env.EMULATOR_PORT}"`);
+  const transport = eventTransport.safeParse(value('EMULATOR_EVENT_TRANSPORT') ?? EMULATOR_DEFAULTS.eventTransport);
+  if (!transport.success) throw new Error(`EMULATOR_EVENT_TRANSPORT must be webhook or websocket, got "${env.EMULATOR_EVENT_TRANSPORT}"`);
   const encryptKey = value('FEISHU_ENCRYPT_KEY');
   return {
     appId: value('FEISHU_APP_ID') ?? EMULATOR_DEFAULTS.appId,
@@ -34,5 +42,6 @@ export function readEmulatorEnv(env: NodeJS.ProcessEnv = process.env): EmulatorE
     port: parsedPort.data,
     eventUrl: value('EMULATOR_EVENT_URL') ?? EMULATOR_DEFAULTS.eventUrl,
     cardUrl: value('EMULATOR_CARD_URL') ?? EMULATOR_DEFAULTS.cardUrl,
+    eventTransport: transport.data,
   };
 }

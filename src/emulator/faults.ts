@@ -1,13 +1,18 @@
 // Fault injection for the Open API side: make the next call(s) of an API fail the way Feishu fails.
 // Codes: 通用错误码 (99991400 frequency limit, 99991672 missing scope), 回复消息 (230020 message rate limit).
+// The long connection's endpoint can be refused the same way ('ws_endpoint'; its business errors come in
+// an HTTP 200 {code, msg, data: {}}, e.g. code 1000040343, the one the SDK retries).
 
 /** The Open APIs the emulator serves, by short name; 'any' matches all of them. */
 export type ApiName = 'token' | 'batch_get_id' | 'batch_get' | 'reply';
 
+/** What a fault can target: an Open API, or the long connection's endpoint (which 'any' does not match). */
+export type FaultTarget = ApiName | 'ws_endpoint';
+
 export type FaultKind = 'http_500' | 'rate_limit' | 'latency' | 'error';
 
 export interface FaultSpec {
-  api: ApiName | 'any';
+  api: FaultTarget | 'any';
   kind: FaultKind;
   /** How many matching requests this fault affects; default 1, Infinity allowed. */
   times?: number;
@@ -16,7 +21,7 @@ export interface FaultSpec {
   /** Feishu `code` of the answer. Defaults: http_500 → 1500, rate_limit → 99991400; required for 'error'. */
   code?: number;
   msg?: string;
-  /** HTTP status. Defaults: http_500 → 500, rate_limit → 429 (400 when code is 230020), error → 400. */
+  /** HTTP status. Defaults: http_500 → 500, rate_limit → 429 (400 when code is 230020), error → 400 (200 at ws_endpoint). */
   httpStatus?: number;
   /** rate_limit: x-ogw-ratelimit-reset in seconds (default 1) and x-ogw-ratelimit-limit (default 50). */
   resetSeconds?: number;
@@ -76,10 +81,10 @@ export class FaultInjector {
   }
 
   /** Decides what happens to one request to `api`, using up the faults that fire. */
-  decide(api: ApiName): FaultDecision {
+  decide(api: FaultTarget): FaultDecision {
     const decision: FaultDecision = { delayMs: 0 };
     for (const fault of this.active) {
-      if (fault.remaining <= 0 || (fault.spec.api !== 'any' && fault.spec.api !== api)) continue;
+      if (fault.remaining <= 0 || !targets(fault.spec, api)) continue;
       if (fault.spec.kind !== 'latency' && decision.response) continue;
       if (this.random() >= (fault.spec.probability ?? 1)) continue;
       fault.remaining -= 1;
@@ -89,6 +94,10 @@ export class FaultInjector {
     this.active = this.active.filter((f) => f.remaining > 0);
     return decision;
   }
+}
+
+function targets(spec: FaultSpec, api: FaultTarget): boolean {
+  return spec.api === api || (spec.api === 'any' && api !== 'ws_endpoint');
 }
 
 function faultResponse(spec: FaultSpec): FaultResponse {
@@ -113,7 +122,7 @@ function faultResponse(spec: FaultSpec): FaultResponse {
       };
     }
     case 'error':
-      return { kind: 'error', httpStatus: spec.httpStatus ?? 400, code: spec.code ?? 0, msg: spec.msg ?? `error ${spec.code ?? 0}`, headers: {} };
+      return { kind: 'error', httpStatus: spec.httpStatus ?? (spec.api === 'ws_endpoint' ? 200 : 400), code: spec.code ?? 0, msg: spec.msg ?? `error ${spec.code ?? 0}`, headers: {} };
     case 'latency':
       throw new Error('latency faults have no response');
   }

@@ -1,9 +1,11 @@
 // The local Feishu emulator: a real HTTP server speaking the subset of the Open API the /room bot uses,
 // strictly (a request Feishu would refuse is refused the same way), and a pusher that sends events and
-// card callbacks to the bot's webhook as Feishu does.
+// card callbacks to the bot as Feishu does: to its webhook, or over the long connection the bot opens.
 //
 //   const emulator = await startEmulator({ appId, appSecret, verificationToken, encryptKey, eventUrl, cardUrl });
 //   new lark.Client({ appId, appSecret, domain: emulator.url })          // the bot's SDK talks to it
+//   startEmulator({ …, eventTransport: 'websocket' })                    // events over the long connection:
+//   new lark.WSClient({ appId, appSecret, domain: emulator.url }).start({ eventDispatcher })
 //
 // Open API (every response has x-tt-logid; errors are {code, msg, error: {log_id, …}}):
 //   POST /open-apis/auth/v3/tenant_access_token/internal          10003 bad app_id, 10014 bad secret
@@ -26,34 +28,56 @@
 //                                        replaces the recorded card of that reply
 //   replies / repliesTo(id) / waitForReplies(count, timeoutMs?) / onReply(listener)
 //   requests                             every Open API request (ApiRequestRecord) with its answer
-//   deliveries                           every event push (DeliveryAttempt)
-//   faults.inject(spec) / faults.clear() make Open API calls fail (500, 429, latency, any code)
+//   deliveries                           every event push, either transport (DeliveryAttempt)
+//   faults.inject(spec) / faults.clear() make Open API calls fail (500, 429, latency, any code); with
+//                                        api 'ws_endpoint', the long connection's endpoint
 //   expireAllTokens() / issuedTokens()   every issued token becomes invalid (→ 99991663) / tokens so far
-//   close()                              stop the server and cancel pending re-deliveries
+//   eventTransport                       'webhook' (default) or 'websocket', from the options
+//   wsConnections()                      every long connection so far (id = device_id, open, pings, …)
+//   waitForWsConnections(n, timeoutMs?)  resolves once n open connections have pinged
+//   dropWsConnections()                  cut them all without a close frame (the SDK reconnects)
+//   wsClientConfig() / setWsClientConfig(change)  the ClientConfig of later endpoint answers and pongs
+//   close()                              stop the server, cut long connections, cancel pending re-deliveries
 //
-// Pushes: encrypted ({"encrypt"}) and signed (X-Lark-Request-Timestamp/-Nonce/-Signature over the raw body)
-// when encryptKey is set, plain JSON otherwise; the url challenge is never signed. Acknowledged only by
-// HTTP 200 within ackTimeoutMs; re-delivered identically after each of retryDelaysMs; extraDeliveries adds
-// duplicates before and after the ack.
+// Webhook pushes: encrypted ({"encrypt"}) and signed (X-Lark-Request-Timestamp/-Nonce/-Signature over the
+// raw body) when encryptKey is set, plain JSON otherwise; the url challenge is never signed. Acknowledged
+// only by HTTP 200 within ackTimeoutMs; re-delivered identically after each of retryDelaysMs;
+// extraDeliveries adds duplicates before and after the ack.
+//
+// Long connection (ws/): POST /callback/ws/endpoint {AppID, AppSecret} → {code, msg, data: {URL,
+// ClientConfig}} (wrong credentials 514, more than wsMaxConnections open 1000040350, always with data: {});
+// the URL (ws://…/ws/v2?fpid=…&device_id=…&service_id=…&ticket=…) is good for one connection. Binary
+// pbbp2 frames: each ping is answered with a pong carrying the complete ClientConfig; an event is the plain
+// JSON envelope in one data frame (or `fragments` of them) to a random connection that has pinged (one is
+// waited for within ackTimeoutMs), acknowledged only by the echoed frame with payload {"code":200} within
+// ackTimeoutMs, on the same schedule as webhook pushes. Each push has its own frame message_id; a
+// connection that closes fails its pending pushes at once. Card callbacks travel the same way, and their
+// answer is the ack's base64 `data`.
 //
 // Control API for humans (not Feishu's): GET /_emulator, POST /_emulator/messages {text|post, chatType},
 // GET /_emulator/replies, POST /_emulator/replies/:message_id/click {value}, POST|DELETE /_emulator/faults,
-// POST /_emulator/tokens/expire, POST /_emulator/verify-url.
+// POST /_emulator/tokens/expire, POST /_emulator/verify-url, GET /_emulator/connections,
+// POST /_emulator/connections/drop.
 //
 // SDK notes for tests: the SDK's token cache is process-wide and keyed by app_id (use a fresh app_id per
 // emulator), and with disableTokenCache:false it overwrites a withTenantToken() header with its own token.
 //
 // Other exports: readEmulatorEnv/EMULATOR_DEFAULTS (the standalone CLI's settings), loadRoomSeed/parseRooms
-// (room directory validation), FEISHU_RETRY_DELAYS_MS/FEISHU_ACK_TIMEOUT_MS (Feishu's real schedule).
+// (room directory validation), FEISHU_RETRY_DELAYS_MS/FEISHU_ACK_TIMEOUT_MS (Feishu's real schedule),
+// FEISHU_WS_CLIENT_CONFIG/FEISHU_WS_MAX_CONNECTIONS/WsCode (the long connection's defaults and codes).
 export { startEmulator } from './server.js';
-export type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emulator, EmulatorOptions, SentMessage } from './types.js';
+export type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emulator, EmulatorOptions, EventTransport, SentMessage } from './types.js';
 export type { ApiRequestRecord } from './api/middleware.js';
 export type { CardClickResult, UrlVerificationResult } from './events/callbacks.js';
 export { CardErrorCode } from './events/callbacks.js';
 export type { CardClickInput, MessageInput, PostContent, TenantIdentity } from './events/envelopes.js';
-export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries, PushOptions } from './events/pusher.js';
-export { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS } from './events/pusher.js';
-export type { ApiName, FaultKind, FaultSpec } from './faults.js';
+export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
+export { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS } from './events/delivery.js';
+export type { PushOptions } from './events/pusher.js';
+export type { ApiName, FaultKind, FaultSpec, FaultTarget } from './faults.js';
+export type { WsConnectionInfo } from './ws/connection.js';
+export { FEISHU_WS_CLIENT_CONFIG, FEISHU_WS_MAX_CONNECTIONS, WsCode, type WsClientConfig } from './ws/protocol.js';
+export type { WsPushOptions } from './ws/pusher.js';
 export type { JsonObject, RecordedReply } from './messages.js';
 export { loadRoomSeed, parseRooms, RoomCatalog, type EmulatedRoom } from './rooms.js';
 export { EMULATOR_DEFAULTS, readEmulatorEnv, type EmulatorEnv } from './env.js';

@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   emulator.onReply((reply) => console.log(describeReply(reply)));
 
   console.log(`Feishu emulator on ${emulator.url} (app_id ${env.appId}, pushes ${env.encryptKey ? 'encrypted and signed' : 'in plain JSON'})`);
-  console.log(`events → ${env.eventUrl ?? '-'}, card callbacks → ${env.cardUrl ?? '-'}`);
+  if (env.eventTransport === 'websocket') console.log('events and card callbacks → the long connection the bot opens (WSClient)');
+  else console.log(`events → ${env.eventUrl ?? '-'}, card callbacks → ${env.cardUrl ?? '-'}`);
   // The default credentials open only this emulator, so they may be shown; credentials from the environment are not.
   const shown = (value: string, fallback: string) => (value === fallback ? value : '<as set>');
   console.log(

@@ -1,5 +1,5 @@
-// startEmulator: builds the emulator's parts (rooms, tokens, faults, chat state, pusher), its Koa app
-// and routes, and listens. The API it returns is described in index.ts.
+// startEmulator: builds the emulator's parts (rooms, tokens, faults, chat state, the webhook pusher and the
+// long-connection gateway), its Koa app and routes, and listens. The API it returns is described in index.ts.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -15,8 +15,9 @@ import { registerMeetingRoomRoutes } from './api/meeting-room-routes.js';
 import { logIdAndErrors, recordRequests, type ApiRequestRecord } from './api/middleware.js';
 import type { EmulatorState } from './api/state.js';
 import { judgeCardAnswer, judgeChallengeAnswer, type UrlVerificationResult } from './events/callbacks.js';
+import { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS, type DeliveryAttempt, type DeliveryPolicy, type DeliveryResult } from './events/delivery.js';
 import { buildCardActionEvent, buildMessageEvent, buildUrlVerification, type MessageInput, type TenantIdentity } from './events/envelopes.js';
-import { EventPusher, FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS, type DeliveryResult } from './events/pusher.js';
+import { EventPusher } from './events/pusher.js';
 import { assertLoopbackUrl } from './events/transport.js';
 import { FaultInjector } from './faults.js';
 import { newId, newTenantKey, newUserId } from './ids.js';
@@ -24,6 +25,10 @@ import { MessageStore, type JsonObject } from './messages.js';
 import { loadRoomSeed, parseRooms, RoomCatalog } from './rooms.js';
 import { TokenIssuer } from './tokens.js';
 import type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emulator, EmulatorOptions } from './types.js';
+import { registerWsEndpoint } from './ws/endpoint.js';
+import { WsGateway } from './ws/gateway.js';
+import { FEISHU_WS_CLIENT_CONFIG, FEISHU_WS_MAX_CONNECTIONS } from './ws/protocol.js';
+import { WsEventPusher } from './ws/pusher.js';
 
 function tenantIdentity(options: EmulatorOptions): TenantIdentity {
   return {
@@ -66,13 +71,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const requests: ApiRequestRecord[] = [];
   const ackTimeoutMs = options.ackTimeoutMs ?? FEISHU_ACK_TIMEOUT_MS;
   const maxRecords = options.maxRecords ?? 10_000;
-  const pusher = new EventPusher({
-    ...(options.encryptKey ? { encryptKey: options.encryptKey } : {}),
-    policy: { ackTimeoutMs, retryDelaysMs: options.retryDelaysMs ?? FEISHU_RETRY_DELAYS_MS, extraDeliveries: options.extraDeliveries ?? 0 },
+  const transport = options.eventTransport ?? 'webhook';
+  const policy: DeliveryPolicy = { ackTimeoutMs, retryDelaysMs: options.retryDelaysMs ?? FEISHU_RETRY_DELAYS_MS, extraDeliveries: options.extraDeliveries ?? 0 };
+  const deliveries: DeliveryAttempt[] = [];
+  const pusher = new EventPusher({ ...(options.encryptKey ? { encryptKey: options.encryptKey } : {}), policy, now, logger, log: deliveries, maxRecords });
+  const gateway = new WsGateway({
+    clientConfig: { ...FEISHU_WS_CLIENT_CONFIG, ...options.wsClientConfig },
+    maxConnections: options.wsMaxConnections ?? FEISHU_WS_MAX_CONNECTIONS,
     now,
+    random: options.random ?? Math.random,
     logger,
     maxRecords,
   });
+  const wsPusher = new WsEventPusher({ gateway, policy, now, logger, log: deliveries, maxRecords });
   let targets: { eventUrl?: string; cardUrl?: string } = {};
 
   function setEventTargets(eventUrl?: string, cardUrl?: string): void {
@@ -95,7 +106,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   async function deliverEnvelope(envelope: EventEnvelope, deliverOptions: DeliverOptions = {}): Promise<DeliveryResult> {
-    const { url, ...rest } = deliverOptions;
+    const { url, fragments, clockSkewSeconds, ...policyOverrides } = deliverOptions;
     const message = messageOf(envelope);
     if (message?.message_id && !messages.find(message.message_id)) {
       messages.remember({
@@ -106,14 +117,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         ...(message.thread_id ? { threadId: message.thread_id } : {}),
       });
     }
-    return pusher.deliver(envelope, target('event', url), rest);
+    if (transport === 'websocket') return wsPusher.deliver(envelope, { ...policyOverrides, fragments });
+    return pusher.deliver(envelope, target('event', url), { ...policyOverrides, clockSkewSeconds });
   }
 
   async function clickCardButton(click: CardClick): Promise<CardClickOutcome> {
     const reply = messages.reply(click.messageId);
     if (!reply?.card) throw new Error(`message ${click.messageId} is not a card the bot posted`);
     const envelope = buildCardActionEvent(identity, click, reply.chatId, now());
-    const answer = judgeCardAnswer(await pusher.post(target('card', click.url), envelope, true, ackTimeoutMs));
+    const response = transport === 'websocket' ? await wsPusher.call(envelope, ackTimeoutMs) : await pusher.post(target('card', click.url), envelope, true, ackTimeoutMs);
+    const answer = judgeCardAnswer(response);
     const card = answer.response?.card;
     if (card?.type === 'raw') messages.updateCard(reply.replyMessageId, card.data as JsonObject);
     return { ...answer, card: reply.card };
@@ -130,6 +143,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   registerAuthRoutes(router, options, tokens, faults);
   registerMeetingRoomRoutes(router, rooms, tokens, faults);
   registerImRoutes(router, messages, identity, tokens, faults);
+  registerWsEndpoint(router, options, gateway, faults);
 
   let url = '';
   const emulator: Emulator = {
@@ -140,8 +154,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     rooms,
     replies: messages.replies,
     requests,
-    deliveries: pusher.attempts,
+    deliveries,
     faults,
+    eventTransport: transport,
     issuedTokens: () => tokens.issued(),
     setEventTargets,
     eventTargets: () => ({ ...targets }),
@@ -158,9 +173,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     waitForReplies: (count, timeoutMs = 5000) => messages.waitForReplies(count, timeoutMs),
     onReply: (listener) => messages.onReply(listener),
     expireAllTokens: () => tokens.expireAll(),
+    wsConnections: () => gateway.connections(),
+    waitForWsConnections: (count, timeoutMs = 5000) => gateway.waitForReady(count, timeoutMs),
+    dropWsConnections: () => gateway.dropAll(),
+    wsClientConfig: () => gateway.clientConfig(),
+    setWsClientConfig: (change) => gateway.setClientConfig(change),
     close: async () => {
       if (!server.listening) return;
       pusher.close();
+      wsPusher.close();
+      gateway.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
@@ -172,6 +194,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       get url() {
         return url;
       },
+      eventTransport: transport,
       replies: messages.replies,
       eventTargets: emulator.eventTargets,
       createMessage,
@@ -181,6 +204,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       injectFault: (spec) => void faults.inject(spec),
       clearFaults: () => faults.clear(),
       expireAllTokens: emulator.expireAllTokens,
+      wsConnections: emulator.wsConnections,
+      dropWsConnections: emulator.dropWsConnections,
     },
     logger,
   );
@@ -195,6 +220,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const server = await listen(app, options.host ?? '127.0.0.1', options.port ?? 0);
   url = baseUrl(server);
-  logger.info({ url: emulator.url, rooms: rooms.list().length, encrypted: Boolean(options.encryptKey) }, 'feishu emulator listening');
+  gateway.attach(server, () => url);
+  logger.info({ url: emulator.url, rooms: rooms.list().length, encrypted: Boolean(options.encryptKey), transport }, 'feishu emulator listening');
   return emulator;
 }

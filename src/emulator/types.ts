@@ -4,10 +4,17 @@ import type { Logger } from '../log.js';
 import type { ApiRequestRecord } from './api/middleware.js';
 import type { CardClickResult, UrlVerificationResult } from './events/callbacks.js';
 import type { CardClickInput, MessageInput, TenantIdentity } from './events/envelopes.js';
-import type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries, PushOptions } from './events/pusher.js';
+import type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
+import type { PushOptions } from './events/pusher.js';
 import type { FaultInjector } from './faults.js';
 import type { JsonObject, RecordedReply } from './messages.js';
 import type { EmulatedRoom, RoomCatalog } from './rooms.js';
+import type { WsConnectionInfo } from './ws/connection.js';
+import type { WsClientConfig } from './ws/protocol.js';
+import type { WsPushOptions } from './ws/pusher.js';
+
+/** How events and card callbacks reach the bot: HTTP POSTs to its request URLs, or the long connection it opens. */
+export type EventTransport = 'webhook' | 'websocket';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -27,11 +34,21 @@ export interface EmulatorOptions {
   tokenExpireSeconds?: number;
   /** Room directory; default src/emulator/rooms.seed.json. */
   rooms?: readonly EmulatedRoom[];
+  /**
+   * 'webhook' (default): events and card callbacks are POSTed to eventUrl / cardUrl. 'websocket': they go
+   * over the long connection the bot opens with the SDK's WSClient (plain JSON, never encrypted).
+   * The long connection's endpoint is served in both modes, as Feishu does.
+   */
+  eventTransport?: EventTransport;
+  /** ClientConfig of the long connection (endpoint answer and every pong), in seconds; default Feishu's (120 s, -1, 30 s, 120 s). */
+  wsClientConfig?: Partial<WsClientConfig>;
+  /** Open long connections allowed for the app; default 50, as Feishu. */
+  wsMaxConnections?: number;
   /** The bot's event webhook (im.message.receive_v1), e.g. http://127.0.0.1:3000/webhook/event. */
   eventUrl?: string;
   /** The bot's card callback URL (card.action.trigger). */
   cardUrl?: string;
-  /** HTTP 200 must come within this time; default 3000 (Feishu's). */
+  /** HTTP 200 (webhook) or an ack frame with code 200 (long connection) must come within this time; default 3000 (Feishu's). */
   ackTimeoutMs?: number;
   /** Waits before re-deliveries; default Feishu's 15 s, 5 min, 1 h, 6 h. */
   retryDelaysMs?: readonly number[];
@@ -47,8 +64,8 @@ export interface EmulatorOptions {
   random?: () => number;
 }
 
-export interface DeliverOptions extends Partial<DeliveryPolicy>, PushOptions {
-  /** Push to this URL instead of the event URL. */
+export interface DeliverOptions extends Partial<DeliveryPolicy>, PushOptions, WsPushOptions {
+  /** Webhook: push to this URL instead of the event URL. */
   url?: string;
 }
 
@@ -65,7 +82,7 @@ export interface SentMessage extends CreatedMessage, DeliveryResult {
 }
 
 export interface CardClick extends CardClickInput {
-  /** Push to this URL instead of the card URL. */
+  /** Webhook: push to this URL instead of the card URL. */
   url?: string;
 }
 
@@ -82,6 +99,7 @@ export interface Emulator {
   readonly requests: readonly ApiRequestRecord[];
   readonly deliveries: readonly DeliveryAttempt[];
   readonly faults: FaultInjector;
+  readonly eventTransport: EventTransport;
   /** Tokens issued so far, oldest first. */
   issuedTokens(): string[];
   setEventTargets(eventUrl?: string, cardUrl?: string): void;
@@ -96,5 +114,14 @@ export interface Emulator {
   waitForReplies(count: number, timeoutMs?: number): Promise<RecordedReply[]>;
   onReply(listener: (reply: RecordedReply) => void): () => void;
   expireAllTokens(): void;
+  /** Every long connection so far (closed ones too, with open: false), oldest first. */
+  wsConnections(): WsConnectionInfo[];
+  /** Resolves once `count` open long connections have pinged (events go only to those); rejects after timeoutMs (default 5000). */
+  waitForWsConnections(count: number, timeoutMs?: number): Promise<WsConnectionInfo[]>;
+  /** Cuts every open long connection without a close frame (a network failure); returns how many. */
+  dropWsConnections(): number;
+  wsClientConfig(): WsClientConfig;
+  /** Changes the ClientConfig of later endpoint answers and pongs; returns the whole new config. */
+  setWsClientConfig(change: Partial<WsClientConfig>): WsClientConfig;
   close(): Promise<void>;
 }

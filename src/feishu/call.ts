@@ -4,6 +4,7 @@
 import { isAxiosError } from 'axios';
 import { FeishuApiError, type FeishuFailureKind } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { BotMetrics } from '../metrics.js';
 import type { TenantTokenProvider } from './token.js';
 
 export interface CallPolicy {
@@ -16,6 +17,8 @@ export interface CallPolicy {
   maxDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Told of every attempt (api, Feishu code or why there is none, seconds) and every retry. */
+  metrics?: Pick<BotMetrics, 'feishuCall' | 'retry'>;
 }
 
 interface FeishuBody {
@@ -79,6 +82,13 @@ function retryDelay(error: FeishuApiError, attempt: number, policy: CallPolicy):
   return Math.round(ceiling / 2 + (policy.random ?? Math.random)() * (ceiling / 2)); // jittered backoff
 }
 
+/** The `code` label of a failed call: Feishu's code, or what happened instead (http_503, network). */
+function codeLabel(error: unknown): string {
+  if (!(error instanceof FeishuApiError)) return 'error';
+  if (error.code !== undefined) return String(error.code);
+  return error.httpStatus !== undefined ? `http_${error.httpStatus}` : 'network';
+}
+
 const RETRYABLE: ReadonlySet<FeishuFailureKind> = new Set(['rate_limited', 'unavailable']);
 
 /**
@@ -94,10 +104,14 @@ export async function callFeishu<T>(
   let refreshedToken = false;
   for (let attempt = 1; ; attempt += 1) {
     const token = tokens ? await tokens.get() : '';
+    const started = performance.now();
     try {
-      return checkBody(api, await call(token));
+      const body = checkBody(api, await call(token));
+      policy.metrics?.feishuCall(api, '0', (performance.now() - started) / 1000);
+      return body;
     } catch (thrown) {
       const error = toFeishuError(api, thrown);
+      policy.metrics?.feishuCall(api, codeLabel(error), (performance.now() - started) / 1000);
       if (!(error instanceof FeishuApiError)) throw error;
       if (error.kind === 'invalid_token' && tokens && !refreshedToken) {
         refreshedToken = true;
@@ -108,6 +122,7 @@ export async function callFeishu<T>(
       if (!RETRYABLE.has(error.kind) || attempt >= policy.maxAttempts) throw error;
       const delay = retryDelay(error, attempt, policy);
       policy.logger.warn({ ...error.toLog(), attempt, retry_in_ms: delay }, 'feishu call failed; retrying');
+      policy.metrics?.retry('call');
       await (policy.sleep ?? defaultSleep)(delay);
     }
   }

@@ -2,6 +2,8 @@
 import Koa, { type Context, type Next } from 'koa';
 import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
 import type { Logger } from '../log.js';
+import { NO_METRICS, type BotMetrics } from '../metrics.js';
+import { createThrottledLog } from '../throttled-log.js';
 import { RequestRejected, type RejectReason } from './errors.js';
 import { createRouter, type EventOutcome, type Readiness } from './routes.js';
 
@@ -30,6 +32,10 @@ export interface WebhookAppOptions {
   /** Answers a card.action.trigger callback; its result is the 200 body. */
   onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
   readiness: () => Readiness;
+  /** Counts refused requests by reason. */
+  metrics?: Pick<BotMetrics, 'rejection'>;
+  /** GET /metrics; absent: no such route. */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export const DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE: CardActionResponse = {
@@ -52,17 +58,28 @@ function rejectionBody(reason: RejectReason, message: string): { error: RejectRe
   return { error: reason, message };
 }
 
+/** Longest part of a request path that is logged or echoed: a path is the client's text, not ours. */
+const PATH_SHOWN_MAX = 128;
+
+function shownPath(path: string): string {
+  return path.length > PATH_SHOWN_MAX ? `${path.slice(0, PATH_SHOWN_MAX)}…` : path;
+}
+
 /**
  * The one place that answers failures: a RequestRejected becomes its 4xx/503 with a JSON body, anything
- * else a 500; each is logged once, with the reason and never the body. Router 404/405 get the same treatment.
+ * else a 500. Each is logged as a bounded summary (reason, status, method, a shortened path; never the
+ * body), and at most once a second per reason, with the count of those left out: a flood of bad
+ * requests or of 503s under overload must not become a flood of log lines.
  */
-function errorMiddleware(logger: Logger) {
+function errorMiddleware(logger: Logger, metrics: Pick<BotMetrics, 'rejection'>) {
+  const log = createThrottledLog(logger);
   const logRejection = (ctx: Context, status: number, reason: RejectReason, message: string, eventId?: string) => {
-    const fields = { reason, status, method: ctx.method, path: ctx.path, event_id: eventId };
-    if (status >= 500 && reason !== 'busy' && reason !== 'draining' && reason !== 'not_ready') logger.error(fields, message);
+    metrics.rejection(reason);
+    const fields = { reason, status, method: ctx.method, path: shownPath(ctx.path), event_id: eventId };
+    if (status >= 500 && reason !== 'busy' && reason !== 'draining' && reason !== 'not_ready' && reason !== 'store_unavailable') log('error', reason, fields, message);
     // stray requests to a public URL (scanners) are routine; refused pushes deserve attention
-    else if (status === 404 || status === 405) logger.info(fields, `request rejected: ${message}`);
-    else logger.warn(fields, `request rejected: ${message}`);
+    else if (status === 404 || status === 405) log('info', reason, fields, `request rejected: ${message}`);
+    else log('warn', reason, fields, `request rejected: ${message}`);
   };
 
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -78,7 +95,7 @@ function errorMiddleware(logger: Logger) {
       } else {
         ctx.status = 500;
         ctx.body = rejectionBody('internal_error', 'internal error');
-        logger.error({ err: error, reason: 'internal_error', status: 500, method: ctx.method, path: ctx.path }, 'unexpected error while handling a request');
+        log('error', 'internal_error', { err: error, reason: 'internal_error', status: 500, method: ctx.method, path: shownPath(ctx.path) }, 'unexpected error while handling a request');
       }
       return;
     }
@@ -86,35 +103,13 @@ function errorMiddleware(logger: Logger) {
     if (ctx.body === undefined || ctx.body === null) {
       if (ctx.status === 404) {
         ctx.status = 404;
-        ctx.body = rejectionBody('not_found', `no route for ${ctx.path}`);
-        logRejection(ctx, 404, 'not_found', `no route for ${ctx.path}`);
+        ctx.body = rejectionBody('not_found', 'no such route');
+        logRejection(ctx, 404, 'not_found', 'no such route');
       } else if (ctx.status === 405) {
-        ctx.body = rejectionBody('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
-        logRejection(ctx, 405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+        ctx.body = rejectionBody('method_not_allowed', `${ctx.method} is not allowed here`);
+        logRejection(ctx, 405, 'method_not_allowed', `${ctx.method} is not allowed here`);
       }
     }
-  };
-}
-
-/**
- * Holds each answer until the event loop has run the callbacks of everything that arrived with it, then
- * they all go out back to back. A burst of pushes (Feishu's gateway, a proxy) then wakes its sender once
- * per burst instead of once per answer: on loopback this cut the server's CPU per acked push by a fifth
- * (npm run bench). An answer waits at most for the rest of its burst, which is work the process does
- * before it could answer the last push of the burst anyway.
- */
-function answerAfterTheBurst() {
-  let burstEnd: Promise<void> | undefined;
-  const endOfBurst = (): Promise<void> =>
-    (burstEnd ??= new Promise<void>((resolve) => {
-      setImmediate(() => {
-        burstEnd = undefined;
-        resolve();
-      });
-    }));
-  return async (_ctx: Context, next: Next): Promise<void> => {
-    await next();
-    await endOfBurst();
   };
 }
 
@@ -138,10 +133,10 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
     onEvent: options.onEvent,
     onCardAction: options.onCardAction,
     readiness: options.readiness,
+    ...(options.renderMetrics ? { renderMetrics: options.renderMetrics } : {}),
   });
 
-  app.use(answerAfterTheBurst());
-  app.use(errorMiddleware(logger));
+  app.use(errorMiddleware(logger, options.metrics ?? NO_METRICS));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

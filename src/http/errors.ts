@@ -13,7 +13,9 @@ export type RejectReason =
   | 'bad_signature' // 401: X-Lark-Signature does not match the raw body
   | 'stale_timestamp' // 401: X-Lark-Request-Timestamp outside the accepted window
   | 'bad_token' // 401: verification token differs from the configured one
-  | 'busy' // 503: the work queue is full; Feishu re-delivers later
+  | 'invalid_id' // 400: an ID in the event (message_id) cannot be Feishu's; it is never used
+  | 'busy' // 503: the intake queue is full; Feishu re-delivers later
+  | 'store_unavailable' // 503: the intake store (Redis) could not record the event; Feishu re-delivers later
   | 'draining' // 503: shutting down; Feishu re-delivers (to another replica)
   | 'not_ready' // 503: still starting
   | 'not_found' // 404

@@ -10,13 +10,16 @@ import { CARD_ACTION_TRIGGER, type CardActionEvent, type CardActionResponse, typ
 import type { Logger } from '../log.js';
 import { RequestRejected, RETRY_AFTER_SECONDS } from './errors.js';
 import { readRawBody } from './raw-body.js';
-import { decodeEnvelope, isJsonContentType, readSignatureHeaders, type VerificationSettings } from './verify.js';
+import { createEnvelopeDecoder, isJsonContentType, readSignatureHeaders, type EnvelopeDecoder, type VerificationSettings } from './verify.js';
 
-export type EventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'busy';
+export type { IntakeOutcome as EventOutcome } from '../bot/intake.js';
+import type { IntakeOutcome } from '../bot/intake.js';
 
 export interface Readiness {
   ready: boolean;
   draining: boolean;
+  /** What keeps a started bot from taking events now (e.g. "redis unreachable"); empty or absent: nothing. */
+  problems?: string[];
   details?: Record<string, unknown>;
 }
 
@@ -27,9 +30,10 @@ export interface RouteOptions extends VerificationSettings {
   cardActionErrorResponse: CardActionResponse;
   now: () => number;
   logger: Logger;
-  onEvent: (envelope: EventEnvelope) => Promise<EventOutcome>;
+  onEvent: (envelope: EventEnvelope) => Promise<IntakeOutcome>;
   onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
   readiness: () => Readiness;
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 const SERVICE_UNAVAILABLE = { headers: { 'Retry-After': RETRY_AFTER_SECONDS } };
@@ -70,8 +74,15 @@ async function answerEvent(ctx: Context, envelope: EventEnvelope, options: Route
   const { event_id: eventId, event_type: eventType } = envelope.header;
   checkAcceptingWork(options.readiness(), eventId);
   const outcome = await options.onEvent(envelope);
-  if (outcome === 'busy') {
-    throw new RequestRejected(503, 'busy', 'work queue full; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+  switch (outcome) {
+    case 'busy':
+      throw new RequestRejected(503, 'busy', 'intake queue full; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+    case 'unavailable':
+      throw new RequestRejected(503, 'store_unavailable', 'cannot record the event now; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+    case 'invalid':
+      throw new RequestRejected(400, 'invalid_id', 'the event carries an ID that is not a Feishu ID', { eventId });
+    default:
+      break;
   }
   options.logger.debug({ event_id: eventId, event_type: eventType, outcome }, 'event acknowledged');
   acknowledge(ctx);
@@ -110,11 +121,11 @@ async function answerCardAction(ctx: Context, envelope: EventEnvelope<CardAction
   ctx.status = 200;
 }
 
-function feishuPush(options: RouteOptions) {
+function feishuPush(options: RouteOptions, decode: EnvelopeDecoder) {
   return async (ctx: Context): Promise<void> => {
     checkContentHeaders(ctx);
     const rawBody = await readRawBody(ctx.req, options.bodyLimitBytes);
-    const decoded = decodeEnvelope(rawBody, readSignatureHeaders(ctx.req.headers), options.now(), options);
+    const decoded = decode(rawBody, readSignatureHeaders(ctx.req.headers), options.now());
     switch (decoded.kind) {
       case 'rejected':
         throw new RequestRejected(decoded.status, decoded.reason, decoded.message, { eventId: decoded.eventId });
@@ -138,7 +149,14 @@ function feishuPush(options: RouteOptions) {
   };
 }
 
-function healthz(readiness: () => Readiness) {
+/** Liveness: the process answers. Restarting it would not help with anything readiness reports. */
+function livez(ctx: Context): void {
+  ctx.status = 200;
+  ctx.body = { status: 'alive' };
+}
+
+/** Readiness: send events here (started, not draining, the intake store reachable). */
+function readyz(readiness: () => Readiness) {
   return (ctx: Context): void => {
     const state = readiness();
     if (state.draining) {
@@ -147,6 +165,9 @@ function healthz(readiness: () => Readiness) {
     } else if (!state.ready) {
       ctx.status = 503;
       ctx.body = { status: 'starting' };
+    } else if (state.problems && state.problems.length > 0) {
+      ctx.status = 503;
+      ctx.body = { status: 'not_ready', problems: state.problems };
     } else {
       ctx.status = 200;
       ctx.body = { ...state.details, status: 'ok' };
@@ -157,9 +178,19 @@ function healthz(readiness: () => Readiness) {
 export function createRouter(options: RouteOptions): Router {
   // every HTTP method is "implemented", so a wrong method on a known path is a 405 (never a 501)
   const router = new Router({ methods: [...METHODS] });
-  const push = feishuPush(options);
+  const push = feishuPush(options, createEnvelopeDecoder(options));
   router.post('/webhook/event', push);
   router.post('/webhook/card', push);
-  router.get('/healthz', healthz(options.readiness));
+  router.get('/livez', livez);
+  router.get('/readyz', readyz(options.readiness));
+  router.get('/healthz', readyz(options.readiness)); // the older name, kept: readiness
+  const { renderMetrics } = options;
+  if (renderMetrics) {
+    router.get('/metrics', async (ctx) => {
+      const { contentType, body } = await renderMetrics();
+      ctx.set('Content-Type', contentType);
+      ctx.body = body;
+    });
+  }
   return router;
 }

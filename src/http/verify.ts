@@ -3,9 +3,8 @@
 // Docs: 步骤三：接收事件 / 步骤三：接收回调 (signature, decryption), 事件概述 (schema 2.0 vs 1.0).
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../feishu/crypto.js';
+import { aesKeyFor, decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../feishu/crypto.js';
 import type { EventEnvelope } from '../feishu/events.js';
-import { rememberLast } from '../memo.js';
 import type { RejectReason } from './errors.js';
 
 export interface VerificationSettings {
@@ -74,25 +73,34 @@ export function checkTimestamp(timestamp: string, nowMs: number, toleranceSecond
 }
 
 /**
- * Constant-time string equality. Only the length can show through, and the verification token's length
- * is no secret (the console generates them all alike); hashing both first would cost a SHA-256 per push.
+ * Constant-time comparison with the configured token's bytes. Only the length can show through, and the
+ * verification token's length is no secret (the console generates them all alike).
  */
-export function tokensMatch(expected: string, received: unknown): boolean {
+function tokenBytesMatch(expected: Buffer, received: unknown): boolean {
   if (typeof received !== 'string') return false;
-  const expectedBytes = bytesOf(expected);
   const receivedBytes = Buffer.from(received, 'utf8');
-  return receivedBytes.length === expectedBytes.length && timingSafeEqual(expectedBytes, receivedBytes);
+  return receivedBytes.length === expected.length && timingSafeEqual(expected, receivedBytes);
 }
 
-// The configured token is the same for every push: encode it once (this runs on every event).
-const bytesOf = rememberLast((token: string): Buffer => Buffer.from(token, 'utf8'));
+/** Constant-time string equality (see tokenBytesMatch). */
+export function tokensMatch(expected: string, received: unknown): boolean {
+  return tokenBytesMatch(Buffer.from(expected, 'utf8'), received);
+}
+
+/** What the decoder derives once from the settings: every push would otherwise derive it again. */
+interface DerivedSettings {
+  settings: VerificationSettings;
+  /** SHA-256 of the encrypt key (the AES key); undefined when pushes are plain. */
+  aesKey: Buffer | undefined;
+  tokenBytes: Buffer;
+}
 
 /**
  * The push's token is accepted: it matches the configured verification token, or none is configured
  * (then only the signature, if an encrypt key is set, vouches for the push; startup warns about it).
  */
-export function tokenAccepted(verificationToken: string, received: unknown): boolean {
-  return verificationToken === '' || tokensMatch(verificationToken, received);
+function tokenAccepted(derived: DerivedSettings, received: unknown): boolean {
+  return derived.settings.verificationToken === '' || tokenBytesMatch(derived.tokenBytes, received);
 }
 
 function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): DecodeResult {
@@ -109,11 +117,11 @@ function parseObject(text: string): JsonObject | undefined {
 }
 
 /** A schema 2.0 envelope after its signature (if any) has been checked: token, then shape. */
-function decodeSchema2(payload: JsonObject, settings: VerificationSettings): DecodeResult {
+function decodeSchema2(payload: JsonObject, derived: DerivedSettings): DecodeResult {
   const { header, event } = payload;
   if (!isObject(header)) return reject(400, 'invalid_envelope', 'schema 2.0 envelope without a header');
   const eventId = typeof header.event_id === 'string' ? header.event_id : undefined;
-  if (!tokenAccepted(settings.verificationToken, header.token)) {
+  if (!tokenAccepted(derived, header.token)) {
     return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)', eventId);
   }
   if (typeof header.event_type !== 'string' || header.event_type === '') {
@@ -124,23 +132,37 @@ function decodeSchema2(payload: JsonObject, settings: VerificationSettings): Dec
   return { kind: 'event', envelope: payload as unknown as EventEnvelope };
 }
 
+export type EnvelopeDecoder = (rawBody: Buffer, headers: SignatureHeaders, nowMs: number) => DecodeResult;
+
+/** An unsigned body is refused with this one answer, whatever its decryption gave (no padding oracle). */
+const SIGNATURE_REQUIRED = reject(401, 'missing_signature', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required');
+
 /**
  * Everything between the raw bytes and a trusted event, in Feishu's order:
- * parse → signature (before decrypting, when the headers are there: cheap rejection) → decrypt →
- * url_verification (token only: Feishu does not sign it) → signature required → token → envelope shape.
+ * parse → signature (before decrypting, when the headers are there) → decrypt → url_verification (token
+ * only: Feishu does not sign it) → signature required → token → envelope shape.
+ *
+ * With an encrypt key set, a body without signature headers is decrypted only to recognise Feishu's
+ * url_verification challenge; anything else unsigned (undecryptable, not JSON, a wrong token, an event)
+ * gets SIGNATURE_REQUIRED, identical in status and body, so an unsigned request learns nothing about
+ * what decryption made of it.
  */
-export function decodeEnvelope(
-  rawBody: Buffer,
-  headers: SignatureHeaders,
-  nowMs: number,
-  settings: VerificationSettings,
-): DecodeResult {
+export function createEnvelopeDecoder(settings: VerificationSettings): EnvelopeDecoder {
+  const derived: DerivedSettings = {
+    settings,
+    aesKey: settings.encryptKey === '' ? undefined : aesKeyFor(settings.encryptKey),
+    tokenBytes: Buffer.from(settings.verificationToken, 'utf8'),
+  };
+  return (rawBody, headers, nowMs) => decode(rawBody, headers, nowMs, derived);
+}
+
+function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, derived: DerivedSettings): DecodeResult {
+  const { settings, aesKey } = derived;
   const body = parseObject(rawBody.toString('utf8'));
   if (!body) return reject(400, 'malformed_json', 'body is not a JSON object');
 
-  const signing = settings.encryptKey !== '';
   let signatureChecked = false;
-  if (signing && hasSignatureHeaders(headers)) {
+  if (aesKey && hasSignatureHeaders(headers)) {
     if (!verifySignature(headers, settings.encryptKey, rawBody)) {
       return reject(401, 'bad_signature', 'X-Lark-Signature does not match the body (check FEISHU_ENCRYPT_KEY)');
     }
@@ -149,41 +171,41 @@ export function decodeEnvelope(
     }
     signatureChecked = true;
   }
+  const unsigned = aesKey !== undefined && !signatureChecked;
 
   let payload = body;
   if ('encrypt' in body) {
-    if (!signing) {
+    if (!aesKey) {
       return reject(400, 'encrypt_key_missing', 'the body is encrypted but no encrypt key is configured: set FEISHU_ENCRYPT_KEY');
     }
-    if (typeof body.encrypt !== 'string') return reject(400, 'undecryptable', '"encrypt" is not a string');
-    let plaintext: string;
+    let decrypted: JsonObject | undefined;
     try {
-      plaintext = decryptPayload(body.encrypt, settings.encryptKey);
+      decrypted = typeof body.encrypt === 'string' ? parseObject(decryptPayload(body.encrypt, aesKey)) : undefined;
     } catch {
+      decrypted = undefined;
+    }
+    if (!decrypted) {
+      if (unsigned) return SIGNATURE_REQUIRED;
       return reject(400, 'undecryptable', 'cannot decrypt the body with the configured encrypt key (check FEISHU_ENCRYPT_KEY)');
     }
-    const decrypted = parseObject(plaintext);
-    if (!decrypted) return reject(400, 'undecryptable', 'decrypted body is not a JSON object (check FEISHU_ENCRYPT_KEY)');
     payload = decrypted;
   }
 
   if (payload.type === 'url_verification') {
-    if (!tokenAccepted(settings.verificationToken, payload.token)) {
-      return reject(401, 'bad_token', 'url_verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
-    }
+    const accepted = tokenAccepted(derived, payload.token) && typeof payload.challenge === 'string';
+    if (accepted) return { kind: 'challenge', challenge: payload.challenge as string };
+    if (unsigned) return SIGNATURE_REQUIRED;
     if (typeof payload.challenge !== 'string') return reject(400, 'invalid_envelope', 'url_verification without a challenge');
-    return { kind: 'challenge', challenge: payload.challenge };
+    return reject(401, 'bad_token', 'url_verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
   }
 
-  if (signing && !signatureChecked) {
-    return reject(401, 'missing_signature', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required');
-  }
+  if (unsigned) return SIGNATURE_REQUIRED;
 
-  if (payload.schema === '2.0') return decodeSchema2(payload, settings);
+  if (payload.schema === '2.0') return decodeSchema2(payload, derived);
 
   // schema 1.0: {uuid, token, ts, type: "event_callback", event: {type, …}}
   if (payload.type === 'event_callback') {
-    if (!tokenAccepted(settings.verificationToken, payload.token)) {
+    if (!tokenAccepted(derived, payload.token)) {
       return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
     }
     const eventType = isObject(payload.event) && typeof payload.event.type === 'string' ? payload.event.type : undefined;

@@ -1,11 +1,9 @@
-// A StateStore that prefers Redis and fails OPEN to the in-memory store while Redis is away.
+// A StateStore that prefers Redis and fails OPEN to the in-memory store while Redis is away. It holds
+// what may be lost without harm: cached lookups and card-callback replay marks. (Accepted messages are
+// not here: they live in the intake queue, which answers 503 while Redis is away; see redis-queue.ts.)
 //
-// Why fail open rather than closed: if Redis goes down, failing closed would mean either answering every
-// event with 503 (the bot goes silent until Redis is back) or treating every claim as a duplicate (messages
-// silently dropped). Failing open keeps the bot answering; the cost is that during the outage each replica
-// de-duplicates only what it has seen itself, so two replicas could both process a re-delivered message.
-// The backstop is on Feishu's side: the reply's `uuid` is derived from message_id, and Feishu posts at
-// most one reply per uuid (doc: 回复消息, uuid "消息去重"), so users still get one answer.
+// Why fail open: a cache miss costs a lookup, and a replay mark kept per replica during an outage still
+// stops replays to that replica.
 //
 // While out, the primary is probed at most once per retryIntervalMs (the next operation tries it);
 // the outage is logged once at error level when it starts, and once more when Redis answers again.

@@ -1,4 +1,5 @@
-// In-process StateStore: for a single replica (no REDIS_URL) and as the fail-open fallback of Redis.
+// In-process StateStore (lookup cache, card-callback replay marks): for a single replica (no REDIS_URL) and
+// as the fail-open fallback of Redis.
 // Bounded: a Map keeps insertion order, so the first key is always the least recently written one.
 // Expiry is lazy (checked on read) plus a small sweep of the oldest entries on every write, so there
 // are no timers to keep the process alive and the cost per operation stays O(1) amortised.
@@ -10,7 +11,7 @@ export interface MemoryStoreOptions {
   maxEntries: number;
   /** Clock in ms (injectable for tests). */
   now?: () => number;
-  /** Told (at most once a minute) when live entries are evicted: dedupe marks may be forgotten early. */
+  /** Told (at most once a minute) when live entries are evicted: cached entries may be forgotten early. */
   logger?: Logger;
 }
 

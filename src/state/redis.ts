@@ -1,6 +1,6 @@
-// Redis StateStore: the shared store that lets several replicas claim each message exactly once (SET NX).
+// Redis StateStore: the lookup cache and card-callback replay marks shared by the replicas (SET NX PX).
 // Tuned to fail fast: a dead or hanging Redis must surface as an error within about a second, so the
-// caller (see failover.ts) can fall back instead of holding webhook acks hostage.
+// caller (see failover.ts) can fall back instead of holding webhook answers hostage.
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { StateStore } from './store.js';

@@ -1,4 +1,5 @@
-// Dedupe marks and cached lookups: one interface, two implementations (memory, Redis).
+// Cached lookups and card-callback replay marks: one interface, two implementations (memory, Redis).
+// Accepted messages live elsewhere: the intake queue (intake-queue.ts).
 
 export interface StateStore {
   /** Sets key to value only if it is absent; true when this call set it (SET NX PX). */

@@ -72,7 +72,7 @@ describe('exactly one reply per message', () => {
   }, 90_000);
 
   it('a reply that failed for a transient reason is tried again later, still once', async () => {
-    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '2', QUEUE_RETRY_DELAYS_MS: '300' } });
+    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '2', QUEUE_RETRY_BASE_DELAY_MS: '300' } });
     stack.emulator.faults.inject({ api: 'reply', kind: 'http_500', times: 2 });
     const sent = await stack.emulator.sendMessage({ text: '/room test01' });
     await stack.emulator.waitForReplies(1, 5_000);
@@ -80,22 +80,49 @@ describe('exactly one reply per message', () => {
     expect(stack.logs.lines.some((l) => l.message_id === sent.messageId && l.msg === 'message not answered yet; trying again')).toBe(true);
   });
 
-  it('a message whose reply failed is not swallowed by its dedupe mark: a re-delivery gets the reply', async () => {
-    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '2', QUEUE_RETRY_DELAYS_MS: '' } });
-    stack.emulator.faults.inject({ api: 'reply', kind: 'http_500', times: 2 });
+  it('a reply that keeps failing is retried by the queue; a re-delivery meanwhile is a duplicate; answered once when Feishu is back', async () => {
+    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '100', QUEUE_RETRY_MAX_DELAY_MS: '200' } });
+    stack.emulator.faults.inject({ api: 'reply', kind: 'http_500', times: Infinity });
     const created = stack.emulator.createMessage({ text: '/room test01' });
     await stack.emulator.deliverEnvelope(created.envelope);
-    await vi.waitFor(() => expect(stack!.logs.lines.some((l) => l.message_id === created.messageId && /not answered/.test(String(l.msg)))).toBe(true));
-    expect(stack.emulator.repliesTo(created.messageId)).toHaveLength(0);
-    await stack.emulator.deliverEnvelope(created.envelope); // Feishu re-delivers
+    await vi.waitFor(() => expect(stack!.logs.lines.filter((l) => l.message_id === created.messageId && /not answered yet/.test(String(l.msg))).length).toBeGreaterThan(2));
+    expect((await stack.emulator.deliverEnvelope(created.envelope)).acknowledged).toBe(true); // Feishu re-delivers
+    stack.emulator.faults.clear();
     await stack.emulator.waitForReplies(1, 5_000);
+    await sleep(300);
     expect(stack.emulator.repliesTo(created.messageId)).toHaveLength(1);
+  });
+
+  it('a Feishu outage of an hour, compressed (every API failing, retry pauses scaled down 1000×): answered after it, once', async () => {
+    // 2 s base → 2 ms, 5 min cap → 300 ms, 3 h give-up → 10.8 s; the outage: 3.6 s (an hour)
+    stack = await startStack({
+      env: { FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '2', QUEUE_RETRY_MAX_DELAY_MS: '300', QUEUE_GIVE_UP_AFTER_SECONDS: '11', LOOKUP_CACHE_TTL_SECONDS: '0' },
+    });
+    stack.emulator.faults.inject({ api: 'any', kind: 'http_500', times: Infinity });
+    const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => stack!.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} o${i}` })));
+    expect(sent.every((s) => s.acknowledged)).toBe(true);
+    await sleep(3_600);
+    expect(stack.emulator.replies).toHaveLength(0);
+    stack.emulator.faults.clear();
+    await stack.emulator.waitForReplies(5, 5_000);
+    await sleep(300);
+    for (const s of sent) expect(stack.emulator.repliesTo(s.messageId)).toHaveLength(1);
+    // answered with the rooms, not with an "unavailable" card written during the outage
+    for (const reply of stack.emulator.replies) expect(renderCardAsText(reply.card as Card, 'en_us')).toMatch(/omm_/);
+  }, 30_000);
+
+  it('gives a message up after QUEUE_GIVE_UP_AFTER_SECONDS, with a log line saying so', async () => {
+    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '100', QUEUE_GIVE_UP_AFTER_SECONDS: '1' } });
+    stack.emulator.faults.inject({ api: 'reply', kind: 'http_500', times: Infinity });
+    const sent = await stack.emulator.sendMessage({ text: '/room test01' });
+    await vi.waitFor(() => expect(stack!.logs.find({ message_id: sent.messageId, outcome: 'given_up', reason: 'expired' })).toHaveLength(1), { timeout: 5_000 });
+    expect(stack.emulator.repliesTo(sent.messageId)).toHaveLength(0);
   });
 
   it('a full queue answers 503; Feishu re-delivers and nothing is lost', async () => {
     stack = await startStack({
       emulator: { retryDelaysMs: [300, 600, 1200, 2400] },
-      env: { QUEUE_CONCURRENCY: '1', QUEUE_MAX_PENDING: '1' },
+      env: { QUEUE_CONCURRENCY: '1', QUEUE_MAX_PENDING: '2' },
     });
     stack.emulator.faults.inject({ api: 'batch_get_id', kind: 'latency', latencyMs: 150, times: Infinity });
     const sent = await Promise.all(Array.from({ length: 6 }, (_, i) => stack!.emulator.sendMessage({ text: `/room test0${(i % 2) + 1}` })));
@@ -143,16 +170,20 @@ describe.skipIf(!redisAvailable())('several replicas sharing Redis', () => {
     expect(stack.logs.lines.filter((l) => l.outcome === 'duplicate' && l.msg === 'duplicate delivery')).toHaveLength(10);
   });
 
-  it('Redis going away mid-run: logged loudly, the bot keeps answering', async () => {
-    redis = await startRedisServer();
-    stack = await startStack({ env: { REDIS_URL: redis.url } });
+  it('Redis going away: pushes get 503 (Feishu keeps them), logged loudly; the re-delivery after it is answered once', async () => {
+    redis = await startRedisServer({ persistent: true });
+    stack = await startStack({ env: { REDIS_URL: redis.url }, emulator: { retryDelaysMs: [500, 1000, 2000] } });
     await stack.emulator.sendMessage({ text: '/room test01' });
     await stack.emulator.waitForReplies(1, 5_000);
     await redis.stop();
-    const sent = await stack.emulator.sendMessage({ text: '/room test02' });
+    const sending = stack.emulator.sendMessage({ text: '/room test02' });
+    await vi.waitFor(() => expect(stack!.emulator.deliveries.some((d) => d.status === 503)).toBe(true));
+    await redis.restart();
+    const sent = await sending;
+    expect(sent.deliveries[0]!.status).toBe(503);
     expect(sent.acknowledged).toBe(true);
     await stack.emulator.waitForReplies(2, 8_000);
     expect(stack.emulator.repliesTo(sent.messageId)).toHaveLength(1);
-    await vi.waitFor(() => expect(stack!.logs.lines.some((l) => l.level === 50 && /redis/i.test(String(l.msg)))).toBe(true));
+    expect(stack.logs.lines.some((l) => l.level >= 50 && /redis unavailable/i.test(String(l.msg)))).toBe(true);
   });
 });

@@ -4,17 +4,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { APP } from '../helpers/stack.js';
-import { isRunning, listening, logged, processTree, spawnBot, type BotProcess } from '../helpers/bot-process.js';
+import { botEnv, isRunning, listening, logged, processTree, spawnBot, type SpawnedBot } from '../helpers/bot-process.js';
 
 let emulator: Emulator | undefined;
-const started: BotProcess[] = [];
+const started: SpawnedBot[] = [];
 afterEach(async () => {
   for (const bot of started.splice(0)) for (const pid of processTree(bot.process.pid!)) process.kill(pid, 'SIGKILL');
   await emulator?.close();
   emulator = undefined;
 });
 
-function start(env: Record<string, string> = {}, options: Parameters<typeof spawnBot>[1] = {}): BotProcess {
+function start(env: Record<string, string> = {}, options: Parameters<typeof spawnBot>[1] = {}): SpawnedBot {
   const bot = spawnBot(env, options);
   started.push(bot);
   return bot;
@@ -22,13 +22,7 @@ function start(env: Record<string, string> = {}, options: Parameters<typeof spaw
 
 async function withEmulator(): Promise<Record<string, string>> {
   emulator = await startEmulator({ ...APP, retryDelaysMs: [] });
-  return {
-    FEISHU_APP_ID: APP.appId,
-    FEISHU_APP_SECRET: APP.appSecret,
-    FEISHU_VERIFICATION_TOKEN: APP.verificationToken,
-    FEISHU_ENCRYPT_KEY: APP.encryptKey,
-    FEISHU_DOMAIN: emulator.url,
-  };
+  return botEnv(emulator);
 }
 
 describe('process lifecycle', () => {

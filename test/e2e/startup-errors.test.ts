@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { APP } from '../helpers/stack.js';
-import { listening, logged, spawnBot, type BotProcess } from '../helpers/bot-process.js';
+import { listening, logged, spawnBot, type SpawnedBot } from '../helpers/bot-process.js';
 
 let emulator: Emulator | undefined;
 let blocker: Server | undefined;
-const started: BotProcess[] = [];
+const started: SpawnedBot[] = [];
 afterEach(async () => {
   for (const bot of started.splice(0)) bot.process.kill('SIGKILL');
   await emulator?.close();
@@ -19,14 +19,14 @@ afterEach(async () => {
   blocker = undefined;
 });
 
-function start(env: Record<string, string>): BotProcess {
+function start(env: Record<string, string>): SpawnedBot {
   const bot = spawnBot(env);
   started.push(bot);
   return bot;
 }
 
 /** stderr's lines, after the process has exited with `code`. */
-async function failedWith(bot: BotProcess, code: number): Promise<string[]> {
+async function failedWith(bot: SpawnedBot, code: number): Promise<string[]> {
   expect(await bot.exited).toBe(code);
   return bot.stderr().trim().split('\n');
 }
@@ -44,7 +44,7 @@ describe('start-up errors', () => {
     const bot = start({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: 'wrong-secret-value', FEISHU_DOMAIN: emulator.url });
     const stderr = await failedWith(bot, 1);
     expect(stderr).toEqual([expect.stringMatching(/^Cannot start: Feishu refused the app credentials FEISHU_APP_ID \/ FEISHU_APP_SECRET \(code 10014: app secret invalid/)]);
-    expect(bot.stderr() + bot.lines.join('\n')).not.toContain('wrong-secret-value');
+    expect(bot.stderr() + bot.logs.join('\n')).not.toContain('wrong-secret-value');
   });
 
   it('Feishu unreachable: the bot keeps running and retrying; SIGTERM still stops it at once with exit 0', async () => {

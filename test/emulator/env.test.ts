@@ -10,6 +10,7 @@ describe('readEmulatorEnv', () => {
       port: 9000,
       eventUrl: EMULATOR_DEFAULTS.eventUrl,
       cardUrl: EMULATOR_DEFAULTS.cardUrl,
+      eventTransport: 'webhook',
     });
   });
 
@@ -22,11 +23,26 @@ describe('readEmulatorEnv', () => {
       EMULATOR_PORT: '0',
       EMULATOR_EVENT_URL: 'http://127.0.0.1:4000/e',
       EMULATOR_CARD_URL: 'http://127.0.0.1:4000/c',
+      EMULATOR_EVENT_TRANSPORT: 'websocket',
     });
-    expect(env).toEqual({ appId: 'cli_x', appSecret: 's', verificationToken: 'v', encryptKey: 'k', port: 0, eventUrl: 'http://127.0.0.1:4000/e', cardUrl: 'http://127.0.0.1:4000/c' });
+    expect(env).toEqual({
+      appId: 'cli_x',
+      appSecret: 's',
+      verificationToken: 'v',
+      encryptKey: 'k',
+      port: 0,
+      eventUrl: 'http://127.0.0.1:4000/e',
+      cardUrl: 'http://127.0.0.1:4000/c',
+      eventTransport: 'websocket',
+    });
   });
 
-  it('names a bad port', () => {
+  it('names a bad port or transport', () => {
     expect(() => readEmulatorEnv({ EMULATOR_PORT: 'ninety' })).toThrow(/EMULATOR_PORT/);
+    expect(() => readEmulatorEnv({ EMULATOR_EVENT_TRANSPORT: 'carrier pigeon' })).toThrow(/EMULATOR_EVENT_TRANSPORT/);
+  });
+
+  it('has a default app ID the SDK’s WSClient accepts (cli_ + 16 hex digits)', () => {
+    expect(EMULATOR_DEFAULTS.appId).toMatch(/^cli_[0-9a-fA-F]{16}$/);
   });
 });

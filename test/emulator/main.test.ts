@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventEnvelope, MessageReceiveEvent } from '../../src/feishu/events.js';
 import { startReceiver, type Receiver } from './support.js';
+import { startSdkClient } from './ws-support.js';
 
 let child: ChildProcessWithoutNullStreams | undefined;
 let receiver: Receiver | undefined;
@@ -59,5 +60,27 @@ describe('src/emulator/main.ts', () => {
     const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
     started.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('delivers over the long connection with EMULATOR_EVENT_TRANSPORT=websocket', async () => {
+    const app = { appId: 'cli_00000000000000aa', appSecret: 'emulator-app-secret', verificationToken: 'emulator-verification-token' };
+    const started = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], {
+      env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_EVENT_TRANSPORT: 'websocket', FEISHU_APP_ID: app.appId, FEISHU_ENCRYPT_KEY: '', LOG_LEVEL: 'silent' },
+    });
+    child = started;
+    let stdout = '';
+    started.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const url = await waitFor(() => /Feishu emulator on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1]);
+    expect(stdout).toMatch(/long connection/);
+
+    const received: string[] = [];
+    const sdk = startSdkClient({ url }, app, { 'im.message.receive_v1': async (data) => void received.push(data.message.content) });
+    try {
+      await sdk.ready;
+      started.stdin.write('/room test01\n');
+      expect(await waitFor(() => received[0])).toBe('{"text":"/room test01"}');
+    } finally {
+      sdk.close();
+    }
   });
 });

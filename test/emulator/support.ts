@@ -16,11 +16,12 @@ export interface TestApp {
 
 /**
  * Fresh credentials per emulator: the SDK's token cache is process-wide and keyed by app_id, so a
- * reused app_id would hand one emulator's token to another.
+ * reused app_id would hand one emulator's token to another. The app_id has Feishu's shape (cli_ + 16 hex):
+ * the SDK's WSClient refuses to start with any other.
  */
 export function freshApp(): TestApp {
   return {
-    appId: `cli_test_${randomBytes(6).toString('hex')}`,
+    appId: `cli_${randomBytes(8).toString('hex')}`,
     appSecret: randomBytes(12).toString('hex'),
     verificationToken: randomBytes(12).toString('hex'),
   };

@@ -3,7 +3,8 @@
 // use `describe.skipIf(!redisAvailable())` together with `requireRedisInCi()`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -80,8 +81,11 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function spawnServer(binary: string, port: number): { child: ChildProcess; output: () => string } {
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+function spawnServer(binary: string, port: number, dataDir: string | undefined): { child: ChildProcess; output: () => string } {
+  // persistent: every write in the append-only file, synced before Redis answers (what production needs
+  // for "accepted means answered" to survive a Redis restart)
+  const persistence = dataDir ? ['--dir', dataDir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -102,14 +106,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** persistent: the data survives stop/restart (append-only file in a temp directory, fsync always). */
+export async function startRedisServer(options: { persistent?: boolean } = {}): Promise<RedisServer> {
   const binary = findRedisServer();
   if (!binary) throw new Error('redis-server not found on PATH');
   const port = await freePort();
+  const dataDir = options.persistent ? mkdtempSync(join(tmpdir(), 'roombot-redis-')) : undefined;
   let current: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    const { child, output } = spawnServer(binary!, port);
+    const { child, output } = spawnServer(binary!, port, dataDir);
     current = child;
     let exitedEarly = false;
     child.once('exit', () => (exitedEarly = true));

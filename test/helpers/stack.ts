@@ -1,4 +1,7 @@
 // Bot + local Feishu emulator, wired over real HTTP on loopback, for end-to-end tests.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { startBot, type RunningBot } from '../../src/service.js';
@@ -50,6 +53,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       HOST: '127.0.0.1',
       PORT: '0',
       FEISHU_TIMEOUT_MS: '2000',
+      // each replica its own journal (a test may pass DATA_DIR to restart one on the same journal)
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'roombot-data-')),
       ...options.env,
       ...env,
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeSignature, encryptPayload } from '../../src/feishu/crypto.js';
-import { checkTimestamp, decodeEnvelope, isJsonContentType, readSignatureHeaders, tokenAccepted, tokensMatch, verifySignature } from '../../src/http/verify.js';
+import { checkTimestamp, createEnvelopeDecoder, isJsonContentType, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
 import { fixture } from './support/harness.js';
 
 const settings = { verificationToken: 'tok', encryptKey: 'key', signatureToleranceSeconds: 300 };
@@ -44,9 +44,6 @@ describe('verification helpers', () => {
     expect(tokensMatch('tok', '')).toBe(false);
     expect(tokensMatch('会议', '会议')).toBe(true);
     expect(tokensMatch('tok', 'TOK')).toBe(false);
-    // no verification token configured: the token is not checked (startup warns)
-    expect(tokenAccepted('', 'anything')).toBe(true);
-    expect(tokenAccepted('tok', 'other')).toBe(false);
   });
 
   it('verifies signatures over raw bytes, including non-ASCII', () => {
@@ -66,7 +63,9 @@ describe('verification helpers', () => {
   });
 });
 
-describe('decodeEnvelope', () => {
+describe('envelope decoder', () => {
+  const decodeEnvelope = (body: Buffer, headers: Parameters<ReturnType<typeof createEnvelopeDecoder>>[1], now: number, with_: typeof settings) =>
+    createEnvelopeDecoder(with_)(body, headers, now);
   const message = { ...fixture('message-receive-p2p.json') };
   (message.header as Record<string, unknown>).token = 'tok';
 
@@ -83,7 +82,26 @@ describe('decodeEnvelope', () => {
 
   it('refuses a url_verification without a challenge string', () => {
     const body = JSON.stringify({ type: 'url_verification', token: 'tok', challenge: 7 });
-    expect(decodeEnvelope(Buffer.from(body), {}, NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
+    expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
+    expect(decodeEnvelope(Buffer.from(body), {}, NOW, { ...settings, encryptKey: '' })).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
+  });
+
+  it('gives every unsigned body that is not a valid challenge one identical answer, whatever decryption made of it (no padding oracle)', () => {
+    const iv = Buffer.alloc(16, 3);
+    const unsignedBodies = [
+      { encrypt: Buffer.alloc(48, 9).toString('base64') }, // bad padding
+      { encrypt: encryptPayload('not json at all', 'key', iv) }, // good padding, not JSON
+      { encrypt: encryptPayload('[1,2]', 'key', iv) }, // JSON, not an object
+      { encrypt: encryptPayload(JSON.stringify(message), 'key', iv) }, // a real event, unsigned
+      { encrypt: encryptPayload(JSON.stringify({ type: 'url_verification', token: 'wrong', challenge: 'c' }), 'key', iv) },
+      { encrypt: encryptPayload(JSON.stringify({ type: 'url_verification', token: 'tok', challenge: 5 }), 'key', iv) },
+      { encrypt: 'AAAA' }, // wrong length
+      { encrypt: 12 },
+      message, // plain event, unsigned
+    ];
+    const answers = unsignedBodies.map((body) => decodeEnvelope(Buffer.from(JSON.stringify(body)), {}, NOW, settings));
+    expect(answers[0]).toEqual({ kind: 'rejected', status: 401, reason: 'missing_signature', message: expect.any(String) });
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
   });
 
   it('refuses an envelope without event_id or without an event object', () => {

@@ -46,11 +46,13 @@ describe('POST /webhook/event with an encrypt key', () => {
     expect(await res.json()).toEqual({ challenge: 'ajls384kdjx98XX' });
   });
 
-  it('refuses a url_verification with the wrong token: 401', async () => {
+  it('refuses a url_verification with the wrong token: 401, the same answer as any unsigned body (no oracle)', async () => {
     const res = await post(url, { body: encryptedBody(withToken(challenge, 'wrong-token')), headers: {} });
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ error: 'bad_token' });
-    expectRejectionLogged(h, 'bad_token', 401);
+    const garbage = await post(url, { body: JSON.stringify({ encrypt: Buffer.alloc(48, 1).toString('base64') }), headers: {} });
+    expect(garbage.status).toBe(401);
+    expect(await res.text()).toBe(await garbage.text());
+    expect(h.logs.find({ reason: 'missing_signature', status: 401 })).toHaveLength(2);
   });
 
   it('acknowledges a signed, encrypted event with 200 {} and hands the decrypted envelope to onEvent once', async () => {

@@ -1,21 +1,23 @@
 // A small control API under /_emulator (not Feishu's): lets a developer running `npm start` or
 // `npm run emulator` play the user from curl — send a message, read replies, click a card button,
-// inject faults. Tests use the Emulator object instead.
+// inject faults, cut the long connections. Tests use the Emulator object instead.
 import type Router from 'koa-router';
 import { z } from 'zod';
 import type { EventEnvelope } from '../../feishu/events.js';
 import type { Logger } from '../../log.js';
 import type { CardClickResult, UrlVerificationResult } from '../events/callbacks.js';
 import type { CardClickInput, MessageInput } from '../events/envelopes.js';
-import type { DeliveryResult } from '../events/pusher.js';
+import type { DeliveryResult } from '../events/delivery.js';
 import type { FaultSpec } from '../faults.js';
 import type { RecordedReply } from '../messages.js';
+import type { WsConnectionInfo } from '../ws/connection.js';
 import { jsonObjectOf, readRawBody } from './raw-body.js';
 import type { ApiContext, EmulatorState } from './state.js';
 
 /** What the control API drives (a subset of the Emulator object). */
 export interface EmulatorControls {
   readonly url: string;
+  readonly eventTransport: string;
   readonly replies: readonly RecordedReply[];
   eventTargets(): { eventUrl?: string; cardUrl?: string };
   createMessage(input: MessageInput): { messageId: string; eventId: string; chatId: string; envelope: EventEnvelope };
@@ -25,6 +27,8 @@ export interface EmulatorControls {
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
   expireAllTokens(): void;
+  wsConnections(): WsConnectionInfo[];
+  dropWsConnections(): number;
 }
 
 const messageSchema = z.object({
@@ -41,7 +45,7 @@ const clickSchema = z.object({
 });
 
 const faultSchema = z.object({
-  api: z.enum(['token', 'batch_get_id', 'batch_get', 'reply', 'any']),
+  api: z.enum(['token', 'batch_get_id', 'batch_get', 'reply', 'ws_endpoint', 'any']),
   kind: z.enum(['http_500', 'rate_limit', 'latency', 'error']),
   times: z.number().positive().optional(),
   latencyMs: z.number().nonnegative().optional(),
@@ -62,7 +66,8 @@ async function bodyOf<T>(ctx: ApiContext, schema: z.ZodType<T>): Promise<T | und
 
 export function registerControlRoutes(router: Router<EmulatorState>, emulator: EmulatorControls, logger: Logger): void {
   router.get('/_emulator', (ctx) => {
-    ctx.body = { url: emulator.url, ...emulator.eventTargets(), replies: emulator.replies.length };
+    const openConnections = emulator.wsConnections().filter((connection) => connection.open).length;
+    ctx.body = { url: emulator.url, transport: emulator.eventTransport, ...emulator.eventTargets(), wsConnections: openConnections, replies: emulator.replies.length };
   });
 
   router.post('/_emulator/messages', async (ctx) => {
@@ -103,6 +108,14 @@ export function registerControlRoutes(router: Router<EmulatorState>, emulator: E
   router.delete('/_emulator/faults', (ctx) => {
     emulator.clearFaults();
     ctx.status = 204;
+  });
+
+  router.get('/_emulator/connections', (ctx) => {
+    ctx.body = { connections: emulator.wsConnections() };
+  });
+
+  router.post('/_emulator/connections/drop', (ctx) => {
+    ctx.body = { dropped: emulator.dropWsConnections() };
   });
 
   router.post('/_emulator/tokens/expire', (ctx) => {

@@ -45,10 +45,13 @@ export function logIdAndErrors(logger: Logger): Middleware<EmulatorState> {
   };
 }
 
-/** Reads the body once and appends every /open-apis request to `log` after it is answered (keeps the last maxRecords). */
+/**
+ * Reads the body once and appends every Open Platform request (/open-apis, and /callback: the long
+ * connection's endpoint) to `log` after it is answered (keeps the last maxRecords).
+ */
 export function recordRequests(log: ApiRequestRecord[], now: () => number, logger: Logger, maxRecords: number): Middleware<EmulatorState> {
   return async (ctx, next) => {
-    if (!ctx.path.startsWith('/open-apis/')) return next();
+    if (!ctx.path.startsWith('/open-apis/') && !ctx.path.startsWith('/callback/')) return next();
     const at = now();
     let bodyRead = true;
     try {

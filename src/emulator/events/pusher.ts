@@ -1,57 +1,10 @@
-// Delivers pushes to the bot the way Feishu does (事件概述): an event counts as received only on HTTP 200
-// within the deadline (3 s); otherwise it is pushed again, identical, after each delay of the retry
-// schedule (Feishu: 15 s, 5 min, 1 h, 6 h). Feishu may also push an event more than once even after a
-// 200 ("特殊情况下可能会收到重复的推送"), which extra deliveries reproduce on purpose.
+// Delivers pushes to the bot's webhook as Feishu does: signed (and encrypted when an Encrypt Key is set)
+// HTTP POSTs, acknowledged only by HTTP 200 within the deadline, on the schedule of delivery.ts.
 import { setMaxListeners } from 'node:events';
 import type { EventEnvelope } from '../../feishu/events.js';
 import type { Logger } from '../../log.js';
+import { deliverOnSchedule, logAttempt, reserveAttempt, withOverrides, type DeliveryAttempt, type DeliveryPolicy, type DeliveryResult } from './delivery.js';
 import { encodePush, postWebhook, type EncodedPush, type WebhookResponse } from './transport.js';
-
-/** Duplicates of each event: some pushed alongside the first delivery (before its ack), some after it settles. */
-export interface ExtraDeliveries {
-  concurrent?: number;
-  afterAck?: number;
-}
-
-export interface DeliveryPolicy {
-  /** An event is acknowledged only by HTTP 200 within this time (Feishu: 3000 ms). */
-  ackTimeoutMs: number;
-  /** Waits before each re-delivery of an unacknowledged event; its length is the number of retries. */
-  retryDelaysMs: readonly number[];
-  /** A number N means ceil(N/2) concurrent and floor(N/2) after-ack duplicates. */
-  extraDeliveries: number | ExtraDeliveries;
-}
-
-export const FEISHU_RETRY_DELAYS_MS: readonly number[] = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
-export const FEISHU_ACK_TIMEOUT_MS = 3000;
-
-export interface DeliveryAttempt {
-  eventId: string;
-  eventType: string;
-  url: string;
-  /** 'first' and 'retry' follow the schedule; 'duplicate' is an extra delivery. */
-  kind: 'first' | 'retry' | 'duplicate';
-  /** 1-based order in which the pushes of this event started. */
-  attempt: number;
-  startedAt: number;
-  durationMs: number;
-  status?: number;
-  acknowledged: boolean;
-  /** 'timeout', 'cancelled', or a network error message. */
-  error?: string;
-  responseBody: string;
-  requestHeaders: Record<string, string>;
-  requestBody: string;
-}
-
-export interface DeliveryResult {
-  eventId: string;
-  /** Whether any scheduled delivery (first or retry) was answered 200 in time. */
-  acknowledged: boolean;
-  /** The emulator closed before the schedule finished. */
-  cancelled: boolean;
-  attempts: DeliveryAttempt[];
-}
 
 export interface PushOptions {
   /** Added to the signing timestamp, to test a receiver's replay window. */
@@ -63,18 +16,13 @@ export interface PusherConfig {
   policy: DeliveryPolicy;
   now: () => number;
   logger: Logger;
-  /** How many attempts `attempts` keeps (oldest dropped). */
+  /** Where every settled push is appended (shared with the long connection). */
+  log: DeliveryAttempt[];
+  /** How many attempts `log` keeps (oldest dropped). */
   maxRecords: number;
 }
 
-function splitExtras(extra: number | ExtraDeliveries): Required<ExtraDeliveries> {
-  if (typeof extra === 'number') return { concurrent: Math.ceil(extra / 2), afterAck: Math.floor(extra / 2) };
-  return { concurrent: extra.concurrent ?? 0, afterAck: extra.afterAck ?? 0 };
-}
-
 export class EventPusher {
-  /** Every event push made, across events, in the order they finished. */
-  readonly attempts: DeliveryAttempt[] = [];
   private readonly closing = new AbortController();
 
   constructor(private readonly config: PusherConfig) {
@@ -89,37 +37,12 @@ export class EventPusher {
   }
 
   /** Pushes one event until acknowledged or the schedule is exhausted, plus the extra deliveries. */
-  async deliver(envelope: EventEnvelope, url: string, overrides: Partial<DeliveryPolicy> & PushOptions = {}): Promise<DeliveryResult> {
+  deliver(envelope: EventEnvelope, url: string, overrides: Partial<DeliveryPolicy> & PushOptions = {}): Promise<DeliveryResult> {
     const { clockSkewSeconds, ...policyOverrides } = overrides;
-    const policy = { ...this.config.policy, ...definedOnly(policyOverrides) };
-    const extras = splitExtras(policy.extraDeliveries);
+    const policy = withOverrides(this.config.policy, policyOverrides);
     const attempts: DeliveryAttempt[] = [];
     const push = (kind: DeliveryAttempt['kind']) => this.pushOnce(envelope, url, kind, attempts, policy.ackTimeoutMs, { clockSkewSeconds });
-
-    const concurrent = Array.from({ length: extras.concurrent }, () => push('duplicate'));
-    let acknowledged = false;
-    let cancelled = false;
-    for (let retry = 0; ; retry += 1) {
-      const attempt = await push(retry === 0 ? 'first' : 'retry');
-      if (attempt.acknowledged) {
-        acknowledged = true;
-        break;
-      }
-      const delay = policy.retryDelaysMs[retry];
-      if (delay === undefined) break;
-      if (!(await this.sleep(delay))) {
-        cancelled = true;
-        break;
-      }
-    }
-    await Promise.all(concurrent);
-    for (let i = 0; i < extras.afterAck && !this.closing.signal.aborted; i += 1) await push('duplicate');
-    cancelled ||= this.closing.signal.aborted;
-    const result = { eventId: envelope.header.event_id, acknowledged, cancelled, attempts };
-    if (!acknowledged) {
-      this.config.logger.warn({ event_id: result.eventId, attempts: attempts.length, cancelled }, 'event was not acknowledged');
-    }
-    return result;
+    return deliverOnSchedule(envelope.header.event_id, policy, push, attempts, this.closing.signal, this.config.logger);
   }
 
   /** One POST of a signed push (or an unsigned one with sign=false), outside any retry schedule. */
@@ -144,11 +67,9 @@ export class EventPusher {
   ): Promise<DeliveryAttempt> {
     const request = this.encode(envelope, true, options);
     const startedAt = this.config.now();
-    const number = attempts.length + 1;
-    const placeholder = { acknowledged: false } as DeliveryAttempt;
-    attempts.push(placeholder); // reserve the slot so concurrent pushes keep their start order
+    const { number, slot } = reserveAttempt(attempts);
     const response = await postWebhook(url, request, ackTimeoutMs, this.closing.signal);
-    const attempt: DeliveryAttempt = {
+    Object.assign(slot, {
       eventId: envelope.header.event_id,
       eventType: envelope.header.event_type,
       url,
@@ -162,35 +83,12 @@ export class EventPusher {
       responseBody: response.body,
       requestHeaders: request.headers,
       requestBody: request.body,
-    };
-    Object.assign(placeholder, attempt);
-    this.attempts.push(placeholder);
-    if (this.attempts.length > this.config.maxRecords) this.attempts.splice(0, this.attempts.length - this.config.maxRecords);
+    } satisfies DeliveryAttempt);
+    logAttempt(this.config.log, slot, this.config.maxRecords);
     this.config.logger.debug(
-      { event_id: attempt.eventId, kind, attempt: number, status: attempt.status, error: attempt.error, duration_ms: attempt.durationMs },
+      { event_id: slot.eventId, kind, attempt: number, status: slot.status, error: slot.error, duration_ms: slot.durationMs },
       'event pushed',
     );
-    return placeholder;
+    return slot;
   }
-
-  /** Waits `ms`; false when the emulator closed meanwhile. */
-  private sleep(ms: number): Promise<boolean> {
-    const signal = this.closing.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

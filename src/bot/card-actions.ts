@@ -1,0 +1,61 @@
+// Card callbacks (card.action.trigger) arrive signed, but a signed callback can be replayed byte for byte
+// within the timestamp window, and each replay would cost a lookup that bypasses the cache. So each
+// callback's event_id is claimed once (in the shared store, so a replay to another replica is caught too):
+// a replay gets the first answer back, or "still working" while the first is being answered.
+import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
+import type { Logger } from '../log.js';
+import { NO_METRICS, type BotMetrics } from '../metrics.js';
+import type { StateStore } from '../state/store.js';
+import type { RoomBot } from './handler.js';
+
+export interface CardActionIntakeOptions {
+  bot: Pick<RoomBot, 'handleCardAction'>;
+  store: StateStore;
+  /** How long an answered callback is remembered: the signature's timestamp window (older replays fail it). */
+  replayWindowMs: number;
+  logger: Logger;
+  metrics?: Pick<BotMetrics, 'event'>;
+}
+
+export type CardActionIntake = (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
+
+const IN_PROGRESS = 'in_progress';
+/** Feishu's event_id: 32 hex characters; anything unlike an ID is not used as a key. */
+const EVENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const STILL_WORKING: CardActionResponse = {
+  toast: {
+    type: 'info',
+    content: 'Still working on it, please try again in a moment.',
+    i18n: { zh_cn: '正在处理中，请稍后再试。', en_us: 'Still working on it, please try again in a moment.' },
+  },
+};
+
+export function createCardActionIntake({ bot, store, replayWindowMs, logger, metrics = NO_METRICS }: CardActionIntakeOptions): CardActionIntake {
+  return async (envelope) => {
+    const eventId = envelope.header.event_id;
+    if (!EVENT_ID.test(eventId)) {
+      metrics.event('card_action_invalid');
+      logger.warn({ outcome: 'invalid', reason: 'event_id' }, 'card action with an impossible event_id refused');
+      return { toast: { type: 'error', content: 'Invalid request.', i18n: { zh_cn: '请求无效。', en_us: 'Invalid request.' } } };
+    }
+    const key = `card:${eventId}`;
+    let first = true;
+    try {
+      first = await store.setIfAbsent(key, IN_PROGRESS, replayWindowMs);
+    } catch (error) {
+      // The store is only a guard here: without it the click is still answered.
+      logger.warn({ err: error, event_id: eventId }, 'card action replay guard unavailable; answering anyway');
+    }
+    if (!first) {
+      const earlier = await store.get(key).catch(() => undefined);
+      metrics.event('card_action_replay');
+      logger.warn({ event_id: eventId, outcome: 'replay' }, 'card action already answered; replay not processed');
+      return earlier === undefined || earlier === IN_PROGRESS ? STILL_WORKING : (JSON.parse(earlier) as CardActionResponse);
+    }
+    metrics.event('card_action');
+    const response = await bot.handleCardAction(envelope.event);
+    await store.set(key, JSON.stringify(response), replayWindowMs).catch(() => undefined);
+    return response;
+  };
+}

@@ -1,0 +1,85 @@
+// Prometheus metrics (GET /metrics), every name prefixed roombot_. One registry per bot, not prom-client's
+// global one, so several bots in one process (the tests) keep their counts apart. The rest of the code sees
+// the BotMetrics interface only: what happened, never how it is counted.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { IntakeQueueStats } from './state/intake-queue.js';
+
+export interface BotMetrics {
+  /** An event or callback taken in by a transport, by what became of it (accepted, duplicate, ignored, …). */
+  event(outcome: string): void;
+  /** A request refused before it reached the intake, by reason (bad_signature, body_too_large, …). */
+  rejection(reason: string): void;
+  /** One call to the Feishu Open API: its api name, Feishu's code (0 = success; "http_503", "network" when Feishu did not answer with one) and its duration. */
+  feishuCall(api: string, code: string, seconds: number): void;
+  /** A retry: of one Feishu call ("call"), or of a whole message by the queue ("message"). */
+  retry(scope: 'call' | 'message'): void;
+  /** A recorded message finished: answered, or given up. */
+  message(outcome: 'answered' | 'given_up'): void;
+}
+
+export interface MetricsRegistry extends BotMetrics {
+  readonly contentType: string;
+  /** The exposition text; reads the queue's depth at scrape time. */
+  render(): Promise<string>;
+}
+
+export interface MetricsSources {
+  /** Where accepted messages are recorded: 'local' or 'redis'. */
+  intakeMode: string;
+  queueStats: () => Promise<IntakeQueueStats>;
+}
+
+export function createMetrics(sources: MetricsSources): MetricsRegistry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'roombot_' });
+  const registers = [registry];
+  const events = new Counter({ name: 'roombot_events_total', help: 'Events and callbacks taken in, by outcome', labelNames: ['outcome'], registers });
+  const rejections = new Counter({ name: 'roombot_rejections_total', help: 'Requests refused before the intake, by reason', labelNames: ['reason'], registers });
+  const calls = new Counter({ name: 'roombot_feishu_calls_total', help: 'Calls to the Feishu Open API, by api and Feishu code', labelNames: ['api', 'code'], registers });
+  const callSeconds = new Histogram({
+    name: 'roombot_feishu_call_duration_seconds',
+    help: 'Duration of one call to the Feishu Open API (each attempt), by api',
+    labelNames: ['api'],
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const retries = new Counter({ name: 'roombot_retries_total', help: 'Retries: of one Feishu call (call) or of a whole message by the intake queue (message)', labelNames: ['scope'], registers });
+  const messages = new Counter({ name: 'roombot_messages_total', help: 'Recorded messages finished, by outcome (answered, given_up)', labelNames: ['outcome'], registers });
+  const queueJobs = new Gauge({ name: 'roombot_intake_queue_jobs', help: 'Messages in the intake queue, by state (waiting, running, delayed)', labelNames: ['state'], registers });
+  const oldestAge = new Gauge({ name: 'roombot_intake_queue_oldest_age_seconds', help: 'Age of the oldest message waiting to be answered (0 when none)', registers });
+  const mode = new Gauge({ name: 'roombot_intake_store', help: 'Where accepted messages are recorded (1 for the store in use): local journal or redis', labelNames: ['mode'], registers });
+  mode.set({ mode: sources.intakeMode }, 1);
+
+  return {
+    contentType: registry.contentType,
+    async render() {
+      try {
+        const stats = await sources.queueStats();
+        queueJobs.set({ state: 'waiting' }, stats.waiting);
+        queueJobs.set({ state: 'running' }, stats.running);
+        queueJobs.set({ state: 'delayed' }, stats.delayed);
+        oldestAge.set((stats.oldestAgeMs ?? 0) / 1000);
+      } catch {
+        // the store is down (Redis): the gauges keep their last values; readiness says the rest
+      }
+      return registry.metrics();
+    },
+    event: (outcome) => events.inc({ outcome }),
+    rejection: (reason) => rejections.inc({ reason }),
+    feishuCall(api, code, seconds) {
+      calls.inc({ api, code });
+      callSeconds.observe({ api }, seconds);
+    },
+    retry: (scope) => retries.inc({ scope }),
+    message: (outcome) => messages.inc({ outcome }),
+  };
+}
+
+/** For code paths built without metrics (unit tests, the emulator's own tools). */
+export const NO_METRICS: BotMetrics = {
+  event: () => undefined,
+  rejection: () => undefined,
+  feishuCall: () => undefined,
+  retry: () => undefined,
+  message: () => undefined,
+};

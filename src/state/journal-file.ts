@@ -1,0 +1,190 @@
+// An append-only file of JSON lines with group commit: what the local intake writes before it acks.
+//
+// - `append` resolves only after the lines are written AND fdatasync'ed: once it resolves, a kill -9,
+//   an OOM kill or a power cut cannot lose them. Lines appended while a write+sync is in flight go out
+//   together in the next one (group commit), so a burst costs one sync, not one per message.
+// - A crash in the middle of a write leaves at most a torn last line: `open` drops it (and truncates it
+//   away) and skips any line that does not parse, counting them.
+// - `compact` rewrites the file from a snapshot of what is still live (temp file, fsync, rename, fsync of
+//   the directory), so the file stays bounded; it runs between two group commits, never during one.
+// - One process per directory: a lock file holds the owner's pid; a lock left by a dead process (or by
+//   this pid, as after a container restart where the bot is pid 1 again) is taken over.
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { mkdir, open, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+
+export interface JournalFileOptions {
+  dir: string;
+  /** File name inside dir. */
+  name: string;
+  /** Lines to write when compacting: the live state, as lines that `open` would replay into the same state. */
+  snapshot: () => unknown[];
+  /** Compact once the file has grown past max(this, 2 × its size after the last compaction). */
+  compactMinBytes: number;
+}
+
+export interface OpenedJournal {
+  /** Every line that parsed, oldest first. */
+  lines: unknown[];
+  /** Lines dropped: a torn last line (a crash mid-write) or a line that is not JSON. */
+  skipped: number;
+}
+
+export interface JournalFile {
+  readonly path: string;
+  /** Bytes in the file now. */
+  readonly size: number;
+  open(): Promise<OpenedJournal>;
+  /** Writes the lines and syncs them to disk; resolves once they are durable. */
+  append(lines: readonly unknown[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Journals open in this process: the pid in the lock file cannot tell two of them apart. */
+const openHere = new Set<string>();
+
+interface Batch {
+  text: string;
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
+export function createJournalFile(options: JournalFileOptions): JournalFile {
+  const path = join(options.dir, options.name);
+  const lockPath = join(options.dir, `${options.name}.lock`);
+  let handle: FileHandle | undefined;
+  let size = 0;
+  let sizeAfterCompaction = 0;
+  let next: Batch | undefined;
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+
+  async function takeLock(): Promise<void> {
+    if (openHere.has(lockPath)) {
+      throw new ConfigError(`the intake journal in ${options.dir} is already open in this process: give each bot its own DATA_DIR`);
+    }
+    await mkdir(options.dir, { recursive: true });
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new ConfigError(
+        `the intake journal in ${options.dir} is in use by process ${owner}: give each replica its own DATA_DIR, or set REDIS_URL to share one queue`,
+      );
+    }
+    await writeFile(lockPath, String(process.pid));
+  }
+
+  async function open_(): Promise<OpenedJournal> {
+    await takeLock();
+    openHere.add(lockPath);
+    const content = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return Buffer.alloc(0);
+      throw error;
+    });
+    // Everything after the last newline is a torn write: cut it off so new lines start clean.
+    const end = content.lastIndexOf(0x0a) + 1;
+    let skipped = end < content.length ? 1 : 0;
+    const lines: unknown[] = [];
+    for (const text of content.toString('utf8', 0, end).split('\n')) {
+      if (text === '') continue;
+      try {
+        lines.push(JSON.parse(text));
+      } catch {
+        skipped += 1;
+      }
+    }
+    handle = await open(path, 'a');
+    if (end < content.length) await handle.truncate(end);
+    size = end;
+    sizeAfterCompaction = end;
+    return { lines, skipped };
+  }
+
+  async function writeAndSync(text: string): Promise<void> {
+    if (!handle) throw new Error('journal is not open');
+    const bytes = Buffer.from(text, 'utf8');
+    await handle.write(bytes);
+    await handle.datasync();
+    size += bytes.length;
+  }
+
+  async function compact(): Promise<void> {
+    const text = options.snapshot().map((line) => `${JSON.stringify(line)}\n`).join('');
+    const temporary = `${path}.compacting`;
+    await writeFile(temporary, text, { flush: true });
+    await rename(temporary, path);
+    syncDirectory(options.dir);
+    await handle?.close();
+    handle = await open(path, 'a');
+    size = Buffer.byteLength(text, 'utf8');
+    sizeAfterCompaction = size;
+  }
+
+  async function flushLoop(): Promise<void> {
+    while (next) {
+      const batch = next;
+      next = undefined;
+      try {
+        await writeAndSync(batch.text);
+        for (const waiter of batch.waiters) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch.waiters) waiter.reject(error);
+      }
+      if (!closed && size > Math.max(options.compactMinBytes, 2 * sizeAfterCompaction)) {
+        // A failed compaction leaves the old file in place: nothing is lost, it is tried again later.
+        await compact().catch(() => undefined);
+      }
+    }
+    flushing = undefined;
+  }
+
+  return {
+    path,
+    get size() {
+      return size;
+    },
+    open: open_,
+    append(lines) {
+      if (closed) return Promise.reject(new Error('journal is closed'));
+      const text = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+      return new Promise<void>((resolve, reject) => {
+        next ??= { text: '', waiters: [] };
+        next.text += text;
+        next.waiters.push({ resolve, reject });
+        flushing ??= flushLoop();
+      });
+    },
+    async close() {
+      closed = true;
+      await flushing;
+      await handle?.close();
+      handle = undefined;
+      await unlink(lockPath).catch(() => undefined);
+      openHere.delete(lockPath);
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Makes a rename durable: the directory entry itself must reach the disk. */
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

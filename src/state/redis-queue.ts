@@ -1,0 +1,176 @@
+// The intake queue shared by replicas (REDIS_URL): BullMQ on Redis. A job per message, its id the
+// message_id, so a second delivery adds nothing; workers on every replica take jobs; a job whose worker
+// died (kill -9, OOM, a lost host) is noticed by the stalled-job check of any live replica, or of the
+// restarted one, and run again: its lock lasts LOCK_MS and the check runs every STALLED_CHECK_MS, so it
+// is taken over within LOCK_MS + STALLED_CHECK_MS (under 60 s).
+//
+// Redis down: `add` fails at once (no offline queue) and the webhook answers 503, so Feishu keeps the
+// event and re-delivers it later (15 s, 5 min, 1 h, 6 h). Nothing is acked that is not in Redis; what
+// was in Redis is answered once Redis is back (Redis must persist: appendonly, see README). A job whose
+// completion could not be recorded is run again, and the reply's uuid keeps Feishu from posting twice.
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../log.js';
+import type { AddResult, DrainResult, IntakeQueue, JobWorker, MessageJob } from './intake-queue.js';
+import { redactRedisUrl } from './redis.js';
+
+export interface RedisQueueOptions {
+  url: string;
+  concurrency: number;
+  /** Unanswered jobs (all replicas) held at most; beyond it `add` answers 'full'. */
+  maxPending: number;
+  /** How long a finished job (and so its message_id) is kept, so a re-delivery is recognised. */
+  dedupeTtlMs: number;
+  /** Redis key prefix (BullMQ's `prefix`): one per app, so apps sharing a Redis keep their jobs apart. */
+  prefix: string;
+  logger: Logger;
+}
+
+const QUEUE_NAME = 'intake';
+/** A worker that stops renewing its lock for this long is considered dead. */
+const LOCK_MS = 20_000;
+const STALLED_CHECK_MS = 10_000;
+/** Stalls tolerated before a job is failed: a message that crashes every worker must not crash them forever. */
+const MAX_STALLS = 3;
+/** How often the pending count behind `maxPending` is read again (reading it per push would double the cost). */
+const COUNT_REFRESH_MS = 1_000;
+
+/** Thrown by the processor to have BullMQ retry after the pause the worker chose. */
+class RetryLater extends Error {
+  constructor(readonly delayMs: number) {
+    super(`retry in ${delayMs} ms`);
+  }
+}
+
+function connectionOptions(url: string, overrides: RedisOptions): [string, RedisOptions] {
+  return [url, { connectTimeout: 2_000, ...overrides }];
+}
+
+export async function createRedisQueue(options: RedisQueueOptions): Promise<IntakeQueue> {
+  const { logger, maxPending } = options;
+  const where = redactRedisUrl(options.url);
+  const { prefix } = options;
+  // The producer fails fast (no offline queue, no re-sent command): a push waits on Redis for at most
+  // about a second, then gets its 503.
+  const producer = new Redis(
+    ...connectionOptions(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1_000, lazyConnect: true }),
+  );
+  // Workers block on Redis and must wait through an outage (BullMQ requires maxRetriesPerRequest: null).
+  const consumer = new Redis(...connectionOptions(options.url, { maxRetriesPerRequest: null, lazyConnect: true }));
+  let loggedDown = false;
+  for (const [role, client] of [['producer', producer], ['worker', consumer]] as const) {
+    client.on('error', (error: Error) => {
+      if (!loggedDown) logger.error({ err: error, redis: where, role }, 'redis unavailable: new events get 503 until it is back');
+      loggedDown = true;
+    });
+    client.on('ready', () => {
+      if (loggedDown) logger.warn({ redis: where, role }, 'redis is back');
+      loggedDown = false;
+    });
+  }
+  await producer.connect().catch(() => undefined);
+  await consumer.connect().catch(() => undefined);
+
+  const queue = new Queue<MessageJob>(QUEUE_NAME, { connection: producer, prefix });
+  queue.on('error', () => undefined); // connection errors are logged once above
+  const keepSeconds = Math.ceil(options.dedupeTtlMs / 1000);
+  let worker: Worker<MessageJob> | undefined;
+  let pendingCount = 0;
+  let runningHere = 0;
+  let countReadAt = -Infinity;
+
+  async function pendingNow(): Promise<number> {
+    if (Date.now() - countReadAt >= COUNT_REFRESH_MS) {
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
+      pendingCount = Object.values(counts).reduce((sum, n) => sum + n, 0);
+      countReadAt = Date.now();
+    }
+    return pendingCount;
+  }
+
+  return {
+    mode: 'redis',
+    get reachable() {
+      return producer.status === 'ready';
+    },
+    async add(job) {
+      // The first delivery claims a mark; later ones are duplicates. The add below runs for them too: it is
+      // idempotent (same jobId), and it covers a first delivery that died between its claim and its add.
+      const first = (await producer.set(`${prefix}:seen:${job.message_id}`, '1', 'PX', options.dedupeTtlMs, 'NX')) === 'OK';
+      if (first && (await pendingNow()) >= maxPending) {
+        await producer.del(`${prefix}:seen:${job.message_id}`);
+        return 'full';
+      }
+      await queue.add('message', job, {
+        jobId: job.message_id,
+        attempts: Number.MAX_SAFE_INTEGER, // the worker gives up by age (retry-policy.ts), not by count
+        backoff: { type: 'chosen-by-worker' },
+        removeOnComplete: { age: keepSeconds },
+        removeOnFail: { age: keepSeconds },
+      });
+      if (!first) return 'duplicate' satisfies AddResult;
+      pendingCount += 1;
+      return 'added';
+    },
+    start(work: JobWorker) {
+      worker = new Worker<MessageJob>(
+        QUEUE_NAME,
+        async (job: Job<MessageJob>) => {
+          runningHere += 1;
+          try {
+            const outcome = await work(job.data, job.attemptsMade + 1);
+            if (outcome.kind === 'retry') throw new RetryLater(outcome.delayMs);
+            return outcome.kind;
+          } finally {
+            runningHere -= 1;
+          }
+        },
+        {
+          connection: consumer,
+          prefix,
+          concurrency: options.concurrency,
+          lockDuration: LOCK_MS,
+          stalledInterval: STALLED_CHECK_MS,
+          maxStalledCount: MAX_STALLS,
+          settings: { backoffStrategy: (_attempts, _type, error) => (error instanceof RetryLater ? error.delayMs : 1_000) },
+        },
+      );
+      worker.on('error', () => undefined); // connection errors are logged once above
+      worker.on('failed', (job, error) => {
+        if (!(error instanceof RetryLater)) logger.error({ err: error, message_id: job?.id }, 'intake job failed in the queue (stalled too often?)');
+      });
+    },
+    async close(deadlineMs) {
+      let result: DrainResult = { finished: true, remaining: 0 };
+      if (worker) {
+        const current = worker;
+        let timer: NodeJS.Timeout | undefined;
+        const finished = await Promise.race([
+          current.close().then(() => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
+        ]);
+        clearTimeout(timer);
+        // What is still running keeps its record: its lock expires and a live replica takes it over.
+        if (!finished) {
+          result = { finished: false, remaining: runningHere };
+          await current.close(true).catch(() => undefined);
+        }
+      }
+      await queue.close().catch(() => undefined);
+      producer.disconnect();
+      consumer.disconnect();
+      return result;
+    },
+    async stats() {
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+      // jobs are taken oldest first: the oldest waiting one is at the far end of the wait list
+      const [oldest] = await queue.getWaiting(-1, -1);
+      return {
+        waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+        running: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        ...(oldest ? { oldestAgeMs: Date.now() - oldest.data.received_at } : {}),
+      };
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// The attacks of the durable-intake issue, against the real bot over real HTTP: an ID that tries to be a
+// path, a replayed card callback, floods of malformed requests (log volume), slow and excess connections.
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encryptedBody, signatureHeaders } from '../http/support/harness.js';
+import { APP, startStack, type Stack } from '../helpers/stack.js';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+/** A push signed with the app's real encrypt key and the current time: only the content is hostile. */
+function signedPush(payload: Record<string, unknown>): { body: string; headers: Record<string, string> } {
+  const body = encryptedBody(payload, APP.encryptKey);
+  return { body, headers: signatureHeaders(body, { key: APP.encryptKey, timestamp: String(Math.floor(Date.now() / 1000)) }) };
+}
+
+async function postPush(url: string, push: { body: string; headers: Record<string, string> }): Promise<Response> {
+  return fetch(url, { method: 'POST', body: push.body, headers: { 'content-type': 'application/json; charset=utf-8', ...push.headers } });
+}
+
+describe('hostile input', () => {
+  it('a message_id that tries to be a path is refused with 400 and never reaches a URL', async () => {
+    stack = await startStack();
+    const created = stack.emulator.createMessage({ text: '/room test01' });
+    const envelope = structuredClone(created.envelope) as unknown as { header: { token: string }; event: { message: { message_id: string } } };
+    envelope.event.message.message_id = 'om_x/../../../../meeting_room/room/batch_get_id?custom_room_ids=a&';
+    const res = await postPush(`${stack.bot.url}/webhook/event`, signedPush(envelope as unknown as Record<string, unknown>));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_id' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stack.emulator.requests.filter((r) => r.api === 'batch_get_id' || r.api === 'reply')).toHaveLength(0);
+    expect(stack.logs.lines.some((l) => l.reason === 'invalid_id')).toBe(true);
+    expect(stack.logs.text()).not.toContain('meeting_room/room/batch_get_id?custom_room_ids=a');
+  });
+
+  it('50 byte-identical replays of one signed card callback cost one lookup; each gets the first answer', async () => {
+    stack = await startStack();
+    const sent = await stack.emulator.sendMessage({ text: '/room test01' });
+    await stack.emulator.waitForReplies(1, 5_000);
+    const lookupsBefore = stack.emulator.requests.filter((r) => r.api === 'batch_get_id').length;
+    const callback = {
+      schema: '2.0',
+      header: { event_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', token: APP.verificationToken, create_time: String(Date.now() * 1000), event_type: 'card.action.trigger', tenant_key: 'tk', app_id: APP.appId },
+      event: {
+        operator: { open_id: 'ou_1' },
+        token: 'c-0123456789abcdef0123456789abcdef01234567',
+        action: { value: { action: 'refresh', ids: ['test01'] }, tag: 'button' },
+        context: { open_message_id: sent.messageId, open_chat_id: sent.chatId },
+      },
+    };
+    const push = signedPush(callback);
+    const first = await postPush(`${stack.bot.url}/webhook/card`, push);
+    expect(first.status).toBe(200);
+    const firstAnswer = await first.json();
+    expect(firstAnswer).toMatchObject({ toast: { type: 'success' } });
+    const replays = await Promise.all(Array.from({ length: 50 }, () => postPush(`${stack!.bot.url}/webhook/card`, push)));
+    for (const replay of replays) {
+      expect(replay.status).toBe(200);
+      expect(await replay.json()).toEqual(firstAnswer);
+    }
+    expect(stack.emulator.requests.filter((r) => r.api === 'batch_get_id').length - lookupsBefore).toBe(1);
+  });
+
+  it('200 malformed 15 KB requests write a bounded amount of log, never the packet', async () => {
+    stack = await startStack();
+    const junk = 'x'.repeat(15 * 1024);
+    const paths = ['/webhook/event', `/${junk.slice(0, 4000)}`, '/webhook/card'];
+    const before = stack.logs.lines.length;
+    const started = Date.now();
+    for (let i = 0; i < 200; i += 1) {
+      const body = i % 2 ? junk : JSON.stringify({ encrypt: junk });
+      await fetch(`${stack.bot.url}${paths[i % paths.length]}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then((r) => r.arrayBuffer());
+    }
+    const seconds = Math.ceil((Date.now() - started) / 1000) + 1;
+    const lines = stack.logs.lines.slice(before);
+    const reasons = new Set(lines.map((l) => String(l.reason)));
+    // a short summary per line, at most 10 lines per reason per second: 3 MB sent cannot become MBs of log
+    for (const line of lines) expect(JSON.stringify(line).length).toBeLessThan(512);
+    expect(lines.length).toBeLessThanOrEqual(10 * reasons.size * seconds);
+    expect(stack.logs.text()).not.toContain('x'.repeat(200));
+    expect(stack.logs.lines.some((l) => typeof l.suppressed === 'number' && l.suppressed > 0)).toBe(true);
+  });
+
+  it('a client that trickles its headers is cut off after HEADERS_TIMEOUT_MS, not Node’s 30 s check', async () => {
+    stack = await startStack({ env: { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1500' } });
+    const { port } = new URL(stack.bot.url);
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    const started = Date.now();
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - started)));
+    socket.on('error', () => undefined);
+    socket.write('POST /webhook/event HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => socket.write('X-Slow: 1\r\n'), 200);
+    const heldMs = await closed;
+    clearInterval(trickle);
+    expect(heldMs).toBeLessThan(4_000);
+  });
+
+  it('connections beyond MAX_CONNECTIONS are closed at once', async () => {
+    stack = await startStack({ env: { MAX_CONNECTIONS: '5' } });
+    const { port } = new URL(stack.bot.url);
+    const sockets: Socket[] = [];
+    const closedEarly: boolean[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const socket = connect({ host: '127.0.0.1', port: Number(port) });
+      socket.on('error', () => undefined);
+      const index = i;
+      socket.on('close', () => (closedEarly[index] = true));
+      sockets.push(socket);
+      await new Promise((resolve) => socket.once('connect', resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(closedEarly.filter(Boolean).length).toBe(3);
+    for (const socket of sockets) socket.destroy();
+  });
+});
