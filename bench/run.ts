@@ -372,12 +372,13 @@ function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleR
 function reportStartup(results: StartupResult[], failures: string[], misses: string[]) {
   say();
   say(`0. Start-up: spawn → first 200 from /healthz (median of ${SETTINGS.startup.runs}), then resident memory after ${SETTINGS.startup.idleMs / 1000} s idle,`);
-  say('   summed over every process the command runs; each bot against the bench emulator; stopped by SIGTERM to its process group.');
+  say('   summed over every process the command runs (CPU ms: what they had used by then, which a busy machine stretches less');
+  say('   than the wall clock); each bot against the bench emulator; stopped by SIGTERM to its process group.');
   say();
   say(
     table(
-      ['command', 'processes', 'ready ms', 'idle RSS MB', 'exit codes'],
-      results.map((r) => [STARTUP_COMMANDS[r.row].label, r.processes, r.readyMsMedian, mb(r.rssBytesMedian), r.runs.map((run) => run.exitCode ?? 'signal').join(' ')]),
+      ['command', 'processes', 'ready ms', 'CPU ms to ready', 'idle RSS MB', 'exit codes'],
+      results.map((r) => [STARTUP_COMMANDS[r.row].label, r.processes, r.readyMsMedian, r.cpuMsMedian, mb(r.rssBytesMedian), r.runs.map((run) => run.exitCode ?? 'signal').join(' ')]),
     ),
   );
   const production = results.find((r) => r.row === 'production')!;

@@ -27,6 +27,8 @@ export interface StartupSettings {
 
 export interface StartupRun {
   readyMs: number;
+  /** CPU time (user + system) the processes had used when the first 200 came: what load on the machine does not stretch. */
+  cpuMs: number;
   rssBytes: number;
   processes: number;
   exitCode: number | null;
@@ -36,6 +38,7 @@ export interface StartupResult {
   row: StartupRow;
   runs: StartupRun[];
   readyMsMedian: number;
+  cpuMsMedian: number;
   rssBytesMedian: number;
   processes: number;
 }
@@ -48,6 +51,16 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   server.close();
   return port;
+}
+
+/** utime + stime of a live process, in ms (/proc counts clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 function rssBytes(pid: number): number {
@@ -80,11 +93,12 @@ async function measureOnce(row: StartupRow, feishuDomain: string, idleMs: number
     await sleep(5);
   }
   const readyMs = performance.now() - started;
+  const cpu = processTree(child.pid!).reduce((sum, pid) => sum + cpuMs(pid), 0);
   await sleep(idleMs);
   const tree = processTree(child.pid!);
   const rss = tree.reduce((sum, pid) => sum + rssBytes(pid), 0);
   process.kill(-child.pid!, 'SIGTERM');
-  return { readyMs, rssBytes: rss, processes: tree.length, exitCode: await exited };
+  return { readyMs, cpuMs: cpu, rssBytes: rss, processes: tree.length, exitCode: await exited };
 }
 
 export async function runStartupPhase(feishuDomain: string, settings: StartupSettings, progress: (line: string) => void): Promise<StartupResult[]> {
@@ -100,6 +114,7 @@ export async function runStartupPhase(feishuDomain: string, settings: StartupSet
       row,
       runs: measured,
       readyMsMedian: median(measured.map((r) => r.readyMs)),
+      cpuMsMedian: median(measured.map((r) => r.cpuMs)),
       rssBytesMedian: median(measured.map((r) => r.rssBytes)),
       processes: Math.max(...measured.map((r) => r.processes)),
     };
