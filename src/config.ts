@@ -7,6 +7,15 @@ import { ConfigError } from './errors.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
+/** An IANA time zone name (e.g. Asia/Shanghai) that Intl knows, in its canonical spelling. */
+const timeZoneName = z.string().transform((name, ctx) => {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `unknown time zone "${name}": use an IANA name such as Asia/Shanghai` });
+    return z.NEVER;
+  }
+});
 
 const configSchema = z.object({
   feishu: z.object({
@@ -43,6 +52,7 @@ const configSchema = z.object({
     batchSize: positiveInt.max(100),
     cacheTtlSeconds: nonNegativeInt,
   }),
+  availability: z.object({ timezone: timeZoneName, cacheTtlSeconds: nonNegativeInt }),
   redisUrl: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   emulator: z.object({ port: nonNegativeInt.max(65535) }),
@@ -79,6 +89,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   LOOKUP_MAX_ID_LENGTH: 'lookup.maxIdLength',
   LOOKUP_BATCH_SIZE: 'lookup.batchSize',
   LOOKUP_CACHE_TTL_SECONDS: 'lookup.cacheTtlSeconds',
+  ROOM_TIMEZONE: 'availability.timezone',
+  AVAILABILITY_CACHE_TTL_SECONDS: 'availability.cacheTtlSeconds',
   REDIS_URL: 'redisUrl',
   LOG_LEVEL: 'logLevel',
   EMULATOR_PORT: 'emulator.port',

@@ -10,6 +10,7 @@ import { createIntake, createJobWorker } from './bot/intake.js';
 import type { AppConfig } from './config.js';
 import type { CallPolicy } from './feishu/call.js';
 import { createFeishuClient } from './feishu/client.js';
+import { createFeishuRoomCalendar } from './feishu/freebusy.js';
 import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
 import { createTenantTokenProvider } from './feishu/token.js';
@@ -38,6 +39,7 @@ export interface BotStats extends IntakeQueueStats {
   tokenFetches: number;
   batchGetIdCalls: number;
   batchGetCalls: number;
+  freeBusyCalls: number;
   replyCalls: number;
 }
 
@@ -100,8 +102,9 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     cache: store,
     cacheTtlMs: config.lookup.cacheTtlSeconds * 1000,
   });
+  const calendar = createFeishuRoomCalendar({ client, tokens, policy, cache: store, cacheTtlMs: config.availability.cacheTtlSeconds * 1000 });
   const messenger = createFeishuMessenger({ client, tokens, policy });
-  const bot = createRoomBot({ directory, messenger, limits: config.lookup, logger });
+  const bot = createRoomBot({ directory, calendar, timeZone: config.availability.timezone, messenger, limits: config.lookup, logger });
   const retry = {
     baseDelayMs: config.queue.retryBaseDelayMs,
     maxDelayMs: config.queue.retryMaxDelayMs,
@@ -175,6 +178,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       tokenFetches: tokens.fetchCount,
       batchGetIdCalls: directory.stats.batchGetIdCalls,
       batchGetCalls: directory.stats.batchGetCalls,
+      freeBusyCalls: calendar.stats.freeBusyCalls,
       replyCalls: messenger.stats.replyCalls,
     }),
     shutdown: (deadlineMs) => (shutdownResult ??= shutdown(deadlineMs)),

@@ -54,6 +54,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' })).toThrow(/PORT="abc".*; LOG_LEVEL="loud"/);
   });
 
+  it('validates ROOM_TIMEZONE as an IANA zone at start, in its canonical spelling', () => {
+    expect(loadConfig({}).availability).toEqual({ timezone: 'Asia/Shanghai', cacheTtlSeconds: 60 });
+    expect(loadConfig({ ROOM_TIMEZONE: 'europe/berlin', AVAILABILITY_CACHE_TTL_SECONDS: '0' }).availability).toEqual({ timezone: 'Europe/Berlin', cacheTtlSeconds: 0 });
+    expect(() => loadConfig({ ROOM_TIMEZONE: 'Mars/Olympus_Mons' })).toThrow(/ROOM_TIMEZONE="Mars\/Olympus_Mons" \(availability\.timezone\): unknown time zone "Mars\/Olympus_Mons"/);
+    expect(() => loadConfig({ ROOM_TIMEZONE: '' })).toThrow(/ROOM_TIMEZONE/);
+    expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/AVAILABILITY_CACHE_TTL_SECONDS="-1" \(availability\.cacheTtlSeconds\)/);
+  });
+
   it('never shows a secret, and shows a Redis URL without its password', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'secret.json');

@@ -1,9 +1,12 @@
-// Phase 3, API economy at the Feishu adapter: the token provider and room directory that startBot wires
-// (src/feishu/token.ts, src/feishu/rooms.ts), built the same way, in this process, against the emulator.
+// Phase 3, API economy at the Feishu adapter: the token provider, room directory and room calendar that
+// startBot wires (src/feishu/token.ts, rooms.ts, freebusy.ts), built the same way, in this process, against
+// the emulator.
 // Each rule is expected vs measured, measured = calls the emulator recorded (and the adapter's counter).
+import { restOfDay } from '../../src/bot/availability.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import type { CallPolicy } from '../../src/feishu/call.js';
 import { createFeishuClient } from '../../src/feishu/client.js';
+import { createFeishuRoomCalendar, FREEBUSY_MAX_ROOMS } from '../../src/feishu/freebusy.js';
 import { createFeishuRoomDirectory } from '../../src/feishu/rooms.js';
 import { createTenantTokenProvider } from '../../src/feishu/token.js';
 import { createLogger } from '../../src/log.js';
@@ -24,22 +27,32 @@ export interface EconomySettings {
   shortTtlMs: number;
 }
 
-/** A fresh token provider + room directory, configured as startBot configures them. */
+/** A fresh token provider + room directory + room calendar, configured as startBot configures them. */
 function adapter(emulator: Emulator, cacheTtlMs?: number) {
   const config = benchConfig(botEnv(emulator.url));
   const logger = createLogger('silent');
   const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger };
   const client = createFeishuClient({ ...config.feishu, logger });
   const tokens = createTenantTokenProvider(client, BENCH_APP, policy);
+  const cache = createMemoryStore({ maxEntries: 10_000 });
   const directory = createFeishuRoomDirectory({
     client,
     tokens,
     policy,
     batchSize: config.lookup.batchSize,
-    cache: createMemoryStore({ maxEntries: 10_000 }),
+    cache,
     cacheTtlMs: cacheTtlMs ?? config.lookup.cacheTtlSeconds * 1000,
   });
-  return { tokens, directory, batchSize: config.lookup.batchSize, cacheTtlSeconds: config.lookup.cacheTtlSeconds };
+  const calendar = createFeishuRoomCalendar({ client, tokens, policy, cache, cacheTtlMs: config.availability.cacheTtlSeconds * 1000 });
+  return {
+    tokens,
+    directory,
+    calendar,
+    timeZone: config.availability.timezone,
+    batchSize: config.lookup.batchSize,
+    cacheTtlSeconds: config.lookup.cacheTtlSeconds,
+    availabilityTtlSeconds: config.availability.cacheTtlSeconds,
+  };
 }
 
 /** Runs `action` and returns the calls it caused, by API, and the directory's own counters over the same span. */
@@ -73,7 +86,7 @@ export async function runEconomyPhase(emulator: Emulator, settings: EconomySetti
     results.push(rule(`token: ${concurrent} lookups at once, fresh token provider`, 'token calls', 1, run.calls.token, tokens.fetchCount));
   }
 
-  const { directory, batchSize, cacheTtlSeconds } = adapter(emulator);
+  const { directory, calendar, timeZone, batchSize, cacheTtlSeconds, availabilityTtlSeconds } = adapter(emulator);
   const batches = (n: number) => Math.ceil(n / batchSize);
 
   // 2. K IDs in ceil(K / batch size) calls, for the IDs and for the details.
@@ -92,6 +105,18 @@ export async function runEconomyPhase(emulator: Emulator, settings: EconomySetti
     await directory.getRoomDetails(roomIds);
   });
   results.push(rule(`cache: the same ${k} IDs again within the TTL (${cacheTtlSeconds} s)`, 'batch_get_id + batch_get calls', 0, run.calls.batch_get_id + run.calls.batch_get, run.batchGetIdCounter + run.batchGetCounter));
+
+  // 3b. Free/busy of the K rooms found: ceil(K / 20) calls (Feishu's most per call), then none within its TTL.
+  const freeBusy = async () => {
+    const mark = emulator.requests.length;
+    const before = calendar.stats.freeBusyCalls;
+    await calendar.getFreeBusy(roomIds, restOfDay(Date.now(), timeZone));
+    return { measured: callsSince(emulator, mark).freebusy, counter: calendar.stats.freeBusyCalls - before };
+  };
+  let busy = await freeBusy();
+  results.push(rule(`free/busy: the ${k} rooms found, at most ${FREEBUSY_MAX_ROOMS} per call`, 'freebusy calls', Math.ceil(k / FREEBUSY_MAX_ROOMS), busy.measured, busy.counter));
+  busy = await freeBusy();
+  results.push(rule(`free/busy: the same ${k} rooms again within its TTL (${availabilityTtlSeconds} s)`, 'freebusy calls', 0, busy.measured, busy.counter));
 
   // 4. Identical lookups at once on a cold cache: one call, shared.
   const coldIds = freshIds(10);

@@ -2,9 +2,11 @@
 // Every text carries i18n_content for zh_cn and en_us (doc "配置卡片多语言"; JSON 2.0 allows only per-text i18n),
 // with the English text as the fallback `content`. The Refresh button is a JSON 2.0 callback button
 // (doc "处理回调": behaviors [{type: "callback", value}]) answered by card.action.trigger.
-import type { Card, RoomDetails } from './ports.js';
+import { availabilityLine, clockTime, roomAvailability, type AvailabilityStyle, type RoomAvailability } from './availability.js';
+import type { Card, FreeBusyInstance, RoomDetails, TimeWindow } from './ports.js';
 import { DEFAULT_LIMITS, displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
 import { perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
+import { formatField, formatId, guardLineStart } from './markdown.js';
 
 /** Feishu rejects card messages over 30 KB (error 230025, doc "回复消息"). */
 export const CARD_BYTE_LIMIT = 30 * 1024;
@@ -77,35 +79,6 @@ function assembleCard(parts: CardParts): Card {
   };
 }
 
-// ── markdown safety ─────────────────────────────────────────────────────────────────────────────────
-
-// Characters that could start markup (links, <at id=all>, <font>, emphasis, code, :emoji:) become numeric
-// character references, which the card markdown decodes back to the character.
-const MARKDOWN_SPECIAL = /[\\`*_~[\]()<>#|&$:]/g;
-const CODE_UNSAFE = /[`<>&\\]/;
-const INVISIBLE_OR_SPACE = /[\p{Cc}\p{Cf}\p{Cs}\p{Z}\s]+/gu;
-
-export function escapeMarkdown(text: string): string {
-  return text.replace(MARKDOWN_SPECIAL, (char) => `&#${char.charCodeAt(0)};`);
-}
-
-/** An ID shown copyable as inline code when that is safe, else as escaped text. */
-export function formatId(id: string): string {
-  return CODE_UNSAFE.test(id) ? escapeMarkdown(id) : `\`${id}\``;
-}
-
-/** Data from Feishu as one short, escaped line: invisible characters and line breaks become spaces. */
-function formatField(value: string, maxLength: number): string {
-  const points = Array.from(value.replace(INVISIBLE_OR_SPACE, ' ').trim());
-  const short = points.length > maxLength ? `${points.slice(0, maxLength).join('')}…` : points.join('');
-  return escapeMarkdown(short);
-}
-
-/** Keeps a line that starts with data from turning into a list item or heading. */
-function guardLineStart(line: string): string {
-  return line.replace(/^(\d+)([.)])/, (_m, digits: string, mark: string) => `${digits}&#${mark.charCodeAt(0)};`).replace(/^[-+=]/, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 // ── lookup result card ──────────────────────────────────────────────────────────────────────────────
 
 export interface LookupCardInput {
@@ -117,45 +90,91 @@ export interface LookupCardInput {
   details?: ReadonlyMap<string, RoomDetails>;
   /** Details were asked for but could not be loaded: the card says so and still shows the IDs. */
   detailsUnavailable?: boolean;
+  /** Free/busy of the found rooms; without it the card says nothing about availability. */
+  availability?: AvailabilityInput;
   /** Value sent back by the Refresh button (e.g. {action: 'refresh', ids: [...]}); no button without it. */
   refresh?: { value: Record<string, unknown> };
 }
 
+export interface AvailabilityInput {
+  /** Now to the end of the day in timeZone (restOfDay): the span the lines speak about. */
+  window: TimeWindow;
+  /** IANA zone of the HH:MM times (ROOM_TIMEZONE). */
+  timeZone: string;
+  /** room_id → its bookings in the window; a room without an entry gets no line (Feishu did not say). */
+  bookings?: ReadonlyMap<string, readonly FreeBusyInstance[]>;
+  /** Free/busy was asked for but could not be loaded: the card says so in one line. */
+  unavailable?: boolean;
+}
+
 /** How much of each found room is shown; the builder steps down until the card fits CARD_BYTE_BUDGET. */
 type DetailLevel = 'full' | 'no_description' | 'name_only' | 'ids_only';
-const DETAIL_LEVELS: readonly DetailLevel[] = ['full', 'no_description', 'name_only', 'ids_only'];
 
 interface Layout {
   detail: DetailLevel;
+  /** How a room's availability is shown, if at all. */
+  availability: AvailabilityStyle | 'none';
   /** Most rows listed per section (found, not found); the rest are counted in "…and K more". */
   maxRows: number;
 }
+
+/** From most to least shown. A room's name goes before its availability: people look rooms up to use them. */
+const LAYOUTS: readonly Omit<Layout, 'maxRows'>[] = [
+  { detail: 'full', availability: 'full' },
+  { detail: 'no_description', availability: 'full' },
+  { detail: 'name_only', availability: 'full' },
+  { detail: 'name_only', availability: 'short' },
+  { detail: 'ids_only', availability: 'short' },
+  { detail: 'ids_only', availability: 'none' },
+];
+/** The last resort, with fewer rows: the mappings are what was asked for. */
+const SMALLEST_LAYOUT = { detail: 'ids_only', availability: 'none' } as const;
 
 interface LookupFacts {
   foundIds: string[];
   notFoundIds: string[];
   input: LookupCardInput;
   refreshValue: Record<string, unknown> | undefined;
+  /** room_id → free or busy, for the rooms that get an availability line (known, not disabled). */
+  availability: ReadonlyMap<string, RoomAvailability>;
 }
 
 /** The lookup result card; always within CARD_BYTE_BUDGET, summarising long lists rather than failing. */
 export function buildLookupCard(input: LookupCardInput): Card {
   const facts = lookupFacts(input);
-  for (const detail of DETAIL_LEVELS) {
-    const card = renderLookupCard(facts, { detail, maxRows: Number.POSITIVE_INFINITY });
+  for (const layout of LAYOUTS) {
+    const card = renderLookupCard(facts, { ...layout, maxRows: Number.POSITIVE_INFINITY });
     if (fitsCardBudget(card)) return card;
   }
-  return renderLookupCard(facts, { detail: 'ids_only', maxRows: largestFittingRowCount(facts) });
+  return renderLookupCard(facts, { ...SMALLEST_LAYOUT, maxRows: largestFittingRowCount(facts) });
 }
 
 function lookupFacts(input: LookupCardInput): LookupFacts {
   const requested = [...new Set(input.requested)];
+  const foundIds = requested.filter((id) => input.found.has(id));
   return {
-    foundIds: requested.filter((id) => input.found.has(id)),
+    foundIds,
     notFoundIds: requested.filter((id) => !input.found.has(id)),
     input,
     refreshValue: input.refresh && refreshValueFits(input.refresh.value) ? input.refresh.value : undefined,
+    availability: availabilityByRoom(foundIds.map((id) => input.found.get(id) ?? ''), input),
   };
+}
+
+/**
+ * Free or busy for each room whose details say it is in use: a disabled room keeps its disabled mark and is
+ * never called free, and a room whose details are missing might be disabled, so it gets no line either.
+ */
+function availabilityByRoom(roomIds: readonly string[], input: LookupCardInput): Map<string, RoomAvailability> {
+  const result = new Map<string, RoomAvailability>();
+  const bookings = input.availability?.bookings;
+  if (!input.availability || !bookings) return result;
+  for (const roomId of roomIds) {
+    const instances = bookings.get(roomId);
+    const room = input.details?.get(roomId);
+    if (instances && room && room.is_disabled !== true) result.set(roomId, roomAvailability(instances, input.availability.window));
+  }
+  return result;
 }
 
 function refreshValueFits(value: Record<string, unknown>): boolean {
@@ -173,7 +192,7 @@ function largestFittingRowCount(facts: LookupFacts): number {
   let high = Math.max(facts.foundIds.length, facts.notFoundIds.length);
   while (low < high) {
     const middle = Math.ceil((low + high) / 2);
-    if (fitsCardBudget(renderLookupCard(facts, { detail: 'ids_only', maxRows: middle }))) low = middle;
+    if (fitsCardBudget(renderLookupCard(facts, { ...SMALLEST_LAYOUT, maxRows: middle }))) low = middle;
     else high = middle - 1;
   }
   return low;
@@ -185,6 +204,8 @@ function renderLookupCard(facts: LookupFacts, layout: Layout): Card {
   const elements: Element[] = [markdown(strings.mdSummary(foundIds.length, notFoundIds.length))];
   if (foundIds.length > 0) elements.push(markdown(foundSection(facts, layout)));
   if (foundIds.length > 0 && input.detailsUnavailable) elements.push(markdown(strings.detailsUnavailable, 'notation'));
+  const availabilityNote = foundIds.length > 0 ? availabilityNoteFor(facts, layout) : undefined;
+  if (availabilityNote) elements.push(markdown(availabilityNote, 'notation'));
   if (notFoundIds.length > 0) {
     elements.push(markdown(notFoundSection(notFoundIds, layout.maxRows)), markdown(strings.notFoundHint, 'notation'));
   }
@@ -201,6 +222,14 @@ function renderLookupCard(facts: LookupFacts, layout: Layout): Card {
   });
 }
 
+/** "as of HH:MM (zone)" under the availability lines, or one line saying they could not be loaded. */
+function availabilityNoteFor(facts: LookupFacts, layout: Layout): LocalizedText | undefined {
+  const availability = facts.input.availability;
+  if (availability?.unavailable) return strings.availabilityUnavailable;
+  if (!availability || layout.availability === 'none' || facts.availability.size === 0) return undefined;
+  return strings.availabilityAsOf(clockTime(availability.window.from, availability.timeZone), availability.timeZone);
+}
+
 function lookupTemplate(found: number, notFound: number): HeaderTemplate {
   if (found === 0 && notFound === 0) return 'grey';
   if (notFound === 0) return 'green';
@@ -212,29 +241,43 @@ function foundSection(facts: LookupFacts, layout: Layout): LocalizedText {
   const hidden = facts.foundIds.length - shown.length;
   const gap = layout.detail === 'full' || layout.detail === 'no_description' ? '\n\n' : '\n';
   return perLocale((locale) => {
-    const rows = shown.map((id) => foundRow(id, facts.input, layout.detail, locale));
+    const rows = shown.map((id) => foundRow(id, facts, layout, locale));
     if (hidden > 0) rows.push(strings.mdMore(hidden)[locale]);
     return [strings.mdFoundHeading(facts.foundIds.length)[locale], ...rows].join(gap);
   });
 }
 
-/** "`test01` → `omm_…`", then (by level) name, capacity, building, floor, description; the disabled mark always. */
-function foundRow(customRoomId: string, input: LookupCardInput, detail: DetailLevel, locale: Locale): string {
+/**
+ * "`test01` → `omm_…`", then (by layout) name, capacity, building, floor, availability, description; the
+ * disabled mark always.
+ */
+function foundRow(customRoomId: string, facts: LookupFacts, layout: Layout, locale: Locale): string {
+  const { input } = facts;
+  const { detail } = layout;
   const roomId = input.found.get(customRoomId) ?? '';
   const room = input.details?.get(roomId);
   const mapping = `${formatId(customRoomId)} → ${formatId(roomId)}`;
   const disabled = room?.is_disabled === true ? strings.mdDisabled[locale] : undefined;
+  const availability = availabilityOf(roomId, facts, layout)?.[locale];
   if (room === undefined || detail === 'ids_only' || detail === 'name_only') {
     const name = detail === 'name_only' && room?.name ? formatField(room.name, FIELD_MAX.name) : undefined;
-    return [mapping, name, disabled].filter(isPresent).join(' · ');
+    return [mapping, name, availability, disabled].filter(isPresent).join(' · ');
   }
   const lines = [mapping];
-  const facts = [...roomFacts(room, locale), disabled].filter(isPresent);
-  if (facts.length > 0) lines.push(guardLineStart(facts.join(' · ')));
+  const roomLine = [...roomFacts(room, locale), disabled].filter(isPresent);
+  if (roomLine.length > 0) lines.push(guardLineStart(roomLine.join(' · ')));
+  if (availability) lines.push(availability);
   if (detail === 'full' && room.description?.trim()) {
     lines.push(strings.description(formatField(room.description, FIELD_MAX.description))[locale]);
   }
   return lines.join('\n');
+}
+
+function availabilityOf(roomId: string, facts: LookupFacts, layout: Layout): LocalizedText | undefined {
+  const availability = facts.availability.get(roomId);
+  const timeZone = facts.input.availability?.timeZone;
+  if (!availability || !timeZone || layout.availability === 'none') return undefined;
+  return availabilityLine(availability, timeZone, layout.availability);
 }
 
 function roomFacts(room: RoomDetails, locale: Locale): string[] {

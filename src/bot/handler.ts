@@ -3,15 +3,22 @@
 import { FeishuApiError } from '../errors.js';
 import type { CardActionEvent, CardActionResponse, MessageReceiveEvent } from '../feishu/events.js';
 import type { Logger } from '../log.js';
+import { restOfDay } from './availability.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
 import { parseCommand, type Command, type CommandLimits, type IgnoreReason } from './command.js';
 import { SCOPE_ROOM_READ } from './i18n.js';
-import type { Card, LookupOptions, Messenger, RoomDirectory } from './ports.js';
+import type { Card, FreeBusyInstance, LookupOptions, Messenger, RoomCalendar, RoomDetails, RoomDirectory } from './ports.js';
 import type { MessageJob } from './message-job.js';
 import { replyUuidFor } from './reply-uuid.js';
 
 export interface RoomBotOptions {
   directory: RoomDirectory;
+  /** Free/busy of the rooms found (meeting_room freebusy/batch_get). */
+  calendar: RoomCalendar;
+  /** IANA zone of "today" and of the times on the card (ROOM_TIMEZONE). */
+  timeZone: string;
+  /** The current time, epoch ms; default Date.now (tests pass a fixed clock). */
+  clock?: () => number;
   messenger: Messenger;
   limits: CommandLimits;
   logger: Logger;
@@ -35,7 +42,7 @@ interface LookupOutcome {
   found?: number;
 }
 
-export function createRoomBot({ directory, messenger, limits, logger }: RoomBotOptions): RoomBot {
+export function createRoomBot({ directory, calendar, timeZone, clock = Date.now, messenger, limits, logger }: RoomBotOptions): RoomBot {
   async function lookup(ids: string[], options: LookupOptions, reference: string): Promise<LookupOutcome> {
     let found: Map<string, string>;
     try {
@@ -44,18 +51,27 @@ export function createRoomBot({ directory, messenger, limits, logger }: RoomBotO
       logFeishuFailure(logger, error, reference, 'room lookup failed');
       return { card: buildErrorCard(errorCardFor(error, reference)), outcome: 'lookup_failed' };
     }
-    let details;
-    let detailsUnavailable = false;
-    if (found.size > 0) {
-      try {
-        details = await directory.getRoomDetails([...found.values()], options);
-      } catch (error) {
-        // Degrade, don't fail: the IDs are what was asked for; details are a bonus.
-        detailsUnavailable = true;
-        logFeishuFailure(logger, error, reference, 'room details unavailable; replying with IDs only');
-      }
-    }
-    const card = buildLookupCard({ requested: ids, found, details, detailsUnavailable, refresh: { value: { action: 'refresh', ids } } });
+    const refresh = { value: { action: 'refresh', ids } };
+    if (found.size === 0) return { card: buildLookupCard({ requested: ids, found, refresh }), outcome: 'found', found: 0 };
+    const roomIds = [...found.values()];
+    const window = restOfDay(clock(), timeZone);
+    // Degrade, don't fail: the IDs are what was asked for; details and free/busy are a bonus, asked for together.
+    const [details, bookings] = await Promise.all([
+      orUndefined<Map<string, RoomDetails>>(directory.getRoomDetails(roomIds, options), (error) =>
+        logFeishuFailure(logger, error, reference, 'room details unavailable; replying with IDs only'),
+      ),
+      orUndefined<Map<string, FreeBusyInstance[]>>(calendar.getFreeBusy(roomIds, window, options), (error) =>
+        logFeishuFailure(logger, error, reference, 'room free/busy unavailable; replying without it'),
+      ),
+    ]);
+    const card = buildLookupCard({
+      requested: ids,
+      found,
+      details,
+      detailsUnavailable: details === undefined,
+      availability: { window, timeZone, bookings, unavailable: bookings === undefined },
+      refresh,
+    });
     return { card, outcome: 'found', found: found.size };
   }
 
@@ -123,6 +139,16 @@ function triage(event: MessageReceiveEvent, limits: CommandLimits): Triage {
   // Apps and bots (including this one) never get an answer: no loops.
   if (event.sender?.sender_type !== 'user') return { kind: 'ignore', reason: 'sender_not_user' };
   return parseCommand(event.message, limits);
+}
+
+/** The value of `call`, or undefined (after telling `onError`) when it fails. */
+async function orUndefined<T>(call: Promise<T>, onError: (error: unknown) => void): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    onError(error);
+    return undefined;
+  }
 }
 
 /** The IDs a Refresh button carries, re-checked against the same limits as a typed command. */

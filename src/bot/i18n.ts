@@ -50,6 +50,24 @@ export const strings = {
     zh_cn: '暂时无法加载会议室详情；上面的 ID 对应关系仍然有效。',
     en_us: 'Room details could not be loaded right now; the ID mappings above are still correct.',
   },
+  freeUntil: (time: string): LocalizedText => ({ zh_cn: `🟢 空闲，至 ${time}`, en_us: `🟢 Free until ${time}` }),
+  freeRestOfDay: { zh_cn: '🟢 空闲，今天不再有预订', en_us: '🟢 Free for the rest of the day' },
+  busyUntil: (time: string): LocalizedText => ({ zh_cn: `🔴 使用中，至 ${time}`, en_us: `🔴 Busy until ${time}` }),
+  busyRestOfDay: { zh_cn: '🔴 使用中，直到今天结束', en_us: '🔴 Busy for the rest of the day' },
+  // The same, shorter, for long lists (a hundred rooms must fit on one card).
+  freeUntilShort: (time: string): LocalizedText => ({ zh_cn: `🟢 空闲至 ${time}`, en_us: `🟢 Free until ${time}` }),
+  freeRestOfDayShort: { zh_cn: '🟢 今日空闲', en_us: '🟢 Free rest of day' },
+  busyUntilShort: (time: string): LocalizedText => ({ zh_cn: `🔴 忙至 ${time}`, en_us: `🔴 Busy until ${time}` }),
+  busyRestOfDayShort: { zh_cn: '🔴 今日已满', en_us: '🔴 Busy rest of day' },
+  bookedBy: (name: string): LocalizedText => ({ zh_cn: `预订人：${name}`, en_us: `booked by ${name}` }),
+  availabilityAsOf: (time: string, timeZone: string): LocalizedText => ({
+    zh_cn: `空闲状态截至 ${time}（${timeZone} 时间）`,
+    en_us: `Free/busy as of ${time} (${timeZone} time)`,
+  }),
+  availabilityUnavailable: {
+    zh_cn: '暂时无法获取会议室的空闲状态；上面的 ID 和详情仍然有效。',
+    en_us: 'Free/busy could not be loaded right now; the IDs and details above are still correct.',
+  },
   truncatedNote: {
     zh_cn: '结果太多，卡片只显示了一部分。请分批查询以查看全部。',
     en_us: 'Too many results to show on one card. Look them up in smaller batches to see all of them.',

@@ -11,6 +11,9 @@
 //   POST /open-apis/auth/v3/tenant_access_token/internal          10003 bad app_id, 10014 bad secret
 //   GET  /open-apis/meeting_room/room/batch_get_id?custom_room_ids=a&custom_room_ids=b
 //   GET  /open-apis/meeting_room/room/batch_get?room_ids=omm_…&room_ids=omm_…&fields=*
+//   GET  /open-apis/meeting_room/freebusy/batch_get?room_ids=omm_…&time_min=…&time_max=…
+//        bookings of the seed (rooms[].bookings, in minutes from the quarter hour of the request);
+//        more than 20 room_ids → 99992402, a time not RFC 3339 → 100003, time_max before time_min → 99992402
 //   POST /open-apis/im/v1/messages/:message_id/reply              uuid-idempotent for 1 h
 //   token checks: no Bearer token → 99991661, unknown/expired → 99991663 (HTTP 400)
 //   repeated keys only: key[]=… / missing / more than 100 IDs → 99992402 (HTTP 400)

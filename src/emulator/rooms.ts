@@ -1,7 +1,25 @@
-// The emulator's room directory: what meeting_room v1 batch_get_id / batch_get answer from.
-// Seeded from rooms.seed.json (validated once), or from rooms a test passes in.
+// The emulator's room directory: what meeting_room v1 batch_get_id / batch_get / freebusy/batch_get answer
+// from. Seeded from rooms.seed.json (validated once), or from rooms a test passes in.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+
+/**
+ * A booking of a room, in minutes relative to the time it is asked about (see placeBookings), so that the
+ * seed always has a room that is busy now and one that is free.
+ */
+const bookingSchema = z
+  .object({
+    start_minutes: z.number().int(),
+    end_minutes: z.number().int(),
+    /** Who booked it. Absent: Feishu names nobody (a booking made by an app). */
+    organizer: z.string().min(1).optional(),
+    /** A private booking: Feishu leaves its organizer out (查询会议室忙闲: 私密日程不返回该信息). */
+    private: z.boolean().optional(),
+  })
+  .refine((booking) => booking.end_minutes > booking.start_minutes, { message: 'must be after start_minutes', path: ['end_minutes'] });
+
+export type EmulatedBooking = z.infer<typeof bookingSchema>;
 
 const roomSchema = z.object({
   custom_room_id: z.string().min(1),
@@ -14,6 +32,7 @@ const roomSchema = z.object({
   description: z.string(),
   display_id: z.string(),
   is_disabled: z.boolean(),
+  bookings: z.array(bookingSchema).optional(),
 });
 
 /** One meeting room, with the fields of batch_get (查询会议室详情) plus its tenant-defined custom_room_id. */
@@ -54,6 +73,38 @@ function describeIssues(error: z.ZodError, prefix: string): string {
       return `${prefix}${path}: ${issue.message}`;
     })
     .join('; ');
+}
+
+/** A booking placed in time: epoch ms, and the fields of a freebusy/batch_get instance. */
+export interface PlacedBooking {
+  start: number;
+  end: number;
+  uid: string;
+  organizer?: { name: string; open_id: string };
+}
+
+/** Bookings are placed relative to the quarter hour that `now` falls in: real-looking times, stable for 15 minutes. */
+export const BOOKING_GRID_MS = 15 * 60_000;
+
+/** The room's bookings in time, relative to `now` (rounded down to BOOKING_GRID_MS). */
+export function placeBookings(room: EmulatedRoom, now: number): PlacedBooking[] {
+  const anchor = Math.floor(now / BOOKING_GRID_MS) * BOOKING_GRID_MS;
+  return (room.bookings ?? []).map((booking, index) => ({
+    start: anchor + booking.start_minutes * 60_000,
+    end: anchor + booking.end_minutes * 60_000,
+    uid: uidOf(`${room.room_id}/${index}`),
+    ...(booking.organizer !== undefined && !booking.private ? { organizer: { name: booking.organizer, open_id: `ou_${hexOf(booking.organizer)}` } } : {}),
+  }));
+}
+
+function hexOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/** A stable event uid in the shape of the doc's example (b9b19453-0e60-411b-a65f-e5d3b7aa1d0e). */
+function uidOf(text: string): string {
+  const hex = hexOf(text);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** In-memory room table; tests may change it while the emulator runs (a room renamed, removed, added). */

@@ -141,7 +141,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const app = new Koa<EmulatorState>();
   const router = new Router<EmulatorState>();
   registerAuthRoutes(router, options, tokens, faults);
-  registerMeetingRoomRoutes(router, rooms, tokens, faults);
+  registerMeetingRoomRoutes(router, rooms, tokens, faults, now);
   registerImRoutes(router, messages, identity, tokens, faults);
   registerWsEndpoint(router, options, gateway, faults);
 

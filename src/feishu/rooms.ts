@@ -1,6 +1,7 @@
-// meeting_room v1 (historic API) through the SDK client: batch_get_id and batch_get.
+// meeting_room v1 (historic API) through the SDK client: batch_get_id and batch_get, and the helpers that
+// freebusy.ts shares (one GET with retries; cached, coalesced, batched lookups).
 // The SDK has no typed methods for these; client.request is the documented escape hatch.
-// Both take repeated query keys (custom_room_ids=a&custom_room_ids=b), hence repeatKeysSerializer.
+// They take repeated query keys (custom_room_ids=a&custom_room_ids=b), hence repeatKeysSerializer.
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { LookupOptions, RoomDetails, RoomDirectory } from '../bot/ports.js';
 import type { StateStore } from '../state/store.js';
@@ -8,10 +9,7 @@ import { callFeishu, type CallPolicy } from './call.js';
 import { repeatKeysSerializer, withTenantToken } from './client.js';
 import type { TenantTokenProvider } from './token.js';
 
-export interface RoomDirectoryOptions {
-  client: lark.Client;
-  tokens: TenantTokenProvider;
-  policy: CallPolicy;
+export interface RoomDirectoryOptions extends MeetingRoomApi {
   /** IDs per call (documented in app.config.json: lookup.batchSize). */
   batchSize: number;
   /** Lookup cache; absent or ttl 0 = no cache. */
@@ -35,43 +33,50 @@ export interface RoomDirectoryStats {
   batchGetCalls: number;
 }
 
-const NOT_FOUND = ''; // cached negative answer: Feishu does not know this custom ID
+/** A cached negative answer: Feishu does not know this key. */
+export const NOT_FOUND = '';
 // The meeting_room docs list this header as required, GET included.
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
+/** What every meeting_room v1 call needs. */
+export interface MeetingRoomApi {
+  client: lark.Client;
+  tokens: TenantTokenProvider;
+  policy: CallPolicy;
+}
+
+/**
+ * One GET on meeting_room v1 (`path` as in "room/batch_get"), with retries; `countAttempt` runs on every
+ * HTTP attempt (the benchmark's counters).
+ */
+export function meetingRoomGet<B>(api: MeetingRoomApi, path: string, params: Record<string, string | readonly string[]>, countAttempt: () => void): Promise<B> {
+  return callFeishu<B>(
+    `meeting_room.${path.replace('/', '.')}`,
+    api.policy,
+    (token) => {
+      countAttempt();
+      return api.client.request<B>(
+        {
+          method: 'GET',
+          url: `/open-apis/meeting_room/${path}`,
+          headers: JSON_HEADERS,
+          params,
+          paramsSerializer: { serialize: repeatKeysSerializer },
+        },
+        withTenantToken(token),
+      );
+    },
+    api.tokens,
+  );
+}
+
 export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDirectory & { stats: RoomDirectoryStats } {
-  const { client, tokens, policy, batchSize } = options;
+  const { batchSize } = options;
   const cache = options.cacheTtlMs > 0 ? options.cache : undefined;
   const stats: RoomDirectoryStats = { batchGetIdCalls: 0, batchGetCalls: 0 };
 
-  /** One GET on meeting_room v1, with retries; `stat` names the counter of HTTP attempts. */
-  function meetingRoomGet<B>(
-    resource: 'batch_get_id' | 'batch_get',
-    params: Record<string, string | readonly string[]>,
-    stat: keyof RoomDirectoryStats,
-  ): Promise<B> {
-    return callFeishu<B>(
-      `meeting_room.room.${resource}`,
-      policy,
-      (token) => {
-        stats[stat] += 1;
-        return client.request<B>(
-          {
-            method: 'GET',
-            url: `/open-apis/meeting_room/room/${resource}`,
-            headers: JSON_HEADERS,
-            params,
-            paramsSerializer: { serialize: repeatKeysSerializer },
-          },
-          withTenantToken(token),
-        );
-      },
-      tokens,
-    );
-  }
-
   async function batchGetId(customRoomIds: readonly string[]): Promise<Map<string, string>> {
-    const body = await meetingRoomGet<BatchGetIdBody>('batch_get_id', { custom_room_ids: customRoomIds }, 'batchGetIdCalls');
+    const body = await meetingRoomGet<BatchGetIdBody>(options, 'room/batch_get_id', { custom_room_ids: customRoomIds }, () => (stats.batchGetIdCalls += 1));
     const found = new Map<string, string>();
     for (const room of body.data?.rooms ?? []) {
       if (room.custom_room_id && room.room_id) found.set(room.custom_room_id, room.room_id);
@@ -80,7 +85,7 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
   }
 
   async function batchGet(roomIds: readonly string[]): Promise<Map<string, RoomDetails>> {
-    const body = await meetingRoomGet<BatchGetBody>('batch_get', { room_ids: roomIds, fields: '*' }, 'batchGetCalls');
+    const body = await meetingRoomGet<BatchGetBody>(options, 'room/batch_get', { room_ids: roomIds, fields: '*' }, () => (stats.batchGetCalls += 1));
     const details = new Map<string, RoomDetails>();
     for (const room of body.data?.rooms ?? []) if (room.room_id) details.set(room.room_id, room);
     return details;
@@ -108,9 +113,12 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
   return { stats, findRoomIds, getRoomDetails };
 }
 
-interface CachedLookupSpec<V> {
+export interface CachedLookupSpec<V, C> {
+  /** Names the kind of value in cache keys ("rid", "room", …). */
   namespace: string;
-  fetch: (keys: readonly string[]) => Promise<Map<string, V>>;
+  /** The part of the cache key that depends on the call's context (e.g. the day asked about); default none. */
+  scope?: (context: C) => string;
+  fetch: (keys: readonly string[], context: C) => Promise<Map<string, V>>;
   encode: (value: V | undefined) => string;
   decode: (raw: string) => V | undefined;
   batchSize: number;
@@ -120,13 +128,13 @@ interface CachedLookupSpec<V> {
 
 /**
  * key → value lookups that (1) answer from the cache when allowed, (2) join a call already in flight
- * for the same key instead of asking again, (3) ask Feishu for the rest in ceil(n / batchSize) calls.
+ * for the same key (and scope) instead of asking again, (3) ask Feishu for the rest in ceil(n / batchSize)
+ * calls. A call's context reaches `fetch` and `scope`; a call that joins another's gets that one's answer.
  */
-function cachedBatchLookup<V>(spec: CachedLookupSpec<V>) {
+export function cachedBatchLookup<V, C = void>(spec: CachedLookupSpec<V, C>) {
   const inflight = new Map<string, Promise<V | undefined>>();
-  const cacheKey = (key: string) => `lookup:${spec.namespace}:${key}`;
 
-  async function fromCache(keys: readonly string[], result: Map<string, V>): Promise<string[]> {
+  async function fromCache(keys: readonly string[], cacheKey: (key: string) => string, result: Map<string, V>): Promise<string[]> {
     if (!spec.cache) return [...keys];
     const misses: string[] = [];
     const raws = await Promise.all(keys.map((key) => spec.cache!.get(cacheKey(key)).catch(() => undefined)));
@@ -139,27 +147,30 @@ function cachedBatchLookup<V>(spec: CachedLookupSpec<V>) {
     return misses;
   }
 
-  function startBatch(keys: string[]): void {
-    const call = spec.fetch(keys);
+  function startBatch(keys: string[], cacheKey: (key: string) => string, context: C): void {
+    const call = spec.fetch(keys, context);
     for (const key of keys) {
       const settled = call.then((answers) => answers.get(key));
-      inflight.set(key, settled);
+      const fullKey = cacheKey(key);
+      inflight.set(fullKey, settled);
       void settled
-        .then((value) => spec.cache?.set(cacheKey(key), spec.encode(value), spec.ttlMs))
+        .then((value) => spec.cache?.set(fullKey, spec.encode(value), spec.ttlMs))
         .catch(() => undefined) // the caller sees the failure; the cache just stays cold
         .finally(() => {
-          if (inflight.get(key) === settled) inflight.delete(key);
+          if (inflight.get(fullKey) === settled) inflight.delete(fullKey);
         });
     }
   }
 
-  return async (keys: readonly string[], options: LookupOptions = {}): Promise<Map<string, V>> => {
+  return async (keys: readonly string[], options: LookupOptions | undefined, context: C): Promise<Map<string, V>> => {
+    const prefix = `lookup:${spec.namespace}:${spec.scope ? `${spec.scope(context)}:` : ''}`;
+    const cacheKey = (key: string) => prefix + key;
     const unique = [...new Set(keys)];
     const result = new Map<string, V>();
-    const misses = options.bypassCache ? unique : await fromCache(unique, result);
-    const toFetch = misses.filter((key) => !inflight.has(key));
-    for (let i = 0; i < toFetch.length; i += spec.batchSize) startBatch(toFetch.slice(i, i + spec.batchSize));
-    const values = await Promise.all(misses.map((key) => inflight.get(key)!));
+    const misses = options?.bypassCache ? unique : await fromCache(unique, cacheKey, result);
+    const toFetch = misses.filter((key) => !inflight.has(cacheKey(key)));
+    for (let i = 0; i < toFetch.length; i += spec.batchSize) startBatch(toFetch.slice(i, i + spec.batchSize), cacheKey, context);
+    const values = await Promise.all(misses.map((key) => inflight.get(cacheKey(key))!));
     misses.forEach((key, i) => {
       const value = values[i];
       if (value !== undefined) result.set(key, value);

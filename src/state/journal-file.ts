@@ -2,7 +2,8 @@
 //
 // - `append` resolves only after the lines are written AND fdatasync'ed: once it resolves, a kill -9,
 //   an OOM kill or a power cut cannot lose them. Lines appended while a write+sync is in flight go out
-//   together in the next one (group commit), so a burst costs one sync, not one per message.
+//   together in the next one (group commit), so a burst costs one sync, not one per message. Lines whose
+//   loss is harmless (`{ sync: false }`) are written at once and synced with the next lines that need it.
 // - A crash in the middle of a write leaves at most a torn last line: `open` drops it (and truncates it
 //   away) and skips any line that does not parse, counting them.
 // - `compact` rewrites the file from a snapshot of what is still live (temp file, fsync, rename, fsync of
@@ -36,8 +37,8 @@ export interface JournalFile {
   /** Bytes in the file now. */
   readonly size: number;
   open(): Promise<OpenedJournal>;
-  /** Writes the lines and syncs them to disk; resolves once they are durable. */
-  append(lines: readonly unknown[]): Promise<void>;
+  /** Writes the lines and syncs them to disk; resolves once they are durable (with sync: false, once written). */
+  append(lines: readonly unknown[], options?: { sync?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +47,8 @@ const openHere = new Set<string>();
 
 interface Batch {
   text: string;
+  /** Some line in it must reach the disk before its append resolves. */
+  sync: boolean;
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
@@ -105,11 +108,11 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
     return { lines, skipped };
   }
 
-  async function writeAndSync(text: string): Promise<void> {
+  async function write(text: string, sync: boolean): Promise<void> {
     if (!handle) throw new Error('journal is not open');
     const bytes = Buffer.from(text, 'utf8');
     await handle.write(bytes);
-    await handle.datasync();
+    if (sync) await handle.datasync();
     size += bytes.length;
   }
 
@@ -130,7 +133,7 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
       const batch = next;
       next = undefined;
       try {
-        await writeAndSync(batch.text);
+        await write(batch.text, batch.sync);
         for (const waiter of batch.waiters) waiter.resolve();
       } catch (error) {
         for (const waiter of batch.waiters) waiter.reject(error);
@@ -149,12 +152,13 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
       return size;
     },
     open: open_,
-    append(lines) {
+    append(lines, { sync = true } = {}) {
       if (closed) return Promise.reject(new Error('journal is closed'));
       const text = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
       return new Promise<void>((resolve, reject) => {
-        next ??= { text: '', waiters: [] };
+        next ??= { text: '', sync: false, waiters: [] };
         next.text += text;
+        next.sync ||= sync;
         next.waiters.push({ resolve, reject });
         flushing ??= flushLoop();
       });

@@ -141,9 +141,10 @@ export async function createLocalQueue(options: LocalQueueOptions): Promise<Inta
     if (running === 0 && ready.length === 0) idle?.();
   }
 
+  /** A retry or an answer: losing one costs a retry too early or an answer repeated (the uuid keeps it one post), so no sync of its own. */
   async function record(lines: JournalLine[], what: string, id: string): Promise<void> {
     try {
-      await journal.append(lines);
+      await journal.append(lines, { sync: false });
     } catch (error) {
       // Not fatal for the user: the worst case is that the message is answered again after a restart,
       // and the reply's uuid keeps Feishu from posting it twice.

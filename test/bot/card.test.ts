@@ -13,7 +13,8 @@ import {
 } from '../../src/bot/card.js';
 import { parseCommand } from '../../src/bot/command.js';
 import type { Locale } from '../../src/bot/i18n.js';
-import type { Card, RoomDetails } from '../../src/bot/ports.js';
+import { restOfDay } from '../../src/bot/availability.js';
+import type { Card, FreeBusyInstance, RoomDetails } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/bot/render-text.js';
 
 type Node = Record<string, unknown>;
@@ -241,6 +242,82 @@ describe('buildLookupCard', () => {
   });
 });
 
+describe('buildLookupCard: availability', () => {
+  const NOW = Date.parse('2025-03-10T10:00:00+08:00');
+  const window = restOfDay(NOW, 'Asia/Shanghai');
+  const ROOM_C: RoomDetails = { room_id: 'omm_c3', name: 'Quiet room', capacity: 2, is_disabled: false };
+  const busyNow: FreeBusyInstance = { start_time: '2025-03-10T09:30:00+08:00', end_time: '2025-03-10T11:00:00+08:00', organizer_info: { name: '张伟' } };
+  const later: FreeBusyInstance = { start_time: '2025-03-10T14:00:00+08:00', end_time: '2025-03-10T15:00:00+08:00', organizer_info: { name: 'Alex Chen' } };
+
+  function withAvailability(bookings: Record<string, FreeBusyInstance[]> | undefined, overrides: Partial<LookupCardInput> = {}): LookupCardInput {
+    return sampleInput({
+      requested: ['test01', 'test02', 'test03'],
+      found: new Map([
+        ['test01', ROOM_A.room_id],
+        ['test02', ROOM_B.room_id],
+        ['test03', ROOM_C.room_id],
+      ]),
+      details: new Map([ROOM_A, ROOM_B, ROOM_C].map((room) => [room.room_id, room])),
+      availability: { window, timeZone: 'Asia/Shanghai', ...(bookings ? { bookings: new Map(Object.entries(bookings)) } : { unavailable: true }) },
+      ...overrides,
+    });
+  }
+
+  /** The rendered line of a room (found by its room_id) and the lines under it, up to the next room. */
+  function roomBlock(card: Card, locale: Locale, roomId: string): string {
+    const text = renderCardAsText(card, locale);
+    const start = text.indexOf(`\`${roomId}\``);
+    const next = text.indexOf(' → ', start + roomId.length + 2);
+    return text.slice(start, next === -1 ? undefined : text.lastIndexOf('\n', next));
+  }
+
+  it('shows each room busy (until when, by whom) or free (until its next booking), in both languages', () => {
+    const card = buildLookupCard(withAvailability({ [ROOM_A.room_id]: [busyNow, later], [ROOM_B.room_id]: [], [ROOM_C.room_id]: [later] }));
+    expectCompleteI18n(card);
+    expect(roomBlock(card, 'en_us', ROOM_A.room_id)).toContain('🔴 Busy until 11:00 · booked by 张伟');
+    expect(roomBlock(card, 'zh_cn', ROOM_A.room_id)).toContain('🔴 使用中，至 11:00 · 预订人：张伟');
+    expect(roomBlock(card, 'en_us', ROOM_C.room_id)).toContain('🟢 Free until 14:00');
+    expect(roomBlock(card, 'zh_cn', ROOM_C.room_id)).toContain('🟢 空闲，至 14:00');
+    expect(textsFor(card, 'en_us')).toContain('Free/busy as of 10:00 (Asia/Shanghai time)');
+    expect(textsFor(card, 'zh_cn')).toContain('空闲状态截至 10:00（Asia/Shanghai 时间）');
+  });
+
+  it('a disabled room stays marked disabled and is never called free', () => {
+    const card = buildLookupCard(withAvailability({ [ROOM_A.room_id]: [], [ROOM_B.room_id]: [], [ROOM_C.room_id]: [] }));
+    for (const locale of LOCALES) {
+      const block = roomBlock(card, locale, ROOM_B.room_id);
+      expect(block).toMatch(/Disabled|已停用/);
+      expect(block).not.toMatch(/🟢|🔴/);
+    }
+    expect(roomBlock(card, 'en_us', ROOM_C.room_id)).toContain('🟢 Free for the rest of the day');
+  });
+
+  it('says nothing of a room Feishu gave no answer for, or whose details are missing (it might be disabled)', () => {
+    const card = buildLookupCard(
+      withAvailability({ [ROOM_A.room_id]: [busyNow], [ROOM_B.room_id]: [] }, { details: new Map([[ROOM_A.room_id, ROOM_A], [ROOM_B.room_id, ROOM_B]]) }),
+    );
+    expect(roomBlock(card, 'en_us', ROOM_C.room_id)).not.toMatch(/🟢|🔴/);
+    expect(roomBlock(card, 'en_us', ROOM_A.room_id)).toContain('Busy until 11:00');
+    const noDetails = buildLookupCard(withAvailability({ [ROOM_A.room_id]: [busyNow] }, { details: undefined, detailsUnavailable: true }));
+    expect(textsFor(noDetails, 'en_us')).not.toMatch(/Free|Busy until|as of/);
+  });
+
+  it('when free/busy cannot be loaded, says so in one line and still shows IDs and details', () => {
+    const card = buildLookupCard(withAvailability(undefined));
+    const en = textsFor(card, 'en_us');
+    expect(en).toContain('`test01` → `omm_4de32cf10a4358788ff4e09e37ebbf9b`');
+    expect(en).toContain('Everest 301');
+    expect(en.match(/Free\/busy could not be loaded right now/g)).toHaveLength(1);
+    expect(textsFor(card, 'zh_cn')).toContain('暂时无法获取会议室的空闲状态');
+    expect(en).not.toMatch(/Busy until|Free until|as of/);
+  });
+
+  it('a card without found rooms says nothing about availability', () => {
+    const card = buildLookupCard(withAvailability(undefined, { requested: ['missing01'], found: new Map() }));
+    expect(textsFor(card, 'en_us')).not.toMatch(/Free\/busy/);
+  });
+});
+
 describe('buildLookupCard stays under the size budget', () => {
   const MAX = 100;
   const longText = (unit: string, length: number) => unit.repeat(length);
@@ -264,6 +341,14 @@ describe('buildLookupCard stays under the size budget', () => {
     return { requested: ids, found, details: withDetails ? details : undefined, refresh: { value: { action: 'refresh', ids } } };
   }
 
+  /** Every room busy now, booked by someone with a long name (the longest line availability can make). */
+  function withBusyRooms(input: LookupCardInput, organizer = longText('预', 200)): LookupCardInput {
+    const now = Date.parse('2025-03-10T10:00:00+08:00');
+    const instance: FreeBusyInstance = { start_time: '2025-03-10T09:00:00+08:00', end_time: '2025-03-10T11:00:00+08:00', organizer_info: { name: organizer } };
+    const bookings = new Map([...input.found.values()].map((roomId) => [roomId, [instance]]));
+    return { ...input, availability: { window: restOfDay(now, 'Asia/Shanghai'), timeZone: 'Asia/Shanghai', bookings } };
+  }
+
   const idsOf = (unit: string) => Array.from({ length: MAX }, (_, i) => `${longText(unit, 61)}${String(i).padStart(3, '0')}`);
 
   const worstCases: [string, LookupCardInput][] = [
@@ -278,6 +363,11 @@ describe('buildLookupCard stays under the size budget', () => {
       { ...allFound(idsOf('🏢').slice(0, 50), false), requested: idsOf('🏢'), detailsUnavailable: true },
     ],
   ];
+
+  worstCases.push(
+    ['100 × 64 four-byte IDs, all found, long details, all busy with long organizer names', withBusyRooms(allFound(idsOf('🏢'), true))],
+    ['100 × 64 markup IDs, all found, all busy, markup organizer names', withBusyRooms(allFound(idsOf('<'), true), longText('<', 100))],
+  );
 
   it.each(worstCases)('%s', (_name, input) => {
     const card = buildLookupCard(input);
@@ -303,6 +393,21 @@ describe('buildLookupCard stays under the size budget', () => {
     for (const id of ids) expect(en).toContain(`\`${id}\` → `);
     expect(en).not.toContain('more not listed');
     expect(buttons(card)).toHaveLength(1);
+  });
+
+  it('keeps every mapping and the free/busy of each room (names dropped first) for 100 realistic rooms, all busy', () => {
+    const ids = Array.from({ length: MAX }, (_, i) => `BJ-A-${String(i).padStart(4, '0')}`);
+    const input = allFound(ids, true);
+    const inUse = new Map([...input.details!].map(([roomId, room]) => [roomId, { ...room, is_disabled: false }]));
+    const card = buildLookupCard(withBusyRooms({ ...input, details: inUse }, 'Alexandra Konstantinopoulou'));
+    expectWithinBudget(card);
+    expectCompleteI18n(card);
+    const en = textsFor(card, 'en_us');
+    const zh = textsFor(card, 'zh_cn');
+    for (const id of ids) expect(en).toMatch(new RegExp(`\`${id}\` → \`omm_\\d{32}\` · 🔴 Busy until 11:00`));
+    expect(en).not.toContain('more not listed');
+    expect(zh.match(/🔴 忙至 11:00/g)).toHaveLength(MAX);
+    expect(en).toContain('Free/busy as of 10:00');
   });
 
   it('keeps the Refresh button for 100 × 64 ASCII IDs', () => {

@@ -45,7 +45,7 @@ const clickSchema = z.object({
 });
 
 const faultSchema = z.object({
-  api: z.enum(['token', 'batch_get_id', 'batch_get', 'reply', 'ws_endpoint', 'any']),
+  api: z.enum(['token', 'batch_get_id', 'batch_get', 'freebusy', 'reply', 'ws_endpoint', 'any']),
   kind: z.enum(['http_500', 'rate_limit', 'latency', 'error']),
   times: z.number().positive().optional(),
   latencyMs: z.number().nonnegative().optional(),

@@ -15,6 +15,8 @@ export const FeishuCode = {
   /** Query or body failed the gateway's field validation (e.g. a required array is missing). */
   FIELD_VALIDATION: 99992402,
   RESOURCE_NOT_FOUND: 99991201,
+  /** meeting_room: a time that is not RFC 3339 (会议室错误码 100003). */
+  MEETING_ROOM_TIME_FORMAT: 100003,
   /** IM: invalid request parameter. */
   IM_INVALID_PARAM: 230001,
   /** IM: content over the size limit. */
@@ -27,6 +29,7 @@ export const FeishuMsg = {
   MISSING_TOKEN: 'Missing access token for authorization. Please make a request with token attached.',
   INVALID_TOKEN: 'Invalid access token for authorization. Please make a request with token attached.',
   FIELD_VALIDATION: 'field validation failed',
+  MEETING_ROOM_TIME_FORMAT: 'time format must follow RFC3339 standard',
   IM_INVALID_PARAM: 'Your request contains an invalid request parameter',
   IM_CONTENT_TOO_LONG: 'The length of the message content reaches its limit.',
   IM_CARD_INVALID: 'Failed to create card content, ext=ErrCode: 200621; ErrMsg: parse card json err, please check whether the card json is correct; ErrorValue: ',

@@ -1,34 +1,71 @@
-// meeting_room v1 (historic API): GET batch_get_id (查询会议室ID) and GET batch_get (查询会议室详情).
-// Both take an array as repeated query keys; the bracketed form (key[]=…) is not that key, so it counts
-// as missing and fails field validation (99992402), as on Feishu.
+// meeting_room v1 (historic API): GET batch_get_id (查询会议室ID), GET batch_get (查询会议室详情) and
+// GET freebusy/batch_get (查询会议室忙闲). They take an array as repeated query keys; the bracketed form
+// (key[]=…) is not that key, so it counts as missing and fails field validation (99992402), as on Feishu.
 import type Router from 'koa-router';
 import type { FaultInjector } from '../faults.js';
-import type { EmulatedRoom, RoomCatalog } from '../rooms.js';
+import { placeBookings, type EmulatedRoom, type PlacedBooking, type RoomCatalog } from '../rooms.js';
 import type { TokenIssuer } from '../tokens.js';
-import { sendFieldViolation } from './errors.js';
+import { FeishuCode, FeishuMsg, sendFeishuError, sendFieldViolation } from './errors.js';
 import { openApi, requireTenantToken } from './middleware.js';
 import { parseRawQuery, valuesOf } from './query.js';
+import { formatRfc3339, parseRfc3339 } from './rfc3339.js';
 import type { ApiContext, EmulatorState } from './state.js';
 
-/** Most IDs one call accepts. */
+/** Most IDs one batch_get_id / batch_get call accepts. */
 export const MAX_IDS_PER_CALL = 100;
+/** Most room_ids one freebusy/batch_get call accepts (查询会议室忙闲: "room_ids个数不要超过20"). */
+export const MAX_FREEBUSY_ROOMS = 20;
+/** Offset of the times in free/busy answers: UTC+8, as in the doc's example (2021-04-27T00:00:00+08:00). */
+const ANSWER_OFFSET_MINUTES = 8 * 60;
 
 /** Fields batch_get can return besides room_id (the doc also calls room_id "id"). */
 const DETAIL_FIELDS = ['building_id', 'building_name', 'capacity', 'description', 'display_id', 'floor_name', 'is_disabled', 'name'] as const; // the doc example's order
 type DetailField = (typeof DETAIL_FIELDS)[number];
 
 /** The IDs of a repeated query key, or undefined after answering 99992402. */
-function repeatedIds(ctx: ApiContext, key: string): string[] | undefined {
+function repeatedIds(ctx: ApiContext, key: string, max = MAX_IDS_PER_CALL): string[] | undefined {
   const ids = valuesOf(parseRawQuery(ctx.querystring), key).filter((id) => id !== '');
   if (ids.length === 0) {
     sendFieldViolation(ctx, key, `${key} is required`);
     return undefined;
   }
-  if (ids.length > MAX_IDS_PER_CALL) {
-    sendFieldViolation(ctx, key, `the max length of ${key} is ${MAX_IDS_PER_CALL}`);
+  if (ids.length > max) {
+    sendFieldViolation(ctx, key, `the max length of ${key} is ${max}`);
     return undefined;
   }
   return [...new Set(ids)];
+}
+
+interface QuerySpan {
+  /** As sent: the answer echoes them (与请求参数完全相同). */
+  timeMin: string;
+  timeMax: string;
+  from: number;
+  to: number;
+}
+
+/** time_min and time_max: required, RFC 3339 (else 100003), time_max not before time_min; or undefined after answering. */
+function querySpan(ctx: ApiContext): QuerySpan | undefined {
+  const pairs = parseRawQuery(ctx.querystring);
+  const [timeMin, timeMax] = [valuesOf(pairs, 'time_min')[0] ?? '', valuesOf(pairs, 'time_max')[0] ?? ''];
+  for (const [key, value] of [['time_min', timeMin], ['time_max', timeMax]] as const) {
+    if (value === '') return void sendFieldViolation(ctx, key, `${key} is required`);
+  }
+  const [from, to] = [parseRfc3339(timeMin), parseRfc3339(timeMax)];
+  if (from === undefined || to === undefined) return void sendFeishuError(ctx, 400, FeishuCode.MEETING_ROOM_TIME_FORMAT, FeishuMsg.MEETING_ROOM_TIME_FORMAT);
+  if (to < from) return void sendFieldViolation(ctx, 'time_max', 'time_max must not be earlier than time_min');
+  return { timeMin, timeMax, from, to };
+}
+
+/** One instance of a freebusy/batch_get answer, as the doc's example shows it. */
+function freeBusyInstance(booking: PlacedBooking): Record<string, unknown> {
+  return {
+    start_time: formatRfc3339(booking.start, ANSWER_OFFSET_MINUTES),
+    end_time: formatRfc3339(booking.end, ANSWER_OFFSET_MINUTES),
+    uid: booking.uid,
+    original_time: 0,
+    ...(booking.organizer ? { organizer_info: booking.organizer } : {}),
+  };
 }
 
 /** `fields`: comma list or "*"; absent means all. Unknown names are ignored. */
@@ -45,7 +82,7 @@ function details(room: EmulatedRoom, fields: ReadonlySet<DetailField>): Record<s
   return result;
 }
 
-export function registerMeetingRoomRoutes(router: Router<EmulatorState>, rooms: RoomCatalog, tokens: TokenIssuer, faults: FaultInjector): void {
+export function registerMeetingRoomRoutes(router: Router<EmulatorState>, rooms: RoomCatalog, tokens: TokenIssuer, faults: FaultInjector, now: () => number): void {
   router.get('/open-apis/meeting_room/room/batch_get_id', openApi('batch_get_id', faults), requireTenantToken(tokens), (ctx) => {
     const ids = repeatedIds(ctx, 'custom_room_ids');
     if (!ids) return;
@@ -65,5 +102,26 @@ export function registerMeetingRoomRoutes(router: Router<EmulatorState>, rooms: 
       return room ? [details(room, fields)] : [];
     });
     ctx.body = { code: 0, msg: 'success', data: { rooms: found } };
+  });
+
+  // Bookings overlapping [time_min, time_max]; a room without any is left out of free_busy, an unknown room
+  // is listed in error_room_ids (both as in the doc's examples).
+  router.get('/open-apis/meeting_room/freebusy/batch_get', openApi('freebusy', faults), requireTenantToken(tokens), (ctx) => {
+    const ids = repeatedIds(ctx, 'room_ids', MAX_FREEBUSY_ROOMS);
+    if (!ids) return;
+    const span = querySpan(ctx);
+    if (!span) return;
+    const freeBusy: Record<string, Record<string, unknown>[]> = {};
+    const errorRoomIds: string[] = [];
+    for (const id of ids) {
+      const room = rooms.byId(id);
+      if (!room) {
+        errorRoomIds.push(id);
+        continue;
+      }
+      const overlapping = placeBookings(room, now()).filter((booking) => booking.start < span.to && booking.end > span.from);
+      if (overlapping.length > 0) freeBusy[id] = overlapping.sort((a, b) => a.start - b.start).map(freeBusyInstance);
+    }
+    ctx.body = { code: 0, msg: 'success', data: { time_min: span.timeMin, time_max: span.timeMax, free_busy: freeBusy, error_room_ids: errorRoomIds } };
   });
 }
