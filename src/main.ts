@@ -6,7 +6,7 @@ import { loadConfig, usesEmulator, type AppConfig } from './config.js';
 import type { Emulator } from './emulator/index.js';
 import { ConfigError, StartupError } from './errors.js';
 import { createFeishuClient } from './feishu/client.js';
-import { checkCredentials, createTenantTokenProvider } from './feishu/token.js';
+import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
 import { createLogger, flushLogs, type Logger } from './log.js';
 import { startBot, type RunningBot } from './service.js';
 
@@ -126,12 +126,12 @@ async function main(): Promise<void> {
   // the bot's is inside startBot).
   const policy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }) };
   const tokens = createTenantTokenProvider(createFeishuClient({ ...config.feishu, logger }), config.feishu, policy);
-  checkCredentials(tokens, config.feishu.domain, { logger, signal: stopping.signal }).catch((error: unknown) => {
+  waitForTenantToken(tokens, config.feishu.domain, { logger, signal: stopping.signal }).catch((error: unknown) => {
     console.error(`Cannot start: ${error instanceof StartupError ? error.message : String(error)}`);
     stop('credentials refused', 1);
   });
 
-  if (interactive && emulator) (await import('./chat.js')).startChat(emulator).on('close', () => stop('chat closed'));
+  if (interactive && emulator) (await import('./local/chat.js')).startChat(emulator).on('close', () => stop('chat closed'));
 }
 
 main().catch((error: unknown) => {

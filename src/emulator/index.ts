@@ -58,7 +58,8 @@
 // answer is the ack's base64 `data`.
 //
 // Control API for humans (not Feishu's): GET /_emulator, POST /_emulator/messages {text|post, chatType},
-// GET /_emulator/replies, POST /_emulator/replies/:message_id/click {value}, POST|DELETE /_emulator/faults,
+// GET /_emulator/replies[?to=<message_id>][&after=<count|reply message_id>][&wait=<seconds, ≤ 30>] (a long
+// poll: with wait, held until a matching reply arrives), POST /_emulator/replies/:message_id/click {value}, POST|DELETE /_emulator/faults,
 // POST /_emulator/tokens/expire, POST /_emulator/verify-url, GET /_emulator/connections,
 // POST /_emulator/connections/drop.
 //

@@ -196,6 +196,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       },
       eventTransport: transport,
       replies: messages.replies,
+      onReply: emulator.onReply,
       eventTargets: emulator.eventTargets,
       createMessage,
       deliverEnvelope: (envelope) => deliverEnvelope(envelope),

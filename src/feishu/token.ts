@@ -79,7 +79,7 @@ export interface CredentialsCheckOptions {
  * for an unknown app_id, 10014 app secret invalid; any other permanent answer too). While Feishu cannot
  * be reached (network, timeout, 5xx, rate limit) it keeps trying, with backoff, until it can.
  */
-export async function checkCredentials(tokens: TenantTokenProvider, domain: string, options: CredentialsCheckOptions): Promise<void> {
+export async function waitForTenantToken(tokens: TenantTokenProvider, domain: string, options: CredentialsCheckOptions): Promise<void> {
   const firstDelayMs = options.firstDelayMs ?? 1_000;
   const maxDelayMs = options.maxDelayMs ?? 30_000;
   for (let attempt = 1; ; attempt += 1) {

@@ -51,3 +51,70 @@ describe('/_emulator control API', () => {
     expect(emulator.requests.every((r) => r.path.startsWith('/open-apis/'))).toBe(true);
   });
 });
+
+describe('GET /_emulator/replies: waiting for the next reply', () => {
+  type Replies = { replies: Array<{ replyMessageId: string; parentMessageId: string }>; count: number };
+  const replies = async (query: string) => {
+    const answer = await call(`/_emulator/replies?${query}`);
+    return { status: answer.status, body: answer.json as Replies & { error?: string } };
+  };
+
+  it('with wait, holds the answer until a reply to the message arrives, instead of answering []', async () => {
+    receiver = await startReceiver();
+    emulator = await startTestEmulator({ eventUrl: `${receiver.url}/event` });
+    const sent = await call('/_emulator/messages', 'POST', { text: '/room test01' });
+    const messageId = sent.json!.message_id as string;
+    expect(sent.json!.replies).toBe(`/_emulator/replies?to=${messageId}&wait=10`);
+
+    const other = await call('/_emulator/messages', 'POST', { text: '/room test02' });
+    expect((await replies(`to=${messageId}`)).body).toEqual({ replies: [], count: 0 }); // no wait: what curl showed
+    const waiting = replies(`to=${messageId}&wait=10`);
+    const stillWaiting = await Promise.race([waiting.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 300))]);
+    expect(stillWaiting).toBe(true);
+    await replyAsBot(emulator, emulator.app, other.json!.message_id as string, { v: 0 }); // not the one waited for
+    const replyId = await replyAsBot(emulator, emulator.app, messageId, { v: 1 });
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(answer.body.replies.map((reply) => reply.replyMessageId)).toEqual([replyId]);
+    expect(answer.body.count).toBe(2);
+
+    // already there: answered at once, wait or not
+    expect((await replies(`to=${messageId}`)).body.replies).toHaveLength(1);
+  });
+
+  it('after a count or a reply message_id, returns only newer replies; waits for the next one', async () => {
+    emulator = await startTestEmulator();
+    const replyToNew = (text: string) => replyAsBot(emulator!, emulator!.app, emulator!.createMessage({ text }).messageId, { text });
+    const first = await replyToNew('/room a');
+    expect((await replies('after=0')).body.replies.map((r) => r.replyMessageId)).toEqual([first]);
+    expect((await replies('after=1')).body).toEqual({ replies: [], count: 1 });
+    expect((await replies(`after=${first}`)).body).toEqual({ replies: [], count: 1 });
+
+    const next = replies('after=1&wait=10');
+    const second = await replyToNew('/room b');
+    expect((await next).body.replies.map((r) => r.replyMessageId)).toEqual([second]);
+  });
+
+  it('gives up after wait seconds with [], and refuses bad parameters', async () => {
+    emulator = await startTestEmulator();
+    expect((await replies('wait=0.2')).body).toEqual({ replies: [], count: 0 });
+    expect((await replies('wait=31')).status).toBe(400);
+    expect((await replies('wait=soon')).status).toBe(400);
+    const unknown = await replies('after=om_nope');
+    expect(unknown).toMatchObject({ status: 400, body: { error: expect.stringContaining('no reply om_nope') } });
+  });
+
+  it('a pending wait ends when the emulator closes', async () => {
+    emulator = await startTestEmulator();
+    const pending = fetch(`${emulator.url}/_emulator/replies?wait=30`).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await emulator.close();
+    expect(await pending).toBe('cut');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    emulator = undefined;
+  });
+});

@@ -71,7 +71,8 @@ describe('src/emulator/main.ts', () => {
     let stdout = '';
     started.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     const url = await waitFor(() => /Feishu emulator on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1]);
-    expect(stdout).toMatch(/long connection/);
+    // the second line may come in a later chunk
+    await waitFor(() => (/long connection/.test(stdout) ? true : undefined));
 
     const received: string[] = [];
     const sdk = startSdkClient({ url }, app, { 'im.message.receive_v1': async (data) => void received.push(data.message.content) });

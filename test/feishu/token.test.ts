@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallPolicy } from '../../src/feishu/call.js';
 import { createFeishuClient } from '../../src/feishu/client.js';
-import { checkCredentials, createTenantTokenProvider } from '../../src/feishu/token.js';
+import { createTenantTokenProvider, waitForTenantToken } from '../../src/feishu/token.js';
 import { StartupError } from '../../src/errors.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
@@ -23,7 +23,7 @@ async function check(credentials: { appId?: string; appSecret?: string; domain?:
   const policy: CallPolicy = { maxAttempts: 1, logger: logs.logger };
   const client = createFeishuClient({ ...app, domain, timeoutMs: 2000, logger: logs.logger });
   const tokens = createTenantTokenProvider(client, app, policy);
-  const result = checkCredentials(tokens, domain, { logger: logs.logger, signal, firstDelayMs: 20, maxDelayMs: 50 });
+  const result = waitForTenantToken(tokens, domain, { logger: logs.logger, signal, firstDelayMs: 20, maxDelayMs: 50 });
   return { result, logs, tokens };
 }
 

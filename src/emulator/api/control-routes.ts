@@ -19,6 +19,7 @@ export interface EmulatorControls {
   readonly url: string;
   readonly eventTransport: string;
   readonly replies: readonly RecordedReply[];
+  onReply(listener: (reply: RecordedReply) => void): () => void;
   eventTargets(): { eventUrl?: string; cardUrl?: string };
   createMessage(input: MessageInput): { messageId: string; eventId: string; chatId: string; envelope: EventEnvelope };
   deliverEnvelope(envelope: EventEnvelope): Promise<DeliveryResult>;
@@ -56,12 +57,64 @@ const faultSchema = z.object({
   probability: z.number().min(0).max(1).optional(),
 });
 
-async function bodyOf<T>(ctx: ApiContext, schema: z.ZodType<T>): Promise<T | undefined> {
-  const parsed = schema.safeParse(jsonObjectOf(await readRawBody(ctx.req, 64 * 1024)) ?? {});
-  if (parsed.success) return parsed.data;
+/** Longest wait of GET /_emulator/replies?wait=…, in seconds. */
+export const MAX_REPLY_WAIT_SECONDS = 30;
+
+const repliesQuerySchema = z.object({
+  /** Only replies to this message (the message_id POST /_emulator/messages answered). */
+  to: z.string().min(1).optional(),
+  /** Only replies after the first N, or after the reply with this message_id. */
+  after: z.string().min(1).optional(),
+  /** Seconds to wait for a first matching reply when there is none yet. */
+  wait: z.coerce.number().min(0).max(MAX_REPLY_WAIT_SECONDS).optional(),
+});
+
+type RepliesQuery = z.infer<typeof repliesQuerySchema>;
+
+/** Index of the first reply `after` leaves in, or undefined when it names no reply. */
+function startIndex(replies: readonly RecordedReply[], after: string | undefined): number | undefined {
+  if (after === undefined) return 0;
+  if (/^\d+$/.test(after)) return Number(after);
+  const index = replies.findIndex((reply) => reply.replyMessageId === after);
+  return index === -1 ? undefined : index + 1;
+}
+
+function selectReplies(replies: readonly RecordedReply[], start: number, to: string | undefined): RecordedReply[] {
+  const later = replies.slice(start);
+  return to === undefined ? later : later.filter((reply) => reply.parentMessageId === to);
+}
+
+/** Resolves at the first new reply that `matches`, after `waitMs`, or when the client goes away. */
+function nextReply(emulator: EmulatorControls, ctx: ApiContext, matches: (reply: RecordedReply) => boolean, waitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop();
+      ctx.res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    const stop = emulator.onReply((reply) => {
+      if (matches(reply)) done();
+    });
+    ctx.res.once('close', done); // the client hung up, or the emulator is closing
+  });
+}
+
+function badRequest(ctx: ApiContext, error: string): undefined {
   ctx.status = 400;
-  ctx.body = { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  ctx.body = { error };
   return undefined;
+}
+
+function validated<T>(ctx: ApiContext, schema: z.ZodType<T>, input: unknown): T | undefined {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  return badRequest(ctx, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+}
+
+async function bodyOf<T>(ctx: ApiContext, schema: z.ZodType<T>): Promise<T | undefined> {
+  return validated(ctx, schema, jsonObjectOf(await readRawBody(ctx.req, 64 * 1024)) ?? {});
 }
 
 export function registerControlRoutes(router: Router<EmulatorState>, emulator: EmulatorControls, logger: Logger): void {
@@ -79,11 +132,28 @@ export function registerControlRoutes(router: Router<EmulatorState>, emulator: E
       logger.warn({ err, message_id: created.messageId }, 'emulator could not deliver the message');
     });
     ctx.status = 202;
-    ctx.body = { message_id: created.messageId, event_id: created.eventId, chat_id: created.chatId };
+    ctx.body = {
+      message_id: created.messageId,
+      event_id: created.eventId,
+      chat_id: created.chatId,
+      replies: `/_emulator/replies?to=${created.messageId}&wait=10`,
+    };
   });
 
-  router.get('/_emulator/replies', (ctx) => {
-    ctx.body = { replies: emulator.replies };
+  // Long poll: with `wait`, an empty answer is held until a matching reply arrives (or the time is up),
+  // so `curl …/replies?to=<message_id>&wait=10` right after posting shows the reply, not [].
+  // `count` is every reply so far: pass it as `after` to get only newer ones next time.
+  router.get('/_emulator/replies', async (ctx) => {
+    const query: RepliesQuery | undefined = validated(ctx, repliesQuerySchema, ctx.query);
+    if (!query) return;
+    const start = startIndex(emulator.replies, query.after);
+    if (start === undefined) return badRequest(ctx, `after: no reply ${query.after} (give a count or a reply's message_id)`);
+    let selected = selectReplies(emulator.replies, start, query.to);
+    if (selected.length === 0 && query.wait) {
+      await nextReply(emulator, ctx, (reply) => query.to === undefined || reply.parentMessageId === query.to, query.wait * 1000);
+      selected = selectReplies(emulator.replies, start, query.to);
+    }
+    ctx.body = { replies: selected, count: emulator.replies.length };
   });
 
   router.post('/_emulator/replies/:message_id/click', async (ctx) => {

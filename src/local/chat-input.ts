@@ -1,0 +1,51 @@
+// What a line typed into the local chat means: a message for the bot, or one of the chat's own commands
+// (every line starting with ":"). Pure.
+
+export type ChatCommand = 'group' | 'p2p' | 'zh' | 'en' | 'refresh' | 'help' | 'quit';
+
+export type ChatInput =
+  | { kind: 'empty' }
+  | { kind: 'message'; text: string }
+  | { kind: 'command'; command: ChatCommand }
+  | { kind: 'unknown_command'; word: string };
+
+interface CommandSpec {
+  command: ChatCommand;
+  /** What the user types; the first is the one the help shows. */
+  words: readonly string[];
+  description: string;
+}
+
+export const CHAT_COMMANDS: readonly CommandSpec[] = [
+  { command: 'group', words: [':group'], description: 'send in a group, @-mentioning the bot' },
+  { command: 'p2p', words: [':p2p'], description: 'send in the one-to-one chat with the bot (the start)' },
+  { command: 'zh', words: [':zh'], description: 'show cards in 简体中文' },
+  { command: 'en', words: [':en'], description: 'show cards in English (the start)' },
+  { command: 'refresh', words: [':refresh'], description: 'click Refresh on the last card' },
+  { command: 'help', words: [':help', '?'], description: 'this help' },
+  { command: 'quit', words: [':quit', ':q'], description: 'stop (also Ctrl-C)' },
+];
+
+const BY_WORD = new Map(CHAT_COMMANDS.flatMap((spec) => spec.words.map((word) => [word, spec.command] as const)));
+
+/** ":group :p2p :zh …", for the line that refuses an unknown command. */
+export const COMMAND_LIST = CHAT_COMMANDS.map((spec) => spec.words[0]).join(' ');
+
+export function chatHelp(): string {
+  const width = Math.max(...CHAT_COMMANDS.map((spec) => spec.words.join(' ').length));
+  return [
+    'Type a message as a Feishu user would, e.g.  /room test01 test02',
+    'Lines starting with ":" are commands of this chat:',
+    ...CHAT_COMMANDS.map((spec) => `  ${spec.words.join(' ').padEnd(width)}  ${spec.description}`),
+  ].join('\n');
+}
+
+export function parseChatInput(line: string): ChatInput {
+  const text = line.trim();
+  if (text === '') return { kind: 'empty' };
+  const word = text.split(/\s/, 1)[0]!;
+  const command = BY_WORD.get(word.toLowerCase());
+  if (command) return { kind: 'command', command };
+  if (word.startsWith(':')) return { kind: 'unknown_command', word };
+  return { kind: 'message', text };
+}

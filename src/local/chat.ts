@@ -1,0 +1,203 @@
+// The terminal chat of `npm start` in local mode: what you type is sent as a Feishu user's message
+// (a real signed, encrypted event through the emulator), and the card the bot replied with is printed
+// as text — rendered from the same card JSON a Feishu client would show.
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
+import { parseCommand } from '../bot/command.js';
+import type { Locale } from '../bot/i18n.js';
+import type { Card } from '../bot/ports.js';
+import { renderCardAsText } from '../bot/render-text.js';
+import type { MessageReceiveEvent } from '../feishu/events.js';
+import type { DeliveryResult, Emulator, RecordedReply } from '../emulator/index.js';
+import { chatHelp, COMMAND_LIST, parseChatInput, type ChatCommand } from './chat-input.js';
+import { markdownToTerminal } from './terminal-markdown.js';
+
+/** What the chat uses of the emulator. */
+export type ChatEmulator = Pick<Emulator, 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply'>;
+
+export interface ChatOptions {
+  /** Default process.stdin / process.stdout. */
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  /** Bold as ANSI escapes; default: when output is a terminal. */
+  ansi?: boolean;
+  /** How long the prompt waits for a reply the bot is expected to send; later replies still show. Default 10 s. */
+  replyTimeoutMs?: number;
+}
+
+interface ChatState {
+  chatType: 'p2p' | 'group';
+  locale: Locale;
+  lastReply?: RecordedReply;
+  /** A line is being handled: the prompt is not on screen. */
+  busy: boolean;
+}
+
+const CONFIRMATIONS: Readonly<Record<Exclude<ChatCommand, 'refresh' | 'help' | 'quit'>, string>> = {
+  group: '(now sending in a group, @-mentioning the bot: it answers only /room commands there)',
+  p2p: '(now sending in the one-to-one chat with the bot)',
+  zh: '(cards now shown in 简体中文)',
+  en: '(cards now shown in English)',
+};
+
+/**
+ * Whether the bot will answer this message: it answers every user message except the group chatter its
+ * triage ignores (bot/handler.ts: parseCommand's 'ignore'). Ignored messages are acknowledged all the
+ * same, so the chat cannot tell from the push and says so at once instead of waiting for a reply.
+ */
+function botAnswers(message: MessageReceiveEvent['message']): boolean {
+  return parseCommand(message).kind !== 'ignore';
+}
+
+function unacknowledged(delivery: DeliveryResult): string {
+  const answers = delivery.attempts.map((attempt) => (attempt.status !== undefined ? `HTTP ${attempt.status}` : (attempt.error ?? 'no answer')));
+  return `(the bot did not acknowledge the message: ${answers.join(', ')}; Feishu would push it again in 15 s — send it again to retry)`;
+}
+
+export function startChat(emulator: ChatEmulator, options: ChatOptions = {}): Interface {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const terminal = (output as { isTTY?: boolean }).isTTY === true;
+  const ansi = options.ansi ?? terminal;
+  const replyTimeoutMs = options.replyTimeoutMs ?? 10_000;
+  const state: ChatState = { chatType: 'p2p', locale: 'en_us', busy: false };
+  const rl = createInterface({ input, output, prompt: 'you> ', terminal });
+  const print = (text: string): void => void output.write(`${text}\n`);
+
+  /** Messages sent whose reply has not been shown, and the send waiting for it, if any. */
+  const unanswered = new Map<string, ((reply: RecordedReply) => void) | undefined>();
+  const stopListening = emulator.onReply((reply) => {
+    if (!unanswered.has(reply.parentMessageId)) return;
+    const waiting = unanswered.get(reply.parentMessageId);
+    unanswered.delete(reply.parentMessageId);
+    if (waiting) waiting(reply);
+    else showLate(reply);
+  });
+  rl.on('close', stopListening);
+
+  function cardText(card: unknown): string {
+    const text = markdownToTerminal(renderCardAsText(card as Card, state.locale), { ansi });
+    return `\n${indent(text)}\n`;
+  }
+
+  function showReply(reply: RecordedReply): void {
+    state.lastReply = reply;
+    print(cardText(reply.card));
+  }
+
+  /** A reply that came after the prompt stopped waiting: shown above the prompt. */
+  function showLate(reply: RecordedReply): void {
+    if (state.busy) return showReply(reply);
+    if (terminal) {
+      clearLine(output, 0);
+      cursorTo(output, 0);
+    }
+    showReply(reply);
+    rl.prompt(true);
+  }
+
+  function replyTo(messageId: string): Promise<RecordedReply | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (unanswered.has(messageId)) unanswered.set(messageId, undefined); // shown by showLate if it comes
+        resolve(undefined);
+      }, replyTimeoutMs);
+      unanswered.set(messageId, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+    });
+  }
+
+  async function send(text: string): Promise<void> {
+    const created = emulator.createMessage({ text, chatType: state.chatType });
+    const answered = botAnswers(created.envelope.event.message);
+    const replied = answered ? replyTo(created.messageId) : undefined;
+    // One push, no re-deliveries: a message the bot does not acknowledge is reported now, rather than the
+    // prompt waiting out Feishu's retry schedule (15 s, 5 min, 1 h, 6 h).
+    const delivery = await emulator.deliverEnvelope(created.envelope, { retryDelaysMs: [] });
+    if (!delivery.acknowledged) {
+      if (answered) unanswered.set(created.messageId, undefined); // it may have been recorded all the same
+      return print(unacknowledged(delivery));
+    }
+    if (!replied) return print('(the bot does not answer group messages that are not /room commands)');
+    const reply = await replied;
+    if (reply) showReply(reply);
+    else print(`(no reply within ${replyTimeoutMs / 1000} s; it will show here when it comes)`);
+  }
+
+  async function refresh(): Promise<void> {
+    if (!state.lastReply) return print('(no card yet)');
+    const value = findRefreshValue(state.lastReply.card);
+    if (!value) return print('(the last card has no Refresh button)');
+    const outcome = await emulator.clickCardButton({ messageId: state.lastReply.replyMessageId, value });
+    if (outcome.card) print(cardText(outcome.card));
+    else print(`(card not updated: ${JSON.stringify(outcome.response ?? outcome)})`);
+  }
+
+  async function run(command: ChatCommand): Promise<void> {
+    switch (command) {
+      case 'quit':
+        return void rl.close();
+      case 'help':
+        return print(chatHelp());
+      case 'refresh':
+        return refresh();
+      case 'group':
+      case 'p2p':
+        state.chatType = command;
+        return print(CONFIRMATIONS[command]);
+      case 'zh':
+      case 'en':
+        state.locale = command === 'zh' ? 'zh_cn' : 'en_us';
+        return print(CONFIRMATIONS[command]);
+    }
+  }
+
+  async function onLine(line: string): Promise<void> {
+    const typed = parseChatInput(line);
+    if (typed.kind === 'command') await run(typed.command);
+    else if (typed.kind === 'unknown_command') print(`(unknown command ${typed.word}; the commands are ${COMMAND_LIST})`);
+    else if (typed.kind === 'message') await send(typed.text);
+  }
+
+  // readline owns the terminal in raw mode: Ctrl-C reaches it, not the process, so end the chat (and the bot)
+  rl.on('SIGINT', () => rl.close());
+  print(chatHelp());
+  rl.prompt();
+  let closed = false;
+  rl.on('close', () => (closed = true));
+  let lines = Promise.resolve();
+  rl.on('line', (line) => {
+    lines = lines
+      .then(() => {
+        state.busy = true;
+        return onLine(line);
+      })
+      .catch((error: unknown) => print(`(error: ${(error as Error).message})`))
+      .finally(() => {
+        state.busy = false;
+        if (!closed) rl.prompt();
+      });
+  });
+  return rl;
+}
+
+/** The callback value of the card's first callback button (what a click sends back). */
+function findRefreshValue(card: unknown): Record<string, unknown> | undefined {
+  let found: Record<string, unknown> | undefined;
+  JSON.stringify(card, (key, value: unknown) => {
+    if (!found && key === 'behaviors' && Array.isArray(value)) {
+      const callback = value.find((b: { type?: string }) => b?.type === 'callback') as { value?: Record<string, unknown> } | undefined;
+      found = callback?.value;
+    }
+    return value;
+  });
+  return found;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  │ ${line}`)
+    .join('\n');
+}
