@@ -91,7 +91,7 @@ export async function waitForTenantToken(tokens: TenantTokenProvider, domain: st
       if (!(error instanceof FeishuApiError)) throw error;
       if (error.kind !== 'unavailable' && error.kind !== 'rate_limited') throw credentialsRejected(error, domain);
       const delay = Math.min(maxDelayMs, firstDelayMs * 2 ** (attempt - 1));
-      options.logger.warn({ ...error.toLog(), attempt, retry_in_ms: delay }, 'Feishu not reachable at start; not ready until a tenant token is issued');
+      options.logger.warn({ ...error.toLog(), attempt, retry_in_ms: delay }, 'Feishu not reachable at start; trying again');
       try {
         await sleep(delay, undefined, { signal: options.signal });
       } catch {
