@@ -10,6 +10,7 @@
 //   2. End to end  distinct /room messages through the emulator: replies/s, push→reply latency, API calls
 //   3. API economy token and lookup calls, expected vs measured (exit code 1 if a rule is broken)
 //   4. Memory      RSS and heap after 100,000 acked events (1 in 10 a /room command) with a small dedupe cap
+//   5. Parsing     parseCommand on hostile 100 KB messages ("[" floods, deep posts, …): the worst parse time
 //
 // The load generator (autocannon) runs in this process; every server runs in its own child process
 // (bench/servers.ts), so generator and server each get a core and no server inherits another's heap.
@@ -19,7 +20,7 @@
 //
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
 // BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
-// BENCH_DEDUPE_CAP (2500), BENCH_STARTUP_RUNS (3), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
+// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
 // (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
 // saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
 // run; by default only broken rules and errors do).
@@ -41,6 +42,7 @@ import { runAckPhase, type AckRow, type AckRowResult, type AckRowSpec } from './
 import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
+import { describeParse, runParsePhase } from './phases/parse.js';
 import { runStartupPhase, STARTUP_COMMANDS, type StartupResult } from './phases/startup.js';
 
 function setting(name: string, fallback: number): number {
@@ -77,6 +79,7 @@ const SETTINGS = {
     roomPrefix: 'e2e-room',
     rooms: 20,
   },
+  parse: { bytes: 100_000, runs: setting('BENCH_PARSE_RUNS', 10), warmups: 25 },
 };
 
 const OURS_LOG_LEVEL = benchConfig(botEnv('http://127.0.0.1')).logLevel;
@@ -110,7 +113,11 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   const misses: string[] = [];
   try {
-    // 0. Start-up (first: nothing else has run yet)
+    // 5. Parsing runs first, reported last: its figure is this process's CPU time, to which the garbage of
+    // the other phases (the load generator's, the emulator's logs) would add its collector's.
+    const parse = runParsePhase(SETTINGS.parse, progress);
+
+    // 0. Start-up, before the load phases: the machine is as quiet as this run will let it be
     const startup = await runStartupPhase(emulator.url, SETTINGS.startup, progress);
     reportStartup(startup, failures, misses);
 
@@ -140,6 +147,11 @@ async function main(): Promise<number> {
     const memory = await runMemoryPhase(SETTINGS.memory, progress);
     reportMemory(memory, failures);
 
+    // 5. Parsing
+    say();
+    say(describeParse(parse, SETTINGS.parse));
+    if (!parse.pass) misses.push(`worst 100 KB parse ${ms(parse.worst.cpuMedianMs)} ms CPU (${parse.worst.name})`);
+
     for (const [row, profile] of Object.entries(profiles)) reportProfile(ROWS[row as AckRow], profile, join(profileDir!, `${row}.cpuprofile`));
 
     const seconds = (performance.now() - started) / 1000;
@@ -162,6 +174,7 @@ async function main(): Promise<number> {
         e2e: e2e.runs,
         rules,
         memory,
+        parse,
         profiles,
         misses,
         failures,

@@ -2,18 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processIsRunning } from '../state/journal-file.js';
 import { JOURNAL_FILE } from '../state/local-queue.js';
 import { errorText, fail, pass, type CheckResult } from './report.js';
-
-/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
-function processIsRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Creates dir if needed; resolves with the first directory it had to create (to remove afterwards), if any. */
 async function ensureDirectory(dir: string): Promise<{ created?: string } | { problem: string }> {

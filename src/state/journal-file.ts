@@ -74,7 +74,7 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processIsRunning(owner)) {
       throw new ConfigError(
         `the intake journal in ${options.dir} is in use by process ${owner}: give each replica its own DATA_DIR, or set REDIS_URL to share one queue`,
       );
@@ -174,7 +174,8 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
   };
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
+export function processIsRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

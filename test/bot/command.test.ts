@@ -52,6 +52,37 @@ describe('parseCommand: text messages', () => {
     expect(parseCommand(textMessage('@_bot_x /room a', 'group', mentions))).toEqual({ kind: 'lookup', ids: ['a'] });
   });
 
+  it('group: the longest mention wins ("@_user_10" is not "@_user_1" and "0")', () => {
+    const mentions = Array.from({ length: 12 }, (_, i) => ({ key: `@_user_${i + 1}`, name: `user ${i + 1}` }));
+    expect(parseCommand(textMessage('@_user_1 @_user_10 /room a', 'group', mentions))).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage('@_user_12 /room a', 'group', [{ key: '@_user', name: 'odd key' }]))).toEqual({ kind: 'lookup', ids: ['a'] });
+  });
+
+  const links: [string, string, string[]][] = [
+    ['a link inside a word joins it', '/room x[a](http://y)z', ['xaz']],
+    ['several links and separators inside link text', '/room [a b](https://y)[c](mailto:z),d', ['a', 'bc', 'd']],
+    ['a link holding the command word', '[/room](http://r) a', ['a']],
+    ['link text with a line break is no link', '/room [a\nb](http://x)', ['[a', 'b](http://x)']],
+    ['a URL with a space is no link', '/room [a](http://x y)', ['[a](http://x', 'y)']],
+    ['an unknown scheme is no link', '/room [a](ftp://x)', ['[a](ftp://x)']],
+    ['brackets inside link text are text', '/room [[a](http://x)', ['[a']],
+    ['a mention inside link text is a mention', '/room [@_user_2](http://x) b', ['b']],
+  ];
+  it.each(links)('links: %s', (_name, text, ids) => {
+    expect(parseCommand(textMessage(text))).toEqual({ kind: 'lookup', ids });
+  });
+
+  it('separates IDs at exactly JS whitespace (but U+FEFF) and list punctuation, for every UTF-16 code unit', () => {
+    const invisible = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+    for (let code = 0; code <= 0xffff; code += 1) {
+      const char = String.fromCharCode(code);
+      const command = parseCommand(textMessage(`/room a${char}b`));
+      if ((/\s/.test(char) && char !== '\ufeff') || ',，、;；'.includes(char)) expect(command, `U+${code.toString(16)}`).toEqual({ kind: 'lookup', ids: ['a', 'b'] });
+      else if (invisible.test(char)) expect(command, `U+${code.toString(16)}`).toMatchObject({ kind: 'invalid', reason: 'control_characters' });
+      else if (command.kind !== 'lookup' || command.ids.join() !== `a${char}b`) expect.fail(`U+${code.toString(16)}: ${JSON.stringify(command)}`);
+    }
+  });
+
   const helps: [string, string, Command][] = [
     ['command alone', '/room', { kind: 'help', reason: 'no_ids' }],
     ['command with only separators', '/room , ；', { kind: 'help', reason: 'no_ids' }],
@@ -102,6 +133,11 @@ describe('parseCommand: post (rich text) messages', () => {
   it('joins text runs split by style inside a paragraph', () => {
     const body = { title: '', content: [[{ tag: 'text', text: '/ro', style: ['bold'] }, text('om te'), text('st01')]] };
     expect(parseCommand(postMessage(body))).toEqual({ kind: 'lookup', ids: ['test01'] });
+  });
+
+  it('keeps "[text](url)" as typed: posts carry links as a elements, not as text', () => {
+    const body = { title: '', content: [[text('/room [a](http://x)')]] };
+    expect(parseCommand(postMessage(body))).toEqual({ kind: 'lookup', ids: ['[a](http://x)'] });
   });
 
   it('takes link text as typed text', () => {
@@ -192,6 +228,53 @@ describe('parseCommand: limits', () => {
   it.each(invisible)('rejects an ID containing a %s, showing it safely', (_name, char) => {
     const command = parseCommand(textMessage(`/room good te${char}st`));
     expect(command).toEqual({ kind: 'invalid', problem: 'invalid_id', id: 'te\ufffdst', reason: 'control_characters', max: 64 });
+  });
+});
+
+describe('parseCommand: hostile messages get the answer a short one would', () => {
+  const flood = (unit: string, count = 20_000) => unit.repeat(count);
+
+  it('"[" floods: chatter, or one ID too long', () => {
+    expect(parseCommand(textMessage(flood('[', 100_000), 'group'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(flood('[', 100_000)))).toEqual({ kind: 'help', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(`/room ${flood('[', 100_000)}`))).toMatchObject({ kind: 'invalid', reason: 'too_long', id: `${'['.repeat(24)}…` });
+    expect(parseCommand(textMessage(`/room ${flood('[a](http://')}`))).toMatchObject({ kind: 'invalid', reason: 'too_long' });
+    expect(parseCommand(textMessage(`/room ${flood('[a](http://x) ')}`))).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage(flood('](http://'), 'group'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+  });
+
+  it('a command word that NFKC would blow up 18-fold is not read past its first characters', () => {
+    expect(parseCommand(textMessage(flood('\ufdfa', 50_000), 'group'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(`/room ${flood('\ufdfa', 50_000)}`))).toMatchObject({ kind: 'invalid', reason: 'too_long' });
+    expect(parseCommand(textMessage('/room \ufdfa'))).toEqual({ kind: 'lookup', ids: ['\ufdfa'] });
+  });
+
+  it('thousands of mentions before the command', () => {
+    const mentions = Array.from({ length: 5_000 }, (_, i) => ({ key: `@_user_${i + 1}`, name: `user ${i + 1}` }));
+    const text = `${mentions.map((m) => m.key).join(' ')} /room a`;
+    expect(parseCommand(textMessage(text, 'group', mentions))).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage(`${text.slice(0, -8)} hello`, 'group', mentions))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+  });
+
+  it('counts tens of thousands of IDs exactly, duplicates once', () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `r${i}`);
+    const text = `/room ${ids.join(' ')} ${ids.slice(0, 5_000).join(',')} r0 r1`;
+    expect(parseCommand(textMessage(text))).toEqual({ kind: 'invalid', problem: 'too_many_ids', count: 20_000, max: 100 });
+  });
+
+  it('counts IDs past the limit exactly, a linked ID as the same ID typed plainly', () => {
+    const limits = { maxIds: 1, maxIdLength: 64 };
+    expect(parseCommand(textMessage('/room a b [c](http://x) c d [d](http://y) [b](http://z) [e](http://z) [e](http://y)'), limits)).toMatchObject({ count: 5 });
+    const ids = Array.from({ length: 3_000 }, (_, i) => i.toString(36));
+    const text = `/room ${ids.map((one, i) => (i % 3 === 0 ? `[${one}](http://x)` : one)).join(' ')} ${ids.join(' ')} ${ids.map((one) => `[${one}](http://y)`).join(' ')}`;
+    expect(parseCommand(textMessage(text), limits)).toMatchObject({ count: 3_000 });
+  });
+
+  it('posts nested deeper than any Feishu sends are read as JSON.parse reads them', () => {
+    const style = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    const content = `{"title":"","content":[[{"tag":"text","text":"/room a","style":${style}}]]}`;
+    expect(parseCommand({ chat_type: 'p2p', message_type: 'post', content })).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand({ chat_type: 'group', message_type: 'post', content: content.slice(0, -3) })).toEqual({ kind: 'ignore', reason: 'unreadable_content' });
   });
 });
 

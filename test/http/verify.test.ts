@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeSignature, encryptPayload } from '../../src/feishu/crypto.js';
-import { checkTimestamp, createEnvelopeDecoder, isJsonContentType, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
+import { checkTimestamp, createEnvelopeDecoder, isJsonContentType, nestsAtMost, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
 import { fixture } from './support/harness.js';
 
 const settings = { verificationToken: 'tok', encryptKey: 'key', signatureToleranceSeconds: 300 };
@@ -116,6 +116,25 @@ describe('envelope decoder', () => {
   it('refuses JSON that is not a Feishu push', () => {
     const body = JSON.stringify({ hello: 'world' });
     expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
+  });
+
+  it('checks the signature before parsing, refuses bodies nested deeper than any push, and big unsigned bodies unread', () => {
+    const nested = `{"a":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+    expect(decodeEnvelope(Buffer.from(nested), { ...signed(nested), signature: 'ab'.repeat(32) }, NOW, settings)).toMatchObject({ reason: 'bad_signature' });
+    expect(decodeEnvelope(Buffer.from(nested), signed(nested), NOW, settings)).toMatchObject({ status: 400, reason: 'malformed_json' });
+    expect(decodeEnvelope(Buffer.from(nested), {}, NOW, { ...settings, encryptKey: '' })).toMatchObject({ status: 400, reason: 'malformed_json' });
+    expect(decodeEnvelope(Buffer.from(nested), {}, NOW, settings)).toMatchObject({ status: 401, reason: 'missing_signature' });
+    // a bracket inside a string is text, not nesting
+    const quoted = JSON.stringify({ ...message, note: '['.repeat(100) });
+    expect(decodeEnvelope(Buffer.from(quoted), signed(quoted), NOW, settings)).toMatchObject({ kind: 'event' });
+  });
+
+  it('counts nesting in one pass, skipping strings and escapes', () => {
+    expect(nestsAtMost('{"a":[[1]]}', 3)).toBe(true);
+    expect(nestsAtMost('{"a":[[1]]}', 2)).toBe(false);
+    expect(nestsAtMost('{"a":"[[[[\\"}', 1)).toBe(true);
+    expect(nestsAtMost('{"a":"\\"[[[["}', 1)).toBe(true);
+    expect(nestsAtMost('{"a":"\\\\",  "b":[[[]]]}', 2)).toBe(false);
   });
 
   it('refuses a non-string "encrypt"', () => {
