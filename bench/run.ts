@@ -1,6 +1,8 @@
 // `npm run bench`: how the /room bot's webhook and its Feishu usage perform, on loopback, in one run
 // (about 2 minutes on 2 cores). Prints a short table; writes every figure to bench/results.json.
 //
+//   0. Start-up    spawn → first 200 from /healthz, and idle RSS: node dist/main.js vs npm start vs npm start before
+//                  the build step (npm → sh → tsx → node)
 //   1. Ack path    signed + encrypted events: ours, (a) with group chatter it ignores after verification and
 //                  (b) with /room commands it records durably (local journal) and answers through an emulator,
 //                  (c) the same with Redis (BullMQ; (a) is run with Redis too), vs the SDK's documented Koa
@@ -19,7 +21,7 @@
 //
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
 // BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
-// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
+// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
 // (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
 // saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
 // run; by default only broken rules and errors do).
@@ -43,6 +45,7 @@ import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
 import { describeParse, runParsePhase } from './phases/parse.js';
+import { runStartupPhase, STARTUP_COMMANDS, type StartupResult } from './phases/startup.js';
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -52,6 +55,7 @@ function setting(name: string, fallback: number): number {
 }
 
 const SETTINGS = {
+  startup: { runs: setting('BENCH_STARTUP_RUNS', 3), idleMs: 2000 },
   ack: {
     warmupSeconds: setting('BENCH_SLICE_SECONDS', 2),
     sliceSeconds: setting('BENCH_SLICE_SECONDS', 2),
@@ -92,7 +96,7 @@ const ROWS = {
   sdk: 'SDK sample',
   bare: 'bare Koa',
 } satisfies Record<AckRow, string>;
-const GOALS = { vsSdk: 2, vsBare: 0.5, p99Ms: 10 };
+const GOALS = { vsSdk: 2, vsBare: 0.5, p99Ms: 10, startupReadyMs: 1000, startupRssMb: 110 };
 
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
 const say = (text = '') => process.stdout.write(`${text}\n`);
@@ -116,6 +120,10 @@ async function main(): Promise<number> {
     // 5. Parsing runs first, reported last: its figure is this process's CPU time, to which the garbage of
     // the other phases (the load generator's, the emulator's logs) would add its collector's.
     const parse = runParsePhase(SETTINGS.parse, progress);
+
+    // 0. Start-up, before the load phases: the machine is as quiet as this run will let it be
+    const startup = await runStartupPhase(emulator.url, SETTINGS.startup, progress);
+    reportStartup(startup, failures, misses);
 
     progress('signing the event pool');
     const pool = new PushPool(BENCH_APP.encryptKey, chatterEnvelopes(emulator.identity));
@@ -162,6 +170,7 @@ async function main(): Promise<number> {
         machine,
         settings: SETTINGS,
         goals: GOALS,
+        startup,
         ack: ackReport.table,
         ackRuns: ack.rows,
         ackFeishuCalls: ack.feishuCalls,
@@ -389,6 +398,39 @@ function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleR
     rule(name, 'batch_get_id calls (bot)', rooms, bot.batchGetIdCalls),
     rule(name, 'batch_get calls (bot)', rooms, bot.batchGetCalls),
   ];
+}
+
+function reportStartup(results: StartupResult[], failures: string[], misses: string[]) {
+  say();
+  say(`0. Start-up: spawn → first 200 from /healthz (median of ${SETTINGS.startup.runs}), then resident memory after ${SETTINGS.startup.idleMs / 1000} s idle,`);
+  say('   summed over every process the command runs (CPU ms: what they had used by then, which a busy machine stretches less');
+  say('   than the wall clock); each bot against the bench emulator; stopped by SIGTERM to its process group.');
+  say();
+  say(
+    table(
+      ['command', 'processes', 'ready ms', 'CPU ms to ready', 'idle RSS MB', 'exit codes'],
+      results.map((r) => [STARTUP_COMMANDS[r.row].label, r.processes, r.readyMsMedian, r.cpuMsMedian, mb(r.rssBytesMedian), r.runs.map((run) => run.exitCode ?? 'signal').join(' ')]),
+    ),
+  );
+  const production = results.find((r) => r.row === 'production')!;
+  const rssMb = production.rssBytesMedian / 1024 / 1024;
+  const verdict = (pass: boolean, miss: string) => {
+    if (!pass) misses.push(miss);
+    return pass ? 'PASS' : 'MISS';
+  };
+  say();
+  say(
+    table(
+      ['target (node dist/main.js)', 'goal', 'measured', 'verdict'],
+      [
+        ['idle RSS', `≤ ${GOALS.startupRssMb} MB`, `${num(rssMb, 1)} MB`, verdict(rssMb <= GOALS.startupRssMb, `start-up RSS ${num(rssMb, 1)} MB (goal ≤ ${GOALS.startupRssMb} MB)`)],
+        ['start to ready', `≤ ${num(GOALS.startupReadyMs)} ms`, `${num(production.readyMsMedian)} ms`, verdict(production.readyMsMedian <= GOALS.startupReadyMs, `start-up ${num(production.readyMsMedian)} ms (goal ≤ ${num(GOALS.startupReadyMs)} ms)`)],
+      ],
+    ),
+  );
+  for (const r of results.filter((result) => result.row !== 'npmStartBefore')) {
+    if (r.runs.some((run) => run.exitCode !== 0)) failures.push(`${STARTUP_COMMANDS[r.row].label} did not exit 0 on SIGTERM`);
+  }
 }
 
 function reportEndToEnd(runs: E2eResult[], failures: string[]) {

@@ -13,9 +13,9 @@ import { createFeishuClient } from './feishu/client.js';
 import { createFeishuRoomCalendar } from './feishu/freebusy.js';
 import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
-import { createTenantTokenProvider } from './feishu/token.js';
+import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
 import { createWebhookApp } from './http/app.js';
-import type { LongConnectionRefused } from './errors.js';
+import { StartupError } from './errors.js';
 import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createMemoryStore } from './state/memory.js';
@@ -35,10 +35,10 @@ export interface RunningBot {
   /** How events arrive: 'webhook' (POSTs to `url`) or 'websocket' (the long connection the bot opened). */
   readonly eventMode: AppConfig['feishu']['eventMode'];
   /**
-   * Resolves if the bot can no longer receive events and should exit: Feishu refused the long connection on
-   * a reconnect (a refusal at start makes startBot reject instead). Never resolves in webhook mode.
+   * Resolves if the bot cannot work and should exit: Feishu refused the app credentials (the first tenant
+   * token request), or refused the long connection on a reconnect (a refusal at start makes startBot reject).
    */
-  readonly fatal: Promise<LongConnectionRefused>;
+  readonly fatal: Promise<StartupError>;
   /** Counters for health checks and the benchmark. */
   stats(): Promise<BotStats>;
   /** Stops accepting (503), lets running answers finish within the deadline, then closes. */
@@ -144,7 +144,13 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
           metrics,
         })
       : undefined;
-  const problems = (): string[] => [...(queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`]), ...(longConnection?.problems() ?? [])];
+  // Ready only once Feishu has issued a tenant token: until then nothing could be answered.
+  let tokenIssued = false;
+  const problems = (): string[] => [
+    ...(tokenIssued ? [] : ['no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)']),
+    ...(queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`]),
+    ...(longConnection?.problems() ?? []),
+  ];
   const app = createWebhookApp({
     webhookRoutes: eventMode === 'webhook',
     verificationToken: config.feishu.verificationToken,
@@ -192,7 +198,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       throw error;
     });
   } else {
-    logger.info({ url, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '', intake: queue.mode }, 'webhook listening');
+    logger.info({ url, listen: `${host}:${address.port}`, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '', intake: queue.mode }, 'webhook listening');
   }
 
   async function closeAll(deadlineMs = 0): Promise<DrainResult> {
@@ -204,9 +210,20 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     return drained;
   }
 
+  // Refused credentials end the start (main exits 1, naming the variables); an unreachable Feishu is retried.
+  const stopWaiting = new AbortController();
+  const credentialsRefused = waitForTenantToken(tokens, config.feishu.domain, { logger, signal: stopWaiting.signal }).then(
+    () => {
+      tokenIssued = true;
+      return new Promise<never>(() => {});
+    },
+    (error: unknown) => (error instanceof StartupError ? error : new StartupError(String(error))),
+  );
+
   let shutdownResult: Promise<DrainResult> | undefined;
   async function shutdown(deadlineMs = config.server.shutdownTimeoutMs): Promise<DrainResult> {
     draining = true;
+    stopWaiting.abort();
     // The long connection first: Feishu gives new events to the other replicas' connections (or keeps them
     // for this one's restart), and those being taken in are recorded before the queue closes.
     await longConnection?.close();
@@ -222,7 +239,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     server,
     intakeMode: queue.mode,
     eventMode,
-    fatal: longConnection?.refused ?? new Promise<never>(() => {}),
+    fatal: Promise.race([credentialsRefused, longConnection?.refused ?? new Promise<never>(() => {})]),
     stats: async () => ({
       ...(await queue.stats()),
       tokenFetches: tokens.fetchCount,

@@ -58,10 +58,11 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
   // Workers block on Redis and must wait through an outage (BullMQ requires maxRetriesPerRequest: null).
   const consumer = new Redis(...connectionOptions(options.url, { maxRetriesPerRequest: null, lazyConnect: true }));
   let loggedDown = false;
+  let closing = false;
   for (const [role, client] of [['producer', producer], ['worker', consumer]] as const) {
     // A lost connection is reported when it closes (a Redis that comes back at once may never raise 'error').
     const down = (error?: Error) => {
-      if (!loggedDown) logger.error({ ...(error ? { err: error } : {}), redis: where, role }, 'redis unavailable: new events get 503 until it is back');
+      if (!loggedDown && !closing) logger.error({ ...(error ? { err: error } : {}), redis: where, role }, 'redis unavailable: new events get 503 until it is back');
       loggedDown = true;
     };
     client.on('error', down);
@@ -144,6 +145,7 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
       });
     },
     async close(deadlineMs) {
+      closing = true;
       let result: DrainResult = { finished: true, remaining: 0 };
       if (worker) {
         const current = worker;
