@@ -39,6 +39,8 @@ export interface RunningBot {
    * token request), or refused the long connection on a reconnect (a refusal at start makes startBot reject).
    */
   readonly fatal: Promise<StartupError>;
+  /** Resolves once Feishu has issued the first tenant token: from then on /readyz can say ready. */
+  readonly tokenIssued: Promise<void>;
   /** Counters for health checks and the benchmark. */
   stats(): Promise<BotStats>;
   /** Stops accepting (503), lets running answers finish within the deadline, then closes. */
@@ -212,11 +214,11 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
 
   // Refused credentials end the start (main exits 1, naming the variables); an unreachable Feishu is retried.
   const stopWaiting = new AbortController();
-  const credentialsRefused = waitForTenantToken(tokens, config.feishu.domain, { logger, signal: stopWaiting.signal }).then(
-    () => {
-      tokenIssued = true;
-      return new Promise<never>(() => {});
-    },
+  const firstToken = waitForTenantToken(tokens, config.feishu.domain, { logger, signal: stopWaiting.signal }).then(() => {
+    tokenIssued = true;
+  });
+  const credentialsRefused = firstToken.then(
+    () => new Promise<never>(() => {}),
     (error: unknown) => (error instanceof StartupError ? error : new StartupError(String(error))),
   );
 
@@ -240,6 +242,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     intakeMode: queue.mode,
     eventMode,
     fatal: Promise.race([credentialsRefused, longConnection?.refused ?? new Promise<never>(() => {})]),
+    tokenIssued: firstToken.catch(() => new Promise<never>(() => {})),
     stats: async () => ({
       ...(await queue.stats()),
       tokenFetches: tokens.fetchCount,

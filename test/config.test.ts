@@ -69,7 +69,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...app, FEISHU_EVENT_MODE: 'websocket' }).feishu.eventMode).toBe('websocket');
     expect(() => loadConfig({ ...app, FEISHU_APP_ID: 'cli_x', FEISHU_EVENT_MODE: 'websocket' })).toThrow(/FEISHU_APP_ID.*cli_ followed by 16 hex digits/);
     expect(loadConfig({ ...app, FEISHU_APP_ID: 'cli_x' }).feishu.appId).toBe('cli_x'); // the webhook does not care
-    expect(() => loadConfig({ FEISHU_EVENT_MODE: 'socket' })).toThrow(/feishu\.eventMode \(FEISHU_EVENT_MODE\)/);
+    expect(() => loadConfig({ FEISHU_EVENT_MODE: 'socket' })).toThrow(/FEISHU_EVENT_MODE="socket" \(feishu\.eventMode\)/);
   });
 
   it('never shows a secret, and shows a Redis URL without its password', () => {

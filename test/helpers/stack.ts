@@ -72,6 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...env,
     });
     const bot = await startBot(replicaConfig, logs.logger);
+    await bot.tokenIssued; // ready, as a load balancer would wait for /readyz
     bots.push(bot);
     configs.push(replicaConfig);
     return bot;
