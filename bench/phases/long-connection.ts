@@ -10,7 +10,7 @@
 // They take turns with the webhook rows (phases/ack.ts runs them all). Envelopes are made during the slices:
 // plain objects, with nothing to sign or encrypt ahead as the webhook's pool has, each with its own message_id.
 import { startEmulator, type DeliveryResult, type Emulator } from '../../src/emulator/index.js';
-import type { EventEnvelope } from '../../src/feishu/events.js';
+import type { EventEnvelope } from '../../src/protocol/events.js';
 import { BENCH_APP } from '../lib/app.js';
 import { chatterEnvelopes, commandEnvelopes, type EnvelopeSource } from '../lib/events.js';
 import { quantile, Samples, type LoadRun } from '../lib/load.js';

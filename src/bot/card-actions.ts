@@ -2,7 +2,7 @@
 // within the timestamp window, and each replay would cost a lookup that bypasses the cache. So each
 // callback's event_id is claimed once (in the shared store, so a replay to another replica is caught too):
 // a replay gets the first answer back, or "still working" while the first is being answered.
-import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
+import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import type { StateStore } from '../state/store.js';

@@ -1,7 +1,7 @@
 // What the bot does with a message and with a click on its card. Ports are injected (RoomDirectory,
 // Messenger), so this file does no I/O of its own and knows nothing of HTTP or the SDK.
 import { FeishuApiError } from '../errors.js';
-import type { CardActionEvent, CardActionResponse, MessageReceiveEvent } from '../feishu/events.js';
+import type { CardActionEvent, CardActionResponse, MessageReceiveEvent } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { restOfDay } from './availability.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';

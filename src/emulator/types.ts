@@ -1,5 +1,5 @@
 // Types of the emulator's public API; see index.ts for what each member does.
-import type { EventEnvelope, MessageReceiveEvent } from '../feishu/events.js';
+import type { EventEnvelope, MessageReceiveEvent } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import type { ApiRequestRecord } from './api/middleware.js';
 import type { CardClickResult, UrlVerificationResult } from './events/callbacks.js';

@@ -1,6 +1,6 @@
 // The webhook's Koa app. Not listening: main.ts (or a test, on port 0) calls app.listen / http.createServer.
 import Koa, { type Context, type Next } from 'koa';
-import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
+import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';

@@ -6,7 +6,7 @@
 import type { Context } from 'koa';
 import Router from 'koa-router';
 import { METHODS } from 'node:http';
-import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
+import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { createDispatch, type Answer, type Dispatch } from '../transports/dispatch.js';
 import { RequestRejected, RETRY_AFTER_SECONDS } from './errors.js';

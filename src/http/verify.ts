@@ -3,8 +3,8 @@
 // Docs: 步骤三：接收事件 / 步骤三：接收回调 (signature, decryption), 事件概述 (schema 2.0 vs 1.0).
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { aesKeyFor, decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../feishu/crypto.js';
-import type { EventEnvelope } from '../feishu/events.js';
+import { aesKeyFor, decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../protocol/crypto.js';
+import type { EventEnvelope } from '../protocol/events.js';
 import type { RejectReason } from './errors.js';
 
 export interface VerificationSettings {

@@ -4,7 +4,7 @@
 // 500 for a refusal, which Feishu treats like a 503: it re-delivers).
 import type { CardActionIntake } from '../bot/card-actions.js';
 import type { Intake, IntakeOutcome } from '../bot/intake.js';
-import { CARD_ACTION_TRIGGER, type CardActionEvent, type CardActionResponse, type EventEnvelope } from '../feishu/events.js';
+import { CARD_ACTION_TRIGGER, type CardActionEvent, type CardActionResponse, type EventEnvelope } from '../protocol/events.js';
 import type { RejectReason } from '../http/errors.js';
 import type { Logger } from '../log.js';
 

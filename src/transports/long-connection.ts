@@ -17,7 +17,7 @@
 // - The SDK pings from the socket's open handler but attaches its frame listener a few microtasks later: a
 //   frame arriving in between is dropped unacknowledged, and Feishu re-delivers it. Nothing here counts on
 //   the first frame, and "up" is reported from onReady / onReconnected, which come after the listener.
-import type { CardActionResponse } from '../feishu/events.js';
+import type { CardActionResponse } from '../protocol/events.js';
 import { createLongConnectionClient } from '../feishu/client.js';
 import { LongConnectionRefused } from '../errors.js';
 import type { RejectReason } from '../http/errors.js';

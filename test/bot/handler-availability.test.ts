@@ -6,7 +6,7 @@ import type { Card, FreeBusyInstance, LookupOptions, RoomCalendar, RoomDetails, 
 import { renderCardAsText } from '../../src/bot/render-text.js';
 import { DEFAULT_LIMITS } from '../../src/bot/command.js';
 import { FeishuApiError } from '../../src/errors.js';
-import type { CardActionEvent } from '../../src/feishu/events.js';
+import type { CardActionEvent } from '../../src/protocol/events.js';
 import { captureLogs } from '../helpers/log-capture.js';
 
 const ROOM: RoomDetails = { room_id: 'omm_1', name: 'Everest', capacity: 8, is_disabled: false };

@@ -1,8 +1,8 @@
 // Pushing events and card callbacks to a webhook the way Feishu does: encryption, signature over the raw
 // body, url verification, acknowledgement, re-delivery and duplicates.
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeSignature, decryptPayload } from '../../src/feishu/crypto.js';
-import type { CardActionEvent, EventEnvelope, MessageReceiveEvent, UrlVerification } from '../../src/feishu/events.js';
+import { computeSignature, decryptPayload } from '../../src/protocol/crypto.js';
+import type { CardActionEvent, EventEnvelope, MessageReceiveEvent, UrlVerification } from '../../src/protocol/events.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { replyAsBot, startReceiver, startTestEmulator, type Receiver, type ReceivedPush, type ReceiverReply, type TestApp } from './support.js';
 

@@ -1,7 +1,7 @@
 // The standalone emulator (`npm run emulator`): started as a process, driven over its control API and stdin.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventEnvelope, MessageReceiveEvent } from '../../src/feishu/events.js';
+import type { EventEnvelope, MessageReceiveEvent } from '../../src/protocol/events.js';
 import { startReceiver, type Receiver } from './support.js';
 import { startSdkClient } from './ws-support.js';
 

@@ -2,7 +2,7 @@
 // connect to the emulator, receive events and card callbacks, and acknowledge them; the emulator
 // re-delivers what was not acknowledged, as Feishu does.
 import { describe, expect, it } from 'vitest';
-import type { CardActionEvent, EventHeader, MessageReceiveEvent } from '../../src/feishu/events.js';
+import type { CardActionEvent, EventHeader, MessageReceiveEvent } from '../../src/protocol/events.js';
 import { WsCode, type EmulatorOptions } from '../../src/emulator/index.js';
 import { replyAsBot } from './support.js';
 import { cleanupsAfterEach, sleep, startWsEmulator, until } from './ws-support.js';

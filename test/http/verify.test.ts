@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeSignature, encryptPayload } from '../../src/feishu/crypto.js';
+import { computeSignature, encryptPayload } from '../../src/protocol/crypto.js';
 import { checkTimestamp, createEnvelopeDecoder, createPlainEnvelopeChecker, isJsonContentType, nestsAtMost, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
 import { fixture } from './support/harness.js';
 

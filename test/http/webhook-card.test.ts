@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CardActionResponse } from '../../src/feishu/events.js';
+import type { CardActionResponse } from '../../src/protocol/events.js';
 import { DEFAULT_CARD_ACTION_ERROR_RESPONSE, DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE } from '../../src/http/app.js';
 import { encryptedBody, fixture, post, signatureHeaders, signedEncryptedPush, startHarness, withToken, type Harness } from './support/harness.js';
 

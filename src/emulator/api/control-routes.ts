@@ -3,7 +3,7 @@
 // inject faults, cut the long connections. Tests use the Emulator object instead.
 import type Router from 'koa-router';
 import { z } from 'zod';
-import type { EventEnvelope } from '../../feishu/events.js';
+import type { EventEnvelope } from '../../protocol/events.js';
 import type { Logger } from '../../log.js';
 import type { CardClickResult, UrlVerificationResult } from '../events/callbacks.js';
 import type { CardClickInput, MessageInput } from '../events/envelopes.js';

@@ -2,7 +2,7 @@
 // {"challenge": same value} with HTTP 200) and card.action.trigger (卡片回传交互回调: HTTP 200 within 3 s,
 // body {toast?, card?}). Error codes are those the Feishu client shows for a failed card interaction.
 import { checkCard } from '../api/card-check.js';
-import type { CardActionResponse } from '../../feishu/events.js';
+import type { CardActionResponse } from '../../protocol/events.js';
 import type { WebhookResponse } from './transport.js';
 
 export interface UrlVerificationResult {

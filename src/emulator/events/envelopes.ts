@@ -9,7 +9,7 @@ import {
   type MessageReceiveEvent,
   type UrlVerification,
   type UserId,
-} from '../../feishu/events.js';
+} from '../../protocol/events.js';
 import { newCardToken, newEventId, newId, newNonce } from '../ids.js';
 import type { KnownMessage } from '../messages.js';
 

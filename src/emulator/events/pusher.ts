@@ -1,7 +1,7 @@
 // Delivers pushes to the bot's webhook as Feishu does: signed (and encrypted when an Encrypt Key is set)
 // HTTP POSTs, acknowledged only by HTTP 200 within the deadline, on the schedule of delivery.ts.
 import { setMaxListeners } from 'node:events';
-import type { EventEnvelope } from '../../feishu/events.js';
+import type { EventEnvelope } from '../../protocol/events.js';
 import type { Logger } from '../../log.js';
 import { deliverOnSchedule, logAttempt, reserveAttempt, withOverrides, type DeliveryAttempt, type DeliveryPolicy, type DeliveryResult } from './delivery.js';
 import { encodePush, postWebhook, type EncodedPush, type WebhookResponse } from './transport.js';

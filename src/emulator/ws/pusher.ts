@@ -4,7 +4,7 @@
 // re-delivered on the schedule of events/delivery.ts. Card callbacks travel the same way; the answer comes
 // back base64-encoded in the acknowledgement's `data`.
 import { setMaxListeners } from 'node:events';
-import type { EventEnvelope } from '../../feishu/events.js';
+import type { EventEnvelope } from '../../protocol/events.js';
 import type { Logger } from '../../log.js';
 import { deliverOnSchedule, logAttempt, reserveAttempt, withOverrides, type DeliveryAttempt, type DeliveryPolicy, type DeliveryResult } from '../events/delivery.js';
 import type { WebhookResponse } from '../events/transport.js';

@@ -1,10 +1,10 @@
 // Starts the webhook app on 127.0.0.1:0 with recording handlers, and builds signed/encrypted pushes
-// the way Feishu does (with src/feishu/crypto.ts).
+// the way Feishu does (with src/protocol/crypto.ts).
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { computeSignature, encryptPayload } from '../../../src/feishu/crypto.js';
-import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../../../src/feishu/events.js';
+import { computeSignature, encryptPayload } from '../../../src/protocol/crypto.js';
+import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../../../src/protocol/events.js';
 import { createWebhookApp, type EventOutcome, type Readiness, type WebhookAppOptions } from '../../../src/http/app.js';
 import { captureLogs, type CapturedLogs } from '../../helpers/log-capture.js';
 

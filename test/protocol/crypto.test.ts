@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { aesKeyFor, computeSignature, decryptPayload, encryptPayload, signatureDigest, signatureMatches } from '../../src/feishu/crypto.js';
+import { aesKeyFor, computeSignature, decryptPayload, encryptPayload, signatureDigest, signatureMatches } from '../../src/protocol/crypto.js';
 
 describe('Feishu event crypto', () => {
   it("decrypts Feishu's published vector (encrypt key 'test key')", () => {
