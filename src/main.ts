@@ -1,8 +1,6 @@
 // Wiring only: read config, build the parts, start, stop.
 // With no app credentials, the local Feishu emulator is loaded and started too, and the bot is pointed at it.
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { loadConfig, usesEmulator, type AppConfig } from './config.js';
+import { loadConfig, usesEmulator } from './config.js';
 import type { Emulator } from './emulator/index.js';
 import { ConfigError, StartupError } from './errors.js';
 import { createLogger, flushLogs, type Logger } from './log.js';
@@ -10,30 +8,6 @@ import { startBot, type RunningBot } from './service.js';
 
 /** After the shutdown deadline, this long to close connections and write the last log lines. */
 const EXIT_GRACE_MS = 1_000;
-
-/** Local mode: a fresh emulated app on loopback, its credentials handed to the bot. */
-async function startLocalFeishu(config: AppConfig, logger: Logger): Promise<{ emulator: Emulator; config: AppConfig }> {
-  const app = {
-    appId: `cli_${randomBytes(8).toString('hex')}`, // Feishu's shape: the SDK's WSClient accepts no other
-    appSecret: randomBytes(16).toString('hex'),
-    verificationToken: randomBytes(16).toString('hex'),
-    encryptKey: randomBytes(16).toString('hex'),
-  };
-  const { startEmulator } = await import('./emulator/index.js');
-  const emulator = await startEmulator({
-    ...app,
-    host: '127.0.0.1',
-    port: config.emulator.port,
-    eventTransport: config.feishu.eventMode,
-    logger: logger.child({ component: 'emulator' }),
-  }).catch((error: unknown) => Promise.reject(listenFailure(error, 'EMULATOR_PORT')));
-  const local: AppConfig = {
-    ...config,
-    feishu: { ...config.feishu, ...app, domain: emulator.url },
-    server: { ...config.server, host: '127.0.0.1' },
-  };
-  return { emulator, config: local };
-}
 
 /** A server that could not listen, said in one line naming the variable to change. */
 function listenFailure(error: unknown, portVariable: string, hostVariable?: string): unknown {
@@ -49,34 +23,6 @@ function listenFailure(error: unknown, portVariable: string, hostVariable?: stri
     default:
       return error;
   }
-}
-
-/** In the interactive local chat, logs go to a file so they do not interleave with the conversation. */
-function chooseLogger(config: AppConfig, interactive: boolean): { logger: Logger; logFile?: string } {
-  if (!interactive || process.env.LOG_LEVEL) return { logger: createLogger(config.logLevel) };
-  mkdirSync('.tmp', { recursive: true });
-  const logFile = '.tmp/room-bot.log';
-  return { logger: createLogger(config.logLevel, createWriteStream(logFile, { flags: 'a' })), logFile };
-}
-
-async function announceLocalMode(emulator: Emulator, bot: RunningBot, logFile: string | undefined): Promise<void> {
-  let events = `  events over the long connection the bot opened (FEISHU_EVENT_MODE=websocket); health: ${bot.url}/readyz`;
-  if (bot.eventMode === 'webhook') {
-    emulator.setEventTargets(`${bot.url}/webhook/event`, `${bot.url}/webhook/card`);
-    const verified = await emulator.verifyUrl('event');
-    events = `  bot webhook: ${bot.url}/webhook/event (URL verification ${verified.ok ? 'passed' : 'FAILED'}), card callbacks: ${bot.url}/webhook/card`;
-  }
-  console.log(
-    [
-      'No FEISHU_APP_ID/FEISHU_APP_SECRET set: running against the LOCAL Feishu emulator.',
-      `  emulator (Open API + event push): ${emulator.url}`,
-      events,
-      logFile ? `  logs: ${logFile}` : '',
-      'Set FEISHU_APP_ID and FEISHU_APP_SECRET (see README) to serve a real tenant.',
-    ]
-      .filter(Boolean)
-      .join('\n'),
-  );
 }
 
 /**
@@ -117,16 +63,22 @@ async function main(): Promise<void> {
   let config = loadConfig();
   const local = usesEmulator(config);
   const interactive = local && process.stdin.isTTY === true && process.env.CI === undefined;
-  const { logger, logFile } = chooseLogger(config, interactive);
+  // Local mode's wiring is loaded only in local mode: production never loads the emulator.
+  const localMode = local ? await import('./local/local-feishu.js') : undefined;
+  const { logger, logFile } = localMode ? localMode.chooseLogger(config, interactive) : { logger: createLogger(config.logLevel), logFile: undefined };
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   let emulator: Emulator | undefined;
-  if (local) ({ emulator, config } = await startLocalFeishu(config, logger));
+  if (localMode) {
+    ({ emulator, config } = await localMode
+      .startLocalFeishu(config, logger)
+      .catch((error: unknown) => Promise.reject(listenFailure(error, 'EMULATOR_PORT'))));
+  }
   const bot = await startBot(config, logger).catch((error: unknown) => Promise.reject(listenFailure(error, 'PORT', 'HOST')));
   const stopping = new AbortController();
   stop = createStop({ bot, emulator, logger, deadlineMs: config.server.shutdownTimeoutMs, stopping });
   if (stopRequested) return stop(stopRequested);
-  if (emulator) await announceLocalMode(emulator, bot, logFile);
+  if (localMode && emulator) await localMode.announceLocalMode(emulator, bot, logFile);
 
   // Refused credentials (the first token request), or a long connection Feishu refuses later: stop, exit 1.
   void bot.fatal.then((error) => {

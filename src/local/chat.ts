@@ -5,7 +5,7 @@ import { clearLine, createInterface, cursorTo, type Interface } from 'node:readl
 import { parseCommand } from '../bot/command.js';
 import type { Locale } from '../bot/i18n.js';
 import type { Card } from '../bot/ports.js';
-import { renderCardAsText } from '../bot/render-text.js';
+import { renderCardAsText } from './render-text.js';
 import type { MessageReceiveEvent } from '../protocol/events.js';
 import type { DeliveryResult, Emulator, RecordedReply } from '../emulator/index.js';
 import { chatHelp, COMMAND_LIST, parseChatInput, type ChatCommand } from './chat-input.js';

@@ -15,7 +15,7 @@ import { parseCommand } from '../../src/bot/command.js';
 import type { Locale } from '../../src/bot/i18n.js';
 import { restOfDay } from '../../src/bot/availability.js';
 import type { Card, FreeBusyInstance, RoomDetails } from '../../src/bot/ports.js';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 
 type Node = Record<string, unknown>;
 const LOCALES: Locale[] = ['zh_cn', 'en_us'];

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRoomBot } from '../../src/bot/handler.js';
 import type { Card, FreeBusyInstance, LookupOptions, RoomCalendar, RoomDetails, RoomDirectory, TimeWindow } from '../../src/bot/ports.js';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 import { DEFAULT_LIMITS } from '../../src/bot/command.js';
 import { FeishuApiError } from '../../src/errors.js';
 import type { CardActionEvent } from '../../src/protocol/events.js';

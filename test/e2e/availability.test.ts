@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clockTime } from '../../src/bot/availability.js';
 import type { Card } from '../../src/bot/ports.js';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 import { loadRoomSeed, type RecordedReply } from '../../src/emulator/index.js';
 import { BOOKING_GRID_MS } from '../../src/emulator/rooms.js';
 import { generateRooms } from '../../bench/lib/rooms.js';

@@ -1,7 +1,7 @@
 // End to end: the card a user sees — details, both languages, and the Refresh button.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Card } from '../../src/bot/ports.js';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 import { callbackValue } from '../helpers/card.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 

@@ -2,7 +2,7 @@
 // several replicas.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Card } from '../../src/bot/ports.js';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 

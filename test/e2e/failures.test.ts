@@ -1,7 +1,7 @@
 // End to end: what users and operators see when input is bad or Feishu misbehaves.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Card } from '../../src/bot/ports.js';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 import { computeSignature, encryptPayload } from '../../src/protocol/crypto.js';
 import { APP, startStack, type Stack } from '../helpers/stack.js';
 

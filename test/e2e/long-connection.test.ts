@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Card } from '../../src/bot/ports.js';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 import { startEmulator, WsCode, type Emulator, type WsClientConfig } from '../../src/emulator/index.js';
 import { LongConnectionRefused } from '../../src/errors.js';
 import { DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE } from '../../src/transports/dispatch.js';

@@ -1,6 +1,6 @@
 // End to end over real HTTP: emulator pushes signed, encrypted events; the bot answers through the real SDK.
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 import type { Card } from '../../src/bot/ports.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 

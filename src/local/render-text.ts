@@ -1,8 +1,8 @@
 // Card JSON → readable text in one language, for the terminal chat of the local emulator and for tests.
 // Walks header and elements of JSON 2.0 cards (body.elements) and 1.0 cards (elements / i18n_elements);
 // unknown tags show their text if they have any, else nothing. Never throws on odd input.
-import type { Card } from './ports.js';
-import type { Locale } from './i18n.js';
+import type { Card } from '../bot/ports.js';
+import type { Locale } from '../bot/i18n.js';
 
 type Node = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildErrorCard, buildHelpCard, buildLookupCard } from '../../src/bot/card.js';
 import type { Card, RoomDetails } from '../../src/bot/ports.js';
-import { renderCardAsText } from '../../src/bot/render-text.js';
+import { renderCardAsText } from '../../src/local/render-text.js';
 
 const ROOM: RoomDetails = {
   room_id: 'omm_4de32cf10a4358788ff4e09e37ebbf9b',
