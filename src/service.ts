@@ -8,7 +8,7 @@ import { createCardActionIntake } from './bot/card-actions.js';
 import { createRoomBot } from './bot/handler.js';
 import { createIntake, createJobWorker } from './bot/intake.js';
 import type { AppConfig } from './config.js';
-import type { CallPolicy } from './feishu/call.js';
+import type { CallPolicy } from './feishu/call-with-retry.js';
 import { createFeishuClient } from './feishu/client.js';
 import { createFeishuRoomCalendar } from './feishu/freebusy.js';
 import { createFeishuMessenger } from './feishu/messages.js';

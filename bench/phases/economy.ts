@@ -4,7 +4,7 @@
 // Each rule is expected vs measured, measured = calls the emulator recorded (and the adapter's counter).
 import { restOfDay } from '../../src/bot/availability.js';
 import type { Emulator } from '../../src/emulator/index.js';
-import type { CallPolicy } from '../../src/feishu/call.js';
+import type { CallPolicy } from '../../src/feishu/call-with-retry.js';
 import { createFeishuClient } from '../../src/feishu/client.js';
 import { createFeishuRoomCalendar, FREEBUSY_MAX_ROOMS } from '../../src/feishu/freebusy.js';
 import { createFeishuRoomDirectory } from '../../src/feishu/rooms.js';

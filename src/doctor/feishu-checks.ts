@@ -4,7 +4,7 @@
 import type { RoomDirectory } from '../bot/ports.js';
 import type { AppConfig } from '../config.js';
 import { FeishuApiError } from '../errors.js';
-import type { CallPolicy } from '../feishu/call.js';
+import type { CallPolicy } from '../feishu/call-with-retry.js';
 import { createFeishuClient } from '../feishu/client.js';
 import { createFeishuRoomDirectory } from '../feishu/rooms.js';
 import { createTenantTokenProvider, type TenantTokenProvider } from '../feishu/token.js';

@@ -2,7 +2,7 @@
 // Doc: 回复消息 — `uuid` (≤ 50 chars): requests with the same uuid post at most one message per hour.
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { Card, Messenger } from '../bot/ports.js';
-import { callFeishu, type CallPolicy } from './call.js';
+import { callWithRetry, type CallPolicy } from './call-with-retry.js';
 import { withTenantToken } from './client.js';
 import type { TenantTokenProvider } from './token.js';
 
@@ -16,7 +16,7 @@ export function createFeishuMessenger(options: {
   return {
     stats,
     async replyWithCard(messageId: string, card: Card, uuid: string) {
-      const body = await callFeishu(
+      const body = await callWithRetry(
         'im.message.reply',
         policy,
         (token) => {

@@ -5,7 +5,7 @@
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { LookupOptions, RoomDetails, RoomDirectory } from '../bot/ports.js';
 import type { StateStore } from '../state/store.js';
-import { callFeishu, type CallPolicy } from './call.js';
+import { callWithRetry, type CallPolicy } from './call-with-retry.js';
 import { repeatKeysSerializer, withTenantToken } from './client.js';
 import type { TenantTokenProvider } from './token.js';
 
@@ -50,7 +50,7 @@ export interface MeetingRoomApi {
  * HTTP attempt (the benchmark's counters).
  */
 export function meetingRoomGet<B>(api: MeetingRoomApi, path: string, params: Record<string, string | readonly string[]>, countAttempt: () => void): Promise<B> {
-  return callFeishu<B>(
+  return callWithRetry<B>(
     `meeting_room.${path.replace('/', '.')}`,
     api.policy,
     (token) => {

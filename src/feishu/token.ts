@@ -4,13 +4,13 @@ import type * as lark from '@larksuiteoapi/node-sdk';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FeishuApiError, StartupError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { callFeishu, type CallPolicy } from './call.js';
+import { callWithRetry, type CallPolicy, type TokenSource } from './call-with-retry.js';
 
-export interface TenantTokenProvider {
-  /** A valid token; concurrent callers share one fetch. */
-  get(): Promise<string>;
-  /** Forget `token` (Feishu said 99991663); the next get() fetches a new one. */
-  invalidate(token: string): void;
+/**
+ * get(): a valid token; concurrent callers share one fetch. invalidate(token): forget `token` (Feishu said
+ * 99991663); the next get() fetches a new one.
+ */
+export interface TenantTokenProvider extends TokenSource {
   /** How many times a token was fetched (for the benchmark's API-economy figures). */
   readonly fetchCount: number;
 }
@@ -32,7 +32,7 @@ export function createTenantTokenProvider(
 
   async function fetchToken(): Promise<string> {
     fetchCount += 1;
-    const body = await callFeishu("auth.tenant_access_token", policy, () =>
+    const body = await callWithRetry("auth.tenant_access_token", policy, () =>
       client.auth.tenantAccessToken.internal({ data: { app_id: credentials.appId, app_secret: credentials.appSecret } }),
     );
     // The endpoint answers at the top level (not under data), unlike what the SDK's types say.

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { restOfDay } from '../../src/bot/availability.js';
 import { FeishuApiError } from '../../src/errors.js';
 import { loadRoomSeed, type Emulator } from '../../src/emulator/index.js';
-import type { CallPolicy } from '../../src/feishu/call.js';
+import type { CallPolicy } from '../../src/feishu/call-with-retry.js';
 import { createFeishuClient } from '../../src/feishu/client.js';
 import { createFeishuRoomCalendar, toRfc3339 } from '../../src/feishu/freebusy.js';
 import { createFeishuRoomDirectory } from '../../src/feishu/rooms.js';

@@ -1,6 +1,6 @@
 // The Feishu adapter against the emulator with the real SDK: batching, caching, coalescing, token sharing.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallPolicy } from '../../src/feishu/call.js';
+import type { CallPolicy } from '../../src/feishu/call-with-retry.js';
 import { createFeishuClient } from '../../src/feishu/client.js';
 import { createFeishuRoomDirectory } from '../../src/feishu/rooms.js';
 import { createTenantTokenProvider } from '../../src/feishu/token.js';

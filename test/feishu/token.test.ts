@@ -1,7 +1,7 @@
 // The start-up credentials check against the emulator, through the real SDK: refused credentials end the
 // start with a message naming the variables; an unreachable Feishu is retried with backoff until it answers.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallPolicy } from '../../src/feishu/call.js';
+import type { CallPolicy } from '../../src/feishu/call-with-retry.js';
 import { createFeishuClient } from '../../src/feishu/client.js';
 import { createTenantTokenProvider, waitForTenantToken } from '../../src/feishu/token.js';
 import { StartupError } from '../../src/errors.js';

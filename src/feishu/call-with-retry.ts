@@ -1,11 +1,11 @@
-// Calling Feishu: classify failures (HTTP status + Feishu `code`), retry what is retryable, bounded.
+// One Feishu API call, retried: callWithRetry runs a call, turns what fails into a FeishuApiError of one
+// kind (HTTP status + Feishu `code`), and tries again, bounded, when that kind is worth retrying.
 // Codes: 通用错误码 (99991400 rate limit, 99991661/99991663 token, 99991672 scope) and the reply
 // API's own table (230020 message rate limit, 230027 lack of permission).
 import { isAxiosError } from 'axios';
 import { FeishuApiError, type FeishuFailureKind } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BotMetrics } from '../metrics.js';
-import type { TenantTokenProvider } from './token.js';
 
 export interface CallPolicy {
   /** Attempts for retryable failures (rate limit, 5xx, network), including the first. */
@@ -19,6 +19,12 @@ export interface CallPolicy {
   random?: () => number;
   /** Told of every attempt (api, Feishu code or why there is none, seconds) and every retry. */
   metrics?: Pick<BotMetrics, 'feishuCall' | 'retry'>;
+}
+
+/** What a call needs of the tenant token cache (token.ts's provider is one): a token, and a way to drop a refused one. */
+export interface TokenSource {
+  get(): Promise<string>;
+  invalidate(token: string): void;
 }
 
 interface FeishuBody {
@@ -95,11 +101,11 @@ const RETRYABLE: ReadonlySet<FeishuFailureKind> = new Set(['rate_limited', 'unav
  * Runs `call` with retries. With a token provider, the call gets a tenant token, and an invalid-token
  * answer refreshes the token once and tries again.
  */
-export async function callFeishu<T>(
+export async function callWithRetry<T>(
   api: string,
   policy: CallPolicy,
   call: (token: string) => Promise<T>,
-  tokens?: TenantTokenProvider,
+  tokens?: TokenSource,
 ): Promise<T> {
   let refreshedToken = false;
   for (let attempt = 1; ; attempt += 1) {
