@@ -71,7 +71,7 @@ async function createStore(config: AppConfig, logger: Logger): Promise<StateStor
   const { createRedisStore, redactRedisUrl } = await import('./state/redis.js');
   const redis = createRedisStore({ url: config.redisUrl, logger, keyPrefix: `${redisPrefix(config)}:` });
   try {
-    await redis.waitUntilReady(5_000);
+    await redis.waitUntilReady();
     logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'lookup cache in Redis');
   } catch (error) {
     // Start anyway: the cache is an optimisation, and the failover store keeps probing Redis.

@@ -9,7 +9,11 @@ export type ThrottledLog = (level: ThrottledLevel, kind: string, fields: Record<
 /** Kinds tracked at most: the kinds come from a fixed list of reasons, this only bounds a mistake. */
 const MAX_KINDS = 256;
 
-export function createThrottledLog(logger: Logger, { intervalMs = 1_000, burst = 10, now = Date.now }: { intervalMs?: number; burst?: number; now?: () => number } = {}): ThrottledLog {
+/** At most 10 lines a second per kind (as the README says): enough to see what happens, too few to flood. */
+const INTERVAL_MS = 1_000;
+const BURST = 10;
+
+export function createThrottledLog(logger: Logger, { intervalMs = INTERVAL_MS, burst = BURST, now = Date.now }: { intervalMs?: number; burst?: number; now?: () => number } = {}): ThrottledLog {
   const kinds = new Map<string, { windowStart: number; logged: number; suppressed: number }>();
   return (level, kind, fields, message) => {
     const at = now();

@@ -25,7 +25,10 @@ export function versionAtLeast(version: string, [major, minor]: readonly [number
 }
 
 /** Connects, PINGs, and reads the version, the persistence and the eviction policy. One line each. */
-export async function checkRedis(url: string, timeoutMs = 2_000): Promise<CheckResult[]> {
+/** The doctor's one connect attempt and each command: a Redis that answers slower is reported as unreachable. */
+const REDIS_CHECK_TIMEOUT_MS = 2_000;
+
+export async function checkRedis(url: string, timeoutMs = REDIS_CHECK_TIMEOUT_MS): Promise<CheckResult[]> {
   const where = redactRedisUrl(url);
   const client = new Redis(url, {
     lazyConnect: true,

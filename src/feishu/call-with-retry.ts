@@ -7,13 +7,20 @@ import { FeishuApiError, type FeishuFailureKind } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BotMetrics } from '../metrics.js';
 
+/**
+ * One call's backoff: short, because a call waits inside a worker's job and the queue's own retry
+ * (config queue.retryBaseDelayMs) takes over for longer outages.
+ */
+export const CALL_RETRY_BASE_DELAY_MS = 200;
+export const CALL_RETRY_MAX_DELAY_MS = 5_000;
+
 export interface CallPolicy {
   /** Attempts for retryable failures (rate limit, 5xx, network), including the first. */
   maxAttempts: number;
   logger: Logger;
-  /** Base of the exponential backoff, in ms. */
+  /** Base of the exponential backoff, in ms (tests shorten it); CALL_RETRY_BASE_DELAY_MS otherwise. */
   baseDelayMs?: number;
-  /** Cap of one wait, in ms (also caps x-ogw-ratelimit-reset). */
+  /** Cap of one wait, in ms (also caps x-ogw-ratelimit-reset); CALL_RETRY_MAX_DELAY_MS otherwise. */
   maxDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -81,9 +88,9 @@ function checkBody<T>(api: string, body: T): T {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function retryDelay(error: FeishuApiError, attempt: number, policy: CallPolicy): number {
-  const max = policy.maxDelayMs ?? 5000;
+  const max = policy.maxDelayMs ?? CALL_RETRY_MAX_DELAY_MS;
   if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) return Math.min(max, error.retryAfterMs);
-  const base = policy.baseDelayMs ?? 200;
+  const base = policy.baseDelayMs ?? CALL_RETRY_BASE_DELAY_MS;
   const ceiling = Math.min(max, base * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + (policy.random ?? Math.random)() * (ceiling / 2)); // jittered backoff
 }

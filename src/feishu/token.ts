@@ -63,11 +63,15 @@ export function createTenantTokenProvider(
   };
 }
 
+/** While Feishu cannot be reached at start: try again after 1 s, doubling up to 30 s (as the README says). */
+export const START_RETRY_FIRST_DELAY_MS = 1_000;
+export const START_RETRY_MAX_DELAY_MS = 30_000;
+
 export interface CredentialsCheckOptions {
   logger: Logger;
   /** Aborted when the process stops: the check ends quietly. */
   signal?: AbortSignal;
-  /** First pause while Feishu cannot be reached, doubling up to maxDelayMs. */
+  /** First pause while Feishu cannot be reached, doubling up to maxDelayMs (tests shorten them). */
   firstDelayMs?: number;
   maxDelayMs?: number;
 }
@@ -80,8 +84,8 @@ export interface CredentialsCheckOptions {
  * be reached (network, timeout, 5xx, rate limit) it keeps trying, with backoff, until it can.
  */
 export async function waitForTenantToken(tokens: TenantTokenProvider, domain: string, options: CredentialsCheckOptions): Promise<void> {
-  const firstDelayMs = options.firstDelayMs ?? 1_000;
-  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  const firstDelayMs = options.firstDelayMs ?? START_RETRY_FIRST_DELAY_MS;
+  const maxDelayMs = options.maxDelayMs ?? START_RETRY_MAX_DELAY_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
       await tokens.get();

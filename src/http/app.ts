@@ -4,7 +4,6 @@ import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../prot
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
-import { CARD_ACTION_TIMEOUT_MS, DEFAULT_CARD_ACTION_ERROR_RESPONSE, DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE } from '../transports/dispatch.js';
 import { RequestRejected, type RejectReason } from './errors.js';
 import { createRouter, type EventOutcome, type Readiness } from './routes.js';
 
@@ -18,15 +17,15 @@ export interface WebhookAppOptions {
   verificationToken: string;
   /** Encrypt Key; '' = pushes are plain and unsigned. When set, every event must be signed. */
   encryptKey: string;
-  /** Largest accepted body; larger gets 413. Default 1 MiB. */
-  bodyLimitBytes?: number;
-  /** Accepted skew of X-Lark-Request-Timestamp. Default 300 s. */
-  signatureToleranceSeconds?: number;
-  /** How long onCardAction may take before the callback is answered with cardActionTimeoutResponse. Default 2500 ms (Feishu allows 3 s). */
+  /** Largest accepted body; larger gets 413 (config server.bodyLimitBytes). */
+  bodyLimitBytes: number;
+  /** Accepted skew of X-Lark-Request-Timestamp (config server.signatureToleranceSeconds). */
+  signatureToleranceSeconds: number;
+  /** How long onCardAction may take before the callback is answered with cardActionTimeoutResponse (default: dispatch.ts). */
   cardActionTimeoutMs?: number;
-  /** Answer when onCardAction is too slow. Default: an info toast "still working, try again shortly". */
+  /** Answer when onCardAction is too slow (default: dispatch.ts, a "still working" toast). */
   cardActionTimeoutResponse?: CardActionResponse;
-  /** Answer when onCardAction throws. Default: an error toast. */
+  /** Answer when onCardAction throws (default: dispatch.ts, an error toast). */
   cardActionErrorResponse?: CardActionResponse;
   /** Clock in ms (injectable for tests). */
   now?: () => number;
@@ -112,11 +111,11 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
     webhookRoutes: options.webhookRoutes ?? true,
     verificationToken: options.verificationToken,
     encryptKey: options.encryptKey,
-    signatureToleranceSeconds: options.signatureToleranceSeconds ?? 300,
-    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
-    cardActionTimeoutMs: options.cardActionTimeoutMs ?? CARD_ACTION_TIMEOUT_MS,
-    cardActionTimeoutResponse: options.cardActionTimeoutResponse ?? DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE,
-    cardActionErrorResponse: options.cardActionErrorResponse ?? DEFAULT_CARD_ACTION_ERROR_RESPONSE,
+    signatureToleranceSeconds: options.signatureToleranceSeconds,
+    bodyLimitBytes: options.bodyLimitBytes,
+    cardActionTimeoutMs: options.cardActionTimeoutMs,
+    cardActionTimeoutResponse: options.cardActionTimeoutResponse,
+    cardActionErrorResponse: options.cardActionErrorResponse,
     now: options.now ?? Date.now,
     logger,
     onEvent: options.onEvent,

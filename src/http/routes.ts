@@ -28,9 +28,10 @@ export interface RouteOptions extends VerificationSettings {
   /** Serve POST /webhook/event and /webhook/card; false when events come over the long connection. */
   webhookRoutes: boolean;
   bodyLimitBytes: number;
-  cardActionTimeoutMs: number;
-  cardActionTimeoutResponse: CardActionResponse;
-  cardActionErrorResponse: CardActionResponse;
+  /** The card callback's deadline and answers; absent: dispatch.ts's. */
+  cardActionTimeoutMs?: number;
+  cardActionTimeoutResponse?: CardActionResponse;
+  cardActionErrorResponse?: CardActionResponse;
   now: () => number;
   logger: Logger;
   onEvent: (envelope: EventEnvelope) => Promise<IntakeOutcome>;

@@ -53,12 +53,15 @@ function unacknowledged(delivery: DeliveryResult): string {
   return `(the bot did not acknowledge the message: ${answers.join(', ')}; Feishu would push it again in 15 s — send it again to retry)`;
 }
 
+/** How long the prompt waits for a reply before it gives the prompt back (the reply still shows when it comes). */
+const REPLY_TIMEOUT_MS = 10_000;
+
 export function startChat(emulator: ChatEmulator, options: ChatOptions = {}): Interface {
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const terminal = (output as { isTTY?: boolean }).isTTY === true;
   const ansi = options.ansi ?? terminal;
-  const replyTimeoutMs = options.replyTimeoutMs ?? 10_000;
+  const replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
   const state: ChatState = { chatType: 'p2p', locale: 'en_us', busy: false };
   const rl = createInterface({ input, output, prompt: 'you> ', terminal });
   const print = (text: string): void => void output.write(`${text}\n`);

@@ -10,8 +10,11 @@
 import type { Logger } from '../log.js';
 import type { StateStore } from './store.js';
 
+/** During an outage, an operation tries Redis again at most this often: often enough to come back within a second, rare enough not to add a timeout to every operation. */
+const PRIMARY_RETRY_INTERVAL_MS = 1_000;
+
 export interface FailoverStoreOptions {
-  /** During an outage, how often an operation tries the primary again, ms. Default 1000. */
+  /** During an outage, how often an operation tries the primary again, ms (tests shorten it); PRIMARY_RETRY_INTERVAL_MS otherwise. */
   retryIntervalMs?: number;
   /** Clock in ms (injectable for tests). */
   now?: () => number;
@@ -28,7 +31,7 @@ export function createFailoverStore(
   logger: Logger,
   options: FailoverStoreOptions = {},
 ): FailoverStore {
-  const retryIntervalMs = options.retryIntervalMs ?? 1_000;
+  const retryIntervalMs = options.retryIntervalMs ?? PRIMARY_RETRY_INTERVAL_MS;
   const now = options.now ?? Date.now;
   let outageSince: number | undefined;
   let lastProbeAt = 0;

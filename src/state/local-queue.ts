@@ -21,7 +21,7 @@ export interface LocalQueueOptions {
   dedupeTtlMs: number;
   /** Dedupe marks kept at most (oldest dropped first). */
   maxDoneEntries: number;
-  /** Compaction threshold (see journal-file.ts). */
+  /** Compaction threshold (see journal-file.ts; tests lower it); COMPACT_MIN_BYTES otherwise. */
   compactMinBytes?: number;
   logger: Logger;
   now?: () => number;
@@ -41,6 +41,9 @@ interface PendingJob {
 
 export const JOURNAL_FILE = 'intake.jsonl';
 
+/** The journal is not rewritten below this size: compacting a small file costs more than it frees. */
+const COMPACT_MIN_BYTES = 1024 * 1024;
+
 export async function createLocalQueue(options: LocalQueueOptions): Promise<IntakeQueue> {
   const { logger, concurrency, maxPending, dedupeTtlMs, maxDoneEntries } = options;
   const now = options.now ?? Date.now;
@@ -58,7 +61,7 @@ export async function createLocalQueue(options: LocalQueueOptions): Promise<Inta
   const journal = createJournalFile({
     dir: options.dir,
     name: JOURNAL_FILE,
-    compactMinBytes: options.compactMinBytes ?? 1024 * 1024,
+    compactMinBytes: options.compactMinBytes ?? COMPACT_MIN_BYTES,
     snapshot: () => {
       forgetExpired();
       const lines: JournalLine[] = [];

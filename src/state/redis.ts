@@ -5,15 +5,21 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { StateStore } from './store.js';
 
+/** Fail fast (see above): one connect attempt and one command are given this long before they fail. */
+const CONNECT_TIMEOUT_MS = 2_000;
+const COMMAND_TIMEOUT_MS = 1_000;
+/** How long the start waits for a first connection before it goes on without Redis (the failover probes it). */
+export const READY_TIMEOUT_MS = 5_000;
+
 export interface RedisStoreOptions {
   /** redis://[user:password@]host:port[/db] or rediss://… */
   url: string;
   logger: Logger;
-  /** Prepended to every key, so several apps can share one Redis. Default "roombot:". */
-  keyPrefix?: string;
-  /** Limit of one TCP connect attempt, ms. Default 2000. */
+  /** Prepended to every key, so several apps can share one Redis (service.ts: "roombot:<app id>:"). */
+  keyPrefix: string;
+  /** Limit of one TCP connect attempt, ms (tests shorten it); CONNECT_TIMEOUT_MS otherwise. */
   connectTimeoutMs?: number;
-  /** Limit of one command, ms. Default 1000. */
+  /** Limit of one command, ms (tests shorten it); COMMAND_TIMEOUT_MS otherwise. */
   commandTimeoutMs?: number;
 }
 
@@ -44,9 +50,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const { url, logger } = options;
   const where = redactRedisUrl(url);
   const client = new Redis(url, {
-    keyPrefix: options.keyPrefix ?? 'roombot:',
-    connectTimeout: options.connectTimeoutMs ?? 2_000,
-    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    keyPrefix: options.keyPrefix,
+    connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
     // No offline queue: while disconnected a command fails at once instead of waiting for a reconnect.
     enableOfflineQueue: false,
     // Never re-send a command after a reconnect: a re-sent SET NX that had in fact succeeded would answer
@@ -93,7 +99,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         client.disconnect();
       }
     },
-    async waitUntilReady(timeoutMs = 5_000) {
+    async waitUntilReady(timeoutMs = READY_TIMEOUT_MS) {
       if (client.status === 'ready') return;
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -70,10 +70,10 @@ const REFUSALS = {
 
 export function createDispatch(options: DispatchOptions): Dispatch {
   const settings: Settings = {
-    cardActionTimeoutMs: CARD_ACTION_TIMEOUT_MS,
-    cardActionTimeoutResponse: DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE,
-    cardActionErrorResponse: DEFAULT_CARD_ACTION_ERROR_RESPONSE,
     ...options,
+    cardActionTimeoutMs: options.cardActionTimeoutMs ?? CARD_ACTION_TIMEOUT_MS,
+    cardActionTimeoutResponse: options.cardActionTimeoutResponse ?? DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE,
+    cardActionErrorResponse: options.cardActionErrorResponse ?? DEFAULT_CARD_ACTION_ERROR_RESPONSE,
   };
   return (envelope) =>
     envelope.header.event_type === CARD_ACTION_TRIGGER ? answerCardAction(envelope as EventEnvelope<CardActionEvent>, settings) : answerEvent(envelope, settings);

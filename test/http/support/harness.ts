@@ -14,6 +14,9 @@ export const ENCRYPT_KEY = 'kudryavka-encrypt-key-for-tests';
 /** The injected clock: 2023-11-14T22:13:20Z. */
 export const NOW_MS = 1_700_000_000_000;
 export const NOW_TS = String(NOW_MS / 1000);
+/** The webhook's limits as app.config.json sets them (server.bodyLimitBytes, server.signatureToleranceSeconds). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -52,6 +55,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const app = createWebhookApp({
     verificationToken: TOKEN,
     encryptKey: ENCRYPT_KEY,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    signatureToleranceSeconds: SIGNATURE_TOLERANCE_SECONDS,
     now: () => NOW_MS,
     ...options,
     logger: logs.logger,
