@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { isJsonObject } from './json.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -113,10 +114,8 @@ type Issue = z.ZodError['issues'][number];
 /** Where a value came from, for error messages: an environment variable (and its text) or a file. */
 type Source = { env: string; text: string } | { file: string };
 
-const isPlainObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 function getPath(source: Json, dotted: string): unknown {
-  return dotted.split('.').reduce<unknown>((node, part) => (isPlainObject(node) ? node[part] : undefined), source);
+  return dotted.split('.').reduce<unknown>((node, part) => (isJsonObject(node) ? node[part] : undefined), source);
 }
 
 function setPath(target: Json, dotted: string, value: unknown): void {
@@ -124,7 +123,7 @@ function setPath(target: Json, dotted: string, value: unknown): void {
   let node = target;
   for (const part of parts.slice(0, -1)) {
     const child = node[part];
-    node = (isPlainObject(child) ? child : (node[part] = {})) as Json;
+    node = (isJsonObject(child) ? child : (node[part] = {})) as Json;
   }
   node[parts[parts.length - 1]!] = value;
 }
@@ -143,7 +142,7 @@ function readConfigFile(path: string, namedBy?: string): Json {
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
   }
-  if (!isPlainObject(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  if (!isJsonObject(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
   return parsed;
 }
 
@@ -152,7 +151,7 @@ function overlay(base: Json, top: Json): Json {
   const merged: Json = { ...base };
   for (const [key, value] of Object.entries(top)) {
     const below = merged[key];
-    merged[key] = isPlainObject(below) && isPlainObject(value) ? overlay(below, value) : value;
+    merged[key] = isJsonObject(below) && isJsonObject(value) ? overlay(below, value) : value;
   }
   return merged;
 }
@@ -173,7 +172,7 @@ function unknownKeys(json: Json, schema: z.ZodObject, prefix = ''): string[] {
     if (name.startsWith('_')) return [];
     const child = schema.shape[name];
     if (child === undefined) return [prefix + name];
-    return child instanceof z.ZodObject && isPlainObject(value) ? unknownKeys(value, child, `${prefix}${name}.`) : [];
+    return child instanceof z.ZodObject && isJsonObject(value) ? unknownKeys(value, child, `${prefix}${name}.`) : [];
   });
 }
 
@@ -240,7 +239,7 @@ function describeProblem(issue: Issue, raw: Json, sources: ReadonlyMap<string, S
 function recordSources(json: Json, file: string, sources: Map<string, Source>, prefix = ''): void {
   for (const [name, value] of Object.entries(json)) {
     sources.set(prefix + name, { file });
-    if (isPlainObject(value)) recordSources(value, file, sources, `${prefix}${name}.`);
+    if (isJsonObject(value)) recordSources(value, file, sources, `${prefix}${name}.`);
   }
 }
 

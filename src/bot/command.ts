@@ -5,6 +5,7 @@
 // with a quantifier runs over the text: the text is read once, left to right, and only as far as the decision
 // needs (a message that does not start with `/room` is decided at its first word).
 import { readMessageText } from './message-text.js';
+import { isJsonObject } from '../json.js';
 
 /**
  * Limits of one `/room` command (config keys lookup.maxIds and lookup.maxIdLength).
@@ -312,7 +313,7 @@ class Mentions {
   constructor(mentions: unknown) {
     if (!Array.isArray(mentions)) return;
     for (const mention of mentions as unknown[]) {
-      const key = typeof mention === 'object' && mention !== null ? (mention as { key?: unknown }).key : undefined;
+      const key = isJsonObject(mention) ? mention.key : undefined;
       if (typeof key !== 'string' || key === '' || placeholderLength(key, 0, key.length) === key.length) continue;
       this.otherKeys ??= { next: new Map(), isKey: false };
       addKey(this.otherKeys, key);

@@ -10,6 +10,7 @@ import { SCOPE_ROOM_READ } from './i18n.js';
 import type { Card, FreeBusyInstance, LookupOptions, Messenger, RoomCalendar, RoomDetails, RoomDirectory } from './ports.js';
 import type { MessageJob } from './message-job.js';
 import { replyUuidFor } from './reply-uuid.js';
+import { isJsonObject } from '../json.js';
 
 export interface RoomBotOptions {
   directory: RoomDirectory;
@@ -153,8 +154,8 @@ async function orUndefined<T>(call: Promise<T>, onError: (error: unknown) => voi
 
 /** The IDs a Refresh button carries, re-checked against the same limits as a typed command. */
 function refreshIds(value: unknown, limits: CommandLimits): string[] | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { action, ids } = value as { action?: unknown; ids?: unknown };
+  if (!isJsonObject(value)) return undefined;
+  const { action, ids } = value;
   if (action !== 'refresh' || !Array.isArray(ids) || ids.length === 0) return undefined;
   if (!ids.every((id): id is string => typeof id === 'string')) return undefined;
   // The value came back from a client: validate it exactly as a typed `/room` command would be.

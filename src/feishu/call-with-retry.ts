@@ -6,6 +6,7 @@ import { isAxiosError } from 'axios';
 import { FeishuApiError, type FeishuFailureKind } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BotMetrics } from '../metrics.js';
+import { isJsonObject } from '../json.js';
 
 /**
  * One call's backoff: short, because a call waits inside a worker's job and the queue's own retry
@@ -53,8 +54,8 @@ function kindOf(httpStatus: number | undefined, code: number | undefined): Feish
 }
 
 function header(headers: unknown, name: string): string | undefined {
-  if (!headers || typeof headers !== 'object') return undefined;
-  const value = (headers as Record<string, unknown>)[name];
+  if (!isJsonObject(headers)) return undefined;
+  const value = headers[name];
   return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
 }
 
@@ -63,7 +64,7 @@ export function toFeishuError(api: string, error: unknown): unknown {
   if (error instanceof FeishuApiError || !isAxiosError(error)) return error;
   const response = error.response;
   if (!response) return new FeishuApiError('unavailable', api, undefined, error.code ?? error.message, undefined, undefined);
-  const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as FeishuBody;
+  const body = (isJsonObject(response.data) ? response.data : {}) as FeishuBody;
   const reset = Number(header(response.headers, 'x-ogw-ratelimit-reset'));
   return new FeishuApiError(
     kindOf(response.status, body.code),

@@ -10,6 +10,7 @@
 import type { FreeBusyInstance, RoomCalendar, TimeWindow } from '../bot/ports.js';
 import type { StateStore } from '../state/store.js';
 import { cachedBatchLookup, meetingRoomGet, NOT_FOUND, type MeetingRoomApi } from './rooms.js';
+import { isJsonObject } from '../json.js';
 
 /** Most room_ids one call takes (查询会议室忙闲: "room_ids个数不要超过20"). */
 export const FREEBUSY_MAX_ROOMS = 20;
@@ -39,8 +40,8 @@ export function toRfc3339(instant: number): string {
 function instancesOf(value: unknown): FreeBusyInstance[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((item: unknown) => {
-    if (typeof item !== 'object' || item === null) return [];
-    const { start_time, end_time, organizer_info } = item as Record<string, unknown>;
+    if (!isJsonObject(item)) return [];
+    const { start_time, end_time, organizer_info } = item;
     if (typeof start_time !== 'string' || typeof end_time !== 'string') return [];
     const name = (organizer_info as { name?: unknown } | undefined)?.name;
     return [{ start_time, end_time, ...(typeof name === 'string' && name !== '' ? { organizer_info: { name } } : {}) }];

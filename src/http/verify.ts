@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { aesKeyFor, decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../protocol/crypto.js';
 import type { EventEnvelope } from '../protocol/events.js';
 import type { RejectReason } from './errors.js';
+import { isJsonObject } from '../json.js';
 
 export interface VerificationSettings {
   verificationToken: string;
@@ -30,10 +31,6 @@ export type DecodeResult =
   | { kind: 'rejected'; status: 400 | 401; reason: RejectReason; message: string; eventId?: string };
 
 type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -139,7 +136,7 @@ function parseObject(text: string): JsonObject | undefined {
   if (!nestsAtMost(text, MAX_JSON_DEPTH)) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : undefined;
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -148,7 +145,7 @@ function parseObject(text: string): JsonObject | undefined {
 /** A schema 2.0 envelope after its signature (if any) has been checked: token, then shape. */
 function decodeSchema2(payload: JsonObject, derived: DerivedSettings): Schema2Result {
   const { header, event } = payload;
-  if (!isObject(header)) return reject(400, 'invalid_envelope', 'schema 2.0 envelope without a header');
+  if (!isJsonObject(header)) return reject(400, 'invalid_envelope', 'schema 2.0 envelope without a header');
   const eventId = typeof header.event_id === 'string' ? header.event_id : undefined;
   if (!tokenAccepted(derived, header.token)) {
     return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)', eventId);
@@ -157,7 +154,7 @@ function decodeSchema2(payload: JsonObject, derived: DerivedSettings): Schema2Re
     return reject(400, 'invalid_envelope', 'envelope header without event_type', eventId);
   }
   if (eventId === undefined || eventId === '') return reject(400, 'invalid_envelope', 'envelope header without event_id');
-  if (!isObject(event)) return reject(400, 'invalid_envelope', 'envelope without an event object', eventId);
+  if (!isJsonObject(event)) return reject(400, 'invalid_envelope', 'envelope without an event object', eventId);
   return { kind: 'event', envelope: payload as unknown as EventEnvelope };
 }
 
@@ -177,7 +174,7 @@ export function createPlainEnvelopeChecker(verificationToken: string): (payload:
     tokenBytes: Buffer.from(verificationToken, 'utf8'),
   };
   return (payload) => {
-    if (!isObject(payload) || payload.schema !== '2.0') return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope');
+    if (!isJsonObject(payload) || payload.schema !== '2.0') return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope');
     return decodeSchema2(payload, derived);
   };
 }
@@ -259,7 +256,7 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
     if (!tokenAccepted(derived, payload.token)) {
       return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
     }
-    const eventType = isObject(payload.event) && typeof payload.event.type === 'string' ? payload.event.type : undefined;
+    const eventType = isJsonObject(payload.event) && typeof payload.event.type === 'string' ? payload.event.type : undefined;
     return { kind: 'legacy', eventType };
   }
 

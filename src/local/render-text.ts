@@ -3,6 +3,7 @@
 // unknown tags show their text if they have any, else nothing. Never throws on odd input.
 import type { Card } from '../bot/ports.js';
 import type { Locale } from '../bot/i18n.js';
+import { isJsonObject } from '../json.js';
 
 type Node = Record<string, unknown>;
 
@@ -19,7 +20,7 @@ export function renderCardAsText(card: Card, locale: Locale): string {
 }
 
 function asNode(value: unknown): Node | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Node) : undefined;
+  return isJsonObject(value) ? value : undefined;
 }
 
 function asNodes(value: unknown): Node[] {

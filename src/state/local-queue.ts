@@ -9,6 +9,7 @@
 import type { Logger } from '../log.js';
 import type { AddResult, AttemptOutcome, DrainResult, IntakeQueue, JobWorker, MessageJob } from './intake-queue.js';
 import { createJournalFile } from './journal-file.js';
+import { isJsonObject } from '../json.js';
 
 export interface LocalQueueOptions {
   /** DATA_DIR: where the journal lives. */
@@ -89,7 +90,7 @@ export async function createLocalQueue(options: LocalQueueOptions): Promise<Inta
   }
 
   function replay(line: unknown): boolean {
-    if (typeof line !== 'object' || line === null) return false;
+    if (!isJsonObject(line)) return false;
     const entry = line as JournalLine;
     switch (entry.op) {
       case 'add': {

@@ -2,6 +2,8 @@
 // (卡片 JSON 2.0 版本更新说明). A card Feishu would refuse is refused here with 230099 too, so a card
 // mistake fails in our tests rather than in a customer's chat. Covers the structure and the components
 // a text card uses (markdown, div, hr, button, column_set/column); any other tag is refused as unknown.
+import { isJsonObject } from '../../json.js';
+
 type Json = Record<string, unknown>;
 
 const TOP_LEVEL = new Set(['schema', 'config', 'card_link', 'header', 'body']);
@@ -24,8 +26,6 @@ const ELEMENTS: Record<string, Set<string>> = {
 const BEHAVIOR_TYPES = new Set(['callback', 'open_url']);
 const HEADER_TEMPLATES = new Set(['blue', 'wathet', 'turquoise', 'green', 'yellow', 'orange', 'red', 'carmine', 'violet', 'purple', 'indigo', 'grey', 'default']);
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 function unknownKeys(value: Json, allowed: Set<string>, path: string): string | undefined {
   const extra = Object.keys(value).find((key) => !allowed.has(key));
   return extra === undefined ? undefined : `${path}: unsupported property "${extra}"`;
@@ -33,21 +33,21 @@ function unknownKeys(value: Json, allowed: Set<string>, path: string): string | 
 
 function checkText(value: unknown, path: string, required: boolean): string | undefined {
   if (value === undefined) return required ? `${path}: required` : undefined;
-  if (!isObject(value)) return `${path}: must be an object`;
+  if (!isJsonObject(value)) return `${path}: must be an object`;
   if (value.tag !== 'plain_text' && value.tag !== 'lark_md') return `${path}.tag: must be plain_text or lark_md`;
-  if (typeof value.content !== 'string' && !isObject(value.i18n_content)) return `${path}: content or i18n_content is required`;
+  if (typeof value.content !== 'string' && !isJsonObject(value.i18n_content)) return `${path}: content or i18n_content is required`;
   return unknownKeys(value, TEXT, path);
 }
 
 function checkElement(element: unknown, path: string): string | undefined {
-  if (!isObject(element) || typeof element.tag !== 'string') return `${path}: an element needs a tag`;
+  if (!isJsonObject(element) || typeof element.tag !== 'string') return `${path}: an element needs a tag`;
   const allowed = ELEMENTS[element.tag];
   if (!allowed) return `${path}: unknown tag "${element.tag}"`;
   const extra = unknownKeys(element, allowed, `${path}(${element.tag})`);
   if (extra) return extra;
   switch (element.tag) {
     case 'markdown':
-      return typeof element.content === 'string' || isObject(element.i18n_content) ? undefined : `${path}: markdown needs content`;
+      return typeof element.content === 'string' || isJsonObject(element.i18n_content) ? undefined : `${path}: markdown needs content`;
     case 'div':
       return checkText(element.text, `${path}.text`, false);
     case 'button': {
@@ -55,7 +55,7 @@ function checkElement(element: unknown, path: string): string | undefined {
       if (text) return text;
       if (element.behaviors === undefined) return undefined;
       if (!Array.isArray(element.behaviors)) return `${path}.behaviors: must be an array`;
-      const bad = element.behaviors.findIndex((b) => !isObject(b) || !BEHAVIOR_TYPES.has(String(b.type)));
+      const bad = element.behaviors.findIndex((b) => !isJsonObject(b) || !BEHAVIOR_TYPES.has(String(b.type)));
       return bad === -1 ? undefined : `${path}.behaviors[${bad}]: unknown behavior type`;
     }
     case 'column_set':
@@ -82,18 +82,18 @@ export function checkCard(card: Json): string | undefined {
   const top = unknownKeys(card, TOP_LEVEL, 'card');
   if (top) return top;
   if (card.config !== undefined) {
-    if (!isObject(card.config)) return 'config: must be an object';
+    if (!isJsonObject(card.config)) return 'config: must be an object';
     const config = unknownKeys(card.config, CONFIG, 'config');
     if (config) return config;
     if (card.config.update_multi === false) return 'config.update_multi: JSON 2.0 supports only true';
   }
   if (card.header !== undefined) {
-    if (!isObject(card.header)) return 'header: must be an object';
+    if (!isJsonObject(card.header)) return 'header: must be an object';
     const header = unknownKeys(card.header, HEADER, 'header') ?? checkText(card.header.title, 'header.title', true);
     if (header) return header;
     if (card.header.template !== undefined && !HEADER_TEMPLATES.has(String(card.header.template))) return 'header.template: unknown color';
   }
   if (card.body === undefined) return undefined;
-  if (!isObject(card.body)) return 'body: must be an object';
+  if (!isJsonObject(card.body)) return 'body: must be an object';
   return unknownKeys(card.body, BODY, 'body') ?? checkElements(card.body.elements ?? [], 'body.elements');
 }

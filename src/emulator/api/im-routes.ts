@@ -8,6 +8,7 @@ import { FeishuCode, FeishuMsg, sendFeishuError } from './errors.js';
 import { openApi, requireTenantToken } from './middleware.js';
 import { jsonObjectOf } from './raw-body.js';
 import type { ApiContext, EmulatorState } from './state.js';
+import { isJsonObject } from '../../json.js';
 
 /** msg_type values the reply API accepts (回复消息, msg_type 可选值). */
 export const MESSAGE_TYPES = ['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user'] as const;
@@ -40,7 +41,7 @@ export function parseReplyRequest(body: JsonObject): ReplyRequest | string {
   } catch {
     return 'content is not valid JSON';
   }
-  if (typeof parsedContent !== 'object' || parsedContent === null || Array.isArray(parsedContent)) {
+  if (!isJsonObject(parsedContent)) {
     return `content of a ${msgType} message must be a JSON object`;
   }
   if (uuid !== undefined && (typeof uuid !== 'string' || [...uuid].length > MAX_UUID_CHARS)) return `uuid must be a string of at most ${MAX_UUID_CHARS} characters`;

@@ -1,6 +1,7 @@
 // Reads a request body as bytes: the reply API limits `content` by its UTF-8 size, and the request log
 // keeps what was sent.
 import type { IncomingMessage } from 'node:http';
+import { isJsonObject } from '../../json.js';
 
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
@@ -23,7 +24,7 @@ export function jsonObjectOf(raw: Buffer): Record<string, unknown> | undefined {
   if (raw.length === 0) return undefined;
   try {
     const value: unknown = JSON.parse(raw.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }

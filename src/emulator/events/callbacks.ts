@@ -4,6 +4,7 @@
 import { checkCard } from '../api/card-check.js';
 import type { CardActionResponse } from '../../protocol/events.js';
 import type { WebhookResponse } from './transport.js';
+import { isJsonObject } from '../../json.js';
 
 export interface UrlVerificationResult {
   ok: boolean;
@@ -59,15 +60,15 @@ export function judgeCardAnswer(response: WebhookResponse): CardClickResult {
 }
 
 function isValidCard(card: unknown): boolean {
-  if (typeof card !== 'object' || card === null) return false;
-  const { type, data } = card as { type?: unknown; data?: unknown };
-  return (type === 'raw' || type === 'template') && typeof data === 'object' && data !== null && !Array.isArray(data);
+  if (!isJsonObject(card)) return false;
+  const { type, data } = card;
+  return (type === 'raw' || type === 'template') && isJsonObject(data);
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 // The long connection's vocabulary (长连接: 使用长连接接收事件/回调), as the official SDKs speak it:
 // node-sdk `lib/index.js` (WSClient, pbbp2) and oapi-sdk-go `ws/const.go`. Pure: no I/O.
+import { isJsonObject } from '../../json.js';
 
 /** Path of the endpoint discovery call, relative to the Open Platform domain. */
 export const WS_ENDPOINT_PATH = '/callback/ws/endpoint';
@@ -79,8 +80,8 @@ export function parseAck(payload: Uint8Array): WsAck | undefined {
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { code, data } = value as { code?: unknown; data?: unknown };
+  if (!isJsonObject(value)) return undefined;
+  const { code, data } = value;
   if (typeof code !== 'number' || (data !== undefined && typeof data !== 'string')) return undefined;
   return { code, ...(data !== undefined ? { data } : {}) };
 }
