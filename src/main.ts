@@ -2,6 +2,7 @@
 // With no app credentials, the local Feishu emulator is started too and the bot is pointed at it.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, createWriteStream } from 'node:fs';
+import { accessPolicy } from './bot/triage.js';
 import { startChat } from './local/chat.js';
 import { loadConfig, usesEmulator, type AppConfig } from './config.js';
 import { startEmulator, type Emulator } from './emulator/index.js';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
-  if (interactive && emulator) startChat(emulator).on('close', () => stop('chat closed'));
+  if (interactive && emulator) startChat(emulator, { access: accessPolicy(config.access) }).on('close', () => stop('chat closed'));
 }
 
 main().catch((error: unknown) => {

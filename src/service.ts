@@ -7,7 +7,9 @@ import { resolve } from 'node:path';
 import { createCardActionIntake } from './bot/card-actions.js';
 import { createRoomBot } from './bot/handler.js';
 import { createIntake, createJobWorker } from './bot/intake.js';
+import { accessPolicy } from './bot/triage.js';
 import type { AppConfig } from './config.js';
+import { startBotIdentity } from './feishu/bot-info.js';
 import type { CallPolicy } from './feishu/call.js';
 import { createFeishuClient } from './feishu/client.js';
 import { createFeishuRoomCalendar } from './feishu/freebusy.js';
@@ -41,6 +43,9 @@ export interface BotStats extends IntakeQueueStats {
   batchGetCalls: number;
   freeBusyCalls: number;
   replyCalls: number;
+  botInfoCalls: number;
+  /** Whether bot/v3/info has answered: until then group messages count as addressed only by /room. */
+  botIdentityKnown: boolean;
 }
 
 /**
@@ -104,12 +109,15 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   });
   const calendar = createFeishuRoomCalendar({ client, tokens, policy, cache: store, cacheTtlMs: config.availability.cacheTtlSeconds * 1000 });
   const messenger = createFeishuMessenger({ client, tokens, policy });
-  const bot = createRoomBot({ directory, calendar, timeZone: config.availability.timezone, messenger, limits: config.lookup, logger });
   const retry = {
     baseDelayMs: config.queue.retryBaseDelayMs,
     maxDelayMs: config.queue.retryMaxDelayMs,
     giveUpAfterMs: config.queue.giveUpAfterSeconds * 1000,
   };
+  // In the background: the start never waits for it (see feishu/bot-info.ts).
+  const identity = startBotIdentity({ client, tokens, policy, logger, retry });
+  const access = accessPolicy(config.access);
+  const bot = createRoomBot({ directory, calendar, timeZone: config.availability.timezone, messenger, limits: config.lookup, access, botIdentity: identity.current, logger });
   const onEvent = createIntake({ queue, bot, logger, metrics });
   const onCardAction = createCardActionIntake({ bot, store, replayWindowMs: config.server.signatureToleranceSeconds * 1000, logger, metrics });
 
@@ -144,6 +152,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       throw error;
     }),
   ]).catch(async (error: unknown) => {
+    identity.stop();
     await queue.close(0);
     await store.close();
     throw error;
@@ -158,6 +167,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   let shutdownResult: Promise<DrainResult> | undefined;
   async function shutdown(deadlineMs = config.server.shutdownTimeoutMs): Promise<DrainResult> {
     draining = true;
+    identity.stop();
     logger.info(await queue.stats(), 'shutting down: new events get 503, running answers finish');
     const drained = await queue.close(deadlineMs);
     if (!drained.finished) logger.error({ remaining: drained.remaining }, 'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart');
@@ -180,6 +190,8 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       batchGetCalls: directory.stats.batchGetCalls,
       freeBusyCalls: calendar.stats.freeBusyCalls,
       replyCalls: messenger.stats.replyCalls,
+      botInfoCalls: identity.fetchCount,
+      botIdentityKnown: identity.current() !== undefined,
     }),
     shutdown: (deadlineMs) => (shutdownResult ??= shutdown(deadlineMs)),
   };
