@@ -87,7 +87,7 @@ export function parseCommand(message: IncomingMessage, limits: CommandLimits = D
   const words = new Words(read.text, new Mentions(message.mentions), read.format === 'text');
   words.skip('spaces');
   // Unaddressed, only "/room" matters: a longer first word is left unread. Addressed, it may be a room ID.
-  const first = words.word(addressed ? Math.max(KEYWORD_MAX_UNITS, idMaxUnits(limits)) : KEYWORD_MAX_UNITS);
+  const first = words.word(addressed ? addressedWordMaxUnits(limits) : KEYWORD_MAX_UNITS);
   if (first !== undefined && isKeyword(first, COMMAND_WORDS)) return parseCommandIds(words, limits);
   return addressed ? parseImplicitLookup(first, words, limits) : { kind: 'ignore', reason: 'not_a_command' };
 }
@@ -109,11 +109,12 @@ function parseCommandIds(words: Words, limits: CommandLimits): Command {
  */
 function parseImplicitLookup(first: string | undefined, words: Words, limits: CommandLimits): Command {
   const notACommand: Command = { kind: 'help', reason: 'not_a_command' };
-  if (first !== undefined && isKeyword(first, HELP_WORDS)) return { kind: 'help', reason: 'requested' };
   const ids = new Set<string>();
-  for (let word = first; ; word = words.word(idMaxUnits(limits))) {
+  for (let word = first; ; word = words.word(addressedWordMaxUnits(limits))) {
     if (word === undefined) return notACommand; // longer than any ID may be
     if (word !== '') {
+      // Only the first word can be a help word: any other word is an ID by now, or has ended the reading.
+      if (ids.size === 0 && isKeyword(word, HELP_WORDS)) return { kind: 'help', reason: 'requested' };
       if (!looksLikeRoomId(word, limits.maxIdLength)) return notACommand;
       ids.add(word);
       if (ids.size > limits.maxIds) return notACommand;
@@ -124,9 +125,9 @@ function parseImplicitLookup(first: string | undefined, words: Words, limits: Co
   return ids.size === 0 ? notACommand : { kind: 'lookup', ids: [...ids], implicit: true };
 }
 
-/** UTF-16 units an ID within the limit can take (a code point is at most 2). */
-function idMaxUnits(limits: CommandLimits): number {
-  return 2 * limits.maxIdLength;
+/** Longest word (UTF-16 units) worth reading in an addressed message: a keyword, or an ID within the limit (a code point is at most 2 units). */
+function addressedWordMaxUnits(limits: CommandLimits): number {
+  return Math.max(KEYWORD_MAX_UNITS, 2 * limits.maxIdLength);
 }
 
 /**
