@@ -144,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = issue.path.join('.');
-      const envName = Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0];
+      const envName = Object.entries(ENV_KEYS).find(([, k]) => k === key || key.startsWith(`${k}.`))?.[0]; // a list's item too
       return `${key}${envName ? ` (${envName})` : ''}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration in ${path}: ${problems.join('; ')}`);

@@ -50,6 +50,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/availability\.cacheTtlSeconds \(AVAILABILITY_CACHE_TTL_SECONDS\)/);
   });
 
+  it('reads who may ask: ALLOW_EXTERNAL_SENDERS as a boolean, ALLOWED_CHAT_IDS as a comma list of chat IDs', () => {
+    expect(loadConfig({}).access).toEqual({ allowExternalSenders: false, allowedChatIds: [] });
+    expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'true', ALLOWED_CHAT_IDS: ' oc_a1, oc_b-2 ,,' }).access).toEqual({ allowExternalSenders: true, allowedChatIds: ['oc_a1', 'oc_b-2'] });
+    expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'FALSE', ALLOWED_CHAT_IDS: '' }).access).toEqual({ allowExternalSenders: false, allowedChatIds: [] });
+    expect(() => loadConfig({ ALLOW_EXTERNAL_SENDERS: 'maybe' })).toThrow(/access\.allowExternalSenders \(ALLOW_EXTERNAL_SENDERS\)/);
+    expect(() => loadConfig({ ALLOWED_CHAT_IDS: 'oc_a,team chat' })).toThrow(/access\.allowedChatIds\.1 \(ALLOWED_CHAT_IDS\): each chat ID starts with oc_/);
+    const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
+    const file = join(dir, 'access.json');
+    writeFileSync(file, JSON.stringify({ ...appConfig, access: { allowExternalSenders: true, allowedChatIds: ['oc_x'] } }));
+    expect(loadConfig({ APP_CONFIG: file }).access).toEqual({ allowExternalSenders: true, allowedChatIds: ['oc_x'] });
+  });
+
   it('reads another file named by APP_CONFIG, and says when it cannot', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'other.json');

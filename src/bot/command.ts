@@ -131,11 +131,12 @@ function addressedWordMaxUnits(limits: CommandLimits): number {
 }
 
 /**
- * What a custom room ID looks like when typed without `/room`: letters, digits and "-_./" only, with a digit
- * somewhere (`test01`, `BJ-A-0101`, `深圳-1202`, `3F-北区/01`), so words of a sentence ("hello", "会议室") are not
- * taken for IDs. One quantifier over one class, anchored, on a word of bounded length: linear.
+ * What a custom room ID looks like when typed without `/room`: letters, digits and "-_./" only, not starting
+ * with "/" (a slash command), with a digit somewhere (`test01`, `BJ-A-0101`, `深圳-1202`, `3F-北区/01`), so words
+ * of a sentence ("hello", "会议室") are not taken for IDs. One quantifier over one class, anchored, on a word of
+ * bounded length: linear.
  */
-const ROOM_ID_SHAPE = /^[\p{L}\p{M}\p{Nd}\-_./]+$/u;
+const ROOM_ID_SHAPE = /^[\p{L}\p{M}\p{Nd}\-_.][\p{L}\p{M}\p{Nd}\-_./]*$/u;
 const DIGIT = /\p{Nd}/u;
 
 function looksLikeRoomId(word: string, maxIdLength: number): boolean {

@@ -6,8 +6,8 @@ import { parseCommand, type Command, type CommandLimits, type IncomingMessage } 
 
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 const SEPARATOR = /[\s,，、;；]/u;
-/** What a room ID typed without /room must look like (letters, digits, "-_./", a digit somewhere). */
-const ROOM_ID_SHAPE = /^[\p{L}\p{M}\p{Nd}\-_./]+$/u;
+/** What a room ID typed without /room must look like (letters, digits, "-_./" but not "/" first, a digit somewhere). */
+const ROOM_ID_SHAPE = /^[\p{L}\p{M}\p{Nd}\-_.][\p{L}\p{M}\p{Nd}\-_./]*$/u;
 const DIGIT = /\p{Nd}/u;
 const HELP_WORDS = new Set(['help', '-h', '--help', '帮助', '?']);
 const HELP_REASONS = new Set(['requested', 'no_ids', 'not_a_command', 'unsupported_message_type', 'unreadable_content']);
@@ -167,7 +167,7 @@ describe('parseCommand (properties)', () => {
         const unique = [...new Set(typing.ids)];
         const command = parseCommand(textMessage(`${BOT_KEY} ${commandText(typing)}`, 'group', [{ key: BOT_KEY, name: 'RoomBot' }]), limit, true);
         const withCommandWord = expected(typing.ids, limit);
-        const allLookLikeIds = unique.every((one) => DIGIT.test(one) && codePoints(one) <= limit.maxIdLength);
+        const allLookLikeIds = unique.every((one) => ROOM_ID_SHAPE.test(one) && DIGIT.test(one) && codePoints(one) <= limit.maxIdLength);
         if (allLookLikeIds && unique.length <= limit.maxIds) expect(command).toEqual({ ...withCommandWord, implicit: true });
         else expect(command).toEqual({ kind: 'help', reason: 'not_a_command' });
       }),
@@ -289,7 +289,7 @@ describe('parseCommand agrees with the parser it replaced', () => {
   });
 
   it('on room IDs without /room, addressed', () => {
-    const word = fc.string({ unit: fc.constantFrom(...'ab0１-_./会?', ' ', ',', '@_user_1', '[a1](http://x)'), maxLength: 12 });
+    const word = fc.string({ unit: fc.constantFrom(...'ab0１-_./会?', ' ', ',', '@_user_1', '[a1](http://x)', '/room', 'help'), maxLength: 12 });
     fc.assert(
       fc.property(word, limits, (text, limit) => {
         expect(parseCommand(textMessage(text, 'group'), limit, true)).toEqual(previousParse(text, 'group', [], limit, true));
