@@ -43,10 +43,10 @@ function triage(message: Message, context: Partial<TriageContext> = {}): Triage 
   return triageMessage(event(message), HEADER, { limits: DEFAULT_LIMITS, access: OPEN, bot: BOT, ...context });
 }
 
-const LOOKUP = { kind: 'lookup', ids: ['test01', 'test02'] } as const;
-const IMPLICIT = { ...LOOKUP, implicit: true } as const;
-const HELP = { kind: 'help', reason: 'not_a_command' } as const;
-const IGNORED = { kind: 'ignore', reason: 'not_a_command' } as const;
+const LOOKUP: Triage = { kind: 'lookup', ids: ['test01', 'test02'] };
+const IMPLICIT: Triage = { kind: 'lookup', ids: ['test01', 'test02'], implicit: true };
+const HELP: Triage = { kind: 'help', reason: 'not_a_command' };
+const IGNORED: Triage = { kind: 'ignore', reason: 'not_a_command' };
 
 describe('triage: addressed or not × command or not × p2p or group', () => {
   const cases: [string, Message, Triage][] = [
