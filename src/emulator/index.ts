@@ -77,7 +77,7 @@ export type { ApiRequestRecord } from './api/middleware.js';
 export type { CardClickResult, UrlVerificationResult } from './events/callbacks.js';
 export { CardErrorCode } from './events/callbacks.js';
 export type { CardClickInput, MentionInput, MessageInput, PostContent, TenantIdentity } from './events/envelopes.js';
-export { typedMentions } from './events/envelopes.js';
+export { typedMentions, withTypedMentions } from './events/envelopes.js';
 export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
 export { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS } from './events/delivery.js';
 export type { PushOptions } from './events/pusher.js';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { EventEnvelope } from '../../feishu/events.js';
 import type { Logger } from '../../log.js';
 import type { CardClickResult, UrlVerificationResult } from '../events/callbacks.js';
-import { typedMentions, type CardClickInput, type MessageInput } from '../events/envelopes.js';
+import { withTypedMentions, type CardClickInput, type MessageInput } from '../events/envelopes.js';
 import type { DeliveryResult } from '../events/delivery.js';
 import type { FaultSpec } from '../faults.js';
 import type { RecordedReply } from '../messages.js';
@@ -45,16 +45,6 @@ const messageSchema = z.object({
   senderTenantKey: z.string().min(1).optional(),
   chatId: z.string().optional(),
 });
-
-/**
- * "@RoomBot test01" as a person types it: "@" names in the text become mentions (typedMentions), unless the
- * request lists `mentions` itself; a text without any keeps mentionBot's default (the bot, in groups).
- */
-function withTypedMentions(input: MessageInput, botName: string): MessageInput {
-  if (input.text === undefined || input.mentions !== undefined) return input;
-  const typed = typedMentions(input.text, botName);
-  return typed.mentions.length > 0 ? { ...input, ...typed } : input;
-}
 
 const clickSchema = z.object({
   value: z.union([z.record(z.string(), z.unknown()), z.string()]),

@@ -156,6 +156,17 @@ export function typedMentions(typed: string, botName: string): { text: string; m
 
 const EVERYONE: ReadonlySet<string> = new Set(['all', '_all', '所有人']);
 
+/**
+ * A message whose text is as a person types it (the control API, the standalone emulator's terminal): "@" names
+ * in the text become mentions (typedMentions), unless the input lists `mentions` itself; a text without any
+ * keeps mentionBot's default (the bot, in groups).
+ */
+export function withTypedMentions(input: MessageInput, botName: string): MessageInput {
+  if (input.text === undefined || input.mentions !== undefined) return input;
+  const typed = typedMentions(input.text, botName);
+  return typed.mentions.length > 0 ? { ...input, ...typed } : input;
+}
+
 /** An im.message.receive_v1 event for a message the user sends to the bot. */
 export function buildMessageEvent(identity: TenantIdentity, input: MessageInput, now: number): BuiltMessage {
   if ((input.text === undefined) === (input.post === undefined)) throw new Error('give exactly one of text or post');
