@@ -1,10 +1,13 @@
 // `npm run bench`: how the /room bot's webhook and its Feishu usage perform, on loopback, in one run
 // (about 2 minutes on 2 cores). Prints a short table; writes every figure to bench/results.json.
 //
+//   0. Start-up    spawn → first 200 from /healthz, and idle RSS: node dist/main.js vs npm start vs npm start before
+//                  the build step (npm → sh → tsx → node)
 //   1. Ack path    signed + encrypted events: ours, (a) with group chatter it ignores after verification and
 //                  (b) with /room commands it records durably (local journal) and answers through an emulator,
 //                  (c) the same with Redis (BullMQ; (a) is run with Redis too), vs the SDK's documented Koa
-//                  sample vs a bare Koa route; URL-verification challenges during (b)'s load
+//                  sample vs a bare Koa route; URL-verification challenges during (b)'s load; then (d) and (e),
+//                  (a) and (b) over the long connection (the emulator pushes frames to the SDK's WSClient in ours)
 //   2. End to end  distinct /room messages through the emulator: replies/s, push→reply latency, API calls
 //   3. API economy token and lookup calls, expected vs measured (exit code 1 if a rule is broken)
 //   4. Memory      RSS and heap after 100,000 acked events (1 in 10 a /room command) with a small dedupe cap
@@ -18,7 +21,7 @@
 //
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
 // BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
-// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
+// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
 // (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
 // saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
 // run; by default only broken rules and errors do).
@@ -37,10 +40,12 @@ import { rule, type RuleResult } from './lib/rules.js';
 import { mb, num, table } from './lib/table.js';
 import { startBenchRedis } from './lib/redis.js';
 import { runAckPhase, type AckRow, type AckRowResult, type AckRowSpec } from './phases/ack.js';
+import { longConnectionRows, type LongConnectionRows } from './phases/long-connection.js';
 import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
 import { describeParse, runParsePhase } from './phases/parse.js';
+import { runStartupPhase, STARTUP_COMMANDS, type StartupResult } from './phases/startup.js';
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -50,6 +55,7 @@ function setting(name: string, fallback: number): number {
 }
 
 const SETTINGS = {
+  startup: { runs: setting('BENCH_STARTUP_RUNS', 3), idleMs: 2000 },
   ack: {
     warmupSeconds: setting('BENCH_SLICE_SECONDS', 2),
     sliceSeconds: setting('BENCH_SLICE_SECONDS', 2),
@@ -85,10 +91,12 @@ const ROWS = {
   oursRedis: 'ours (a) ignored chatter, Redis',
   oursCommands: 'ours (b) /room commands, local journal',
   oursCommandsRedis: 'ours (c) /room commands, Redis',
+  wsChatter: 'ours (d) ignored chatter, long connection',
+  wsCommands: 'ours (e) /room commands, long connection, local journal',
   sdk: 'SDK sample',
   bare: 'bare Koa',
 } satisfies Record<AckRow, string>;
-const GOALS = { vsSdk: 2, vsBare: 0.5, p99Ms: 10 };
+const GOALS = { vsSdk: 2, vsBare: 0.5, p99Ms: 10, startupReadyMs: 1000, startupRssMb: 110 };
 
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
 const say = (text = '') => process.stdout.write(`${text}\n`);
@@ -112,6 +120,10 @@ async function main(): Promise<number> {
     // 5. Parsing runs first, reported last: its figure is this process's CPU time, to which the garbage of
     // the other phases (the load generator's, the emulator's logs) would add its collector's.
     const parse = runParsePhase(SETTINGS.parse, progress);
+
+    // 0. Start-up, before the load phases: the machine is as quiet as this run will let it be
+    const startup = await runStartupPhase(emulator.url, SETTINGS.startup, progress);
+    reportStartup(startup, failures, misses);
 
     progress('signing the event pool');
     const pool = new PushPool(BENCH_APP.encryptKey, chatterEnvelopes(emulator.identity));
@@ -158,6 +170,7 @@ async function main(): Promise<number> {
         machine,
         settings: SETTINGS,
         goals: GOALS,
+        startup,
         ack: ackReport.table,
         ackRuns: ack.rows,
         ackFeishuCalls: ack.feishuCalls,
@@ -181,6 +194,9 @@ async function main(): Promise<number> {
   return misses.length > 0 && process.env.BENCH_STRICT === '1' ? 1 : 0;
 }
 
+type CommandRow = 'oursCommands' | 'oursCommandsRedis' | 'wsCommands';
+const COMMAND_ROW_LABELS: Record<CommandRow, string> = { oursCommands: '(b)', oursCommandsRedis: '(c)', wsCommands: '(e)' };
+
 interface CommandRowOutcome {
   /** The row's own emulator: replies posted, tokens issued. */
   replies: number;
@@ -192,7 +208,7 @@ interface AckOutcome {
   /** Calls on the main emulator during the phase (by the (a) rows, which ignore every push): none expected. */
   feishuCalls: number;
   /** The /room command rows, each against an emulator of its own. */
-  commands: Partial<Record<'oursCommands' | 'oursCommandsRedis', CommandRowOutcome>>;
+  commands: Partial<Record<CommandRow, CommandRowOutcome>>;
   /** Why the Redis rows are missing, when they are. */
   redisSkipped?: string;
   challenges: ChallengeSummary;
@@ -210,6 +226,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   const redis = await startBenchRedis();
   const commandEmulators: Partial<Record<'oursCommands' | 'oursCommandsRedis', Emulator>> = {};
   let probe: Awaited<ReturnType<typeof startChallengeProbe>> | undefined;
+  let longConnection: LongConnectionRows | undefined;
   try {
     const env = (domain: string, extra: Record<string, string> = {}) => botEnv(domain, { QUEUE_MAX_PENDING: '1000000', ...extra });
     // each Redis row its own database: the app ID is the same, and the rows must not take each other's jobs
@@ -223,11 +240,14 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
     };
     const local = await commandRow('oursCommands', {});
     probe = await startChallengeProbe(commandEmulators.oursCommands!.identity, BENCH_APP.encryptKey, Math.ceil(ack.challenges / ack.rounds));
+    // (d) and (e): (a) and (b) over the long connection, each against an emulator of its own in websocket mode
+    longConnection = await longConnectionRows({ commandRooms: ack.commandRooms, roomPrefix: SETTINGS.e2e.roomPrefix }, (domain) => env(domain));
     const specs: AckRowSpec[] = [
       { row: 'ours', server: { target: 'ours', env: env(emulator.url) }, pool: chatter, fresh: true },
       ...(redis ? [{ row: 'oursRedis' as const, server: { target: 'ours' as const, env: env(emulator.url, redisEnv(1)) }, pool: chatter, fresh: true }] : []),
       { ...local, alongsideSaturation: probe.during },
       ...(redis ? [await commandRow('oursCommandsRedis', redisEnv(2))] : []),
+      ...longConnection.specs,
       { row: 'sdk', server: { target: 'sdk' }, pool: chatter, fresh: false },
       { row: 'bare', server: { target: 'bare' }, pool: chatter, fresh: false },
     ];
@@ -236,6 +256,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
     for (const [row, commandEmulator] of Object.entries(commandEmulators)) {
       commands[row as keyof typeof commandEmulators] = { replies: commandEmulator.replies.length, tokens: commandEmulator.issuedTokens().length };
     }
+    commands.wsCommands = longConnection.commands();
     return {
       rows,
       // each bot reads its own identity once at start (bot/v3/info, with the token it needs): pushes must cause no call
@@ -248,6 +269,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   } finally {
     await probe?.stop();
     await Promise.all(Object.values(commandEmulators).map((e) => e.close()));
+    await longConnection?.close();
     await redis?.stop();
   }
 }
@@ -261,7 +283,7 @@ function byRow(results: AckRowResult[]): Record<RequiredRow, AckRowResult> & Par
 }
 
 function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
-  const { ours, oursRedis, oursCommands, oursCommandsRedis, sdk, bare } = byRow(outcome.rows);
+  const { ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands, sdk, bare } = byRow(outcome.rows);
   const { ack } = SETTINGS;
   say();
   say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push. Saturation:');
@@ -289,6 +311,10 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   say(`       fdatasync'ed, group commit), 200; then, on the same core, the lookup (cached after the first per room) and one reply`);
   say(`       call per message to an emulator in the load generator's process.`);
   say(`   (c) the same with REDIS_URL: the record is a BullMQ job in a local redis-server with appendfsync always.`);
+  say(`   (d), (e) the same as (a), (b) over the long connection (FEISHU_EVENT_MODE=websocket): the emulator, in the load`);
+  say(`       generator's process, pushes plain JSON frames to the SDK's WSClient in ours and waits for each ack frame`);
+  say(`       (${ack.connections} pushes in flight at saturation; at the fixed rate each millisecond's share); latency = push → ack,`);
+  say(`       non-2xx = pushes not acknowledged with code 200.`);
   if (outcome.redisSkipped) say(`   Redis rows left out: ${outcome.redisSkipped}.`);
   say(`   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : 'app.config.json\'s default'}: at info, a line per message handled), stdout to /dev/null.`);
   say('   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler');
@@ -337,7 +363,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     if (r.handled !== undefined && r.handled > r.pushesSent) failures.push(`${ROWS[r.row]}: ${r.handled} events handled for ${r.pushesSent} pushes sent`);
   }
   // ours must never see a message_id twice (the SDK sample and the bare route may: they keep no marks)
-  for (const r of [ours, oursRedis, oursCommands, oursCommandsRedis]) if (r && r.repeats > 0) failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
+  for (const r of [ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands]) if (r && r.repeats > 0) failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
   if (outcome.feishuCalls > 0) failures.push(`${outcome.feishuCalls} Feishu calls during the ack phase by row (a) (expected none)`);
   if (!challenges.withinBudget) {
     failures.push(`URL challenge under load: max ${ms(challenges.maxMs)} ms over ${challenges.sent}, ${challenges.refused} refused (${challenges.problems.join(', ') || `budget ${CHALLENGE_BUDGET_MS} ms`})`);
@@ -347,6 +373,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     rules: [
       ...commandRules(outcome.commands.oursCommands!, oursCommands),
       ...(oursCommandsRedis && outcome.commands.oursCommandsRedis ? commandRules(outcome.commands.oursCommandsRedis, oursCommandsRedis) : []),
+      ...(wsCommands && outcome.commands.wsCommands ? commandRules(outcome.commands.wsCommands, wsCommands) : []),
     ],
   };
 }
@@ -355,7 +382,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
 function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleResult[] {
   const bot = commands.server.bot!;
   const rooms = SETTINGS.ack.commandRooms;
-  const name = `ack ${commands.row === 'oursCommands' ? '(b)' : '(c)'}: ${num(commands.okAnswers)} /room commands acked, ${rooms} rooms`;
+  const name = `ack ${COMMAND_ROW_LABELS[commands.row as CommandRow]}: ${num(commands.okAnswers)} /room commands acked, ${rooms} rooms`;
   // A push in flight when a slice ends may be processed (and replied to) without its answer being counted.
   const replied = outcome.replies;
   const allAnswered = replied >= commands.okAnswers && replied <= commands.pushesSent && bot.replyCalls === replied;
@@ -372,6 +399,39 @@ function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleR
     rule(name, 'batch_get_id calls (bot)', rooms, bot.batchGetIdCalls),
     rule(name, 'batch_get calls (bot)', rooms, bot.batchGetCalls),
   ];
+}
+
+function reportStartup(results: StartupResult[], failures: string[], misses: string[]) {
+  say();
+  say(`0. Start-up: spawn → first 200 from /healthz (median of ${SETTINGS.startup.runs}), then resident memory after ${SETTINGS.startup.idleMs / 1000} s idle,`);
+  say('   summed over every process the command runs (CPU ms: what they had used by then, which a busy machine stretches less');
+  say('   than the wall clock); each bot against the bench emulator; stopped by SIGTERM to its process group.');
+  say();
+  say(
+    table(
+      ['command', 'processes', 'ready ms', 'CPU ms to ready', 'idle RSS MB', 'exit codes'],
+      results.map((r) => [STARTUP_COMMANDS[r.row].label, r.processes, r.readyMsMedian, r.cpuMsMedian, mb(r.rssBytesMedian), r.runs.map((run) => run.exitCode ?? 'signal').join(' ')]),
+    ),
+  );
+  const production = results.find((r) => r.row === 'production')!;
+  const rssMb = production.rssBytesMedian / 1024 / 1024;
+  const verdict = (pass: boolean, miss: string) => {
+    if (!pass) misses.push(miss);
+    return pass ? 'PASS' : 'MISS';
+  };
+  say();
+  say(
+    table(
+      ['target (node dist/main.js)', 'goal', 'measured', 'verdict'],
+      [
+        ['idle RSS', `≤ ${GOALS.startupRssMb} MB`, `${num(rssMb, 1)} MB`, verdict(rssMb <= GOALS.startupRssMb, `start-up RSS ${num(rssMb, 1)} MB (goal ≤ ${GOALS.startupRssMb} MB)`)],
+        ['start to ready', `≤ ${num(GOALS.startupReadyMs)} ms`, `${num(production.readyMsMedian)} ms`, verdict(production.readyMsMedian <= GOALS.startupReadyMs, `start-up ${num(production.readyMsMedian)} ms (goal ≤ ${num(GOALS.startupReadyMs)} ms)`)],
+      ],
+    ),
+  );
+  for (const r of results.filter((result) => result.row !== 'npmStartBefore')) {
+    if (r.runs.some((run) => run.exitCode !== 0)) failures.push(`${STARTUP_COMMANDS[r.row].label} did not exit 0 on SIGTERM`);
+  }
 }
 
 function reportEndToEnd(runs: E2eResult[], failures: string[]) {

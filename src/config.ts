@@ -1,6 +1,7 @@
-// app.config.json (or the file named by APP_CONFIG) + environment → one validated, typed object.
+// app.config.json, with the file named by APP_CONFIG laid over it, + environment → one validated, typed object.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
@@ -33,6 +34,7 @@ const configSchema = z.object({
     domain: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
     timeoutMs: positiveInt,
     maxAttempts: positiveInt.max(10),
+    eventMode: z.enum(['webhook', 'websocket']),
   }),
   server: z.object({
     host: z.string().min(1),
@@ -77,6 +79,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FEISHU_DOMAIN: 'feishu.domain',
   FEISHU_TIMEOUT_MS: 'feishu.timeoutMs',
   FEISHU_MAX_ATTEMPTS: 'feishu.maxAttempts',
+  FEISHU_EVENT_MODE: 'feishu.eventMode',
   HOST: 'server.host',
   PORT: 'server.port',
   BODY_LIMIT_BYTES: 'server.bodyLimitBytes',
@@ -106,53 +109,198 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   EMULATOR_PORT: 'emulator.port',
 };
 
+/** What Feishu's app IDs look like (and all the SDK's WSClient accepts). */
+export const FEISHU_APP_ID = /^cli_[0-9a-f]{16}$/i;
+
+/** Keys whose values no error message shows. */
+const SECRET_KEYS: ReadonlySet<string> = new Set(['feishu.appSecret', 'feishu.verificationToken', 'feishu.encryptKey']);
+
+/** The committed defaults, found beside src/ and dist/ whatever the working directory. */
+const DEFAULTS_FILE = fileURLToPath(new URL('../app.config.json', import.meta.url));
+
 type Json = Record<string, unknown>;
+type Issue = z.ZodError['issues'][number];
+
+/** Where a value came from, for error messages: an environment variable (and its text) or a file. */
+type Source = { env: string; text: string } | { file: string };
+
+const isPlainObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function getPath(source: Json, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((node, part) => (isPlainObject(node) ? node[part] : undefined), source);
+}
 
 function setPath(target: Json, dotted: string, value: unknown): void {
   const parts = dotted.split('.');
   let node = target;
   for (const part of parts.slice(0, -1)) {
     const child = node[part];
-    node = (typeof child === 'object' && child !== null ? child : (node[part] = {})) as Json;
+    node = (isPlainObject(child) ? child : (node[part] = {})) as Json;
   }
   node[parts[parts.length - 1]!] = value;
 }
 
-function readConfigFile(path: string): Json {
+/** `namedBy`: the variable that named the file, if one did. */
+function readConfigFile(path: string, namedBy?: string): Json {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message} (check APP_CONFIG)`);
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}${namedBy ? ` (check ${namedBy})` : ''}`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as Json;
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
   }
+  if (!isPlainObject(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  return parsed;
 }
 
-/** Reads and validates the configuration once; throws ConfigError naming the bad key and its variable. */
+/** `overlay` on top of `base`: objects merge key by key; arrays and other values replace. */
+function overlay(base: Json, top: Json): Json {
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(top)) {
+    const below = merged[key];
+    merged[key] = isPlainObject(below) && isPlainObject(value) ? overlay(below, value) : value;
+  }
+  return merged;
+}
+
+/** Every dotted key of the schema (sections and values), e.g. "server" and "server.port". */
+function schemaKeys(schema: z.ZodObject, prefix = ''): string[] {
+  return Object.entries(schema.shape).flatMap(([name, child]) => {
+    const key = prefix + name;
+    return child instanceof z.ZodObject ? [key, ...schemaKeys(child, `${key}.`)] : [key];
+  });
+}
+
+const KNOWN_KEYS = schemaKeys(configSchema);
+
+/** Keys in a config file the schema does not know; keys starting with "_" are comments (_doc, _env). */
+function unknownKeys(json: Json, schema: z.ZodObject, prefix = ''): string[] {
+  return Object.entries(json).flatMap(([name, value]) => {
+    if (name.startsWith('_')) return [];
+    const child = schema.shape[name];
+    if (child === undefined) return [prefix + name];
+    return child instanceof z.ZodObject && isPlainObject(value) ? unknownKeys(value, child, `${prefix}${name}.`) : [];
+  });
+}
+
+/** Levenshtein distance, case-insensitive: how far a misspelt key is from a known one. */
+function editDistance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[y.length]!;
+}
+
+/** The known key closest to a misspelt one, when it is close enough to be what was meant. */
+export function closestKey(key: string, known: readonly string[] = KNOWN_KEYS): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key, candidate);
+    if (!best || distance < best.distance) best = { key: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
+}
+
+function refuseUnknownKeys(json: Json, file: string): void {
+  const unknown = unknownKeys(json, configSchema);
+  if (unknown.length === 0) return;
+  const described = unknown.map((key) => {
+    const suggestion = closestKey(key);
+    return `"${key}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}`;
+  });
+  throw new ConfigError(`unknown key${unknown.length > 1 ? 's' : ''} ${described.join(', ')} in ${file}`);
+}
+
+/** A value as an error message may show it: never a secret, and a Redis URL without its password. */
+function shownValue(key: string, value: unknown): string {
+  if (SECRET_KEYS.has(key)) return '(hidden)';
+  if (typeof value !== 'string') return JSON.stringify(value) ?? String(value);
+  const text = key === 'redisUrl' ? value.replace(/\/\/[^@/]*@/, '//***@') : value;
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+function describeIssue(issue: Issue): string {
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return 'must be a number';
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
+  return issue.message;
+}
+
+/** One problem, named by where its value came from: `PORT="abc" (server.port): must be a number`. */
+function describeProblem(issue: Issue, raw: Json, sources: ReadonlyMap<string, Source>): string {
+  const key = issue.path.join('.');
+  const source = sourceOf(issue.path, sources);
+  const problem = describeIssue(issue);
+  if (source && 'env' in source) return `${source.env}=${shownValue(key, source.text)} (${key}): ${problem}`;
+  const value = getPath(raw, key);
+  const where = source ? ` in ${source.file}` : '';
+  return value === undefined ? `${key}${where}: ${problem}` : `${key} = ${shownValue(key, value)}${where}: ${problem}`;
+}
+
+/** Where the value at `path` came from: its own source, or its nearest container's (an item of a list). */
+function sourceOf(path: readonly PropertyKey[], sources: ReadonlyMap<string, Source>): Source | undefined {
+  for (let length = path.length; length > 0; length -= 1) {
+    const source = sources.get(path.slice(0, length).map(String).join('.'));
+    if (source) return source;
+  }
+  return undefined;
+}
+
+/** Records which file each value comes from (leaves and whole sections alike). */
+function recordSources(json: Json, file: string, sources: Map<string, Source>, prefix = ''): void {
+  for (const [name, value] of Object.entries(json)) {
+    sources.set(prefix + name, { file });
+    if (isPlainObject(value)) recordSources(value, file, sources, `${prefix}${name}.`);
+  }
+}
+
+/**
+ * Reads and validates the configuration once: app.config.json, then the file named by APP_CONFIG laid
+ * over it, then the environment. Throws ConfigError naming each bad key by where its value came from.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
-  const path = resolve(cwd, env.APP_CONFIG || 'app.config.json');
-  const raw = readConfigFile(path);
+  const sources = new Map<string, Source>();
+  const defaults = readConfigFile(DEFAULTS_FILE);
+  refuseUnknownKeys(defaults, DEFAULTS_FILE);
+  recordSources(defaults, DEFAULTS_FILE, sources);
+  let raw = defaults;
+  if (env.APP_CONFIG) {
+    const file = resolve(cwd, env.APP_CONFIG);
+    const custom = readConfigFile(file, 'APP_CONFIG');
+    refuseUnknownKeys(custom, file);
+    recordSources(custom, file, sources);
+    raw = overlay(defaults, custom);
+  }
   for (const [name, key] of Object.entries(ENV_KEYS)) {
-    const value = env[name];
-    if (value !== undefined) setPath(raw, key, value);
+    const text = env[name];
+    if (text === undefined) continue;
+    // A blank variable where a number belongs (PORT= in an env file) is a mistake, not 0 as Number("") has it.
+    setPath(raw, key, typeof getPath(raw, key) === 'number' && text.trim() === '' ? Number.NaN : text);
+    sources.set(key, { env: name, text });
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      const envName = Object.entries(ENV_KEYS).find(([, k]) => k === key || key.startsWith(`${k}.`))?.[0]; // a list's item too
-      return `${key}${envName ? ` (${envName})` : ''}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid configuration in ${path}: ${problems.join('; ')}`);
+    const problems = parsed.error.issues.map((issue) => describeProblem(issue, raw, sources));
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const config = parsed.data;
   const hasId = config.feishu.appId !== '';
   if (hasId !== (config.feishu.appSecret !== '')) {
     throw new ConfigError('set both feishu.appId (FEISHU_APP_ID) and feishu.appSecret (FEISHU_APP_SECRET), or neither to use the local emulator');
+  }
+  if (hasId && config.feishu.eventMode === 'websocket' && !FEISHU_APP_ID.test(config.feishu.appId)) {
+    // The SDK's WSClient.start() logs one line and does nothing for any other app ID: fail loudly instead.
+    throw new ConfigError(`feishu.appId (FEISHU_APP_ID) must be cli_ followed by 16 hex digits, as the console shows it, for FEISHU_EVENT_MODE=websocket; got "${config.feishu.appId}"`);
   }
   return config;
 }

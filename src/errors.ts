@@ -24,13 +24,13 @@ export class FeishuApiError extends Error {
     super(`${api} failed: ${kind} (http ${httpStatus ?? '-'}, code ${code ?? '-'}: ${feishuMsg ?? 'no message'})`);
   }
 
-  /** Fields for a structured log line; never contains credentials. */
+  /** Fields for a structured log line; never contains credentials. `msg` is the log line's own message. */
   toLog(): Record<string, unknown> {
     return {
       api: this.api,
       kind: this.kind,
       code: this.code,
-      msg: this.feishuMsg,
+      feishu_msg: this.feishuMsg,
       log_id: this.logId,
       http_status: this.httpStatus,
     };
@@ -40,4 +40,24 @@ export class FeishuApiError extends Error {
 /** Configuration that cannot be used; the message names the key and says what to fix. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+/** Something outside the bot keeps it from starting (a busy port, credentials Feishu refuses); the message says what to change. */
+export class StartupError extends Error {
+  override readonly name: string = 'StartupError';
+}
+
+/**
+ * Feishu refused the app's long connection for good (bad credentials, too many connections, …): the SDK
+ * does not retry, and neither should the bot. The message says what to check.
+ */
+export class LongConnectionRefused extends StartupError {
+  override readonly name = 'LongConnectionRefused';
+  constructor(
+    message: string,
+    /** Feishu's code from the endpoint answer (514, 1000040350, …), when the SDK reported one. */
+    readonly code: number | undefined,
+  ) {
+    super(message);
+  }
 }

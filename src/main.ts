@@ -1,30 +1,55 @@
 // Wiring only: read config, build the parts, start, stop.
-// With no app credentials, the local Feishu emulator is started too and the bot is pointed at it.
+// With no app credentials, the local Feishu emulator is loaded and started too, and the bot is pointed at it.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { accessPolicy } from './bot/triage.js';
-import { startChat } from './local/chat.js';
 import { loadConfig, usesEmulator, type AppConfig } from './config.js';
-import { startEmulator, type Emulator } from './emulator/index.js';
-import { ConfigError } from './errors.js';
+import type { Emulator } from './emulator/index.js';
+import { ConfigError, StartupError } from './errors.js';
 import { createLogger, flushLogs, type Logger } from './log.js';
 import { startBot, type RunningBot } from './service.js';
+
+/** After the shutdown deadline, this long to close connections and write the last log lines. */
+const EXIT_GRACE_MS = 1_000;
 
 /** Local mode: a fresh emulated app on loopback, its credentials handed to the bot. */
 async function startLocalFeishu(config: AppConfig, logger: Logger): Promise<{ emulator: Emulator; config: AppConfig }> {
   const app = {
-    appId: 'cli_local_room_bot',
+    appId: `cli_${randomBytes(8).toString('hex')}`, // Feishu's shape: the SDK's WSClient accepts no other
     appSecret: randomBytes(16).toString('hex'),
     verificationToken: randomBytes(16).toString('hex'),
     encryptKey: randomBytes(16).toString('hex'),
   };
-  const emulator = await startEmulator({ ...app, host: '127.0.0.1', port: config.emulator.port, logger: logger.child({ component: 'emulator' }) });
+  const { startEmulator } = await import('./emulator/index.js');
+  const emulator = await startEmulator({
+    ...app,
+    host: '127.0.0.1',
+    port: config.emulator.port,
+    eventTransport: config.feishu.eventMode,
+    logger: logger.child({ component: 'emulator' }),
+  }).catch((error: unknown) => Promise.reject(listenFailure(error, 'EMULATOR_PORT')));
   const local: AppConfig = {
     ...config,
     feishu: { ...config.feishu, ...app, domain: emulator.url },
     server: { ...config.server, host: '127.0.0.1' },
   };
   return { emulator, config: local };
+}
+
+/** A server that could not listen, said in one line naming the variable to change. */
+function listenFailure(error: unknown, portVariable: string, hostVariable?: string): unknown {
+  const { code, port, address } = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  const where = hostVariable ? ` on ${address} (${hostVariable})` : '';
+  switch (code) {
+    case 'EADDRINUSE':
+      return new StartupError(`port ${port} (${portVariable}) is already in use${where}: stop what listens there or set ${portVariable} to a free port`);
+    case 'EACCES':
+      return new StartupError(`not allowed to listen on port ${port} (${portVariable})${where}: ports below 1024 need privileges; set ${portVariable} to a higher port`);
+    case 'EADDRNOTAVAIL':
+      return new StartupError(`cannot listen on ${address} (${hostVariable ?? 'host'}): this machine has no such address`);
+    default:
+      return error;
+  }
 }
 
 /** In the interactive local chat, logs go to a file so they do not interleave with the conversation. */
@@ -35,58 +60,87 @@ function chooseLogger(config: AppConfig, interactive: boolean): { logger: Logger
   return { logger: createLogger(config.logLevel, createWriteStream(logFile, { flags: 'a' })), logFile };
 }
 
-async function main(): Promise<void> {
-  let config = loadConfig();
-  const local = usesEmulator(config);
-  const interactive = local && process.stdin.isTTY === true && process.env.CI === undefined;
-  const { logger, logFile } = chooseLogger(config, interactive);
-
-  let emulator: Emulator | undefined;
-  if (local) ({ emulator, config } = await startLocalFeishu(config, logger));
-  const bot: RunningBot = await startBot(config, logger);
-
-  if (emulator) {
+async function announceLocalMode(emulator: Emulator, bot: RunningBot, logFile: string | undefined): Promise<void> {
+  let events = `  events over the long connection the bot opened (FEISHU_EVENT_MODE=websocket); health: ${bot.url}/readyz`;
+  if (bot.eventMode === 'webhook') {
     emulator.setEventTargets(`${bot.url}/webhook/event`, `${bot.url}/webhook/card`);
     const verified = await emulator.verifyUrl('event');
-    console.log(
-      [
-        'No FEISHU_APP_ID/FEISHU_APP_SECRET set: running against the LOCAL Feishu emulator.',
-        `  emulator (Open API + event push): ${emulator.url}`,
-        `  bot webhook: ${bot.url}/webhook/event (URL verification ${verified.ok ? 'passed' : 'FAILED'}), card callbacks: ${bot.url}/webhook/card`,
-        logFile ? `  logs: ${logFile}` : '',
-        'Set FEISHU_APP_ID and FEISHU_APP_SECRET (see README) to serve a real tenant.',
-      ]
-        .filter(Boolean)
-        .join('\n'),
-    );
+    events = `  bot webhook: ${bot.url}/webhook/event (URL verification ${verified.ok ? 'passed' : 'FAILED'}), card callbacks: ${bot.url}/webhook/card`;
   }
+  console.log(
+    [
+      'No FEISHU_APP_ID/FEISHU_APP_SECRET set: running against the LOCAL Feishu emulator.',
+      `  emulator (Open API + event push): ${emulator.url}`,
+      events,
+      logFile ? `  logs: ${logFile}` : '',
+      'Set FEISHU_APP_ID and FEISHU_APP_SECRET (see README) to serve a real tenant.',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+}
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'signal received');
+/**
+ * Stops once, whatever asks first (a signal, the chat, refused credentials): the bot finishes accepted
+ * events within the deadline, the rest closes, the logs are written out, and the process exits. A timer
+ * makes sure it exits even if something hangs (a connection that will not close, an unwritable stdout).
+ */
+function createStop(parts: { bot: RunningBot; emulator?: Emulator; logger: Logger; deadlineMs: number; stopping: AbortController }) {
+  const { bot, emulator, logger, deadlineMs, stopping } = parts;
+  return (reason: string, exitCode = 0): void => {
+    if (stopping.signal.aborted) return;
+    stopping.abort();
+    logger.info({ reason }, 'stopping');
+    setTimeout(() => process.exit(1), deadlineMs + EXIT_GRACE_MS).unref();
     void bot
-      .shutdown()
+      .shutdown(deadlineMs)
       .then(async (drained) => {
         await emulator?.close();
         await flushLogs(logger);
-        process.exit(drained.finished ? 0 : 1);
+        process.exit(drained.finished ? exitCode : 1);
       })
       .catch((error: unknown) => {
         logger.fatal({ err: error }, 'shutdown failed');
         void flushLogs(logger).finally(() => process.exit(1));
       });
   };
+}
+
+async function main(): Promise<void> {
+  // A closed stdout (its reader gone) must not crash the bot: the logger stops writing there on its own.
+  process.stdout.on('error', () => {});
+  // Signals are heard from the first moment: one that comes while the bot starts stops it once it runs.
+  let stopRequested: string | undefined;
+  let stop: (reason: string, exitCode?: number) => void = (reason) => void (stopRequested ??= reason);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  let config = loadConfig();
+  const local = usesEmulator(config);
+  const interactive = local && process.stdin.isTTY === true && process.env.CI === undefined;
+  const { logger, logFile } = chooseLogger(config, interactive);
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
-  if (interactive && emulator) startChat(emulator, { access: accessPolicy(config.access) }).on('close', () => stop('chat closed'));
+  let emulator: Emulator | undefined;
+  if (local) ({ emulator, config } = await startLocalFeishu(config, logger));
+  const bot = await startBot(config, logger).catch((error: unknown) => Promise.reject(listenFailure(error, 'PORT', 'HOST')));
+  const stopping = new AbortController();
+  stop = createStop({ bot, emulator, logger, deadlineMs: config.server.shutdownTimeoutMs, stopping });
+  if (stopRequested) return stop(stopRequested);
+  if (emulator) await announceLocalMode(emulator, bot, logFile);
+
+  // Refused credentials (the first token request), or a long connection Feishu refuses later: stop, exit 1.
+  void bot.fatal.then((error) => {
+    console.error(`Cannot start: ${error.message}`);
+    stop(error.name, 1);
+  });
+
+  if (interactive && emulator) (await import('./local/chat.js')).startChat(emulator, { access: accessPolicy(config.access) }).on('close', () => stop('chat closed'));
 }
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  else if (error instanceof StartupError) console.error(`Cannot start: ${error.message}`);
   else console.error(`Failed to start: ${(error as Error).stack ?? String(error)}`);
   process.exit(1);
 });

@@ -20,7 +20,12 @@ export interface BotMetrics {
   retry(scope: 'call' | 'message'): void;
   /** A recorded message finished: answered, or given up. */
   message(outcome: 'answered' | 'given_up'): void;
+  /** The long connection changed state (websocket event mode only). */
+  longConnection(change: LongConnectionChange): void;
 }
+
+/** Up for the first time, lost (the SDK reconnects), up again, or refused by Feishu for good. */
+export type LongConnectionChange = 'connected' | 'disconnected' | 'reconnected' | 'refused';
 
 export interface MetricsRegistry extends BotMetrics {
   readonly contentType: string;
@@ -32,6 +37,8 @@ export interface MetricsSources {
   /** Where accepted messages are recorded: 'local' or 'redis'. */
   intakeMode: string;
   queueStats: () => Promise<IntakeQueueStats>;
+  /** How events arrive: 'webhook' or 'websocket' (the long connection; its metrics exist only then). */
+  eventMode?: string;
 }
 
 export function createMetrics(sources: MetricsSources): MetricsRegistry {
@@ -60,6 +67,7 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
   const oldestAge = new Gauge({ name: 'roombot_intake_queue_oldest_age_seconds', help: 'Age of the oldest message waiting to be answered (0 when none)', registers });
   const mode = new Gauge({ name: 'roombot_intake_store', help: 'Where accepted messages are recorded (1 for the store in use): local journal or redis', labelNames: ['mode'], registers });
   mode.set({ mode: sources.intakeMode }, 1);
+  const longConnection = sources.eventMode === undefined ? undefined : longConnectionMetrics(registers, sources.eventMode);
 
   return {
     contentType: registry.contentType,
@@ -84,6 +92,25 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
     },
     retry: (scope) => retries.inc({ scope }),
     message: (outcome) => messages.inc({ outcome }),
+    longConnection: (change) => longConnection?.(change),
+  };
+}
+
+/** roombot_event_mode, and in websocket mode the long connection's state and its changes. */
+function longConnectionMetrics(registers: Registry[], eventMode: string): ((change: LongConnectionChange) => void) | undefined {
+  new Gauge({ name: 'roombot_event_mode', help: 'How events arrive (1 for the mode in use): webhook or websocket (long connection)', labelNames: ['mode'], registers }).set({ mode: eventMode }, 1);
+  if (eventMode !== 'websocket') return undefined;
+  const up = new Gauge({ name: 'roombot_long_connection_up', help: 'The long connection to Feishu is open and receiving (1) or not (0)', registers });
+  const changes = new Counter({
+    name: 'roombot_long_connection_changes_total',
+    help: 'Changes of the long connection: connected (first time), disconnected, reconnected, refused (Feishu refused the app; the bot exits)',
+    labelNames: ['change'],
+    registers,
+  });
+  for (const change of ['connected', 'disconnected', 'reconnected', 'refused'] as const) changes.inc({ change }, 0);
+  return (change) => {
+    changes.inc({ change });
+    up.set(change === 'connected' || change === 'reconnected' ? 1 : 0);
   };
 }
 
@@ -95,4 +122,5 @@ export const NO_METRICS: BotMetrics = {
   feishuCall: () => undefined,
   retry: () => undefined,
   message: () => undefined,
+  longConnection: () => undefined,
 };

@@ -15,8 +15,9 @@ import { createFeishuClient } from './feishu/client.js';
 import { createFeishuRoomCalendar } from './feishu/freebusy.js';
 import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
-import { createTenantTokenProvider } from './feishu/token.js';
+import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
 import { createWebhookApp } from './http/app.js';
+import { StartupError } from './errors.js';
 import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createMemoryStore } from './state/memory.js';
@@ -24,6 +25,8 @@ import type { DrainResult, IntakeQueue, IntakeQueueStats } from './state/intake-
 import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
 import type { StateStore } from './state/store.js';
+import { createDispatch } from './transports/dispatch.js';
+import { createLongConnection, type LongConnection } from './transports/long-connection.js';
 
 export interface RunningBot {
   /** Base URL the webhook listens on, e.g. http://127.0.0.1:3000. */
@@ -31,6 +34,15 @@ export interface RunningBot {
   readonly server: Server;
   /** Where accepted messages are recorded: 'local' (journal in DATA_DIR) or 'redis' (BullMQ). */
   readonly intakeMode: IntakeQueue['mode'];
+  /** How events arrive: 'webhook' (POSTs to `url`) or 'websocket' (the long connection the bot opened). */
+  readonly eventMode: AppConfig['feishu']['eventMode'];
+  /**
+   * Resolves if the bot cannot work and should exit: Feishu refused the app credentials (the first tenant
+   * token request), or refused the long connection on a reconnect (a refusal at start makes startBot reject).
+   */
+  readonly fatal: Promise<StartupError>;
+  /** Resolves once Feishu has issued the first tenant token: from then on /readyz can say ready. */
+  readonly tokenIssued: Promise<void>;
   /** Counters for health checks and the benchmark. */
   stats(): Promise<BotStats>;
   /** Stops accepting (503), lets running answers finish within the deadline, then closes. */
@@ -86,16 +98,23 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
 /** Node checks its header/request timeouts only this often (default 30 s): slow clients would outstay them. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
-export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
+/** Over the long connection the app authenticates itself with its secret: no signature, no encryption to set up. */
+function warnAboutPushSecurity(config: AppConfig, logger: Logger): void {
+  if (config.feishu.eventMode === 'websocket') return;
   if (!config.feishu.verificationToken) {
     logger.warn('FEISHU_VERIFICATION_TOKEN is not set: the token in pushes is not checked');
   }
   if (!config.feishu.encryptKey) {
     logger.warn('FEISHU_ENCRYPT_KEY is not set: pushes are neither encrypted nor signed; set an Encrypt Key in the console');
   }
+}
+
+export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
+  const { eventMode } = config.feishu;
+  warnAboutPushSecurity(config, logger);
   const store = await createStore(config, logger);
   const queue = await createIntakeQueue(config, logger);
-  const metrics = createMetrics({ intakeMode: queue.mode, queueStats: () => queue.stats() });
+  const metrics = createMetrics({ intakeMode: queue.mode, queueStats: () => queue.stats(), eventMode });
   const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }), metrics };
   const client = createFeishuClient({ ...config.feishu, logger });
   const tokens = createTenantTokenProvider(client, config.feishu, policy);
@@ -123,7 +142,27 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
 
   let ready = false;
   let draining = false;
+  const longConnection: LongConnection | undefined =
+    eventMode === 'websocket'
+      ? createLongConnection({
+          appId: config.feishu.appId,
+          appSecret: config.feishu.appSecret,
+          domain: config.feishu.domain,
+          verificationToken: config.feishu.verificationToken,
+          dispatch: createDispatch({ onEvent, onCardAction, readiness: () => ({ ready, draining }), logger }),
+          logger,
+          metrics,
+        })
+      : undefined;
+  // Ready only once Feishu has issued a tenant token: until then nothing could be answered.
+  let tokenIssued = false;
+  const problems = (): string[] => [
+    ...(tokenIssued ? [] : ['no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)']),
+    ...(queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`]),
+    ...(longConnection?.problems() ?? []),
+  ];
   const app = createWebhookApp({
+    webhookRoutes: eventMode === 'webhook',
     verificationToken: config.feishu.verificationToken,
     encryptKey: config.feishu.encryptKey,
     bodyLimitBytes: config.server.bodyLimitBytes,
@@ -131,7 +170,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     logger,
     onEvent,
     onCardAction,
-    readiness: () => ({ ready, draining, problems: queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`], details: { intake: queue.mode } }),
+    readiness: () => ({ ready, draining, problems: problems(), details: { intake: queue.mode, events: eventMode } }),
     metrics,
     renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
   });
@@ -162,19 +201,47 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   queue.start(createJobWorker({ bot, retry, logger, metrics }));
   ready = true;
-  logger.info({ url, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '', intake: queue.mode }, 'webhook listening');
+  if (longConnection) {
+    logger.info({ url, feishu: config.feishu.domain, intake: queue.mode, events: eventMode }, 'listening for health checks and metrics; events come over the long connection');
+    // Until the connection is up /readyz says so; a refusal (bad credentials, too many connections) ends the start.
+    await longConnection.start().catch(async (error: unknown) => {
+      await closeAll();
+      throw error;
+    });
+  } else {
+    logger.info({ url, listen: `${host}:${address.port}`, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '', intake: queue.mode }, 'webhook listening');
+  }
 
-  let shutdownResult: Promise<DrainResult> | undefined;
-  async function shutdown(deadlineMs = config.server.shutdownTimeoutMs): Promise<DrainResult> {
-    draining = true;
+  async function closeAll(deadlineMs = 0): Promise<DrainResult> {
     identity.stop();
-    logger.info(await queue.stats(), 'shutting down: new events get 503, running answers finish');
     const drained = await queue.close(deadlineMs);
-    if (!drained.finished) logger.error({ remaining: drained.remaining }, 'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
     await store.close();
+    return drained;
+  }
+
+  // Refused credentials end the start (main exits 1, naming the variables); an unreachable Feishu is retried.
+  const stopWaiting = new AbortController();
+  const firstToken = waitForTenantToken(tokens, config.feishu.domain, { logger, signal: stopWaiting.signal }).then(() => {
+    tokenIssued = true;
+  });
+  const credentialsRefused = firstToken.then(
+    () => new Promise<never>(() => {}),
+    (error: unknown) => (error instanceof StartupError ? error : new StartupError(String(error))),
+  );
+
+  let shutdownResult: Promise<DrainResult> | undefined;
+  async function shutdown(deadlineMs = config.server.shutdownTimeoutMs): Promise<DrainResult> {
+    draining = true;
+    stopWaiting.abort();
+    // The long connection first: Feishu gives new events to the other replicas' connections (or keeps them
+    // for this one's restart), and those being taken in are recorded before the queue closes.
+    await longConnection?.close();
+    logger.info(await queue.stats(), longConnection ? 'shutting down: long connection closed, running answers finish' : 'shutting down: new events get 503, running answers finish');
+    const drained = await closeAll(deadlineMs);
+    if (!drained.finished) logger.error({ remaining: drained.remaining }, 'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart');
     logger.info({ finished: drained.finished }, 'stopped');
     return drained;
   }
@@ -183,6 +250,9 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     url,
     server,
     intakeMode: queue.mode,
+    eventMode,
+    fatal: Promise.race([credentialsRefused, longConnection?.refused ?? new Promise<never>(() => {})]),
+    tokenIssued: firstToken.catch(() => new Promise<never>(() => {})),
     stats: async () => ({
       ...(await queue.stats()),
       tokenFetches: tokens.fetchCount,

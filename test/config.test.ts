@@ -2,8 +2,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENV_KEYS, loadConfig, usesEmulator } from '../src/config.js';
+import { closestKey, ENV_KEYS, loadConfig, usesEmulator } from '../src/config.js';
 import appConfig from '../app.config.json' with { type: 'json' };
+
+function messageOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected a configuration error');
+}
 
 describe('loadConfig', () => {
   it('reads the committed defaults: no credentials means the local emulator', () => {
@@ -35,41 +44,97 @@ describe('loadConfig', () => {
     expect(usesEmulator(config)).toBe(false);
   });
 
-  it('names the bad key and its variable', () => {
-    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/server\.port \(PORT\)/);
-    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/logLevel \(LOG_LEVEL\)/);
-    expect(() => loadConfig({ REDIS_URL: 'localhost:6379' })).toThrow(/redisUrl \(REDIS_URL\)/);
+  it('names the variable a bad value came from, and shows the value', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow('PORT="abc" (server.port): must be a number');
+    expect(() => loadConfig({ PORT: '' })).toThrow('PORT="" (server.port): must be a number');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000" \(server\.port\): Too big/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL="loud" \(logLevel\): Invalid option/);
     expect(() => loadConfig({ FEISHU_APP_ID: 'cli_only_id' })).toThrow(/FEISHU_APP_SECRET/);
+    // every problem at once, in one message
+    expect(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' })).toThrow(/PORT="abc".*; LOG_LEVEL="loud"/);
   });
 
   it('validates ROOM_TIMEZONE as an IANA zone at start, in its canonical spelling', () => {
     expect(loadConfig({}).availability).toEqual({ timezone: 'Asia/Shanghai', cacheTtlSeconds: 60 });
     expect(loadConfig({ ROOM_TIMEZONE: 'europe/berlin', AVAILABILITY_CACHE_TTL_SECONDS: '0' }).availability).toEqual({ timezone: 'Europe/Berlin', cacheTtlSeconds: 0 });
-    expect(() => loadConfig({ ROOM_TIMEZONE: 'Mars/Olympus_Mons' })).toThrow(/availability\.timezone \(ROOM_TIMEZONE\): unknown time zone "Mars\/Olympus_Mons"/);
+    expect(() => loadConfig({ ROOM_TIMEZONE: 'Mars/Olympus_Mons' })).toThrow(/ROOM_TIMEZONE="Mars\/Olympus_Mons" \(availability\.timezone\): unknown time zone "Mars\/Olympus_Mons"/);
     expect(() => loadConfig({ ROOM_TIMEZONE: '' })).toThrow(/ROOM_TIMEZONE/);
-    expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/availability\.cacheTtlSeconds \(AVAILABILITY_CACHE_TTL_SECONDS\)/);
+    expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/AVAILABILITY_CACHE_TTL_SECONDS="-1" \(availability\.cacheTtlSeconds\)/);
   });
 
   it('reads who may ask: ALLOW_EXTERNAL_SENDERS as a boolean, ALLOWED_CHAT_IDS as a comma list of chat IDs', () => {
     expect(loadConfig({}).access).toEqual({ allowExternalSenders: false, allowedChatIds: [] });
     expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'true', ALLOWED_CHAT_IDS: ' oc_a1, oc_b-2 ,,' }).access).toEqual({ allowExternalSenders: true, allowedChatIds: ['oc_a1', 'oc_b-2'] });
     expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'FALSE', ALLOWED_CHAT_IDS: '' }).access).toEqual({ allowExternalSenders: false, allowedChatIds: [] });
-    expect(() => loadConfig({ ALLOW_EXTERNAL_SENDERS: 'maybe' })).toThrow(/access\.allowExternalSenders \(ALLOW_EXTERNAL_SENDERS\)/);
-    expect(() => loadConfig({ ALLOWED_CHAT_IDS: 'oc_a,team chat' })).toThrow(/access\.allowedChatIds\.1 \(ALLOWED_CHAT_IDS\): each chat ID starts with oc_/);
+    expect(() => loadConfig({ ALLOW_EXTERNAL_SENDERS: 'maybe' })).toThrow(/ALLOW_EXTERNAL_SENDERS="maybe" \(access\.allowExternalSenders\)/);
+    expect(() => loadConfig({ ALLOWED_CHAT_IDS: 'oc_a,team chat' })).toThrow(/ALLOWED_CHAT_IDS="oc_a,team chat" \(access\.allowedChatIds\.1\): each chat ID starts with oc_/);
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'access.json');
-    writeFileSync(file, JSON.stringify({ ...appConfig, access: { allowExternalSenders: true, allowedChatIds: ['oc_x'] } }));
+    writeFileSync(file, JSON.stringify({ access: { allowExternalSenders: true, allowedChatIds: ['oc_x'] } }));
     expect(loadConfig({ APP_CONFIG: file }).access).toEqual({ allowExternalSenders: true, allowedChatIds: ['oc_x'] });
+    writeFileSync(file, JSON.stringify({ access: { allowedChatIds: ['oc_x', 'general'] } }));
+    expect(() => loadConfig({ APP_CONFIG: file })).toThrow(`access.allowedChatIds.1 in ${file}: each chat ID starts with oc_`);
   });
 
-  it('reads another file named by APP_CONFIG, and says when it cannot', () => {
+  it('chooses how events arrive; the long connection needs an app ID of Feishu\'s shape (the SDK\'s WSClient takes no other)', () => {
+    expect(loadConfig({}).feishu.eventMode).toBe('webhook');
+    expect(loadConfig({ FEISHU_EVENT_MODE: 'websocket' }).feishu.eventMode).toBe('websocket'); // local mode picks its own app ID
+    const app = { FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 's' };
+    expect(loadConfig({ ...app, FEISHU_EVENT_MODE: 'websocket' }).feishu.eventMode).toBe('websocket');
+    expect(() => loadConfig({ ...app, FEISHU_APP_ID: 'cli_x', FEISHU_EVENT_MODE: 'websocket' })).toThrow(/FEISHU_APP_ID.*cli_ followed by 16 hex digits/);
+    expect(loadConfig({ ...app, FEISHU_APP_ID: 'cli_x' }).feishu.appId).toBe('cli_x'); // the webhook does not care
+    expect(() => loadConfig({ FEISHU_EVENT_MODE: 'socket' })).toThrow(/FEISHU_EVENT_MODE="socket" \(feishu\.eventMode\)/);
+  });
+
+  it('never shows a secret, and shows a Redis URL without its password', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
+    const file = join(dir, 'secret.json');
+    writeFileSync(file, JSON.stringify({ feishu: { appSecret: 918273645, encryptKey: ['k3y-v4lue'] } }));
+    const message = messageOf(() => loadConfig({ APP_CONFIG: file }));
+    expect(message).toContain(`feishu.appSecret = (hidden) in ${file}`);
+    expect(message).toContain('feishu.encryptKey = (hidden)');
+    expect(message).not.toMatch(/918273645|k3y-v4lue/);
+    const redis = messageOf(() => loadConfig({ REDIS_URL: 'http://bot:hunter2@cache:6379' }));
+    expect(redis).toContain('REDIS_URL="http://***@cache:6379" (redisUrl): must start with redis://');
+    expect(redis).not.toContain('hunter2');
+  });
+
+  it('lays a file named by APP_CONFIG over the defaults, and names it when a value in it is bad', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
+    const file = join(dir, 'port.json');
+    writeFileSync(file, JSON.stringify({ server: { port: 4242 } }));
+    const config = loadConfig({ APP_CONFIG: file });
+    expect(config.server).toEqual({ ...loadConfig({}).server, port: 4242 });
+    expect(config.feishu.domain).toBe('https://open.feishu.cn');
+    // the environment still wins over the file; a relative path is read from the working directory
+    expect(loadConfig({ APP_CONFIG: 'port.json', PORT: '5000' }, dir).server.port).toBe(5000);
+    writeFileSync(file, JSON.stringify({ server: { port: 'eighty' } }));
+    expect(() => loadConfig({ APP_CONFIG: file })).toThrow(`server.port = "eighty" in ${file}: must be a number`);
+  });
+
+  it('says when the file named by APP_CONFIG cannot be used', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'other.json');
-    writeFileSync(file, JSON.stringify({ ...appConfig, server: { ...appConfig.server, port: 4242 } }));
-    expect(loadConfig({ APP_CONFIG: file }).server.port).toBe(4242);
-    expect(() => loadConfig({ APP_CONFIG: join(dir, 'missing.json') })).toThrow(/cannot read config file/);
+    expect(() => loadConfig({ APP_CONFIG: join(dir, 'missing.json') })).toThrow(/cannot read config file .*missing\.json.*\(check APP_CONFIG\)/);
     writeFileSync(file, '{ not json');
     expect(() => loadConfig({ APP_CONFIG: file })).toThrow(/not valid JSON/);
+    writeFileSync(file, '[1, 2]');
+    expect(() => loadConfig({ APP_CONFIG: file })).toThrow(/must hold a JSON object/);
+  });
+
+  it('refuses an unknown key by name, with the closest known key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
+    const file = join(dir, 'typo.json');
+    writeFileSync(file, JSON.stringify({ _note: 'comments are fine', feishu: { appid: 'cli_x' }, sever: { port: 1 }, lookup: { zzzzzzzz: 1 } }));
+    expect(() => loadConfig({ APP_CONFIG: file })).toThrow(
+      `unknown keys "feishu.appid" (did you mean feishu.appId?), "sever" (did you mean server?), "lookup.zzzzzzzz" in ${file}`,
+    );
+    expect(closestKey('server.prot')).toBe('server.port');
+    expect(closestKey('entirely.different')).toBeUndefined();
+  });
+
+  it('reads the defaults beside the code whatever the working directory', () => {
+    expect(loadConfig({}, tmpdir()).server.port).toBe(3000);
   });
 
   it('documents every environment variable in app.config.json and the README', () => {

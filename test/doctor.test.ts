@@ -159,7 +159,7 @@ describe('doctor checks: Feishu', () => {
 
   it('an invalid configuration is one failed check, printed as loadConfig words it', async () => {
     const { results } = await doctor({ ...cleanEnv(), PORT: 'eighty' });
-    expect(results[0]).toMatchObject({ name: 'configuration', status: 'fail', detail: expect.stringContaining('server.port (PORT)') });
+    expect(results[0]).toMatchObject({ name: 'configuration', status: 'fail', detail: expect.stringContaining('PORT="eighty" (server.port): must be a number') });
     expect(formatReport(results).at(-1)).toBe('1 check failed');
   });
 });

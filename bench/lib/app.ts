@@ -7,7 +7,7 @@ import { loadConfig, type AppConfig } from '../../src/config.js';
 
 /** Fake credentials: everything runs against the local emulator on loopback. */
 export const BENCH_APP = {
-  appId: 'cli_bench_app',
+  appId: 'cli_be0c0000000000a1', // Feishu's shape (cli_ + 16 hex): the SDK's WSClient takes no other
   appSecret: 'bench-secret-not-real',
   verificationToken: 'bench-verification-token',
   encryptKey: 'bench-encrypt-key',

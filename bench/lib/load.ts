@@ -42,7 +42,7 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 }
 
 /** Growable list of latencies, sorted once at the end. */
-class Samples {
+export class Samples {
   private values = new Float64Array(1 << 16);
   private length = 0;
 

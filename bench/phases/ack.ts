@@ -7,11 +7,14 @@
 import { join } from 'node:path';
 import { startServerChild, type ServerChild } from '../lib/child.js';
 import { PushCursor, type PushPool } from '../lib/events.js';
-import { quantile, runLoad, type LoadOptions, type LoadResult } from '../lib/load.js';
+import { quantile, runLoad, type LoadOptions, type LoadResult, type LoadRun } from '../lib/load.js';
 import type { ServerSpec, ServerStats } from '../lib/protocol.js';
 
-/** ours: ignored chatter; oursCommands: /room commands, answered through the emulator; *Redis: the same with REDIS_URL. */
-export type AckRow = 'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'sdk' | 'bare';
+/**
+ * ours: ignored chatter; oursCommands: /room commands, answered through the emulator; *Redis: the same with
+ * REDIS_URL; ws*: the same two over the long connection (phases/long-connection.ts).
+ */
+export type AckRow = 'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'wsChatter' | 'wsCommands' | 'sdk' | 'bare';
 
 export interface AckSettings {
   warmupSeconds: number;
@@ -25,15 +28,30 @@ export interface AckSettings {
   rateConnections: number;
 }
 
-export interface AckRowSpec {
+/** What a slice asks of its load: `connections` requests in flight, or `overallRate` per second over them. */
+export type SliceLoad = Pick<LoadOptions, 'connections' | 'durationSeconds' | 'overallRate'>;
+
+/** Load that is not autocannon posting to the webhook: the long connection's rows, pushed by an emulator. */
+export interface LoadDriver {
+  run(options: SliceLoad): Promise<LoadRun>;
+  /** Pushes sent so far, each with its own message_id. */
+  readonly sent: number;
+}
+
+export type AckRowSpec = {
   row: AckRow;
   server: ServerSpec;
-  pool: PushPool;
-  /** The server must never see a message_id twice (ours de-duplicates): the pool grows before each slice. */
-  fresh: boolean;
   /** Runs alongside each saturation slice (e.g. URL-verification challenges to the same server). */
   alongsideSaturation?: (sliceSeconds: number, eventUrl: string) => Promise<void>;
-}
+} & (
+  | {
+      /** Signed pushes autocannon posts to the server's webhook. */
+      pool: PushPool;
+      /** The server must never see a message_id twice (ours de-duplicates): the pool grows before each slice. */
+      fresh: boolean;
+    }
+  | { driver: LoadDriver }
+);
 
 /** Several slices of one kind of run against one row, added up. */
 export interface RunSummary {
@@ -73,10 +91,33 @@ export interface AckRowResult {
   server: ServerStats;
 }
 
+/** A row's load, whichever its source. */
+interface RowLoad {
+  run(options: SliceLoad): Promise<LoadRun>;
+  /** Makes sure the next `count` pushes are fresh. */
+  prepare(count: number): void;
+  sent(): number;
+  /** Pushes that repeated a message_id (the pool was used up). */
+  repeats(): number;
+}
+
+function loadOf(spec: AckRowSpec, child: ServerChild): RowLoad {
+  if ('driver' in spec) return { run: (options) => spec.driver.run(options), prepare: () => {}, sent: () => spec.driver.sent, repeats: () => 0 };
+  const cursor = new PushCursor(spec.pool);
+  return {
+    run: (options) => runLoad({ ...options, url: child.eventUrl, cursor }),
+    prepare: (count) => {
+      if (spec.fresh) cursor.reserve(count);
+    },
+    sent: () => cursor.taken,
+    repeats: () => cursor.repeats,
+  };
+}
+
 interface Row {
   spec: AckRowSpec;
   child: ServerChild;
-  cursor: PushCursor;
+  load: RowLoad;
   saturation: Slice[];
   fixedRate: Slice[];
   okAnswers: number;
@@ -95,14 +136,14 @@ interface Slice {
 /** Pushes/s assumed for a row's first slice, when its rate is not known yet: above what any row reaches on 2 cores. */
 const FIRST_SLICE_RATE = 50_000;
 
-type SliceOptions = Omit<LoadOptions, 'url' | 'cursor'> & { alongside?: AckRowSpec['alongsideSaturation'] };
+type SliceOptions = SliceLoad & { alongside?: AckRowSpec['alongsideSaturation'] };
 
 async function runSlice(row: Row, { alongside, ...options }: SliceOptions): Promise<Slice> {
   const seconds = options.durationSeconds ?? 0;
   // enough fresh pushes for the slice at the last slice's rate with a margin (the first: at a rate above any seen here)
-  if (row.spec.fresh) row.cursor.reserve((options.overallRate ?? Math.max(row.lastRate, FIRST_SLICE_RATE)) * (seconds + 0.5) * 1.25);
+  row.load.prepare((options.overallRate ?? Math.max(row.lastRate, FIRST_SLICE_RATE)) * (seconds + 0.5) * 1.25);
   const before = await row.child.stats();
-  const [{ result, latencies }] = await Promise.all([runLoad({ ...options, url: row.child.eventUrl, cursor: row.cursor }), alongside?.(seconds, row.child.eventUrl)]);
+  const [{ result, latencies }] = await Promise.all([row.load.run(options), alongside?.(seconds, row.child.eventUrl)]);
   // ours keeps working after the 200 (queued commands): that work is part of its cost
   const drainStarted = performance.now();
   const after = await row.child.idle();
@@ -157,7 +198,7 @@ export async function runAckPhase(
   try {
     for (const spec of specs) {
       const child = await startServerChild(spec.server);
-      rows.push({ spec, child, cursor: new PushCursor(spec.pool), saturation: [], fixedRate: [], okAnswers: 0, lastRate: 0 });
+      rows.push({ spec, child, load: loadOf(spec, child), saturation: [], fixedRate: [], okAnswers: 0, lastRate: 0 });
     }
     const { connections, sliceSeconds } = settings;
     for (const row of rows) await runSlice(row, { connections, durationSeconds: settings.warmupSeconds });
@@ -183,8 +224,8 @@ export async function runAckPhase(
         row: row.spec.row,
         saturation: summarize(row.saturation),
         fixedRate: summarize(row.fixedRate),
-        pushesSent: row.cursor.taken,
-        repeats: row.cursor.repeats,
+        pushesSent: row.load.sent(),
+        repeats: row.load.repeats(),
         ...(server.handled !== undefined ? { handled: server.handled } : {}),
         okAnswers: row.okAnswers,
         server,

@@ -1,9 +1,17 @@
-// The one place the SDK client is built. Every call to Feishu goes through this client.
-import * as lark from '@larksuiteoapi/node-sdk';
+// The one place the SDK is loaded and its client built. Every call to Feishu goes through this client.
+import type * as Lark from '@larksuiteoapi/node-sdk';
 import axios, { type AxiosResponse } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { createRequire } from 'node:module';
 import type { Logger } from '../log.js';
+
+// Loaded with require, not import: an ESM import of this CommonJS package makes Node scan its 6 MB
+// bundle for export names, which costs ~35 MB of RSS and ~0.1 s at every start.
+const lark = createRequire(import.meta.url)('@larksuiteoapi/node-sdk') as typeof Lark;
+
+/** Request options that make one SDK call use the given tenant_access_token. */
+export const withTenantToken: typeof Lark.withTenantToken = lark.withTenantToken;
 
 export interface FeishuClientOptions {
   appId: string;
@@ -20,7 +28,7 @@ export interface FeishuClientOptions {
  * cache off: tenant tokens come from TenantTokenProvider, which coalesces concurrent fetches and
  * refreshes on 99991663 (the SDK's cache does neither).
  */
-export function createFeishuClient(options: FeishuClientOptions): lark.Client {
+export function createFeishuClient(options: FeishuClientOptions): Lark.Client {
   // Keep-alive: every lookup and reply would otherwise open (and TLS-handshake) a new connection.
   const httpInstance = axios.create({
     timeout: options.timeoutMs,
@@ -37,10 +45,91 @@ export function createFeishuClient(options: FeishuClientOptions): lark.Client {
     domain: options.domain,
     appType: lark.AppType.SelfBuild,
     disableTokenCache: true,
-    httpInstance: httpInstance as unknown as lark.Client['httpInstance'],
+    httpInstance: httpInstance as unknown as Lark.Client['httpInstance'],
     loggerLevel: lark.LoggerLevel.warn,
     logger: sdkLogger(options.logger.child({ component: 'sdk' })),
   });
+}
+
+/** Times of the long connection's own health checks (Feishu's defaults leave both unbounded). */
+const LONG_CONNECTION_TIMEOUTS = {
+  /** A WebSocket handshake that hangs (stuck proxy, NAT) is abandoned and retried. */
+  handshakeMs: 10_000,
+  /** A connection that does not answer a ping within this time is taken for dead and reopened. */
+  pongSeconds: 10,
+};
+
+export interface LongConnectionClientOptions {
+  appId: string;
+  appSecret: string;
+  /** Base URL: https://open.feishu.cn, https://open.larksuite.com, or the local emulator. */
+  domain: string;
+  logger: Logger;
+  /**
+   * Takes one event or card callback, as Feishu sent it. What it resolves to is the acknowledgement's
+   * answer (a callback's toast and card; undefined for events); a rejection is not an acknowledgement.
+   */
+  receive: (envelope: unknown) => Promise<unknown>;
+  /** The connection is up for the first time (the SDK listens for frames by then). */
+  onReady: () => void;
+  /** The connection was lost; the SDK reconnects on its own. */
+  onReconnecting: () => void;
+  /** The connection is up again. */
+  onReconnected: () => void;
+  /** Feishu refused the app (any endpoint code but 1000040343, which the SDK retries): the client has stopped. */
+  onError: (error: Error) => void;
+}
+
+export interface LongConnectionClient {
+  /** Opens the connection in the background; the callbacks say how it went. */
+  start(): void;
+  /** Closes it (with a close frame) and stops reconnecting; frames in flight go unacknowledged. */
+  close(): void;
+}
+
+/**
+ * The long connection (长连接), opened by the SDK's WSClient. The SDK's EventDispatcher is handed the
+ * frame's JSON exactly as Feishu sent it ({schema, header, event}: plain, never encrypted on this channel;
+ * WSClient.handleEventData → eventDispatcher.invoke(data, {needCheck: false})), but its invoke() merges header
+ * and event into one object before any handler sees it (RequestHandle.parse), and a card callback's
+ * card-update `token` then overwrites the header's verification token. So the dispatcher given to WSClient
+ * overrides invoke() and passes the envelope on whole: the verification token is checked in the header it
+ * came in, and the bot's intake gets the same EventEnvelope as from the webhook.
+ */
+export function createLongConnectionClient(options: LongConnectionClientOptions): LongConnectionClient {
+  const logger = sdkLogger(options.logger.child({ component: 'sdk' }));
+  const client = new lark.WSClient({
+    appId: options.appId,
+    appSecret: options.appSecret,
+    domain: options.domain,
+    loggerLevel: lark.LoggerLevel.warn,
+    logger,
+    handshakeTimeoutMs: LONG_CONNECTION_TIMEOUTS.handshakeMs,
+    wsConfig: { pingTimeout: LONG_CONNECTION_TIMEOUTS.pongSeconds },
+    onReady: options.onReady,
+    onReconnecting: options.onReconnecting,
+    onReconnected: options.onReconnected,
+    onError: options.onError,
+  });
+  const dispatcher = new WholeEnvelopeDispatcher(options.receive, { loggerLevel: lark.LoggerLevel.warn, logger });
+  return {
+    start: () => void client.start({ eventDispatcher: dispatcher }),
+    close: () => client.close(),
+  };
+}
+
+/** An EventDispatcher whose invoke() gets the envelope unmerged (see createLongConnectionClient). */
+class WholeEnvelopeDispatcher extends lark.EventDispatcher {
+  constructor(
+    private readonly receive: (envelope: unknown) => Promise<unknown>,
+    params: ConstructorParameters<typeof lark.EventDispatcher>[0],
+  ) {
+    super(params);
+  }
+
+  override invoke(envelope: unknown): Promise<unknown> {
+    return this.receive(envelope);
+  }
 }
 
 /** The SDK logs every failed call at error level; we log outcomes ourselves, so keep its lines at debug. */

@@ -1,9 +1,9 @@
 // Replies through the SDK's typed message-reply API (im.v1.message.reply).
 // Doc: 回复消息 — `uuid` (≤ 50 chars): requests with the same uuid post at most one message per hour.
 import type * as lark from '@larksuiteoapi/node-sdk';
-import { withTenantToken } from '@larksuiteoapi/node-sdk';
 import type { Card, Messenger } from '../bot/ports.js';
 import { callFeishu, type CallPolicy } from './call.js';
+import { withTenantToken } from './client.js';
 import type { TenantTokenProvider } from './token.js';
 
 export function createFeishuMessenger(options: {

@@ -1,6 +1,9 @@
 // tenant_access_token for a self-built app, fetched through the SDK's auth API.
 // Doc: 自建应用获取 tenant_access_token — valid up to 2 h; a new one is issued when < 30 min remain.
 import type * as lark from '@larksuiteoapi/node-sdk';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FeishuApiError, StartupError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { callFeishu, type CallPolicy } from './call.js';
 
 export interface TenantTokenProvider {
@@ -58,4 +61,51 @@ export function createTenantTokenProvider(
       if (cached?.value === token) cached = undefined;
     },
   };
+}
+
+export interface CredentialsCheckOptions {
+  logger: Logger;
+  /** Aborted when the process stops: the check ends quietly. */
+  signal?: AbortSignal;
+  /** First pause while Feishu cannot be reached, doubling up to maxDelayMs. */
+  firstDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/**
+ * Fetches one tenant token at start, so that a wrong App ID or Secret shows at once rather than as a
+ * missing reply to every `/room`. Resolves when Feishu issues a token. Rejects with a StartupError naming
+ * FEISHU_APP_ID / FEISHU_APP_SECRET when Feishu answers that it will not (通用错误码: 10003 invalid param
+ * for an unknown app_id, 10014 app secret invalid; any other permanent answer too). While Feishu cannot
+ * be reached (network, timeout, 5xx, rate limit) it keeps trying, with backoff, until it can.
+ */
+export async function waitForTenantToken(tokens: TenantTokenProvider, domain: string, options: CredentialsCheckOptions): Promise<void> {
+  const firstDelayMs = options.firstDelayMs ?? 1_000;
+  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await tokens.get();
+      if (attempt > 1) options.logger.info({ attempts: attempt }, 'Feishu reachable: tenant token issued');
+      return;
+    } catch (error) {
+      if (!(error instanceof FeishuApiError)) throw error;
+      if (error.kind !== 'unavailable' && error.kind !== 'rate_limited') throw credentialsRejected(error, domain);
+      const delay = Math.min(maxDelayMs, firstDelayMs * 2 ** (attempt - 1));
+      options.logger.warn({ ...error.toLog(), attempt, retry_in_ms: delay }, 'Feishu not reachable at start; trying again');
+      try {
+        await sleep(delay, undefined, { signal: options.signal });
+      } catch {
+        return; // stopping
+      }
+    }
+  }
+}
+
+function credentialsRejected(error: FeishuApiError, domain: string): StartupError {
+  const said = `code ${error.code ?? '-'}: ${error.feishuMsg ?? 'no message'}, http ${error.httpStatus ?? '-'}, log_id ${error.logId ?? '-'}`;
+  // No Feishu code at all: what answered is not the Open API.
+  const domainHint = error.code === undefined ? `, and FEISHU_DOMAIN (${domain}): it did not answer as Feishu's Open API` : '';
+  return new StartupError(
+    `Feishu refused the app credentials FEISHU_APP_ID / FEISHU_APP_SECRET (${said}): check them against the app's Credentials & Basic Info page in the developer console${domainHint}`,
+  );
 }

@@ -4,12 +4,16 @@ import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feis
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
+import { CARD_ACTION_TIMEOUT_MS, DEFAULT_CARD_ACTION_ERROR_RESPONSE, DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE } from '../transports/dispatch.js';
 import { RequestRejected, type RejectReason } from './errors.js';
 import { createRouter, type EventOutcome, type Readiness } from './routes.js';
 
 export type { EventOutcome, Readiness } from './routes.js';
+export { DEFAULT_CARD_ACTION_ERROR_RESPONSE, DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE } from '../transports/dispatch.js';
 
 export interface WebhookAppOptions {
+  /** Serve the webhook's request URLs (default true); false when events come over the long connection (only /livez, /readyz, /metrics). */
+  webhookRoutes?: boolean;
   /** Events & Callbacks > Encryption strategy > Verification Token. */
   verificationToken: string;
   /** Encrypt Key; '' = pushes are plain and unsigned. When set, every event must be signed. */
@@ -37,22 +41,6 @@ export interface WebhookAppOptions {
   /** GET /metrics; absent: no such route. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
-
-export const DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE: CardActionResponse = {
-  toast: {
-    type: 'info',
-    content: 'Still working on it, please try again in a moment.',
-    i18n: { zh_cn: '正在处理中，请稍后再试。', en_us: 'Still working on it, please try again in a moment.' },
-  },
-};
-
-export const DEFAULT_CARD_ACTION_ERROR_RESPONSE: CardActionResponse = {
-  toast: {
-    type: 'error',
-    content: 'Something went wrong, please try again.',
-    i18n: { zh_cn: '出错了，请稍后重试。', en_us: 'Something went wrong, please try again.' },
-  },
-};
 
 function rejectionBody(reason: RejectReason, message: string): { error: RejectReason; message: string } {
   return { error: reason, message };
@@ -121,11 +109,12 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
   app.on('error', (error: unknown) => logger.error({ err: error }, 'koa error outside the request pipeline'));
 
   const router = createRouter({
+    webhookRoutes: options.webhookRoutes ?? true,
     verificationToken: options.verificationToken,
     encryptKey: options.encryptKey,
     signatureToleranceSeconds: options.signatureToleranceSeconds ?? 300,
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
-    cardActionTimeoutMs: options.cardActionTimeoutMs ?? 2_500,
+    cardActionTimeoutMs: options.cardActionTimeoutMs ?? CARD_ACTION_TIMEOUT_MS,
     cardActionTimeoutResponse: options.cardActionTimeoutResponse ?? DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE,
     cardActionErrorResponse: options.cardActionErrorResponse ?? DEFAULT_CARD_ACTION_ERROR_RESPONSE,
     now: options.now ?? Date.now,

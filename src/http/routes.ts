@@ -6,8 +6,9 @@
 import type { Context } from 'koa';
 import Router from 'koa-router';
 import { METHODS } from 'node:http';
-import { CARD_ACTION_TRIGGER, type CardActionEvent, type CardActionResponse, type EventEnvelope } from '../feishu/events.js';
+import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../feishu/events.js';
 import type { Logger } from '../log.js';
+import { createDispatch, type Answer, type Dispatch } from '../transports/dispatch.js';
 import { RequestRejected, RETRY_AFTER_SECONDS } from './errors.js';
 import { readRawBody } from './raw-body.js';
 import { createEnvelopeDecoder, isJsonContentType, readSignatureHeaders, type EnvelopeDecoder, type VerificationSettings } from './verify.js';
@@ -24,6 +25,8 @@ export interface Readiness {
 }
 
 export interface RouteOptions extends VerificationSettings {
+  /** Serve POST /webhook/event and /webhook/card; false when events come over the long connection. */
+  webhookRoutes: boolean;
   bodyLimitBytes: number;
   cardActionTimeoutMs: number;
   cardActionTimeoutResponse: CardActionResponse;
@@ -60,68 +63,22 @@ function acknowledge(ctx: Context): void {
   ctx.body = ACK_BODY;
 }
 
-/** Events are only accepted while the process can take work; Feishu re-delivers what gets a 503. */
-function checkAcceptingWork(readiness: Readiness, eventId: string): void {
-  if (readiness.draining) {
-    throw new RequestRejected(503, 'draining', 'shutting down; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
-  }
-  if (!readiness.ready) {
-    throw new RequestRejected(503, 'not_ready', 'starting; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
+/** The dispatch's answer as HTTP: 200 with {} or the callback's answer, or the refusal's 400 / 503. */
+function answer(ctx: Context, answered: Answer, eventId: string): void {
+  switch (answered.kind) {
+    case 'ack':
+      acknowledge(ctx);
+      return;
+    case 'card':
+      ctx.status = 200;
+      ctx.body = answered.response;
+      return;
+    case 'refused':
+      throw new RequestRejected(answered.status, answered.reason, answered.message, answered.status === 503 ? { ...SERVICE_UNAVAILABLE, eventId } : { eventId });
   }
 }
 
-async function answerEvent(ctx: Context, envelope: EventEnvelope, options: RouteOptions): Promise<void> {
-  const { event_id: eventId, event_type: eventType } = envelope.header;
-  checkAcceptingWork(options.readiness(), eventId);
-  const outcome = await options.onEvent(envelope);
-  switch (outcome) {
-    case 'busy':
-      throw new RequestRejected(503, 'busy', 'intake queue full; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
-    case 'unavailable':
-      throw new RequestRejected(503, 'store_unavailable', 'cannot record the event now; re-deliver later', { ...SERVICE_UNAVAILABLE, eventId });
-    case 'invalid':
-      throw new RequestRejected(400, 'invalid_id', 'the event carries an ID that is not a Feishu ID', { eventId });
-    default:
-      break;
-  }
-  options.logger.debug({ event_id: eventId, event_type: eventType, outcome }, 'event acknowledged');
-  acknowledge(ctx);
-}
-
-/**
- * Feishu waits at most 3 s for a callback answer and never re-sends it (doc: 步骤三：接收回调), so a slow
- * handler gets a neutral "still working" toast instead of a client-side error; it keeps running meanwhile.
- * For the same reason callbacks are answered even while draining: a 503 would only show the user an error.
- */
-async function answerCardAction(ctx: Context, envelope: EventEnvelope<CardActionEvent>, options: RouteOptions): Promise<void> {
-  const { logger } = options;
-  const eventId = envelope.header.event_id;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), options.cardActionTimeoutMs);
-  });
-  // inside a promise chain, so even a handler that throws synchronously gets the error toast
-  const handled = Promise.resolve().then(() => options.onCardAction(envelope));
-  try {
-    const result = await Promise.race([handled, timedOut]);
-    if (result === 'timeout') {
-      logger.warn({ event_id: eventId, timeout_ms: options.cardActionTimeoutMs }, 'card action slower than the callback deadline; answered with a toast');
-      handled.catch((error: unknown) => logger.error({ err: error, event_id: eventId }, 'card action failed after its deadline'));
-      ctx.body = options.cardActionTimeoutResponse;
-    } else {
-      logger.debug({ event_id: eventId }, 'card action answered');
-      ctx.body = result;
-    }
-  } catch (error) {
-    logger.error({ err: error, event_id: eventId }, 'card action handler failed; answered with an error toast');
-    ctx.body = options.cardActionErrorResponse;
-  } finally {
-    clearTimeout(timer);
-  }
-  ctx.status = 200;
-}
-
-function feishuPush(options: RouteOptions, decode: EnvelopeDecoder) {
+function feishuPush(options: RouteOptions, decode: EnvelopeDecoder, dispatch: Dispatch) {
   return async (ctx: Context): Promise<void> => {
     checkContentHeaders(ctx);
     const rawBody = await readRawBody(ctx.req, options.bodyLimitBytes);
@@ -139,11 +96,7 @@ function feishuPush(options: RouteOptions, decode: EnvelopeDecoder) {
         acknowledge(ctx);
         return;
       case 'event':
-        if (decoded.envelope.header.event_type === CARD_ACTION_TRIGGER) {
-          await answerCardAction(ctx, decoded.envelope as EventEnvelope<CardActionEvent>, options);
-        } else {
-          await answerEvent(ctx, decoded.envelope, options);
-        }
+        answer(ctx, await dispatch(decoded.envelope), decoded.envelope.header.event_id);
         return;
     }
   };
@@ -178,9 +131,11 @@ function readyz(readiness: () => Readiness) {
 export function createRouter(options: RouteOptions): Router {
   // every HTTP method is "implemented", so a wrong method on a known path is a 405 (never a 501)
   const router = new Router({ methods: [...METHODS] });
-  const push = feishuPush(options, createEnvelopeDecoder(options));
-  router.post('/webhook/event', push);
-  router.post('/webhook/card', push);
+  if (options.webhookRoutes) {
+    const push = feishuPush(options, createEnvelopeDecoder(options), createDispatch(options));
+    router.post('/webhook/event', push);
+    router.post('/webhook/card', push);
+  }
   router.get('/livez', livez);
   router.get('/readyz', readyz(options.readiness));
   router.get('/healthz', readyz(options.readiness)); // the older name, kept: readiness

@@ -103,11 +103,40 @@ function tokenAccepted(derived: DerivedSettings, received: unknown): boolean {
   return derived.settings.verificationToken === '' || tokenBytesMatch(derived.tokenBytes, received);
 }
 
-function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): DecodeResult {
+type Rejected = Extract<DecodeResult, { kind: 'rejected' }>;
+/** What the checks of a schema 2.0 envelope can give. */
+export type Schema2Result = Extract<DecodeResult, { kind: 'event' | 'rejected' }>;
+
+function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): Rejected {
   return eventId === undefined ? { kind: 'rejected', status, reason, message } : { kind: 'rejected', status, reason, message, eventId };
 }
 
+/**
+ * Feishu's envelopes nest a few levels deep; JSON.parse of 100 KB of nested brackets costs a quarter of a
+ * second (measured here), so anything deeper than this is refused by a linear scan before JSON.parse.
+ */
+const MAX_JSON_DEPTH = 32;
+
+/** Whether JSON text nests at most maxDepth arrays/objects (strings skipped, escapes honoured). Linear. */
+export function nestsAtMost(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > maxDepth) return false;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return true;
+}
+
 function parseObject(text: string): JsonObject | undefined {
+  if (!nestsAtMost(text, MAX_JSON_DEPTH)) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return isObject(value) ? value : undefined;
@@ -117,7 +146,7 @@ function parseObject(text: string): JsonObject | undefined {
 }
 
 /** A schema 2.0 envelope after its signature (if any) has been checked: token, then shape. */
-function decodeSchema2(payload: JsonObject, derived: DerivedSettings): DecodeResult {
+function decodeSchema2(payload: JsonObject, derived: DerivedSettings): Schema2Result {
   const { header, event } = payload;
   if (!isObject(header)) return reject(400, 'invalid_envelope', 'schema 2.0 envelope without a header');
   const eventId = typeof header.event_id === 'string' ? header.event_id : undefined;
@@ -133,6 +162,25 @@ function decodeSchema2(payload: JsonObject, derived: DerivedSettings): DecodeRes
 }
 
 export type EnvelopeDecoder = (rawBody: Buffer, headers: SignatureHeaders, nowMs: number) => DecodeResult;
+
+/** The largest unsigned body decoded when an encrypt key is set: an encrypted url_verification is ~200 bytes. */
+const UNSIGNED_BODY_MAX_BYTES = 4096;
+
+/**
+ * For an envelope that arrived parsed, plain and over a channel the app authenticated itself (the long
+ * connection: neither encrypted nor signed there): the same token and shape checks as a webhook push.
+ */
+export function createPlainEnvelopeChecker(verificationToken: string): (payload: unknown) => Schema2Result {
+  const derived: DerivedSettings = {
+    settings: { verificationToken, encryptKey: '', signatureToleranceSeconds: 0 },
+    aesKey: undefined,
+    tokenBytes: Buffer.from(verificationToken, 'utf8'),
+  };
+  return (payload) => {
+    if (!isObject(payload) || payload.schema !== '2.0') return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope');
+    return decodeSchema2(payload, derived);
+  };
+}
 
 /** An unsigned body is refused with this one answer, whatever its decryption gave (no padding oracle). */
 const SIGNATURE_REQUIRED = reject(401, 'missing_signature', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required');
@@ -158,9 +206,7 @@ export function createEnvelopeDecoder(settings: VerificationSettings): EnvelopeD
 
 function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, derived: DerivedSettings): DecodeResult {
   const { settings, aesKey } = derived;
-  const body = parseObject(rawBody.toString('utf8'));
-  if (!body) return reject(400, 'malformed_json', 'body is not a JSON object');
-
+  // The signature covers the raw bytes: check it before spending anything on parsing them.
   let signatureChecked = false;
   if (aesKey && hasSignatureHeaders(headers)) {
     if (!verifySignature(headers, settings.encryptKey, rawBody)) {
@@ -172,6 +218,11 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
     signatureChecked = true;
   }
   const unsigned = aesKey !== undefined && !signatureChecked;
+  // Unsigned, only Feishu's url_verification is answered, and it is a few hundred bytes.
+  if (unsigned && rawBody.length > UNSIGNED_BODY_MAX_BYTES) return SIGNATURE_REQUIRED;
+
+  const body = parseObject(rawBody.toString('utf8'));
+  if (!body) return unsigned ? SIGNATURE_REQUIRED : reject(400, 'malformed_json', 'body is not a JSON object (or nests deeper than any Feishu push)');
 
   let payload = body;
   if ('encrypt' in body) {

@@ -58,11 +58,15 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
   // Workers block on Redis and must wait through an outage (BullMQ requires maxRetriesPerRequest: null).
   const consumer = new Redis(...connectionOptions(options.url, { maxRetriesPerRequest: null, lazyConnect: true }));
   let loggedDown = false;
+  let closing = false;
   for (const [role, client] of [['producer', producer], ['worker', consumer]] as const) {
-    client.on('error', (error: Error) => {
-      if (!loggedDown) logger.error({ err: error, redis: where, role }, 'redis unavailable: new events get 503 until it is back');
+    // A lost connection is reported when it closes (a Redis that comes back at once may never raise 'error').
+    const down = (error?: Error) => {
+      if (!loggedDown && !closing) logger.error({ ...(error ? { err: error } : {}), redis: where, role }, 'redis unavailable: new events get 503 until it is back');
       loggedDown = true;
-    });
+    };
+    client.on('error', down);
+    client.on('close', () => down());
     client.on('ready', () => {
       if (loggedDown) logger.warn({ redis: where, role }, 'redis is back');
       loggedDown = false;
@@ -141,6 +145,7 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
       });
     },
     async close(deadlineMs) {
+      closing = true;
       let result: DrainResult = { finished: true, remaining: 0 };
       if (worker) {
         const current = worker;

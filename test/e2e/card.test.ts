@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Card } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/bot/render-text.js';
+import { callbackValue } from '../helpers/card.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
@@ -9,16 +10,6 @@ afterEach(async () => {
   await stack?.close();
   stack = undefined;
 });
-
-function callbackValue(card: unknown): Record<string, unknown> {
-  let value: Record<string, unknown> | undefined;
-  JSON.stringify(card, (key, v: unknown) => {
-    if (key === 'behaviors' && Array.isArray(v)) value ??= (v as { type: string; value: Record<string, unknown> }[]).find((b) => b.type === 'callback')?.value;
-    return v;
-  });
-  if (!value) throw new Error('card has no callback button');
-  return value;
-}
 
 const lookups = (s: Stack) => s.emulator.requests.filter((r) => r.path === '/open-apis/meeting_room/room/batch_get_id');
 const details = (s: Stack) => s.emulator.requests.filter((r) => r.path === '/open-apis/meeting_room/room/batch_get');

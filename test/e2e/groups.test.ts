@@ -17,8 +17,8 @@ const TEST02 = 'omm_83d09ad4f6896e02029a6a075f71c9d1';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A stack whose bot knows its identity (it reads it in the background at start). */
-async function groupStack(env: Record<string, string> = {}): Promise<Stack> {
-  const started = await startStack({ env });
+async function groupStack(env: Record<string, string> = {}, eventMode: 'webhook' | 'websocket' = 'webhook'): Promise<Stack> {
+  const started = await startStack({ env, eventMode });
   await waitForBotIdentity(started.bot);
   return started;
 }
@@ -164,5 +164,16 @@ describe('groups: who may ask', () => {
     await expectIgnored(stack, { text: '/room test01' }, 'chat_not_allowed'); // the emulator's default group
     await expectIgnored(stack, { text: '/room test01', chatType: 'p2p' }, 'chat_not_allowed');
     await expectIgnored(stack, { text: 'lunch?', mentions: [] }, 'not_a_command');
+  });
+});
+
+describe('groups over the long connection', () => {
+  it('the same triage: @RoomBot test01 answered, @Alice test01 and an external /room not', async () => {
+    stack = await groupStack({}, 'websocket');
+    expect(await answer(stack, { text: 'test01', mentions: ['bot'] })).toContain(TEST01);
+    expect(await answer(stack, { text: '', mentions: ['bot'] })).toContain('@RoomBot /room test01 test02');
+    await expectIgnored(stack, { text: 'test01', mentions: [{ name: 'Alice' }] }, 'not_a_command');
+    await expectIgnored(stack, { text: '/room test01', senderTenantKey: 'tenant_of_another_company' }, 'external_sender');
+    expect(botInfoCalls(stack)).toHaveLength(1);
   });
 });

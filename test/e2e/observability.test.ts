@@ -1,7 +1,10 @@
 // What an operator sees: /livez, /readyz (following the intake store), /metrics after real traffic.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { startBot } from '../../src/service.js';
+import { captureLogs } from '../helpers/log-capture.js';
+import { APP, startStack, stackConfig, type Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
 let redis: RedisServer | undefined;
@@ -52,6 +55,25 @@ describe('health and metrics', () => {
     const text = await (await fetch(`${stack.bot.url}/metrics`)).text();
     expect(sample(text, 'roombot_feishu_calls_total{api="meeting_room.room.batch_get_id",code="1500"}')).toBe(1);
     expect(sample(text, 'roombot_retries_total{scope="call"}')).toBe(1);
+  });
+});
+
+describe('readiness waits for Feishu', () => {
+  it('/readyz is 503 until Feishu issues a tenant token (unreachable at start), then 200', async () => {
+    const emulator = await startEmulator({ ...APP });
+    emulator.faults.inject({ api: 'token', kind: 'http_500', times: Infinity });
+    const bot = await startBot(stackConfig(emulator.url), captureLogs().logger);
+    try {
+      const early = await fetch(`${bot.url}/readyz`);
+      expect(early.status).toBe(503);
+      expect(((await early.json()) as { problems: string[] }).problems).toContain('no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)');
+      emulator.faults.clear();
+      await bot.tokenIssued;
+      expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
+    } finally {
+      await bot.shutdown(1_000);
+      await emulator.close();
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { startBot, type RunningBot } from '../../src/service.js';
 import { captureLogs, type CapturedLogs } from './log-capture.js';
 
 export const APP = {
-  appId: 'cli_e2e_test_app',
+  appId: 'cli_e2e0000000000001', // Feishu's shape (cli_ + 16 hex): the SDK's WSClient refuses any other
   appSecret: 'e2e-secret-not-real',
   verificationToken: 'e2e-verification-token',
   encryptKey: 'e2e-encrypt-key',
@@ -29,14 +29,35 @@ export interface StackOptions {
   /** Extra environment for the bot's config (e.g. REDIS_URL, QUEUE_MAX_PENDING). */
   env?: Record<string, string>;
   encrypted?: boolean;
+  /** How events reach the bot: 'webhook' (default) or 'websocket' (the long connection, through the SDK's WSClient). */
+  eventMode?: 'webhook' | 'websocket';
+}
+
+/** The config of a bot serving APP against the emulator at `emulatorUrl`, on a free port with a journal of its own. */
+export function stackConfig(emulatorUrl: string, env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    FEISHU_APP_ID: APP.appId,
+    FEISHU_APP_SECRET: APP.appSecret,
+    FEISHU_VERIFICATION_TOKEN: APP.verificationToken,
+    FEISHU_ENCRYPT_KEY: APP.encryptKey,
+    FEISHU_DOMAIN: emulatorUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    FEISHU_TIMEOUT_MS: '2000',
+    // each replica its own journal (a test may pass DATA_DIR to restart one on the same journal)
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'roombot-data-')),
+    ...env,
+  });
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const encrypted = options.encrypted ?? true;
+  const eventMode = options.eventMode ?? 'webhook';
   const logs = captureLogs();
   const emulator = await startEmulator({
     ...APP,
     encryptKey: encrypted ? APP.encryptKey : undefined,
+    eventTransport: eventMode,
     ackTimeoutMs: 3000,
     retryDelaysMs: [200, 400],
     ...options.emulator,
@@ -44,21 +65,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const bots: RunningBot[] = [];
   const configs: AppConfig[] = [];
   async function addReplica(env: Record<string, string> = {}): Promise<RunningBot> {
-    const replicaConfig = loadConfig({
-      FEISHU_APP_ID: APP.appId,
-      FEISHU_APP_SECRET: APP.appSecret,
-      FEISHU_VERIFICATION_TOKEN: APP.verificationToken,
+    const replicaConfig = stackConfig(emulator.url, {
       FEISHU_ENCRYPT_KEY: encrypted ? APP.encryptKey : '',
-      FEISHU_DOMAIN: emulator.url,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      FEISHU_TIMEOUT_MS: '2000',
-      // each replica its own journal (a test may pass DATA_DIR to restart one on the same journal)
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'roombot-data-')),
+      FEISHU_EVENT_MODE: eventMode,
       ...options.env,
       ...env,
     });
     const bot = await startBot(replicaConfig, logs.logger);
+    await bot.tokenIssued; // ready, as a load balancer would wait for /readyz
     bots.push(bot);
     configs.push(replicaConfig);
     return bot;

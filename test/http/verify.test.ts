@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeSignature, encryptPayload } from '../../src/feishu/crypto.js';
-import { checkTimestamp, createEnvelopeDecoder, isJsonContentType, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
+import { checkTimestamp, createEnvelopeDecoder, createPlainEnvelopeChecker, isJsonContentType, nestsAtMost, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
 import { fixture } from './support/harness.js';
 
 const settings = { verificationToken: 'tok', encryptKey: 'key', signatureToleranceSeconds: 300 };
@@ -118,8 +118,47 @@ describe('envelope decoder', () => {
     expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
   });
 
+  it('checks the signature before parsing, refuses bodies nested deeper than any push, and big unsigned bodies unread', () => {
+    const nested = `{"a":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+    expect(decodeEnvelope(Buffer.from(nested), { ...signed(nested), signature: 'ab'.repeat(32) }, NOW, settings)).toMatchObject({ reason: 'bad_signature' });
+    expect(decodeEnvelope(Buffer.from(nested), signed(nested), NOW, settings)).toMatchObject({ status: 400, reason: 'malformed_json' });
+    expect(decodeEnvelope(Buffer.from(nested), {}, NOW, { ...settings, encryptKey: '' })).toMatchObject({ status: 400, reason: 'malformed_json' });
+    expect(decodeEnvelope(Buffer.from(nested), {}, NOW, settings)).toMatchObject({ status: 401, reason: 'missing_signature' });
+    // a bracket inside a string is text, not nesting
+    const quoted = JSON.stringify({ ...message, note: '['.repeat(100) });
+    expect(decodeEnvelope(Buffer.from(quoted), signed(quoted), NOW, settings)).toMatchObject({ kind: 'event' });
+  });
+
+  it('counts nesting in one pass, skipping strings and escapes', () => {
+    expect(nestsAtMost('{"a":[[1]]}', 3)).toBe(true);
+    expect(nestsAtMost('{"a":[[1]]}', 2)).toBe(false);
+    expect(nestsAtMost('{"a":"[[[[\\"}', 1)).toBe(true);
+    expect(nestsAtMost('{"a":"\\"[[[["}', 1)).toBe(true);
+    expect(nestsAtMost('{"a":"\\\\",  "b":[[[]]]}', 2)).toBe(false);
+  });
+
   it('refuses a non-string "encrypt"', () => {
     const body = JSON.stringify({ encrypt: 12 });
     expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'undecryptable' });
+  });
+});
+
+describe('plain envelope checker (the long connection)', () => {
+  const card = fixture('card-action-trigger.json') as { header: Record<string, unknown>; event: Record<string, unknown> };
+
+  it('checks the token in the header, not the card-update token of a card callback', () => {
+    const check = createPlainEnvelopeChecker(String(card.header.token));
+    expect(card.event.token).not.toBe(card.header.token);
+    expect(check(card)).toEqual({ kind: 'event', envelope: card });
+    expect(createPlainEnvelopeChecker(String(card.event.token))(card)).toMatchObject({ kind: 'rejected', reason: 'bad_token' });
+  });
+
+  it('takes any token when none is configured, and refuses what is not a schema 2.0 envelope', () => {
+    const check = createPlainEnvelopeChecker('');
+    expect(check(card)).toMatchObject({ kind: 'event' });
+    for (const payload of [null, 'text', [], { ...card, schema: '1.0' }, fixture('legacy-schema1-message.json')]) {
+      expect(check(payload)).toMatchObject({ kind: 'rejected', reason: 'invalid_envelope' });
+    }
+    expect(check({ ...card, event: undefined })).toMatchObject({ kind: 'rejected', reason: 'invalid_envelope' });
   });
 });
