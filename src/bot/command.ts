@@ -112,7 +112,7 @@ function parseImplicitLookup(first: string | undefined, words: Words, limits: Co
   const ids = new Set<string>();
   for (let word = first; ; word = words.word(addressedWordMaxUnits(limits))) {
     if (word === undefined) return notACommand; // longer than any ID may be
-    if (word !== '') {
+    if (word !== '' && !ids.has(word)) {
       // Only the first word can be a help word: any other word is an ID by now, or has ended the reading.
       if (ids.size === 0 && isKeyword(word, HELP_WORDS)) return { kind: 'help', reason: 'requested' };
       if (!looksLikeRoomId(word, limits.maxIdLength)) return notACommand;
