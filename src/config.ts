@@ -18,6 +18,14 @@ const timeZoneName = z.string().transform((name, ctx) => {
   }
 });
 
+/** A JSON boolean in the file; in the environment true/false (also 1/0, yes/no, on/off; any case). */
+const flag = z.union([z.boolean(), z.stringbool()]);
+/** Feishu chat IDs (oc_…): a JSON array in the file, a comma-separated list in the environment ("" = none). */
+const chatIdList = z
+  .union([z.array(z.string()), z.string()])
+  .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((item) => item.trim()).filter((item) => item !== ''))
+  .pipe(z.array(z.string().regex(/^oc_[A-Za-z0-9_-]+$/, 'each chat ID starts with oc_ (the chat_id of im.message.receive_v1)')));
+
 const configSchema = z.object({
   feishu: z.object({
     appId: z.string(),
@@ -55,6 +63,7 @@ const configSchema = z.object({
     cacheTtlSeconds: nonNegativeInt,
   }),
   availability: z.object({ timezone: timeZoneName, cacheTtlSeconds: nonNegativeInt }),
+  access: z.object({ allowExternalSenders: flag, allowedChatIds: chatIdList }),
   redisUrl: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   emulator: z.object({ port: nonNegativeInt.max(65535) }),
@@ -94,6 +103,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   LOOKUP_CACHE_TTL_SECONDS: 'lookup.cacheTtlSeconds',
   ROOM_TIMEZONE: 'availability.timezone',
   AVAILABILITY_CACHE_TTL_SECONDS: 'availability.cacheTtlSeconds',
+  ALLOW_EXTERNAL_SENDERS: 'access.allowExternalSenders',
+  ALLOWED_CHAT_IDS: 'access.allowedChatIds',
   REDIS_URL: 'redisUrl',
   LOG_LEVEL: 'logLevel',
   EMULATOR_PORT: 'emulator.port',
@@ -227,12 +238,21 @@ function describeIssue(issue: Issue): string {
 /** One problem, named by where its value came from: `PORT="abc" (server.port): must be a number`. */
 function describeProblem(issue: Issue, raw: Json, sources: ReadonlyMap<string, Source>): string {
   const key = issue.path.join('.');
-  const source = sources.get(key);
+  const source = sourceOf(issue.path, sources);
   const problem = describeIssue(issue);
   if (source && 'env' in source) return `${source.env}=${shownValue(key, source.text)} (${key}): ${problem}`;
   const value = getPath(raw, key);
   const where = source ? ` in ${source.file}` : '';
   return value === undefined ? `${key}${where}: ${problem}` : `${key} = ${shownValue(key, value)}${where}: ${problem}`;
+}
+
+/** Where the value at `path` came from: its own source, or its nearest container's (an item of a list). */
+function sourceOf(path: readonly PropertyKey[], sources: ReadonlyMap<string, Source>): Source | undefined {
+  for (let length = path.length; length > 0; length -= 1) {
+    const source = sources.get(path.slice(0, length).map(String).join('.'));
+    if (source) return source;
+  }
+  return undefined;
 }
 
 /** Records which file each value comes from (leaves and whole sections alike). */

@@ -1,5 +1,6 @@
 // Wiring only: read config, build the parts, start, stop.
 // With no app credentials, the local Feishu emulator is loaded and started too, and the bot is pointed at it.
+import { accessPolicy } from './bot/triage.js';
 import { loadConfig, usesEmulator } from './config.js';
 import type { Emulator } from './emulator/index.js';
 import { ConfigError, StartupError } from './errors.js';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     stop(error.name, 1);
   });
 
-  if (interactive && emulator) (await import('./local/chat.js')).startChat(emulator).on('close', () => stop('chat closed'));
+  if (interactive && emulator) (await import('./local/chat.js')).startChat(emulator, { access: accessPolicy(config.access) }).on('close', () => stop('chat closed'));
 }
 
 main().catch((error: unknown) => {

@@ -7,6 +7,11 @@ import type { IntakeQueueStats } from './state/intake-queue.js';
 export interface BotMetrics {
   /** An event or callback taken in by a transport, by what became of it (accepted, duplicate, ignored, …). */
   event(outcome: string): void;
+  /**
+   * A message event accepted or ignored, by what the triage made of it: command, addressed_lookup (room IDs
+   * without /room), addressed_help, or why it was not answered (not_a_command, external_sender, chat_not_allowed, …).
+   */
+  triage(outcome: string): void;
   /** A request refused before it reached the intake, by reason (bad_signature, body_too_large, …). */
   rejection(reason: string): void;
   /** One call to the Feishu Open API: its api name, Feishu's code (0 = success; "http_503", "network" when Feishu did not answer with one) and its duration. */
@@ -41,6 +46,12 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
   collectDefaultMetrics({ register: registry, prefix: 'roombot_' });
   const registers = [registry];
   const events = new Counter({ name: 'roombot_events_total', help: 'Events and callbacks taken in, by outcome', labelNames: ['outcome'], registers });
+  const triaged = new Counter({
+    name: 'roombot_messages_triaged_total',
+    help: 'Message events accepted or ignored, by what the triage made of them (command, addressed_lookup, addressed_help, not_a_command, external_sender, chat_not_allowed, …)',
+    labelNames: ['outcome'],
+    registers,
+  });
   const rejections = new Counter({ name: 'roombot_rejections_total', help: 'Requests refused before the intake, by reason', labelNames: ['reason'], registers });
   const calls = new Counter({ name: 'roombot_feishu_calls_total', help: 'Calls to the Feishu Open API, by api and Feishu code', labelNames: ['api', 'code'], registers });
   const callSeconds = new Histogram({
@@ -73,6 +84,7 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
       return registry.metrics();
     },
     event: (outcome) => events.inc({ outcome }),
+    triage: (outcome) => triaged.inc({ outcome }),
     rejection: (reason) => rejections.inc({ reason }),
     feishuCall(api, code, seconds) {
       calls.inc({ api, code });
@@ -105,6 +117,7 @@ function longConnectionMetrics(registers: Registry[], eventMode: string): ((chan
 /** For code paths built without metrics (unit tests, the emulator's own tools). */
 export const NO_METRICS: BotMetrics = {
   event: () => undefined,
+  triage: () => undefined,
   rejection: () => undefined,
   feishuCall: () => undefined,
   retry: () => undefined,

@@ -7,7 +7,9 @@ import { resolve } from 'node:path';
 import { createCardActionIntake } from './bot/card-actions.js';
 import { createRoomBot } from './bot/handler.js';
 import { createIntake, createJobWorker } from './bot/intake.js';
+import { accessPolicy } from './bot/triage.js';
 import type { AppConfig } from './config.js';
+import { startBotIdentity } from './feishu/bot-info.js';
 import type { CallPolicy } from './feishu/call-with-retry.js';
 import { createFeishuClient } from './feishu/client.js';
 import { createFeishuRoomCalendar } from './feishu/freebusy.js';
@@ -53,6 +55,9 @@ export interface BotStats extends IntakeQueueStats {
   batchGetCalls: number;
   freeBusyCalls: number;
   replyCalls: number;
+  botInfoCalls: number;
+  /** Whether bot/v3/info has answered: until then group messages count as addressed only by /room. */
+  botIdentityKnown: boolean;
 }
 
 /**
@@ -123,12 +128,15 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   });
   const calendar = createFeishuRoomCalendar({ client, tokens, policy, cache: store, cacheTtlMs: config.availability.cacheTtlSeconds * 1000 });
   const messenger = createFeishuMessenger({ client, tokens, policy });
-  const bot = createRoomBot({ directory, calendar, timeZone: config.availability.timezone, messenger, limits: config.lookup, logger });
   const retry = {
     baseDelayMs: config.queue.retryBaseDelayMs,
     maxDelayMs: config.queue.retryMaxDelayMs,
     giveUpAfterMs: config.queue.giveUpAfterSeconds * 1000,
   };
+  // In the background: the start never waits for it (see feishu/bot-info.ts).
+  const identity = startBotIdentity({ client, tokens, policy, logger, retry });
+  const access = accessPolicy(config.access);
+  const bot = createRoomBot({ directory, calendar, timeZone: config.availability.timezone, messenger, limits: config.lookup, access, botIdentity: identity.current, logger });
   const onEvent = createIntake({ queue, bot, logger, metrics });
   const onCardAction = createCardActionIntake({ bot, store, replayWindowMs: config.server.signatureToleranceSeconds * 1000, logger, metrics });
 
@@ -183,6 +191,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       throw error;
     }),
   ]).catch(async (error: unknown) => {
+    identity.stop();
     await queue.close(0);
     await store.close();
     throw error;
@@ -204,6 +213,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   }
 
   async function closeAll(deadlineMs = 0): Promise<DrainResult> {
+    identity.stop();
     const drained = await queue.close(deadlineMs);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -250,6 +260,8 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       batchGetCalls: directory.stats.batchGetCalls,
       freeBusyCalls: calendar.stats.freeBusyCalls,
       replyCalls: messenger.stats.replyCalls,
+      botInfoCalls: identity.fetchCount,
+      botIdentityKnown: identity.current() !== undefined,
     }),
     shutdown: (deadlineMs) => (shutdownResult ??= shutdown(deadlineMs)),
   };

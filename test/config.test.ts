@@ -62,6 +62,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/AVAILABILITY_CACHE_TTL_SECONDS="-1" \(availability\.cacheTtlSeconds\)/);
   });
 
+  it('reads who may ask: ALLOW_EXTERNAL_SENDERS as a boolean, ALLOWED_CHAT_IDS as a comma list of chat IDs', () => {
+    expect(loadConfig({}).access).toEqual({ allowExternalSenders: false, allowedChatIds: [] });
+    expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'true', ALLOWED_CHAT_IDS: ' oc_a1, oc_b-2 ,,' }).access).toEqual({ allowExternalSenders: true, allowedChatIds: ['oc_a1', 'oc_b-2'] });
+    expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'FALSE', ALLOWED_CHAT_IDS: '' }).access).toEqual({ allowExternalSenders: false, allowedChatIds: [] });
+    expect(() => loadConfig({ ALLOW_EXTERNAL_SENDERS: 'maybe' })).toThrow(/ALLOW_EXTERNAL_SENDERS="maybe" \(access\.allowExternalSenders\)/);
+    expect(() => loadConfig({ ALLOWED_CHAT_IDS: 'oc_a,team chat' })).toThrow(/ALLOWED_CHAT_IDS="oc_a,team chat" \(access\.allowedChatIds\.1\): each chat ID starts with oc_/);
+    const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
+    const file = join(dir, 'access.json');
+    writeFileSync(file, JSON.stringify({ access: { allowExternalSenders: true, allowedChatIds: ['oc_x'] } }));
+    expect(loadConfig({ APP_CONFIG: file }).access).toEqual({ allowExternalSenders: true, allowedChatIds: ['oc_x'] });
+    writeFileSync(file, JSON.stringify({ access: { allowedChatIds: ['oc_x', 'general'] } }));
+    expect(() => loadConfig({ APP_CONFIG: file })).toThrow(`access.allowedChatIds.1 in ${file}: each chat ID starts with oc_`);
+  });
+
   it('chooses how events arrive; the long connection needs an app ID of Feishu\'s shape (the SDK\'s WSClient takes no other)', () => {
     expect(loadConfig({}).feishu.eventMode).toBe('webhook');
     expect(loadConfig({ FEISHU_EVENT_MODE: 'websocket' }).feishu.eventMode).toBe('websocket'); // local mode picks its own app ID

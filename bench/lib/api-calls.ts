@@ -3,11 +3,12 @@ import type { ApiName, Emulator } from '../../src/emulator/index.js';
 
 export type ApiCounts = Record<ApiName, number>;
 
+/** The APIs a message costs (the bench's per-message columns); bot_info is read once per process, at start. */
 export const API_NAMES: readonly ApiName[] = ['token', 'batch_get_id', 'batch_get', 'freebusy', 'reply'];
 
 /** Calls recorded since `mark` (an earlier emulator.requests.length), by API. */
 export function callsSince(emulator: Emulator, mark: number): ApiCounts {
-  const counts: ApiCounts = { token: 0, batch_get_id: 0, batch_get: 0, freebusy: 0, reply: 0 };
+  const counts: ApiCounts = { token: 0, batch_get_id: 0, batch_get: 0, freebusy: 0, reply: 0, bot_info: 0 };
   for (const request of emulator.requests.slice(mark)) if (request.api) counts[request.api] += 1;
   return counts;
 }

@@ -95,6 +95,10 @@ export function hostileMessages(bytes: number): HostileMessage[] {
     text('U+FDFA as the first ID (help check)', 'p2p', (n) => `/room ${repeat('\ufdfa', n)}`),
     text('zero-width spaces in IDs', 'p2p', (n) => `/room ${repeat('a\u200b', n)}`),
     text('JSON escapes (control characters)', 'p2p', (n) => `/room ${repeat('\u0001', n)}`),
+    // p2p is addressed: a text without /room is read on while every word looks like a room ID
+    text('one room ID repeated, without /room', 'p2p', (n) => repeat('a1 ', n)),
+    text('linked room IDs, without /room', 'p2p', (n) => repeat('[a1](http://a) ', n)),
+    text('"[" flood without /room', 'p2p', (n) => repeat('[', n)),
     text('plain chatter', 'group', (n) => repeat('lunch at noon? ', n)),
     text('plain chatter', 'p2p', (n) => repeat('lunch at noon? ', n)),
     post('deep nesting as the content', 'group', sized(bytes, (n) => `{"title":"","content":${repeat('[', n)}${repeat(']', n)}}`)),

@@ -6,7 +6,7 @@ import { availabilityLine, clockTime, roomAvailability, type AvailabilityStyle, 
 import type { Card, FreeBusyInstance, RoomDetails, TimeWindow } from './ports.js';
 import { DEFAULT_LIMITS, displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
 import { perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
-import { formatField, formatId, guardLineStart } from './markdown.js';
+import { formatField, formatId, guardLineStart, isCodeSafe, oneLine } from './markdown.js';
 
 /** Feishu rejects card messages over 30 KB (error 230025, doc "回复消息"). */
 export const CARD_BYTE_LIMIT = 30 * 1024;
@@ -20,6 +20,8 @@ export const REFRESH_VALUE_MAX_BYTES = 8 * 1024;
 
 /** Longest shown room name, building, floor and description, in code points (longer ones end in "…"). */
 const FIELD_MAX = { name: 60, building: 40, floor: 20, description: 120 } as const;
+/** Longest bot name shown in the help card's examples, in code points. */
+const BOT_NAME_MAX = 30;
 
 export type HeaderTemplate = 'blue' | 'green' | 'orange' | 'red' | 'grey';
 type Element = Record<string, unknown>;
@@ -311,20 +313,31 @@ export interface HelpCardOptions {
   limits?: CommandLimits;
   /** Why help is shown; for a message that was not a command, the card says it only understands /room. */
   reason?: HelpReason;
+  /** Where the card is posted (the message's chat_type): in a group the examples @mention the bot. */
+  chatType?: string;
+  /** The bot's name as members see it (bot/v3/info app_name), for the examples' "@<name>". */
+  botName?: string;
 }
 
 export function buildHelpCard(options: HelpCardOptions = {}): Card {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const misunderstood = options.reason !== undefined && options.reason !== 'requested' && options.reason !== 'no_ids';
+  const form = options.chatType === undefined || options.chatType === 'p2p' ? 'p2p' : 'group';
   const elements: Element[] = [];
   if (misunderstood) elements.push(markdown(strings.mdHelpNotACommand));
   elements.push(
-    markdown(strings.mdHelpUsage),
+    markdown(strings.mdHelpUsage(form, botMention(options.botName))),
     markdown(strings.mdHelpLimits(limits.maxIds, limits.maxIdLength)),
     divider(),
     markdown(strings.mdHelpPermissions, 'notation'),
   );
   return assembleCard({ title: strings.helpTitle, template: 'blue', elements });
+}
+
+/** "@<bot name>" as typed in the examples (inline code): Feishu's name when it is safe there, else a generic one. */
+function botMention(botName: string | undefined): LocalizedText {
+  const name = botName === undefined ? '' : oneLine(botName, BOT_NAME_MAX);
+  return perLocale((locale) => `@${name !== '' && isCodeSafe(name) ? name : strings.botFallbackName[locale]}`);
 }
 
 // ── error cards ─────────────────────────────────────────────────────────────────────────────────────

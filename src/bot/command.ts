@@ -3,7 +3,8 @@
 // Linear in the message's size, and cheap for chatter: it runs before the ack, for every group message too,
 // and a backtracking link pattern once held the event loop for 21 s on 100 KB of "[". So no regular expression
 // with a quantifier runs over the text: the text is read once, left to right, and only as far as the decision
-// needs (a message that does not start with `/room` is decided at its first word).
+// needs (a message that does not start with `/room` is decided at its first word; a message addressed to the
+// bot is read further only while each word still looks like a room ID).
 import { readMessageText } from './message-text.js';
 import { isJsonObject } from '../json.js';
 
@@ -29,11 +30,11 @@ export interface IncomingMessage {
 
 /** Why the help card is shown. */
 export type HelpReason =
-  | 'requested' // `/room help`, `/room -h`, …
+  | 'requested' // `/room help`, `/room -h`, `@RoomBot help`, …
   | 'no_ids' // `/room` alone
-  | 'not_a_command' // a p2p text that is not `/room …`
-  | 'unsupported_message_type' // a p2p image, file, sticker, …
-  | 'unreadable_content'; // a p2p message whose content is not the JSON Feishu documents
+  | 'not_a_command' // an addressed text that is neither `/room …` nor room IDs alone (`@RoomBot` alone, `hello`)
+  | 'unsupported_message_type' // an addressed image, file, sticker, …
+  | 'unreadable_content'; // an addressed message whose content is not the JSON Feishu documents
 
 /** Why a message is left unanswered (group chatter that is not for us). */
 export type IgnoreReason = 'not_a_command' | 'unsupported_message_type' | 'unreadable_content';
@@ -41,7 +42,12 @@ export type IgnoreReason = 'not_a_command' | 'unsupported_message_type' | 'unrea
 export type InvalidIdReason = 'control_characters' | 'too_long';
 
 export type Command =
-  | { kind: 'lookup'; ids: string[] }
+  | {
+      kind: 'lookup';
+      ids: string[];
+      /** Asked without `/room`: an addressed message whose every word looks like a room ID (`@RoomBot test01`). */
+      implicit?: true;
+    }
   | { kind: 'help'; reason: HelpReason }
   | { kind: 'ignore'; reason: IgnoreReason }
   | { kind: 'invalid'; problem: 'too_many_ids'; count: number; max: number }
@@ -68,13 +74,27 @@ const DISPLAY_ID_MAX = 24;
 // Control (C0, DEL, C1), format (zero-width, bidi controls, U+FEFF, …) and lone surrogates.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 
-/** Parses one received message into a Command. Never throws. */
-export function parseCommand(message: IncomingMessage, limits: CommandLimits = DEFAULT_LIMITS): Command {
-  const isP2p = message.chat_type === 'p2p';
+/**
+ * Parses one received message into a Command. Never throws.
+ *
+ * `addressed`: the message is for the bot (p2p, or a group message that @mentions it; see triage.ts). A
+ * `/room …` command is answered either way; an addressed message that is not one is answered too: as a
+ * lookup when every word in it looks like a room ID (`@RoomBot test01 test02`), else with the help card.
+ * Anything else not addressed is ignored (group chatter).
+ */
+export function parseCommand(message: IncomingMessage, limits: CommandLimits = DEFAULT_LIMITS, addressed = message.chat_type === 'p2p'): Command {
   const read = readMessageText(message);
-  if (!read.ok) return isP2p ? { kind: 'help', reason: read.reason } : { kind: 'ignore', reason: read.reason };
+  if (!read.ok) return addressed ? { kind: 'help', reason: read.reason } : { kind: 'ignore', reason: read.reason };
   const words = new Words(read.text, new Mentions(message.mentions), read.format === 'text');
-  if (!startsWithCommandWord(words)) return isP2p ? { kind: 'help', reason: 'not_a_command' } : { kind: 'ignore', reason: 'not_a_command' };
+  words.skip('spaces');
+  // Unaddressed, only "/room" matters: a longer first word is left unread. Addressed, it may be a room ID.
+  const first = words.word(addressed ? addressedWordMaxUnits(limits) : KEYWORD_MAX_UNITS);
+  if (first !== undefined && isKeyword(first, COMMAND_WORDS)) return parseCommandIds(words, limits);
+  return addressed ? parseImplicitLookup(first, words, limits) : { kind: 'ignore', reason: 'not_a_command' };
+}
+
+/** After `/room`: the IDs, checked against the limits. */
+function parseCommandIds(words: Words, limits: CommandLimits): Command {
   const { ids, count } = readIds(words, limits.maxIds);
   if (count === 0) return { kind: 'help', reason: 'no_ids' };
   if (isKeyword(ids[0]!, HELP_WORDS)) return { kind: 'help', reason: 'requested' };
@@ -82,11 +102,46 @@ export function parseCommand(message: IncomingMessage, limits: CommandLimits = D
   return validateIds(ids, limits.maxIdLength);
 }
 
-/** Whether the text starts, after spaces and mentions, with `/room` as a word (any case, full-width allowed). */
-function startsWithCommandWord(words: Words): boolean {
-  words.skip('spaces');
-  const word = words.word(KEYWORD_MAX_UNITS);
-  return word !== undefined && isKeyword(word, COMMAND_WORDS);
+/**
+ * An addressed message without `/room`: a lookup when every word looks like a room ID (ROOM_ID_SHAPE) and they
+ * keep the limits, else the help card. Without the command word the bot is guessing, so it guesses only when
+ * sure: anything else (a sentence, too many IDs) gets the help card, which shows the `/room` form, rather than
+ * a lookup of words nobody meant as IDs. Reading stops at the first word that does not fit.
+ */
+function parseImplicitLookup(first: string | undefined, words: Words, limits: CommandLimits): Command {
+  const notACommand: Command = { kind: 'help', reason: 'not_a_command' };
+  const ids = new Set<string>();
+  for (let word = first; ; word = words.word(addressedWordMaxUnits(limits))) {
+    if (word === undefined) return notACommand; // longer than any ID may be
+    if (word !== '' && !ids.has(word)) {
+      // Only the first word can be a help word: any other word is an ID by now, or has ended the reading.
+      if (ids.size === 0 && isKeyword(word, HELP_WORDS)) return { kind: 'help', reason: 'requested' };
+      if (!looksLikeRoomId(word, limits.maxIdLength)) return notACommand;
+      ids.add(word);
+      if (ids.size > limits.maxIds) return notACommand;
+    }
+    words.skip('all');
+    if (words.done) break;
+  }
+  return ids.size === 0 ? notACommand : { kind: 'lookup', ids: [...ids], implicit: true };
+}
+
+/** Longest word (UTF-16 units) worth reading in an addressed message: a keyword, or an ID within the limit (a code point is at most 2 units). */
+function addressedWordMaxUnits(limits: CommandLimits): number {
+  return Math.max(KEYWORD_MAX_UNITS, 2 * limits.maxIdLength);
+}
+
+/**
+ * What a custom room ID looks like when typed without `/room`: letters, digits and "-_./" only, not starting
+ * with "/" (a slash command), with a digit somewhere (`test01`, `BJ-A-0101`, `深圳-1202`, `3F-北区/01`), so words
+ * of a sentence ("hello", "会议室") are not taken for IDs. One quantifier over one class, anchored, on a word of
+ * bounded length: linear.
+ */
+const ROOM_ID_SHAPE = /^[\p{L}\p{M}\p{Nd}\-_.][\p{L}\p{M}\p{Nd}\-_./]*$/u;
+const DIGIT = /\p{Nd}/u;
+
+function looksLikeRoomId(word: string, maxIdLength: number): boolean {
+  return fitsCodePoints(word, maxIdLength) && ROOM_ID_SHAPE.test(word) && DIGIT.test(word);
 }
 
 /**

@@ -1,16 +1,17 @@
 // What the bot does with a message and with a click on its card. Ports are injected (RoomDirectory,
 // Messenger), so this file does no I/O of its own and knows nothing of HTTP or the SDK.
 import { FeishuApiError } from '../errors.js';
-import type { CardActionEvent, CardActionResponse, MessageReceiveEvent } from '../protocol/events.js';
+import type { CardActionEvent, CardActionResponse, EventHeader, MessageReceiveEvent } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { restOfDay } from './availability.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
-import { parseCommand, type Command, type CommandLimits, type IgnoreReason } from './command.js';
+import { parseCommand, type CommandLimits } from './command.js';
 import { SCOPE_ROOM_READ } from './i18n.js';
 import type { Card, FreeBusyInstance, LookupOptions, Messenger, RoomCalendar, RoomDetails, RoomDirectory } from './ports.js';
 import type { MessageJob } from './message-job.js';
 import { replyUuidFor } from './reply-uuid.js';
 import { isJsonObject } from '../json.js';
+import { triageMessage, type AccessPolicy, type BotIdentity, type Triage } from './triage.js';
 
 export interface RoomBotOptions {
   directory: RoomDirectory;
@@ -22,19 +23,24 @@ export interface RoomBotOptions {
   clock?: () => number;
   messenger: Messenger;
   limits: CommandLimits;
+  /** Who may get answers: other tenants' members, which chats. */
+  access: AccessPolicy;
+  /** The bot's own identity once bot/v3/info has answered (undefined before: group mentions are not recognised). */
+  botIdentity: () => BotIdentity | undefined;
   logger: Logger;
 }
 
 export interface RoomBot {
-  /** What the message asks of the bot, parsed once at intake (pure; no I/O): a command, or why it is ignored. */
-  triage(event: MessageReceiveEvent): Triage;
+  /**
+   * What the message asks of the bot, parsed once at intake (pure; no I/O): a command, or why it is ignored.
+   * The header says which tenant the app is installed in (its tenant_key): senders of other tenants are refused.
+   */
+  triage(event: MessageReceiveEvent, header: Pick<EventHeader, 'tenant_key'>): Triage;
   /** Answers one accepted message. Rejects only when the reply could not be posted. */
   answer(job: MessageJob): Promise<void>;
   /** The card's Refresh button: looks the IDs up again, bypassing the cache, and returns the new card. */
   handleCardAction(event: CardActionEvent): Promise<CardActionResponse>;
 }
-
-export type Triage = Exclude<Command, { kind: 'ignore' }> | { kind: 'ignore'; reason: IgnoreReason | 'sender_not_user' };
 
 /** What a lookup produced: a card, and a word for the log line. */
 interface LookupOutcome {
@@ -43,7 +49,8 @@ interface LookupOutcome {
   found?: number;
 }
 
-export function createRoomBot({ directory, calendar, timeZone, clock = Date.now, messenger, limits, logger }: RoomBotOptions): RoomBot {
+export function createRoomBot(options: RoomBotOptions): RoomBot {
+  const { directory, calendar, timeZone, clock = Date.now, messenger, limits, access, botIdentity, logger } = options;
   async function lookup(ids: string[], options: LookupOptions, reference: string): Promise<LookupOutcome> {
     let found: Map<string, string>;
     try {
@@ -77,7 +84,7 @@ export function createRoomBot({ directory, calendar, timeZone, clock = Date.now,
   }
 
   return {
-    triage: (event) => triage(event, limits),
+    triage: (event, header) => triageMessage(event, header, { limits, access, bot: botIdentity() }),
 
     async answer(job) {
       const started = Date.now();
@@ -91,7 +98,8 @@ export function createRoomBot({ directory, calendar, timeZone, clock = Date.now,
           logger.info({ ...base, outcome: 'ignored', reason: command.reason }, 'message handled');
           return;
         case 'help':
-          card = buildHelpCard({ limits, reason: command.reason });
+          // In a group the card shows the group form, @mentioning the bot by the name members see.
+          card = buildHelpCard({ limits, reason: command.reason, chatType: job.chat_type, botName: botIdentity()?.name });
           fields = { outcome: 'help', reason: command.reason };
           break;
         case 'invalid':
@@ -101,7 +109,7 @@ export function createRoomBot({ directory, calendar, timeZone, clock = Date.now,
         case 'lookup': {
           const result = await lookup(command.ids, {}, messageId);
           card = result.card;
-          fields = { outcome: result.outcome, requested: command.ids.length, found: result.found };
+          fields = { outcome: result.outcome, requested: command.ids.length, found: result.found, ...(command.implicit ? { implicit: true } : {}) };
           break;
         }
       }
@@ -133,13 +141,6 @@ export function createRoomBot({ directory, calendar, timeZone, clock = Date.now,
       };
     },
   };
-}
-
-/** What to do with a message: its command, or why it is ignored. Pure; parses the message once. */
-function triage(event: MessageReceiveEvent, limits: CommandLimits): Triage {
-  // Apps and bots (including this one) never get an answer: no loops.
-  if (event.sender?.sender_type !== 'user') return { kind: 'ignore', reason: 'sender_not_user' };
-  return parseCommand(event.message, limits);
 }
 
 /** The value of `call`, or undefined (after telling `onError`) when it fails. */

@@ -17,6 +17,7 @@ export const SCOPE_MESSAGE = 'im:message';
 export const SCOPE_SEND_AS_BOT = 'im:message:send_as_bot';
 const SCOPE_P2P_READ = 'im:message.p2p_msg:readonly';
 const SCOPE_GROUP_AT_READ = 'im:message.group_at_msg:readonly';
+const SCOPE_GROUP_ALL_READ = 'im:message.group_msg';
 
 export const strings = {
   lookupTitle: { zh_cn: '会议室 ID 查询结果', en_us: 'Meeting room IDs' },
@@ -80,21 +81,38 @@ export const strings = {
 
   helpTitle: { zh_cn: '会议室 ID 查询：使用说明', en_us: 'Meeting room ID lookup: how to use' },
   mdHelpNotACommand: {
-    zh_cn: '我只能识别 `/room` 命令，用法如下。',
-    en_us: 'I only understand the `/room` command. Here is how to use it.',
+    zh_cn: '我只能识别 `/room` 命令或自定义会议室 ID，用法如下。',
+    en_us: 'I only understand the `/room` command or custom room IDs. Here is how to use it.',
   },
-  mdHelpUsage: {
-    zh_cn:
-      '**用法**\n发送 `/room` 加上一个或多个自定义会议室 ID，例如：\n`/room test01 test02`\n' +
-      'ID 之间可用空格、逗号（, ，）、顿号（、）、分号（; ；）或换行分隔，例如 `/room test01,test02`。\n' +
-      '在群聊中请先 @ 机器人：`@机器人 /room test01`\n' +
-      '机器人会回复每个自定义 ID 对应的飞书会议室 ID（omm_ 开头），并列出未找到的 ID。',
-    en_us:
-      '**Usage**\nSend `/room` followed by one or more custom room IDs, for example:\n`/room test01 test02`\n' +
-      'Separate IDs with spaces, commas (, ，), 、, semicolons (; ；) or new lines, e.g. `/room test01,test02`.\n' +
-      'In a group chat, @mention the bot first: `@bot /room test01`\n' +
-      'The bot replies with the Feishu room ID (starting with omm_) of each custom ID and lists the IDs it could not find.',
-  },
+  /** How to ask: the p2p form (which also tells how to ask in groups), or the group form; `mention` is "@<bot name>". */
+  mdHelpUsage: (form: 'p2p' | 'group', mention: LocalizedText): LocalizedText =>
+    form === 'group'
+      ? {
+          zh_cn:
+            `**用法**\n在群聊中 @ 机器人，再发送 \`/room\` 加上一个或多个自定义会议室 ID，例如：\n\`${mention.zh_cn} /room test01 test02\`\n` +
+            `ID 之间可用空格、逗号（, ，）、顿号（、）、分号（; ；）或换行分隔，例如 \`${mention.zh_cn} /room test01,test02\`。\n` +
+            `只写 ID 也可以：\`${mention.zh_cn} test01\`。单聊中直接发送 \`/room test01\` 或 \`test01\` 即可。\n` +
+            '机器人会回复每个自定义 ID 对应的飞书会议室 ID（omm_ 开头），并列出未找到的 ID。',
+          en_us:
+            `**Usage**\nIn a group, @mention the bot and send \`/room\` followed by one or more custom room IDs, for example:\n\`${mention.en_us} /room test01 test02\`\n` +
+            `Separate IDs with spaces, commas (, ，), 、, semicolons (; ；) or new lines, e.g. \`${mention.en_us} /room test01,test02\`.\n` +
+            `The IDs alone work too: \`${mention.en_us} test01\`. In a one-to-one chat with the bot, \`/room test01\` or just \`test01\` is enough.\n` +
+            'The bot replies with the Feishu room ID (starting with omm_) of each custom ID and lists the IDs it could not find.',
+        }
+      : {
+          zh_cn:
+            '**用法**\n发送 `/room` 加上一个或多个自定义会议室 ID，例如：\n`/room test01 test02`\n' +
+            'ID 之间可用空格、逗号（, ，）、顿号（、）、分号（; ；）或换行分隔，例如 `/room test01,test02`。只发送 ID 也可以：`test01 test02`\n' +
+            `在群聊中请先 @ 机器人：\`${mention.zh_cn} /room test01\` 或 \`${mention.zh_cn} test01\`\n` +
+            '机器人会回复每个自定义 ID 对应的飞书会议室 ID（omm_ 开头），并列出未找到的 ID。',
+          en_us:
+            '**Usage**\nSend `/room` followed by one or more custom room IDs, for example:\n`/room test01 test02`\n' +
+            'Separate IDs with spaces, commas (, ，), 、, semicolons (; ；) or new lines, e.g. `/room test01,test02`. The IDs alone work too: `test01 test02`\n' +
+            `In a group chat, @mention the bot first: \`${mention.en_us} /room test01\` or \`${mention.en_us} test01\`\n` +
+            'The bot replies with the Feishu room ID (starting with omm_) of each custom ID and lists the IDs it could not find.',
+        },
+  /** The bot in the examples when its name is not known (or not safe to show in code). */
+  botFallbackName: { zh_cn: '机器人', en_us: 'bot' },
   mdHelpLimits: (maxIds: number, maxIdLength: number): LocalizedText => ({
     zh_cn: `**限制**\n每条命令最多 ${maxIds} 个 ID，每个 ID 最多 ${maxIdLength} 个字符；重复的 ID 只查询一次。`,
     en_us: `**Limits**\nUp to ${maxIds} IDs per command, each at most ${maxIdLength} characters long; repeated IDs are looked up once.`,
@@ -104,12 +122,14 @@ export const strings = {
       '**机器人需要的权限**（由应用管理员在开发者后台开通）\n' +
       `- \`${SCOPE_ROOM_READ}\`：查询会议室\n` +
       `- \`${SCOPE_MESSAGE}\` 或 \`${SCOPE_SEND_AS_BOT}\`：回复消息\n` +
-      `- \`${SCOPE_P2P_READ}\`、\`${SCOPE_GROUP_AT_READ}\`：接收单聊消息和群聊中 @ 机器人的消息`,
+      `- \`${SCOPE_P2P_READ}\`、\`${SCOPE_GROUP_AT_READ}\`：接收单聊消息和群聊中 @ 机器人的消息\n` +
+      `- \`${SCOPE_GROUP_ALL_READ}\`（可选）：接收群聊中的所有消息，群里发送 \`/room\` 无需 @ 机器人`,
     en_us:
       '**What the bot needs** (enabled by the app admin in the developer console)\n' +
       `- \`${SCOPE_ROOM_READ}\`: look up meeting rooms\n` +
       `- \`${SCOPE_MESSAGE}\` or \`${SCOPE_SEND_AS_BOT}\`: reply to messages\n` +
-      `- \`${SCOPE_P2P_READ}\`, \`${SCOPE_GROUP_AT_READ}\`: receive direct messages and group messages that @mention the bot`,
+      `- \`${SCOPE_P2P_READ}\`, \`${SCOPE_GROUP_AT_READ}\`: receive direct messages and group messages that @mention the bot\n` +
+      `- \`${SCOPE_GROUP_ALL_READ}\` (optional): receive every group message, so \`/room\` works in groups without an @mention`,
   },
 
   permissionTitle: { zh_cn: '机器人缺少权限', en_us: 'The bot is missing a permission' },

@@ -20,6 +20,7 @@ import { createThrottledLog } from '../throttled-log.js';
 import type { AttemptOutcome, IntakeQueue, JobWorker } from '../state/intake-queue.js';
 import type { RoomBot } from './handler.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
+import { isRefusal, triageOutcome } from './triage.js';
 
 export type IntakeOutcome =
   | 'accepted' // recorded: it will be answered even if this process dies now
@@ -35,12 +36,12 @@ export interface IntakeOptions {
   queue: IntakeQueue;
   bot: Pick<RoomBot, 'triage'>;
   logger: Logger;
-  metrics?: Pick<BotMetrics, 'event'>;
+  metrics?: Pick<BotMetrics, 'event' | 'triage'>;
   now?: () => number;
 }
 
 export function createIntake({ queue, bot, logger, metrics = NO_METRICS, now = Date.now }: IntakeOptions): Intake {
-  const accept = take(queue, bot, logger, now);
+  const accept = take(queue, bot, logger, now, metrics);
   return async (envelope) => {
     const outcome = await accept(envelope);
     metrics.event(outcome);
@@ -48,7 +49,7 @@ export function createIntake({ queue, bot, logger, metrics = NO_METRICS, now = D
   };
 }
 
-function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, now: () => number): Intake {
+function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, now: () => number, metrics: Pick<BotMetrics, 'triage'>): Intake {
   // During a Redis outage every push fails the same way: one line a second says so, with a count.
   const storeFailures = createThrottledLog(logger, { burst: 1 });
   return async (envelope) => {
@@ -65,10 +66,14 @@ function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, 
       logger.warn({ event_id: header.event_id, outcome: 'invalid', reason: 'message_id' }, 'message event with an impossible message_id refused');
       return 'invalid';
     }
-    const command = bot.triage(event);
+    const command = bot.triage(event, header);
     if (command.kind === 'ignore') {
-      // debug, not info: with the group_msg scope this would be a line for every message of every group
-      logger.debug({ event_id: header.event_id, message_id: messageId, chat_type: message.chat_type, outcome: 'ignored', reason: command.reason }, 'message handled');
+      const fields = { event_id: header.event_id, message_id: messageId, chat_type: message.chat_type, outcome: 'ignored', reason: command.reason };
+      // A refusal (another tenant's sender, a chat not allowed) is info, with the chat to allow; other ignored
+      // messages debug: with the group_msg scope that would be a line for every message of every group.
+      if (isRefusal(command.reason)) logger.info({ ...fields, chat_id: message.chat_id }, 'message not answered: refused by the access settings');
+      else logger.debug(fields, 'message handled');
+      metrics.triage(command.reason);
       return 'ignored';
     }
     const job = { message_id: messageId, event_id: header.event_id, chat_type: String(message.chat_type), command, received_at: now() };
@@ -81,6 +86,7 @@ function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, 
     }
     switch (added) {
       case 'added':
+        metrics.triage(triageOutcome(command));
         return 'accepted';
       case 'duplicate':
         logger.info({ event_id: header.event_id, message_id: messageId, outcome: 'duplicate' }, 'duplicate delivery');

@@ -12,14 +12,23 @@ export function escapeMarkdown(text: string): string {
 
 /** An ID shown copyable as inline code when that is safe, else as escaped text. */
 export function formatId(id: string): string {
-  return CODE_UNSAFE.test(id) ? escapeMarkdown(id) : `\`${id}\``;
+  return isCodeSafe(id) ? `\`${id}\`` : escapeMarkdown(id);
+}
+
+/** Whether text can stand inside inline code as it is (no backtick, no HTML-like markup). */
+export function isCodeSafe(text: string): boolean {
+  return !CODE_UNSAFE.test(text);
 }
 
 /** Data from Feishu as one short, escaped line: invisible characters and line breaks become spaces. */
 export function formatField(value: string, maxLength: number): string {
+  return escapeMarkdown(oneLine(value, maxLength));
+}
+
+/** One short line of plain text (not escaped): invisible characters and line breaks become spaces. */
+export function oneLine(value: string, maxLength: number): string {
   const points = Array.from(value.replace(INVISIBLE_OR_SPACE, ' ').trim());
-  const short = points.length > maxLength ? `${points.slice(0, maxLength).join('')}…` : points.join('');
-  return escapeMarkdown(short);
+  return points.length > maxLength ? `${points.slice(0, maxLength).join('')}…` : points.join('');
 }
 
 /** Keeps a line that starts with data from turning into a list item or heading. */

@@ -15,6 +15,7 @@
 //        bookings of the seed (rooms[].bookings, in minutes from the quarter hour of the request);
 //        more than 20 room_ids → 99992402, a time not RFC 3339 → 100003, time_max before time_min → 99992402
 //   POST /open-apis/im/v1/messages/:message_id/reply              uuid-idempotent for 1 h
+//   GET  /open-apis/bot/v3/info                                   {code, msg, bot: {open_id, app_name, …}} (not under data)
 //   token checks: no Bearer token → 99991661, unknown/expired → 99991663 (HTTP 400)
 //   repeated keys only: key[]=… / missing / more than 100 IDs → 99992402 (HTTP 400)
 //
@@ -57,7 +58,8 @@
 // connection that closes fails its pending pushes at once. Card callbacks travel the same way, and their
 // answer is the ack's base64 `data`.
 //
-// Control API for humans (not Feishu's): GET /_emulator, POST /_emulator/messages {text|post, chatType},
+// Control API for humans (not Feishu's): GET /_emulator, POST /_emulator/messages {text|post, chatType, mentions,
+// senderTenantKey, chatId} ("@RoomBot", "@Alice", "@all" typed in the text are mentions),
 // GET /_emulator/replies[?to=<message_id>][&after=<count|reply message_id>][&wait=<seconds, ≤ 30>] (a long
 // poll: with wait, held until a matching reply arrives), POST /_emulator/replies/:message_id/click {value}, POST|DELETE /_emulator/faults,
 // POST /_emulator/tokens/expire, POST /_emulator/verify-url, GET /_emulator/connections,
@@ -74,7 +76,8 @@ export type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emula
 export type { ApiRequestRecord } from './api/middleware.js';
 export type { CardClickResult, UrlVerificationResult } from './events/callbacks.js';
 export { CardErrorCode } from './events/callbacks.js';
-export type { CardClickInput, MessageInput, PostContent, TenantIdentity } from './events/envelopes.js';
+export type { CardClickInput, MentionInput, MessageInput, PostContent, TenantIdentity } from './events/envelopes.js';
+export { typedMentions, withTypedMentions } from './events/envelopes.js';
 export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
 export { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS } from './events/delivery.js';
 export type { PushOptions } from './events/pusher.js';

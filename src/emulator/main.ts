@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { createLogger } from '../log.js';
 import { EMULATOR_DEFAULTS, readEmulatorEnv } from './env.js';
 import type { RecordedReply } from './messages.js';
+import { withTypedMentions } from './events/envelopes.js';
 import { startEmulator } from './server.js';
 
 function describeReply(reply: RecordedReply): string {
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
     `Run the bot with FEISHU_DOMAIN=${emulator.url} FEISHU_APP_ID=${env.appId} FEISHU_APP_SECRET=${shown(env.appSecret, EMULATOR_DEFAULTS.appSecret)} ` +
       `FEISHU_VERIFICATION_TOKEN=${shown(env.verificationToken, EMULATOR_DEFAULTS.verificationToken)}${env.encryptKey ? ' FEISHU_ENCRYPT_KEY=<as set>' : ''}`,
   );
-  console.log('Type a message to send it in a p2p chat (e.g. "/room test01"); prefix it with "group " to @-mention the bot in a group.');
+  console.log('Type a message to send it in a p2p chat (e.g. "/room test01"); prefix it with "group " to send it in a group, where');
+  console.log(`"@${emulator.identity.bot.name}", "@Alice" and "@all" are mentions (a group message without any @-mentions the bot).`);
   console.log(`Or: curl -X POST ${emulator.url}/_emulator/messages -H 'content-type: application/json' -d '{"text":"/room test01"}'`);
 
   const lines = createInterface({ input: process.stdin, terminal: false });
@@ -34,7 +36,8 @@ async function main(): Promise<void> {
     const text = line.trim();
     if (text === '') return;
     const group = text.startsWith('group ');
-    const created = emulator.createMessage({ text: group ? text.slice('group '.length) : text, chatType: group ? 'group' : 'p2p' });
+    const input = { text: group ? text.slice('group '.length) : text, chatType: group ? ('group' as const) : ('p2p' as const) };
+    const created = emulator.createMessage(withTypedMentions(input, emulator.identity.bot.name));
     console.log(`sent ${created.messageId} (event ${created.eventId})`);
     emulator.deliverEnvelope(created.envelope).then(
       (result) => {

@@ -8,6 +8,7 @@ import type { EventEnvelope, MessageReceiveEvent } from '../protocol/events.js';
 import { MESSAGE_RECEIVE } from '../protocol/events.js';
 import { createLogger } from '../log.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
+import { registerBotRoutes } from './api/bot-routes.js';
 import { registerControlRoutes } from './api/control-routes.js';
 import { FeishuCode, sendFeishuError } from './api/errors.js';
 import { registerImRoutes } from './api/im-routes.js';
@@ -143,6 +144,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   registerAuthRoutes(router, options, tokens, faults);
   registerMeetingRoomRoutes(router, rooms, tokens, faults, now);
   registerImRoutes(router, messages, identity, tokens, faults);
+  registerBotRoutes(router, identity, tokens, faults);
   registerWsEndpoint(router, options, gateway, faults);
 
   let url = '';
@@ -195,6 +197,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return url;
       },
       eventTransport: transport,
+      botName: identity.bot.name,
       replies: messages.replies,
       onReply: emulator.onReply,
       eventTargets: emulator.eventTargets,

@@ -2,17 +2,17 @@
 // (a real signed, encrypted event through the emulator), and the card the bot replied with is printed
 // as text — rendered from the same card JSON a Feishu client would show.
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
-import { parseCommand } from '../bot/command.js';
 import type { Locale } from '../bot/i18n.js';
 import type { Card } from '../bot/ports.js';
 import { renderCardAsText } from './render-text.js';
-import type { MessageReceiveEvent } from '../protocol/events.js';
-import type { DeliveryResult, Emulator, RecordedReply } from '../emulator/index.js';
+import { triageMessage, type AccessPolicy, type Triage } from '../bot/triage.js';
+import { DEFAULT_LIMITS } from '../bot/command.js';
+import { typedMentions, type DeliveryResult, type Emulator, type RecordedReply } from '../emulator/index.js';
 import { chatHelp, COMMAND_LIST, parseChatInput, type ChatCommand } from './chat-input.js';
 import { markdownToTerminal } from './terminal-markdown.js';
 
 /** What the chat uses of the emulator. */
-export type ChatEmulator = Pick<Emulator, 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply'>;
+export type ChatEmulator = Pick<Emulator, 'identity' | 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply'>;
 
 export interface ChatOptions {
   /** Default process.stdin / process.stdout. */
@@ -22,6 +22,8 @@ export interface ChatOptions {
   ansi?: boolean;
   /** How long the prompt waits for a reply the bot is expected to send; later replies still show. Default 10 s. */
   replyTimeoutMs?: number;
+  /** The bot's access settings (config `access`), to tell at once when it will not answer; default: every chat. */
+  access?: AccessPolicy;
 }
 
 interface ChatState {
@@ -32,20 +34,34 @@ interface ChatState {
   busy: boolean;
 }
 
-const CONFIRMATIONS: Readonly<Record<Exclude<ChatCommand, 'refresh' | 'help' | 'quit'>, string>> = {
-  group: '(now sending in a group, @-mentioning the bot: it answers only /room commands there)',
-  p2p: '(now sending in the one-to-one chat with the bot)',
-  zh: '(cards now shown in 简体中文)',
-  en: '(cards now shown in English)',
-};
+function confirmation(command: Exclude<ChatCommand, 'refresh' | 'help' | 'quit'>, botName: string): string {
+  switch (command) {
+    case 'group':
+      return `(now sending in a group: @${botName} mentions the bot, e.g. @${botName} test01; /room commands need no mention)`;
+    case 'p2p':
+      return '(now sending in the one-to-one chat with the bot)';
+    case 'zh':
+      return '(cards now shown in 简体中文)';
+    case 'en':
+      return '(cards now shown in English)';
+  }
+}
 
 /**
- * Whether the bot will answer this message: it answers every user message except the group chatter its
- * triage ignores (bot/handler.ts: parseCommand's 'ignore'). Ignored messages are acknowledged all the
- * same, so the chat cannot tell from the push and says so at once instead of waiting for a reply.
+ * Why the bot will not answer this message, or undefined when it will: the bot's own triage (bot/triage.ts)
+ * with its identity known. Ignored messages are acknowledged all the same, so the chat cannot tell from the
+ * push and says so at once instead of waiting for a reply.
  */
-function botAnswers(message: MessageReceiveEvent['message']): boolean {
-  return parseCommand(message).kind !== 'ignore';
+function whyUnanswered(triage: Triage, botName: string): string | undefined {
+  if (triage.kind !== 'ignore') return undefined;
+  switch (triage.reason) {
+    case 'chat_not_allowed':
+      return '(the bot does not answer in this chat: ALLOWED_CHAT_IDS does not list it)';
+    case 'external_sender':
+      return '(the bot does not answer members of other tenants: ALLOW_EXTERNAL_SENDERS is false)';
+    default:
+      return `(the bot answers group messages that @mention it (@${botName}) or start with /room; this one does neither)`;
+  }
 }
 
 function unacknowledged(delivery: DeliveryResult): string {
@@ -63,6 +79,8 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions = {}): In
   const ansi = options.ansi ?? terminal;
   const replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
   const state: ChatState = { chatType: 'p2p', locale: 'en_us', busy: false };
+  const bot = { openId: emulator.identity.bot.openId, name: emulator.identity.bot.name };
+  const access = options.access ?? { allowExternalSenders: false, allowedChatIds: new Set<string>() };
   const rl = createInterface({ input, output, prompt: 'you> ', terminal });
   const print = (text: string): void => void output.write(`${text}\n`);
 
@@ -111,18 +129,19 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions = {}): In
     });
   }
 
-  async function send(text: string): Promise<void> {
-    const created = emulator.createMessage({ text, chatType: state.chatType });
-    const answered = botAnswers(created.envelope.event.message);
-    const replied = answered ? replyTo(created.messageId) : undefined;
+  async function send(typed: string): Promise<void> {
+    // "@RoomBot test01" as in a Feishu client: the typed names become mentions; none is added.
+    const created = emulator.createMessage({ ...typedMentions(typed, bot.name), chatType: state.chatType });
+    const silence = whyUnanswered(triageMessage(created.envelope.event, created.envelope.header, { limits: DEFAULT_LIMITS, access, bot }), bot.name);
+    const replied = silence === undefined ? replyTo(created.messageId) : undefined;
     // One push, no re-deliveries: a message the bot does not acknowledge is reported now, rather than the
     // prompt waiting out Feishu's retry schedule (15 s, 5 min, 1 h, 6 h).
     const delivery = await emulator.deliverEnvelope(created.envelope, { retryDelaysMs: [] });
     if (!delivery.acknowledged) {
-      if (answered) unanswered.set(created.messageId, undefined); // it may have been recorded all the same
+      if (replied) unanswered.set(created.messageId, undefined); // it may have been recorded all the same
       return print(unacknowledged(delivery));
     }
-    if (!replied) return print('(the bot does not answer group messages that are not /room commands)');
+    if (!replied) return print(silence ?? '');
     const reply = await replied;
     if (reply) showReply(reply);
     else print(`(no reply within ${replyTimeoutMs / 1000} s; it will show here when it comes)`);
@@ -148,11 +167,11 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions = {}): In
       case 'group':
       case 'p2p':
         state.chatType = command;
-        return print(CONFIRMATIONS[command]);
+        return print(confirmation(command, bot.name));
       case 'zh':
       case 'en':
         state.locale = command === 'zh' ? 'zh_cn' : 'en_us';
-        return print(CONFIRMATIONS[command]);
+        return print(confirmation(command, bot.name));
     }
   }
 

@@ -449,6 +449,29 @@ describe('buildHelpCard', () => {
     expect(en).toContain('at most 64 characters');
   });
 
+  it('in a group shows the group form, @mentioning the bot by its name; the one-to-one form says how groups work', () => {
+    const group = buildHelpCard({ chatType: 'group', botName: 'RoomBot' });
+    expectCompleteI18n(group);
+    for (const locale of ['en_us', 'zh_cn'] as const) {
+      const text = textsFor(group, locale);
+      expect(text).toContain('`@RoomBot /room test01 test02`');
+      expect(text).toContain('`@RoomBot /room test01,test02`');
+      expect(text).toContain('`@RoomBot test01`');
+    }
+    const p2p = textsFor(buildHelpCard({ chatType: 'p2p', botName: 'RoomBot' }), 'en_us');
+    expect(p2p).toContain('`/room test01 test02`');
+    expect(p2p).toContain('`@RoomBot /room test01`');
+    expect(p2p).toContain('The IDs alone work too: `test01 test02`');
+  });
+
+  it('names the bot generically when its name is unknown or unsafe in inline code', () => {
+    expect(textsFor(buildHelpCard({ chatType: 'group' }), 'en_us')).toContain('`@bot /room test01 test02`');
+    expect(textsFor(buildHelpCard({ chatType: 'group' }), 'zh_cn')).toContain('`@机器人 /room test01 test02`');
+    expect(textsFor(buildHelpCard({ chatType: 'group', botName: 'a`b <at id=all>' }), 'en_us')).toContain('`@bot /room test01 test02`');
+    expect(textsFor(buildHelpCard({ chatType: 'group', botName: ' Room\nBot\u200b ' }), 'en_us')).toContain('`@Room Bot /room test01 test02`');
+    expect(textsFor(buildHelpCard({ chatType: 'group', botName: 'x'.repeat(80) }), 'en_us')).toContain(`\`@${'x'.repeat(30)}… /room`);
+  });
+
   it('says it only understands /room when the message was not a command', () => {
     expect(textsFor(buildHelpCard({ reason: 'not_a_command' }), 'en_us')).toContain('I only understand');
     expect(textsFor(buildHelpCard({ reason: 'requested' }), 'en_us')).not.toContain('I only understand');

@@ -6,11 +6,15 @@ import { parseCommand, type Command, type CommandLimits, type IncomingMessage } 
 
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 const SEPARATOR = /[\s,，、;；]/u;
+/** What a room ID typed without /room must look like (letters, digits, "-_./" but not "/" first, a digit somewhere). */
+const ROOM_ID_SHAPE = /^[\p{L}\p{M}\p{Nd}\-_.][\p{L}\p{M}\p{Nd}\-_./]*$/u;
+const DIGIT = /\p{Nd}/u;
 const HELP_WORDS = new Set(['help', '-h', '--help', '帮助', '?']);
 const HELP_REASONS = new Set(['requested', 'no_ids', 'not_a_command', 'unsupported_message_type', 'unreadable_content']);
 const IGNORE_REASONS = new Set(['not_a_command', 'unsupported_message_type', 'unreadable_content']);
 
 const codePoints = (text: string) => [...text].length;
+const BOT_KEY = '@_user_1';
 const textMessage = (text: string, chatType = 'p2p', mentions?: IncomingMessage['mentions']): IncomingMessage => ({
   chat_type: chatType,
   message_type: 'text',
@@ -18,10 +22,10 @@ const textMessage = (text: string, chatType = 'p2p', mentions?: IncomingMessage[
   mentions,
 });
 
-/** What every Command must be, whatever the message was. */
-function expectWithinLimits(command: Command, limits: CommandLimits, chatType: unknown): void {
+/** What every Command must be, whatever the message was; `addressed` as parseCommand took it. */
+function expectWithinLimits(command: Command, limits: CommandLimits, addressed: boolean): void {
   expect(JSON.parse(JSON.stringify(command))).toEqual(command); // plain data, for a durable job record
-  if (chatType === 'p2p') expect(command.kind).not.toBe('ignore');
+  if (addressed) expect(command.kind).not.toBe('ignore');
   switch (command.kind) {
     case 'lookup':
       expect(command.ids.length).toBeGreaterThan(0);
@@ -32,11 +36,13 @@ function expectWithinLimits(command: Command, limits: CommandLimits, chatType: u
         expect(codePoints(id)).toBeLessThanOrEqual(limits.maxIdLength);
         expect(id).not.toMatch(INVISIBLE);
         expect(id).not.toMatch(SEPARATOR);
+        if (command.implicit) expect(ROOM_ID_SHAPE.test(id) && DIGIT.test(id), id).toBe(true); // only IDs without /room
       }
+      if (command.implicit) expect(addressed).toBe(true);
       return;
     case 'help':
       expect(HELP_REASONS.has(command.reason)).toBe(true);
-      if (chatType !== 'p2p') expect(['requested', 'no_ids']).toContain(command.reason); // groups hear only commands
+      if (!addressed) expect(['requested', 'no_ids']).toContain(command.reason); // unaddressed, only commands are heard
       return;
     case 'ignore':
       expect(IGNORE_REASONS.has(command.reason)).toBe(true);
@@ -121,21 +127,51 @@ function expected(ids: string[], { maxIds, maxIdLength }: CommandLimits): Comman
 // ── Properties ─────────────────────────────────────────────────────────────────────────────────────────
 
 describe('parseCommand (properties)', () => {
-  it('never throws, and keeps the limits, for any message', () => {
+  it('never throws, and keeps the limits, for any message, addressed or not', () => {
     fc.assert(
-      fc.property(anyMessage, limits, (message, limit) => {
-        expectWithinLimits(parseCommand(message, limit), limit, message.chat_type);
+      fc.property(anyMessage, limits, fc.boolean(), (message, limit, addressed) => {
+        expectWithinLimits(parseCommand(message, limit), limit, message.chat_type === 'p2p');
+        expectWithinLimits(parseCommand(message, limit, addressed), limit, addressed);
       }),
       { numRuns: 3000 },
     );
   });
 
-  it('never throws, and keeps the limits, for hostile text with mentions listed', () => {
+  it('never throws, and keeps the limits, for hostile text with mentions listed, addressed or not', () => {
     fc.assert(
-      fc.property(hostileText, fc.constantFrom('p2p', 'group'), anyMentions, limits, (text, chatType, mentions, limit) => {
-        expectWithinLimits(parseCommand(textMessage(text, chatType, mentions as IncomingMessage['mentions']), limit), limit, chatType);
+      fc.property(hostileText, fc.constantFrom('p2p', 'group'), anyMentions, limits, fc.boolean(), (text, chatType, mentions, limit, addressed) => {
+        const message = textMessage(text, chatType, mentions as IncomingMessage['mentions']);
+        expectWithinLimits(parseCommand(message, limit), limit, chatType === 'p2p');
+        expectWithinLimits(parseCommand(message, limit, addressed), limit, addressed);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('a group message addressed to the bot reads as the same text in p2p', () => {
+    const listed = [{ key: BOT_KEY, name: 'RoomBot' }, { key: '@_user_2', name: 'Alice' }];
+    fc.assert(
+      fc.property(hostileText, fc.constantFrom('', `${BOT_KEY} `, `@_user_2 ${BOT_KEY} `), limits, (text, mentions, limit) => {
+        expect(parseCommand(textMessage(mentions + text, 'group', listed), limit, true)).toEqual(parseCommand(textMessage(text, 'p2p', listed), limit));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('room IDs without /room, addressed: the same lookup as with /room when each looks like an ID, else help', () => {
+    const roomId = fc.string({ unit: fc.constantFrom(...'abAB0129-_./会北ＡＢ０'), minLength: 1, maxLength: 14 });
+    const typedIds = fc.array(roomId, { minLength: 1, maxLength: 8 }).chain((few) => fc.array(fc.constantFrom(...few), { minLength: 1, maxLength: 10 }));
+    const typed = fc.record({ word: fc.constant(''), lead: leadingSpace, ids: typedIds, separators: fc.array(separatorRun, { minLength: 11, maxLength: 11 }) });
+    fc.assert(
+      fc.property(typed, limits, (typing, limit) => {
+        const unique = [...new Set(typing.ids)];
+        const command = parseCommand(textMessage(`${BOT_KEY} ${commandText(typing)}`, 'group', [{ key: BOT_KEY, name: 'RoomBot' }]), limit, true);
+        const withCommandWord = expected(typing.ids, limit);
+        const allLookLikeIds = unique.every((one) => ROOM_ID_SHAPE.test(one) && DIGIT.test(one) && codePoints(one) <= limit.maxIdLength);
+        if (allLookLikeIds && unique.length <= limit.maxIds) expect(command).toEqual({ ...withCommandWord, implicit: true });
+        else expect(command).toEqual({ kind: 'help', reason: 'not_a_command' });
+      }),
+      { numRuns: 2000 },
     );
   });
 
@@ -186,13 +222,14 @@ describe('parseCommand (properties)', () => {
     );
   });
 
-  it('a text that does not start with "/room" is ignored in groups and answered with help in p2p', () => {
+  it('a text that does not start with "/room" is ignored unless addressed (in groups without a mention of the bot)', () => {
     const notCommand = fc.tuple(leadingSpace, id, fc.oneof(fc.constant(''), separatorRun.chain((run) => hostileText.map((rest) => run + rest)))).filter(([, first]) => first.normalize('NFKC').toLowerCase() !== '/room');
     fc.assert(
-      fc.property(notCommand, ([lead, first, rest]) => {
+      fc.property(notCommand, limits, ([lead, first, rest], limit) => {
         const text = lead + first + rest;
-        expect(parseCommand(textMessage(text, 'group'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
-        expect(parseCommand(textMessage(text, 'p2p'))).toEqual({ kind: 'help', reason: 'not_a_command' });
+        expect(parseCommand(textMessage(text, 'group'), limit)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+        expect(parseCommand(textMessage(text, 'group'), limit, false)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+        expect(parseCommand(textMessage(text, 'p2p'), limit)).toEqual(previousParse(text, 'p2p', [], limit));
       }),
       { numRuns: 1000 },
     );
@@ -203,9 +240,10 @@ describe('parseCommand (properties)', () => {
  * The parser this one replaced (regular expressions over the whole text, quadratic on "[" floods), kept as the
  * reference for text messages: on short texts both must agree. By design they differ where the old one cut a
  * listed mention short: with "@_user_1" listed, it read "@_user_10" as a mention and "0" (so the mentions listed
- * below are not of that shape; the text still has unlisted ones).
+ * below are not of that shape; the text still has unlisted ones). Extended with what came later: an addressed
+ * text that is not `/room …` is a lookup when every word looks like a room ID (implicitLookup).
  */
-function previousParse(text: string, chatType: string, mentions: readonly { key: string }[], { maxIds, maxIdLength }: CommandLimits): Command {
+function previousParse(text: string, chatType: string, mentions: readonly { key: string }[], { maxIds, maxIdLength }: CommandLimits, addressed = chatType === 'p2p'): Command {
   const space = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
   const separators = new RegExp(`[${space},，、;；]+`, 'u');
   const fold = (word: string) => word.normalize('NFKC').toLowerCase();
@@ -214,7 +252,7 @@ function previousParse(text: string, chatType: string, mentions: readonly { key:
   const rest = stripped.replace(/@_user_\d+|@_all/g, ' ').replace(new RegExp(`^[${space}]+`, 'u'), '');
   const match = separators.exec(rest);
   const word = match === null ? rest : rest.slice(0, match.index);
-  if (fold(word) !== '/room') return chatType === 'p2p' ? { kind: 'help', reason: 'not_a_command' } : { kind: 'ignore', reason: 'not_a_command' };
+  if (fold(word) !== '/room') return addressed ? implicitLookup(rest.split(separators), { maxIds, maxIdLength }) : { kind: 'ignore', reason: 'not_a_command' };
   const ids = [...new Set(rest.slice(word.length).split(separators).filter((part) => part !== ''))];
   if (ids.length === 0) return { kind: 'help', reason: 'no_ids' };
   if (HELP_WORDS.has(fold(ids[0]!))) return { kind: 'help', reason: 'requested' };
@@ -229,14 +267,34 @@ function previousParse(text: string, chatType: string, mentions: readonly { key:
   return { kind: 'lookup', ids };
 }
 
+/** Words of an addressed text without /room: the first a help word → help; all like room IDs within the limits → lookup. */
+function implicitLookup(parts: string[], { maxIds, maxIdLength }: CommandLimits): Command {
+  const words = parts.filter((part) => part !== '');
+  if (words.length > 0 && HELP_WORDS.has(words[0]!.normalize('NFKC').toLowerCase())) return { kind: 'help', reason: 'requested' };
+  const ids = [...new Set(words)];
+  const fit = ids.length > 0 && ids.length <= maxIds && ids.every((one) => ROOM_ID_SHAPE.test(one) && DIGIT.test(one) && codePoints(one) <= maxIdLength);
+  return fit ? { kind: 'lookup', ids, implicit: true } : { kind: 'help', reason: 'not_a_command' };
+}
+
 describe('parseCommand agrees with the parser it replaced', () => {
-  it('on short hostile texts, in p2p and groups, with mentions listed', () => {
+  it('on short hostile texts, in p2p and groups, addressed or not, with mentions listed', () => {
     const listed = fc.subarray(['@_all', '@_bot_x'].map((key) => ({ key, name: key })));
     fc.assert(
-      fc.property(hostileText, fc.constantFrom('p2p', 'group'), listed, limits, (text, chatType, mentions, limit) => {
+      fc.property(hostileText, fc.constantFrom('p2p', 'group'), listed, limits, fc.boolean(), (text, chatType, mentions, limit, addressed) => {
         expect(parseCommand(textMessage(text, chatType, mentions), limit)).toEqual(previousParse(text, chatType, mentions, limit));
+        expect(parseCommand(textMessage(text, chatType, mentions), limit, addressed)).toEqual(previousParse(text, chatType, mentions, limit, addressed));
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('on room IDs without /room, addressed', () => {
+    const word = fc.string({ unit: fc.constantFrom(...'ab0１-_./会?', ' ', ',', '@_user_1', '[a1](http://x)', '/room', 'help'), maxLength: 12 });
+    fc.assert(
+      fc.property(word, limits, (text, limit) => {
+        expect(parseCommand(textMessage(text, 'group'), limit, true)).toEqual(previousParse(text, 'group', [], limit, true));
+      }),
+      { numRuns: 3000 },
     );
   });
 

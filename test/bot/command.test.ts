@@ -116,6 +116,63 @@ describe('parseCommand: text messages', () => {
   });
 });
 
+describe('parseCommand: addressed messages without /room', () => {
+  const addressed = (text: string, limits = DEFAULT_LIMITS) => parseCommand(textMessage(`@_user_1 ${text}`, 'group', BOT_MENTION), limits, true);
+
+  const lookups: [string, string, string[]][] = [
+    ['one ID', 'test01', ['test01']],
+    ['IDs with any separators, once each', 'test01，test02、test01;BJ-A-0101\n3F-北区/01', ['test01', 'test02', 'BJ-A-0101', '3F-北区/01']],
+    ['CJK letters and a digit', '深圳-1202', ['深圳-1202']],
+    ['full-width digits count as digits', 'Ａ１', ['Ａ１']],
+    ['digits only', '301', ['301']],
+    ['an auto-linked ID', '[room.cn1](http://room.cn1)', ['room.cn1']],
+    ['mentions between IDs are dropped', 'test01 @_user_2 test02', ['test01', 'test02']],
+  ];
+  it.each(lookups)('lookup: %s', (_name, text, ids) => {
+    expect(addressed(text)).toEqual({ kind: 'lookup', ids, implicit: true });
+  });
+
+  const helps: [string, string][] = [
+    ['nothing but the mention', ''],
+    ['only separators', ' , ；'],
+    ['a word without a digit', 'hello'],
+    ['an ID and a word', 'test01 please'],
+    ['a question', 'is test01 free?'],
+    ['an ID with punctuation outside -_./', 'test01?'],
+    ['an emoji', '🏢1'],
+    ['an invisible character', 'test\u200b01'],
+    ['a word longer than an ID may be', `a1${'b'.repeat(200)}`],
+    ['a slash command', '/rooms1'],
+  ];
+  it.each(helps)('help: %s', (_name, text) => {
+    expect(addressed(text)).toEqual({ kind: 'help', reason: 'not_a_command' });
+  });
+
+  it('help words ask for help; "/room" still works as a command', () => {
+    expect(addressed('help')).toEqual({ kind: 'help', reason: 'requested' });
+    expect(addressed('， 帮助')).toEqual({ kind: 'help', reason: 'requested' });
+    expect(addressed('test01 help')).toEqual({ kind: 'help', reason: 'not_a_command' });
+    expect(addressed('/room test01 help')).toEqual({ kind: 'lookup', ids: ['test01', 'help'] });
+    expect(addressed('/room')).toEqual({ kind: 'help', reason: 'no_ids' });
+  });
+
+  it('within the limits only: more IDs or longer ones get the help card (with /room they get an error card)', () => {
+    const limits = { maxIds: 2, maxIdLength: 6 };
+    expect(addressed('a1 b2', limits)).toEqual({ kind: 'lookup', ids: ['a1', 'b2'], implicit: true });
+    expect(addressed('a1 b2 a1', limits)).toEqual({ kind: 'lookup', ids: ['a1', 'b2'], implicit: true });
+    expect(addressed('a1 b2 c3', limits)).toEqual({ kind: 'help', reason: 'not_a_command' });
+    expect(addressed('abcdef1', limits)).toEqual({ kind: 'help', reason: 'not_a_command' });
+    expect(addressed('/room a1 b2 c3', limits)).toMatchObject({ kind: 'invalid', problem: 'too_many_ids' });
+  });
+
+  it('an addressed post, an image or unreadable content: help', () => {
+    const post = { chat_type: 'group', message_type: 'post', content: JSON.stringify({ title: '', content: [[{ tag: 'at', user_id: '@_user_1' }, { tag: 'text', text: ' test01' }], [{ tag: 'text', text: 'test02' }]] }), mentions: BOT_MENTION };
+    expect(parseCommand(post, DEFAULT_LIMITS, true)).toEqual({ kind: 'lookup', ids: ['test01', 'test02'], implicit: true });
+    expect(parseCommand({ chat_type: 'group', message_type: 'image', content: '{}' }, DEFAULT_LIMITS, true)).toEqual({ kind: 'help', reason: 'unsupported_message_type' });
+    expect(parseCommand({ chat_type: 'group', message_type: 'text', content: '{' }, DEFAULT_LIMITS, true)).toEqual({ kind: 'help', reason: 'unreadable_content' });
+  });
+});
+
 describe('parseCommand: post (rich text) messages', () => {
   const at = { tag: 'at', user_id: '@_user_1', user_name: 'Room Bot', style: [] };
   const text = (value: string) => ({ tag: 'text', text: value, style: [] });

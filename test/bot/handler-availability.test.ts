@@ -45,6 +45,8 @@ function botAt(now: string, answer: (asked: Asked) => Promise<Map<string, FreeBu
     clock: () => Date.parse(now),
     messenger: { replyWithCard: async () => ({}) },
     limits: DEFAULT_LIMITS,
+    access: { allowExternalSenders: false, allowedChatIds: new Set() },
+    botIdentity: () => undefined,
     logger: logs.logger,
   });
   return { bot, asked, logs };

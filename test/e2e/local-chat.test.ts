@@ -3,7 +3,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChat } from '../../src/local/chat.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { startStack, waitForBotIdentity, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -71,15 +71,20 @@ describe('local chat', () => {
     expect(shown).toContain('\u001b[1m1\u001b[22m found');
   });
 
-  it('says at once that a group message which is not a /room command gets no answer', async () => {
+  it('in a group: answers @RoomBot and /room, and says at once when a message gets no answer', async () => {
+    await waitForBotIdentity(stack.bot);
     chat = driveChat();
-    expect(await chat.type(':group')).toContain('(now sending in a group, @-mentioning the bot');
+    expect(await chat.type(':group')).toContain('(now sending in a group: @RoomBot mentions the bot, e.g. @RoomBot test01; /room commands need no mention)');
     const deliveries = stack.emulator.deliveries.length;
     const shown = await chat.type('hello everyone');
-    expect(shown).toContain('(the bot does not answer group messages that are not /room commands)');
+    expect(shown).toContain('(the bot answers group messages that @mention it (@RoomBot) or start with /room; this one does neither)');
     expect(stack.emulator.deliveries.length).toBe(deliveries + 1); // it was sent, and acknowledged
     expect(stack.emulator.deliveries.at(-1)?.acknowledged).toBe(true);
-    // a command in the group is answered
+    expect(await chat.type('@Alice test01')).toContain('this one does neither');
+    // the typed @RoomBot is a mention of the bot (by its open_id: see the emulator's typedMentions tests)
+    expect(await chat.type('@RoomBot test01')).toMatch(/│ test01 → omm_/);
+    expect(await chat.type('@RoomBot')).toMatch(/│ .*@RoomBot \/room test01/); // the help card, in its group form
+    // a command in the group is answered without a mention
     expect(await chat.type('/room test02')).toMatch(/│ test02 → omm_/);
     expect(await chat.type(':p2p')).toContain('(now sending in the one-to-one chat with the bot)');
     expect(await chat.type('hello')).toMatch(/│ .*\/room/); // p2p chatter gets the help card

@@ -20,6 +20,35 @@ async function call(path: string, method = 'GET', body?: unknown): Promise<{ sta
 }
 
 describe('/_emulator control API', () => {
+  it('reads @RoomBot, @Alice and @all typed in the text as mentions; sends as another tenant or in another chat', async () => {
+    receiver = await startReceiver();
+    emulator = await startTestEmulator({ eventUrl: `${receiver.url}/event` });
+    const pushed = () => JSON.parse(receiver!.received.at(-1)!.rawBody.toString('utf8')) as { event: { sender: { tenant_key: string }; message: { content: string; chat_id: string; mentions?: Array<{ key: string; id: { open_id: string } }> } } };
+    const send = async (body: Record<string, unknown>) => {
+      const count = receiver!.received.length;
+      expect((await call('/_emulator/messages', 'POST', body)).status).toBe(202);
+      for (let tries = 0; receiver!.received.length === count && tries < 200; tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      return pushed().event;
+    };
+
+    const addressed = await send({ text: '@Alice @RoomBot test01', chatType: 'group' });
+    expect(addressed.message.content).toBe(JSON.stringify({ text: '@_user_1 @_user_2 test01' }));
+    expect(addressed.message.mentions!.map((m) => m.key)).toEqual(['@_user_1', '@_user_2']);
+    expect(addressed.message.mentions![1]!.id.open_id).toBe(emulator.identity.bot.openId);
+
+    const command = await send({ text: '/room test01', chatType: 'group' }); // no typed mention: the bot, as before
+    expect(command.message.content).toBe(JSON.stringify({ text: '@_user_1 /room test01' }));
+    const silent = await send({ text: '/room test01', chatType: 'group', mentionBot: false });
+    expect(silent.message.content).toBe(JSON.stringify({ text: '/room test01' }));
+    const listed = await send({ text: 'test01', chatType: 'group', mentions: ['all'] });
+    expect(listed.message.content).toBe(JSON.stringify({ text: '@_all test01' }));
+
+    const external = await send({ text: '/room test01', chatType: 'group', senderTenantKey: 'tenant_b', chatId: 'oc_external' });
+    expect(external.sender.tenant_key).toBe('tenant_b');
+    expect(external.message.chat_id).toBe('oc_external');
+    expect((await call('/_emulator/messages', 'POST', { text: 'x', mentions: ['everyone'] })).status).toBe(400);
+  });
+
   it('sends messages, lists replies, clicks cards, injects faults and expires tokens', async () => {
     receiver = await startReceiver((push) => (push.path === '/card' ? { body: { card: { type: 'raw', data: { v: 2 } } } } : {}));
     emulator = await startTestEmulator({ eventUrl: `${receiver.url}/event`, cardUrl: `${receiver.url}/card` });

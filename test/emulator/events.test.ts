@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeSignature, decryptPayload } from '../../src/protocol/crypto.js';
 import type { CardActionEvent, EventEnvelope, MessageReceiveEvent, UrlVerification } from '../../src/protocol/events.js';
-import type { Emulator } from '../../src/emulator/index.js';
+import { typedMentions, type Emulator } from '../../src/emulator/index.js';
 import { replyAsBot, startReceiver, startTestEmulator, type Receiver, type ReceivedPush, type ReceiverReply, type TestApp } from './support.js';
 
 const ENCRYPT_KEY = 'emulator test encrypt key';
@@ -97,6 +97,47 @@ describe('im.message.receive_v1 push', () => {
         ],
       ],
     });
+  });
+
+  it('mentions whom it is told, in order: the bot by its open_id, members, and @_all in the text only', async () => {
+    const { emulator } = await setup();
+    const { identity } = emulator;
+    const created = emulator.createMessage({ text: '/room test02', chatType: 'group', mentions: [{ name: 'Alice' }, 'all', 'bot'] });
+    const { message } = created.envelope.event;
+    expect(message.content).toBe(JSON.stringify({ text: '@_user_1 @_all @_user_2 /room test02' }));
+    expect(message.mentions).toEqual([
+      { key: '@_user_1', id: { open_id: expect.stringMatching(/^ou_[0-9a-f]{32}$/), union_id: expect.stringMatching(/^on_/), user_id: expect.any(String) }, name: 'Alice', tenant_key: identity.tenantKey },
+      { key: '@_user_2', id: { open_id: identity.bot.openId, union_id: identity.bot.unionId }, name: 'RoomBot', tenant_key: identity.tenantKey },
+    ]);
+    // the same name is the same member; placeholders already in the text stay where they are
+    const again = emulator.createMessage({ text: 'ask @_user_1 about test01', chatType: 'group', mentions: [{ name: 'Alice', tenantKey: 'tenant_b' }] });
+    expect(again.envelope.event.message.content).toBe(JSON.stringify({ text: 'ask @_user_1 about test01' }));
+    expect(again.envelope.event.message.mentions![0]).toMatchObject({ id: { open_id: message.mentions![0]!.id.open_id }, tenant_key: 'tenant_b' });
+    // nobody at all, even in a group
+    const none = emulator.createMessage({ text: 'lunch?', chatType: 'group', mentions: [] });
+    expect(none.envelope.event.message.content).toBe(JSON.stringify({ text: 'lunch?' }));
+    expect(none.envelope.event.message.mentions).toBeUndefined();
+    // a post: the at elements first
+    const post = emulator.createMessage({ post: 'test01', chatType: 'group', mentions: ['all', 'bot'] });
+    expect(JSON.parse(post.envelope.event.message.content).content[0].slice(0, 2)).toEqual([
+      { tag: 'at', user_id: '@_all', user_name: '所有人', style: [] },
+      { tag: 'at', user_id: '@_user_1', user_name: 'RoomBot', style: [] },
+    ]);
+  });
+
+  it('sends as a member of another tenant when asked (an external group)', async () => {
+    const { emulator } = await setup();
+    const created = emulator.createMessage({ text: '/room test01', chatType: 'group', senderTenantKey: 'tenant_of_another_company' });
+    expect(created.envelope.event.sender.tenant_key).toBe('tenant_of_another_company');
+    expect(created.envelope.header.tenant_key).toBe(emulator.identity.tenantKey);
+  });
+
+  it('turns a typed line into text and mentions, as a Feishu client does', () => {
+    expect(typedMentions('@RoomBot test01', 'RoomBot')).toEqual({ text: '@_user_1 test01', mentions: ['bot'] });
+    expect(typedMentions('@Alice @roombot /room test02', 'RoomBot')).toEqual({ text: '@_user_1 @_user_2 /room test02', mentions: [{ name: 'Alice' }, 'bot'] });
+    expect(typedMentions('@all test01 @所有人', 'RoomBot')).toEqual({ text: '@_all test01 @_all', mentions: ['all'] });
+    expect(typedMentions('@Bob ask @Bob', 'RoomBot')).toEqual({ text: '@_user_1 ask @_user_1', mentions: [{ name: 'Bob' }] });
+    expect(typedMentions('mail a@b.c /room x', 'RoomBot')).toEqual({ text: 'mail a@b.c /room x', mentions: [] });
   });
 
   it('can be delivered later than it is created, and lets the bot reply to a hand-made envelope', async () => {

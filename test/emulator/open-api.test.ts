@@ -214,3 +214,21 @@ describe('every answer', () => {
     expect(lookup!.headers.authorization).toBe(`Bearer ${token}`);
   });
 });
+
+describe('bot/v3/info', () => {
+  it("answers the bot's open_id and name at the top level (not under data), with a tenant token only", async () => {
+    const info = await client.request<Record<string, unknown>>({ method: 'GET', url: '/open-apis/bot/v3/info' }, lark.withTenantToken(await tokenFor()));
+    expect(info).toEqual({
+      code: 0,
+      msg: 'ok',
+      bot: { activate_status: 2, app_name: 'RoomBot', avatar_url: '', ip_white_list: [], open_id: emulator.identity.bot.openId },
+    });
+    expect(info).not.toHaveProperty('data');
+    expect(await failureOf(client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }))).toMatchObject({ status: 400, code: 99991661 });
+    const invalid = client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }, lark.withTenantToken('t-0000000000000000000000000000000000000000'));
+    expect(await failureOf(invalid)).toMatchObject({ status: 400, code: 99991663 });
+    emulator.faults.inject({ api: 'bot_info', kind: 'http_500' });
+    expect(await failureOf(client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }, lark.withTenantToken(await tokenFor())))).toMatchObject({ status: 500 });
+    expect(emulator.requests.filter((r) => r.api === 'bot_info').map((r) => r.status)).toEqual([200, 400, 400, 500]);
+  });
+});

@@ -91,3 +91,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
 }
+
+/**
+ * Resolves once the bot knows its own open_id: it reads it in the background at start (bot/v3/info), and until
+ * then group messages that @mention it are not recognised as addressed.
+ */
+export async function waitForBotIdentity(bot: RunningBot, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await bot.stats()).botIdentityKnown) {
+    if (Date.now() > deadline) throw new Error(`the bot did not learn its identity within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { EventEnvelope } from '../../protocol/events.js';
 import type { Logger } from '../../log.js';
 import type { CardClickResult, UrlVerificationResult } from '../events/callbacks.js';
-import type { CardClickInput, MessageInput } from '../events/envelopes.js';
+import { withTypedMentions, type CardClickInput, type MessageInput } from '../events/envelopes.js';
 import type { DeliveryResult } from '../events/delivery.js';
 import type { FaultSpec } from '../faults.js';
 import type { RecordedReply } from '../messages.js';
@@ -18,6 +18,8 @@ import type { ApiContext, EmulatorState } from './state.js';
 export interface EmulatorControls {
   readonly url: string;
   readonly eventTransport: string;
+  /** The bot's name, which "@<name>" in a typed text mentions. */
+  readonly botName: string;
   readonly replies: readonly RecordedReply[];
   onReply(listener: (reply: RecordedReply) => void): () => void;
   eventTargets(): { eventUrl?: string; cardUrl?: string };
@@ -32,11 +34,15 @@ export interface EmulatorControls {
   dropWsConnections(): number;
 }
 
+const mentionSchema = z.union([z.enum(['bot', 'all']), z.object({ name: z.string().min(1), tenantKey: z.string().min(1).optional() })]);
+
 const messageSchema = z.object({
   text: z.string().optional(),
   post: z.string().optional(),
   chatType: z.enum(['p2p', 'group']).optional(),
   mentionBot: z.boolean().optional(),
+  mentions: z.array(mentionSchema).optional(),
+  senderTenantKey: z.string().min(1).optional(),
   chatId: z.string().optional(),
 });
 
@@ -46,7 +52,7 @@ const clickSchema = z.object({
 });
 
 const faultSchema = z.object({
-  api: z.enum(['token', 'batch_get_id', 'batch_get', 'freebusy', 'reply', 'ws_endpoint', 'any']),
+  api: z.enum(['token', 'batch_get_id', 'batch_get', 'freebusy', 'reply', 'bot_info', 'ws_endpoint', 'any']),
   kind: z.enum(['http_500', 'rate_limit', 'latency', 'error']),
   times: z.number().positive().optional(),
   latencyMs: z.number().nonnegative().optional(),
@@ -127,7 +133,7 @@ export function registerControlRoutes(router: Router<EmulatorState>, emulator: E
     const input = await bodyOf(ctx, messageSchema);
     if (!input) return;
     // Answer at once; with Feishu's retry schedule a delivery can take hours.
-    const created = emulator.createMessage(input);
+    const created = emulator.createMessage(withTypedMentions(input, emulator.botName));
     void emulator.deliverEnvelope(created.envelope).catch((err: unknown) => {
       logger.warn({ err, message_id: created.messageId }, 'emulator could not deliver the message');
     });

@@ -1,5 +1,6 @@
 // Builds what Feishu pushes, in schema 2.0: im.message.receive_v1 (接收消息, content per 接收消息内容结构),
 // card.action.trigger (卡片回传交互回调) and the url_verification challenge. Pure: no I/O.
+import { createHash } from 'node:crypto';
 import {
   CARD_ACTION_TRIGGER,
   MESSAGE_RECEIVE,
@@ -31,15 +32,31 @@ export interface PostContent {
   content: Array<Array<Record<string, unknown>>>;
 }
 
+/**
+ * Someone a message @mentions: the bot, everyone (@所有人), or a member called `name` (of the app's tenant unless
+ * tenantKey says otherwise; the same name always gets the same open_id).
+ */
+export type MentionInput = 'bot' | 'all' | { name: string; openId?: string; tenantKey?: string };
+
 export interface MessageInput {
-  /** A text message: what the user typed, e.g. "/room test01" (the @bot mention is added when mentionBot). */
+  /** A text message: what the user typed, e.g. "/room test01" (mentions not in it are put before it). */
   text?: string;
   /** A rich-text message: a string (lines become paragraphs) or the full received post content. */
   post?: string | PostContent;
   /** Default 'p2p'. */
   chatType?: 'p2p' | 'group';
-  /** Whether the message @-mentions the bot; default true in groups, false in p2p. */
+  /** Whether the message @-mentions the bot; default true in groups, false in p2p. Ignored when `mentions` is given. */
   mentionBot?: boolean;
+  /**
+   * Who the message @mentions, in order ([] = nobody); replaces mentionBot. As in Feishu's content (接收消息内容结构),
+   * the text refers to each by a placeholder: "@_user_N" (N counting the mentions other than 'all') or "@_all";
+   * a placeholder the text lacks is put before it, as when one picks the people first and then types.
+   * `mentions` lists each member and the bot; "@_all" stays in the text only (Feishu often leaves it out of
+   * `mentions`, the SDK notes, so a bot must not rely on it).
+   */
+  mentions?: readonly MentionInput[];
+  /** The sender's tenant_key; default the app's tenant. Another one is a member of another tenant (external group, 外部群). */
+  senderTenantKey?: string;
   messageId?: string;
   chatId?: string;
   eventId?: string;
@@ -56,7 +73,14 @@ export interface BuiltMessage {
   message: KnownMessage;
 }
 
-const BOT_MENTION_KEY = '@_user_1';
+const ALL_KEY = '@_all';
+
+/** A mention with its placeholder key, and its entry in `mentions` (none for @_all). */
+interface PlacedMention {
+  key: string;
+  name: string;
+  entry?: MessageMention;
+}
 
 function header(identity: TenantIdentity, eventType: string, createTime: string, eventId = newEventId()) {
   return {
@@ -69,34 +93,90 @@ function header(identity: TenantIdentity, eventType: string, createTime: string,
   };
 }
 
-function textContent(text: string, mention: boolean): string {
-  const withMention = mention && !text.includes(BOT_MENTION_KEY) ? `${BOT_MENTION_KEY} ${text}` : text;
-  return JSON.stringify({ text: withMention });
+/** Keys in order: "@_all" for everyone, "@_user_1", "@_user_2", … for the others. */
+function placeMentions(identity: TenantIdentity, mentions: readonly MentionInput[]): PlacedMention[] {
+  let users = 0;
+  return mentions.map((mention) => {
+    if (mention === 'all') return { key: ALL_KEY, name: '所有人' };
+    const key = `@_user_${(users += 1)}`;
+    if (mention === 'bot') {
+      const { openId, unionId, name } = identity.bot;
+      return { key, name, entry: { key, id: { union_id: unionId, open_id: openId }, name, tenant_key: identity.tenantKey } };
+    }
+    const member = memberIds(mention.name);
+    const id = { ...member, open_id: mention.openId ?? member.open_id };
+    return { key, name: mention.name, entry: { key, id, name: mention.name, tenant_key: mention.tenantKey ?? identity.tenantKey } };
+  });
 }
 
-function postContent(post: string | PostContent, mention: boolean, botName: string): string {
+/** Stable IDs for a member called `name`, so that the same name is the same person in every message. */
+function memberIds(name: string): Required<UserId> {
+  const hex = createHash('sha256').update(name).digest('hex');
+  return { open_id: `ou_${hex.slice(0, 32)}`, union_id: `on_${hex.slice(32)}`, user_id: hex.slice(0, 8) };
+}
+
+function textContent(text: string, mentions: readonly PlacedMention[]): string {
+  const missing = mentions.filter((mention) => !text.includes(mention.key)).map((mention) => `${mention.key} `);
+  return JSON.stringify({ text: missing.join('') + text });
+}
+
+function postContent(post: string | PostContent, mentions: readonly PlacedMention[]): string {
   if (typeof post !== 'string') return JSON.stringify(post);
   const paragraphs = post.split('\n').map((line) => [{ tag: 'text', text: line, style: [] as string[] }] as Array<Record<string, unknown>>);
-  if (mention) {
+  if (mentions.length > 0) {
     const first = paragraphs[0]!;
     first[0] = { ...first[0], text: ` ${String(first[0]!.text)}` };
-    first.unshift({ tag: 'at', user_id: BOT_MENTION_KEY, user_name: botName, style: [] });
+    first.unshift(...mentions.map((mention) => ({ tag: 'at', user_id: mention.key, user_name: mention.name, style: [] })));
   }
   return JSON.stringify({ title: '', content: paragraphs });
+}
+
+/**
+ * A line as typed in a Feishu client, "@" names and all, as `text` + `mentions`: "@RoomBot test01",
+ * "@Alice @RoomBot /room a", "@all hello". `@<the bot's name>` (any case) is the bot; `@all`, `@_all` and
+ * `@所有人` are everyone; any other `@word` is a member of that name. An "@" inside a word is text.
+ */
+export function typedMentions(typed: string, botName: string): { text: string; mentions: MentionInput[] } {
+  const mentions: MentionInput[] = [];
+  const keys = new Map<string, string>();
+  let users = 0;
+  const text = typed.replace(/(^|\s)@(\S+)/gu, (_match, before: string, name: string) => {
+    const mention: MentionInput = name.toLowerCase() === botName.toLowerCase() ? 'bot' : EVERYONE.has(name.toLowerCase()) ? 'all' : { name };
+    const id = typeof mention === 'string' ? mention : `member:${mention.name}`;
+    let key = keys.get(id);
+    if (key === undefined) {
+      key = mention === 'all' ? ALL_KEY : `@_user_${(users += 1)}`;
+      keys.set(id, key);
+      mentions.push(mention);
+    }
+    return `${before}${key}`;
+  });
+  return { text, mentions };
+}
+
+const EVERYONE: ReadonlySet<string> = new Set(['all', '_all', '所有人']);
+
+/**
+ * A message whose text is as a person types it (the control API, the standalone emulator's terminal): "@" names
+ * in the text become mentions (typedMentions), unless the input lists `mentions` itself; a text without any
+ * keeps mentionBot's default (the bot, in groups).
+ */
+export function withTypedMentions(input: MessageInput, botName: string): MessageInput {
+  if (input.text === undefined || input.mentions !== undefined) return input;
+  const typed = typedMentions(input.text, botName);
+  return typed.mentions.length > 0 ? { ...input, ...typed } : input;
 }
 
 /** An im.message.receive_v1 event for a message the user sends to the bot. */
 export function buildMessageEvent(identity: TenantIdentity, input: MessageInput, now: number): BuiltMessage {
   if ((input.text === undefined) === (input.post === undefined)) throw new Error('give exactly one of text or post');
   const chatType = input.chatType ?? 'p2p';
-  const mention = input.mentionBot ?? chatType === 'group';
+  const placed = placeMentions(identity, input.mentions ?? ((input.mentionBot ?? chatType === 'group') ? ['bot'] : []));
   const messageId = input.messageId ?? newId('om');
   const chatId = input.chatId ?? identity.chats[chatType];
-  const mentions: MessageMention[] = mention
-    ? [{ key: BOT_MENTION_KEY, id: { union_id: identity.bot.unionId, open_id: identity.bot.openId }, name: identity.bot.name, tenant_key: identity.tenantKey }]
-    : [];
+  const mentions = placed.flatMap((mention) => (mention.entry ? [mention.entry] : []));
   const event: MessageReceiveEvent = {
-    sender: { sender_id: input.sender ?? identity.user, sender_type: input.senderType ?? 'user', tenant_key: identity.tenantKey },
+    sender: { sender_id: input.sender ?? identity.user, sender_type: input.senderType ?? 'user', tenant_key: input.senderTenantKey ?? identity.tenantKey },
     message: {
       message_id: messageId,
       ...(input.rootId ? { root_id: input.rootId } : {}),
@@ -107,7 +187,7 @@ export function buildMessageEvent(identity: TenantIdentity, input: MessageInput,
       ...(input.threadId ? { thread_id: input.threadId } : {}),
       chat_type: chatType,
       message_type: input.text !== undefined ? 'text' : 'post',
-      content: input.text !== undefined ? textContent(input.text, mention) : postContent(input.post!, mention, identity.bot.name),
+      content: input.text !== undefined ? textContent(input.text, placed) : postContent(input.post!, placed),
       ...(mentions.length > 0 ? { mentions } : {}),
     },
   };
