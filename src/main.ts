@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     stop(error.name, 1);
   });
 
-  if (interactive && emulator) (await import('./local/chat.js')).startChat(emulator, { access: accessPolicy(config.access) }).on('close', () => stop('chat closed'));
+  if (interactive && emulator) (await import('./local/chat.js')).startChat(emulator, { limits: config.lookup, access: accessPolicy(config.access) }).on('close', () => stop('chat closed'));
 }
 
 main().catch((error: unknown) => {

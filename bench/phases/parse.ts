@@ -5,7 +5,11 @@
 // shown beside it), and the result is the worst message's figure. Runnable alone: `npm run bench:parse`.
 import { pathToFileURL } from 'node:url';
 import { parseCommand, type Command, type IncomingMessage } from '../../src/bot/command.js';
+import { loadConfig } from '../../src/config.js';
 import { num, table } from '../lib/table.js';
+
+/** The limits as app.config.json sets them, as the bot parses with them. */
+const LIMITS = loadConfig({}).lookup;
 
 export interface ParseSettings {
   /** Content size of each hostile message, in UTF-8 bytes (about). */
@@ -136,14 +140,14 @@ export function runParsePhase(settings: ParseSettings, onProgress: (line: string
   const cases: ParseCaseResult[] = [];
   for (const { name, message } of hostileMessages(settings.bytes)) {
     onProgress(`parse: ${name}`);
-    for (let run = 0; run < settings.warmups; run += 1) parseCommand(message);
+    for (let run = 0; run < settings.warmups; run += 1) parseCommand(message, LIMITS);
     const cpu: number[] = [];
     const wall: number[] = [];
     let command: Command | undefined;
     for (let run = 0; run < settings.runs; run += 1) {
       const cpuStart = process.cpuUsage();
       const wallStart = performance.now();
-      command = parseCommand(message);
+      command = parseCommand(message, LIMITS);
       wall.push(performance.now() - wallStart);
       const used = process.cpuUsage(cpuStart);
       cpu.push((used.user + used.system) / 1000);

@@ -4,7 +4,7 @@
 // (doc "处理回调": behaviors [{type: "callback", value}]) answered by card.action.trigger.
 import { availabilityLine, clockTime, roomAvailability, type AvailabilityStyle, type RoomAvailability } from './availability.js';
 import type { Card, FreeBusyInstance, RoomDetails, TimeWindow } from './ports.js';
-import { DEFAULT_LIMITS, displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
+import { displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
 import { perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
 import { formatField, formatId, guardLineStart, isCodeSafe, oneLine } from './markdown.js';
 
@@ -310,7 +310,7 @@ function isPresent<T>(value: T | undefined): value is T {
 // ── help card ───────────────────────────────────────────────────────────────────────────────────────
 
 export interface HelpCardOptions {
-  limits?: CommandLimits;
+  limits: CommandLimits;
   /** Why help is shown; for a message that was not a command, the card says it only understands /room. */
   reason?: HelpReason;
   /** Where the card is posted (the message's chat_type): in a group the examples @mention the bot. */
@@ -319,8 +319,8 @@ export interface HelpCardOptions {
   botName?: string;
 }
 
-export function buildHelpCard(options: HelpCardOptions = {}): Card {
-  const limits = options.limits ?? DEFAULT_LIMITS;
+export function buildHelpCard(options: HelpCardOptions): Card {
+  const { limits } = options;
   const misunderstood = options.reason !== undefined && options.reason !== 'requested' && options.reason !== 'no_ids';
   const form = options.chatType === undefined || options.chatType === 'p2p' ? 'p2p' : 'group';
   const elements: Element[] = [];

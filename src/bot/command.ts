@@ -9,16 +9,14 @@ import { readMessageText } from './message-text.js';
 import { isJsonObject } from '../json.js';
 
 /**
- * Limits of one `/room` command (config keys lookup.maxIds and lookup.maxIdLength).
- * - maxIds: most distinct custom room IDs in one command, counted after de-duplication (default 100).
- * - maxIdLength: longest custom room ID, in Unicode code points (default 64).
+ * Limits of one `/room` command (config keys lookup.maxIds and lookup.maxIdLength; their defaults are in app.config.json).
+ * - maxIds: most distinct custom room IDs in one command, counted after de-duplication.
+ * - maxIdLength: longest custom room ID, in Unicode code points.
  */
 export interface CommandLimits {
   maxIds: number;
   maxIdLength: number;
 }
-
-export const DEFAULT_LIMITS: Readonly<CommandLimits> = Object.freeze({ maxIds: 100, maxIdLength: 64 });
 
 /** The fields of a received message the parser reads; Feishu's ReceivedMessage satisfies it. */
 export interface IncomingMessage {
@@ -82,7 +80,7 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
  * lookup when every word in it looks like a room ID (`@RoomBot test01 test02`), else with the help card.
  * Anything else not addressed is ignored (group chatter).
  */
-export function parseCommand(message: IncomingMessage, limits: CommandLimits = DEFAULT_LIMITS, addressed = message.chat_type === 'p2p'): Command {
+export function parseCommand(message: IncomingMessage, limits: CommandLimits, addressed = message.chat_type === 'p2p'): Command {
   const read = readMessageText(message);
   if (!read.ok) return addressed ? { kind: 'help', reason: read.reason } : { kind: 'ignore', reason: read.reason };
   const words = new Words(read.text, new Mentions(message.mentions), read.format === 'text');

@@ -6,7 +6,7 @@ import type { Locale } from '../bot/i18n.js';
 import type { Card } from '../bot/ports.js';
 import { renderCardAsText } from './render-text.js';
 import { triageMessage, type AccessPolicy, type Triage } from '../bot/triage.js';
-import { DEFAULT_LIMITS } from '../bot/command.js';
+import type { CommandLimits } from '../bot/command.js';
 import { typedMentions, type DeliveryResult, type Emulator, type RecordedReply } from '../emulator/index.js';
 import { chatHelp, COMMAND_LIST, parseChatInput, type ChatCommand } from './chat-input.js';
 import { markdownToTerminal } from './terminal-markdown.js';
@@ -22,8 +22,9 @@ export interface ChatOptions {
   ansi?: boolean;
   /** How long the prompt waits for a reply the bot is expected to send; later replies still show. Default 10 s. */
   replyTimeoutMs?: number;
-  /** The bot's access settings (config `access`), to tell at once when it will not answer; default: every chat. */
-  access?: AccessPolicy;
+  /** The bot's command limits and access settings (config `lookup`, `access`), to tell at once when it will not answer. */
+  limits: CommandLimits;
+  access: AccessPolicy;
 }
 
 interface ChatState {
@@ -72,7 +73,7 @@ function unacknowledged(delivery: DeliveryResult): string {
 /** How long the prompt waits for a reply before it gives the prompt back (the reply still shows when it comes). */
 const REPLY_TIMEOUT_MS = 10_000;
 
-export function startChat(emulator: ChatEmulator, options: ChatOptions = {}): Interface {
+export function startChat(emulator: ChatEmulator, options: ChatOptions): Interface {
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const terminal = (output as { isTTY?: boolean }).isTTY === true;
@@ -80,7 +81,6 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions = {}): In
   const replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
   const state: ChatState = { chatType: 'p2p', locale: 'en_us', busy: false };
   const bot = { openId: emulator.identity.bot.openId, name: emulator.identity.bot.name };
-  const access = options.access ?? { allowExternalSenders: false, allowedChatIds: new Set<string>() };
   const rl = createInterface({ input, output, prompt: 'you> ', terminal });
   const print = (text: string): void => void output.write(`${text}\n`);
 
@@ -132,7 +132,7 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions = {}): In
   async function send(typed: string): Promise<void> {
     // "@RoomBot test01" as in a Feishu client: the typed names become mentions; none is added.
     const created = emulator.createMessage({ ...typedMentions(typed, bot.name), chatType: state.chatType });
-    const silence = whyUnanswered(triageMessage(created.envelope.event, created.envelope.header, { limits: DEFAULT_LIMITS, access, bot }), bot.name);
+    const silence = whyUnanswered(triageMessage(created.envelope.event, created.envelope.header, { limits: options.limits, access: options.access, bot }), bot.name);
     const replied = silence === undefined ? replyTo(created.messageId) : undefined;
     // One push, no re-deliveries: a message the bot does not acknowledge is reported now, rather than the
     // prompt waiting out Feishu's retry schedule (15 s, 5 min, 1 h, 6 h).

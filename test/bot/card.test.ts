@@ -16,6 +16,7 @@ import type { Locale } from '../../src/bot/i18n.js';
 import { restOfDay } from '../../src/bot/availability.js';
 import type { Card, FreeBusyInstance, RoomDetails } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/local/render-text.js';
+import { CONFIGURED_LIMITS } from '../helpers/configured.js';
 
 type Node = Record<string, unknown>;
 const LOCALES: Locale[] = ['zh_cn', 'en_us'];
@@ -444,13 +445,13 @@ describe('buildHelpCard', () => {
   });
 
   it('uses the default limits', () => {
-    const en = textsFor(buildHelpCard(), 'en_us');
+    const en = textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS }), 'en_us');
     expect(en).toContain('Up to 100 IDs');
     expect(en).toContain('at most 64 characters');
   });
 
   it('in a group shows the group form, @mentioning the bot by its name; the one-to-one form says how groups work', () => {
-    const group = buildHelpCard({ chatType: 'group', botName: 'RoomBot' });
+    const group = buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: 'RoomBot' });
     expectCompleteI18n(group);
     for (const locale of ['en_us', 'zh_cn'] as const) {
       const text = textsFor(group, locale);
@@ -458,23 +459,23 @@ describe('buildHelpCard', () => {
       expect(text).toContain('`@RoomBot /room test01,test02`');
       expect(text).toContain('`@RoomBot test01`');
     }
-    const p2p = textsFor(buildHelpCard({ chatType: 'p2p', botName: 'RoomBot' }), 'en_us');
+    const p2p = textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'p2p', botName: 'RoomBot' }), 'en_us');
     expect(p2p).toContain('`/room test01 test02`');
     expect(p2p).toContain('`@RoomBot /room test01`');
     expect(p2p).toContain('The IDs alone work too: `test01 test02`');
   });
 
   it('names the bot generically when its name is unknown or unsafe in inline code', () => {
-    expect(textsFor(buildHelpCard({ chatType: 'group' }), 'en_us')).toContain('`@bot /room test01 test02`');
-    expect(textsFor(buildHelpCard({ chatType: 'group' }), 'zh_cn')).toContain('`@机器人 /room test01 test02`');
-    expect(textsFor(buildHelpCard({ chatType: 'group', botName: 'a`b <at id=all>' }), 'en_us')).toContain('`@bot /room test01 test02`');
-    expect(textsFor(buildHelpCard({ chatType: 'group', botName: ' Room\nBot\u200b ' }), 'en_us')).toContain('`@Room Bot /room test01 test02`');
-    expect(textsFor(buildHelpCard({ chatType: 'group', botName: 'x'.repeat(80) }), 'en_us')).toContain(`\`@${'x'.repeat(30)}… /room`);
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group' }), 'en_us')).toContain('`@bot /room test01 test02`');
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group' }), 'zh_cn')).toContain('`@机器人 /room test01 test02`');
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: 'a`b <at id=all>' }), 'en_us')).toContain('`@bot /room test01 test02`');
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: ' Room\nBot\u200b ' }), 'en_us')).toContain('`@Room Bot /room test01 test02`');
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: 'x'.repeat(80) }), 'en_us')).toContain(`\`@${'x'.repeat(30)}… /room`);
   });
 
   it('says it only understands /room when the message was not a command', () => {
-    expect(textsFor(buildHelpCard({ reason: 'not_a_command' }), 'en_us')).toContain('I only understand');
-    expect(textsFor(buildHelpCard({ reason: 'requested' }), 'en_us')).not.toContain('I only understand');
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, reason: 'not_a_command' }), 'en_us')).toContain('I only understand');
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, reason: 'requested' }), 'en_us')).not.toContain('I only understand');
   });
 });
 
@@ -500,7 +501,7 @@ describe('buildErrorCard', () => {
   });
 
   it('accepts an invalid Command from the parser as it is', () => {
-    const command = parseCommand({ chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room ${'y'.repeat(80)}` }) });
+    const command = parseCommand({ chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room ${'y'.repeat(80)}` }) }, CONFIGURED_LIMITS);
     if (command.kind !== 'invalid') throw new Error('expected an invalid command');
     expect(textsFor(buildErrorCard(command), 'en_us')).toContain(`\`${'y'.repeat(24)}…\``);
   });

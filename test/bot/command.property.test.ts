@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCommand, type Command, type CommandLimits, type IncomingMessage } from '../../src/bot/command.js';
+import { CONFIGURED_LIMITS } from '../helpers/configured.js';
 
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 const SEPARATOR = /[\s,，、;；]/u;
@@ -302,6 +303,6 @@ describe('parseCommand agrees with the parser it replaced', () => {
     const mentions = Array.from({ length: 10 }, (_, i) => ({ key: `@_user_${i + 1}`, name: `user ${i + 1}` }));
     const text = '@_user_1 @_user_10 /room a';
     expect(previousParse(text, 'group', mentions, { maxIds: 100, maxIdLength: 64 })).toEqual({ kind: 'ignore', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(text, 'group', mentions))).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage(text, 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, displayId, parseCommand, type Command, type IncomingMessage } from '../../src/bot/command.js';
+import { displayId, parseCommand, type Command, type IncomingMessage } from '../../src/bot/command.js';
+import { CONFIGURED_LIMITS } from '../helpers/configured.js';
 
 function textMessage(text: string, chatType = 'p2p', mentions?: IncomingMessage['mentions']): IncomingMessage {
   return { chat_type: chatType, message_type: 'text', content: JSON.stringify({ text }), mentions };
@@ -37,11 +38,11 @@ describe('parseCommand: text messages', () => {
     ['emoji and CJK IDs', '/room 会议室A 🏢1', ['会议室A', '🏢1']],
   ];
   it.each(lookups)('%s', (_name, text, ids) => {
-    expect(parseCommand(textMessage(text))).toEqual({ kind: 'lookup', ids });
+    expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids });
   });
 
   it('group: a command after the bot mention is looked up', () => {
-    expect(parseCommand(textMessage('@_user_1 /room test01 test02', 'group', BOT_MENTION))).toEqual({
+    expect(parseCommand(textMessage('@_user_1 /room test01 test02', 'group', BOT_MENTION), CONFIGURED_LIMITS)).toEqual({
       kind: 'lookup',
       ids: ['test01', 'test02'],
     });
@@ -49,13 +50,13 @@ describe('parseCommand: text messages', () => {
 
   it('group: mention keys listed in mentions are stripped even without the @_user_N shape', () => {
     const mentions = [{ key: '@_bot_x', name: 'bot' }];
-    expect(parseCommand(textMessage('@_bot_x /room a', 'group', mentions))).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage('@_bot_x /room a', 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
   });
 
   it('group: the longest mention wins ("@_user_10" is not "@_user_1" and "0")', () => {
     const mentions = Array.from({ length: 12 }, (_, i) => ({ key: `@_user_${i + 1}`, name: `user ${i + 1}` }));
-    expect(parseCommand(textMessage('@_user_1 @_user_10 /room a', 'group', mentions))).toEqual({ kind: 'lookup', ids: ['a'] });
-    expect(parseCommand(textMessage('@_user_12 /room a', 'group', [{ key: '@_user', name: 'odd key' }]))).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage('@_user_1 @_user_10 /room a', 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage('@_user_12 /room a', 'group', [{ key: '@_user', name: 'odd key' }]), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
   });
 
   const links: [string, string, string[]][] = [
@@ -69,14 +70,14 @@ describe('parseCommand: text messages', () => {
     ['a mention inside link text is a mention', '/room [@_user_2](http://x) b', ['b']],
   ];
   it.each(links)('links: %s', (_name, text, ids) => {
-    expect(parseCommand(textMessage(text))).toEqual({ kind: 'lookup', ids });
+    expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids });
   });
 
   it('separates IDs at exactly JS whitespace (but U+FEFF) and list punctuation, for every UTF-16 code unit', () => {
     const invisible = /[\p{Cc}\p{Cf}\p{Cs}]/u;
     for (let code = 0; code <= 0xffff; code += 1) {
       const char = String.fromCharCode(code);
-      const command = parseCommand(textMessage(`/room a${char}b`));
+      const command = parseCommand(textMessage(`/room a${char}b`), CONFIGURED_LIMITS);
       if ((/\s/.test(char) && char !== '\ufeff') || ',，、;；'.includes(char)) expect(command, `U+${code.toString(16)}`).toEqual({ kind: 'lookup', ids: ['a', 'b'] });
       else if (invisible.test(char)) expect(command, `U+${code.toString(16)}`).toMatchObject({ kind: 'invalid', reason: 'control_characters' });
       else if (command.kind !== 'lookup' || command.ids.join() !== `a${char}b`) expect.fail(`U+${code.toString(16)}: ${JSON.stringify(command)}`);
@@ -96,8 +97,8 @@ describe('parseCommand: text messages', () => {
     ['help followed by IDs', '/room help test01', { kind: 'help', reason: 'requested' }],
   ];
   it.each(helps)('help: %s (p2p and group)', (_name, text, command) => {
-    expect(parseCommand(textMessage(text))).toEqual(command);
-    expect(parseCommand(textMessage(`@_user_1 ${text}`, 'group', BOT_MENTION))).toEqual(command);
+    expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toEqual(command);
+    expect(parseCommand(textMessage(`@_user_1 ${text}`, 'group', BOT_MENTION), CONFIGURED_LIMITS)).toEqual(command);
   });
 
   const notCommands: [string, string][] = [
@@ -111,13 +112,13 @@ describe('parseCommand: text messages', () => {
     ['only a mention', '@_user_1'],
   ];
   it.each(notCommands)('not a command: %s → help in p2p, ignored in groups', (_name, text) => {
-    expect(parseCommand(textMessage(text))).toEqual({ kind: 'help', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(text, 'group', BOT_MENTION))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(text, 'group', BOT_MENTION), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
   });
 });
 
 describe('parseCommand: addressed messages without /room', () => {
-  const addressed = (text: string, limits = DEFAULT_LIMITS) => parseCommand(textMessage(`@_user_1 ${text}`, 'group', BOT_MENTION), limits, true);
+  const addressed = (text: string, limits = CONFIGURED_LIMITS) => parseCommand(textMessage(`@_user_1 ${text}`, 'group', BOT_MENTION), limits, true);
 
   const lookups: [string, string, string[]][] = [
     ['one ID', 'test01', ['test01']],
@@ -167,9 +168,9 @@ describe('parseCommand: addressed messages without /room', () => {
 
   it('an addressed post, an image or unreadable content: help', () => {
     const post = { chat_type: 'group', message_type: 'post', content: JSON.stringify({ title: '', content: [[{ tag: 'at', user_id: '@_user_1' }, { tag: 'text', text: ' test01' }], [{ tag: 'text', text: 'test02' }]] }), mentions: BOT_MENTION };
-    expect(parseCommand(post, DEFAULT_LIMITS, true)).toEqual({ kind: 'lookup', ids: ['test01', 'test02'], implicit: true });
-    expect(parseCommand({ chat_type: 'group', message_type: 'image', content: '{}' }, DEFAULT_LIMITS, true)).toEqual({ kind: 'help', reason: 'unsupported_message_type' });
-    expect(parseCommand({ chat_type: 'group', message_type: 'text', content: '{' }, DEFAULT_LIMITS, true)).toEqual({ kind: 'help', reason: 'unreadable_content' });
+    expect(parseCommand(post, CONFIGURED_LIMITS, true)).toEqual({ kind: 'lookup', ids: ['test01', 'test02'], implicit: true });
+    expect(parseCommand({ chat_type: 'group', message_type: 'image', content: '{}' }, CONFIGURED_LIMITS, true)).toEqual({ kind: 'help', reason: 'unsupported_message_type' });
+    expect(parseCommand({ chat_type: 'group', message_type: 'text', content: '{' }, CONFIGURED_LIMITS, true)).toEqual({ kind: 'help', reason: 'unreadable_content' });
   });
 });
 
@@ -179,42 +180,42 @@ describe('parseCommand: post (rich text) messages', () => {
 
   it('reads paragraphs as lines and drops at elements (received shape)', () => {
     const body = { title: '', content: [[at, text(' /room a')], [text('b, c')], [{ tag: 'img', image_key: 'img_x' }], [text('d')]] };
-    expect(parseCommand(postMessage(body, 'group'))).toEqual({ kind: 'lookup', ids: ['a', 'b', 'c', 'd'] });
+    expect(parseCommand(postMessage(body, 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a', 'b', 'c', 'd'] });
   });
 
   it('accepts the language-wrapped shape ({"zh_cn": {title, content}})', () => {
     const body = { zh_cn: { title: 'x', content: [[text('/room a b')]] } };
-    expect(parseCommand(postMessage(body))).toEqual({ kind: 'lookup', ids: ['a', 'b'] });
+    expect(parseCommand(postMessage(body), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a', 'b'] });
   });
 
   it('joins text runs split by style inside a paragraph', () => {
     const body = { title: '', content: [[{ tag: 'text', text: '/ro', style: ['bold'] }, text('om te'), text('st01')]] };
-    expect(parseCommand(postMessage(body))).toEqual({ kind: 'lookup', ids: ['test01'] });
+    expect(parseCommand(postMessage(body), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['test01'] });
   });
 
   it('keeps "[text](url)" as typed: posts carry links as a elements, not as text', () => {
     const body = { title: '', content: [[text('/room [a](http://x)')]] };
-    expect(parseCommand(postMessage(body))).toEqual({ kind: 'lookup', ids: ['[a](http://x)'] });
+    expect(parseCommand(postMessage(body), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['[a](http://x)'] });
   });
 
   it('takes link text as typed text', () => {
     const body = { title: '', content: [[text('/room '), { tag: 'a', href: 'http://room.cn', text: 'room.cn' }]] };
-    expect(parseCommand(postMessage(body))).toEqual({ kind: 'lookup', ids: ['room.cn'] });
+    expect(parseCommand(postMessage(body), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['room.cn'] });
   });
 
   it('skips empty leading paragraphs', () => {
     const body = { title: '', content: [[], [at], [text('/room a')]] };
-    expect(parseCommand(postMessage(body))).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(postMessage(body), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
   });
 
   it('does not read the title as the command', () => {
     const body = { title: '/room a', content: [[text('hello')]] };
-    expect(parseCommand(postMessage(body))).toEqual({ kind: 'help', reason: 'not_a_command' });
-    expect(parseCommand(postMessage(body, 'group'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(postMessage(body), CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'not_a_command' });
+    expect(parseCommand(postMessage(body, 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
   });
 
   it('treats a post without content paragraphs as unreadable', () => {
-    expect(parseCommand(postMessage({ title: 'only a title' }))).toEqual({ kind: 'help', reason: 'unreadable_content' });
+    expect(parseCommand(postMessage({ title: 'only a title' }), CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'unreadable_content' });
   });
 });
 
@@ -222,15 +223,15 @@ describe('parseCommand: limits', () => {
   const ids = (count: number, prefix = 'id') => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
   it('documents the defaults', () => {
-    expect(DEFAULT_LIMITS).toEqual({ maxIds: 100, maxIdLength: 64 });
+    expect(CONFIGURED_LIMITS).toEqual({ maxIds: 100, maxIdLength: 64 });
   });
 
   it('accepts exactly maxIds IDs', () => {
-    expect(parseCommand(textMessage(`/room ${ids(100).join(' ')}`))).toEqual({ kind: 'lookup', ids: ids(100) });
+    expect(parseCommand(textMessage(`/room ${ids(100).join(' ')}`), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ids(100) });
   });
 
   it('rejects maxIds + 1 IDs with the count and the maximum', () => {
-    expect(parseCommand(textMessage(`/room ${ids(101).join(' ')}`))).toEqual({
+    expect(parseCommand(textMessage(`/room ${ids(101).join(' ')}`), CONFIGURED_LIMITS)).toEqual({
       kind: 'invalid',
       problem: 'too_many_ids',
       count: 101,
@@ -239,7 +240,7 @@ describe('parseCommand: limits', () => {
   });
 
   it('counts IDs after removing duplicates', () => {
-    expect(parseCommand(textMessage(`/room ${Array(500).fill('a').join(',')}`))).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage(`/room ${Array(500).fill('a').join(',')}`), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
   });
 
   it('uses the limits it is given', () => {
@@ -251,20 +252,20 @@ describe('parseCommand: limits', () => {
 
   it('reports too many IDs before looking at single IDs', () => {
     const text = `/room ${ids(101).join(' ')} bad\u0001id`;
-    expect(parseCommand(textMessage(text))).toMatchObject({ problem: 'too_many_ids', count: 102 });
+    expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toMatchObject({ problem: 'too_many_ids', count: 102 });
   });
 
   it('accepts an ID of exactly maxIdLength characters, counting code points, not UTF-16 units', () => {
     const ascii = 'a'.repeat(64);
     const emoji = '🏢'.repeat(64); // 128 UTF-16 units, 64 characters
-    expect(parseCommand(textMessage(`/room ${ascii} ${emoji}`))).toEqual({ kind: 'lookup', ids: [ascii, emoji] });
+    expect(parseCommand(textMessage(`/room ${ascii} ${emoji}`), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: [ascii, emoji] });
   });
 
   it('rejects a longer ID, shortened for display', () => {
     const long = 'x'.repeat(65);
-    const command = parseCommand(textMessage(`/room ok ${long}`));
+    const command = parseCommand(textMessage(`/room ok ${long}`), CONFIGURED_LIMITS);
     expect(command).toEqual({ kind: 'invalid', problem: 'invalid_id', id: `${'x'.repeat(24)}…`, reason: 'too_long', max: 64 });
-    expect(parseCommand(textMessage(`/room ${'🏢'.repeat(65)}`))).toMatchObject({ problem: 'invalid_id', reason: 'too_long' });
+    expect(parseCommand(textMessage(`/room ${'🏢'.repeat(65)}`), CONFIGURED_LIMITS)).toMatchObject({ problem: 'invalid_id', reason: 'too_long' });
   });
 
   const invisible: [string, string][] = [
@@ -283,7 +284,7 @@ describe('parseCommand: limits', () => {
     ['lone surrogate', '\ud800'],
   ];
   it.each(invisible)('rejects an ID containing a %s, showing it safely', (_name, char) => {
-    const command = parseCommand(textMessage(`/room good te${char}st`));
+    const command = parseCommand(textMessage(`/room good te${char}st`), CONFIGURED_LIMITS);
     expect(command).toEqual({ kind: 'invalid', problem: 'invalid_id', id: 'te\ufffdst', reason: 'control_characters', max: 64 });
   });
 });
@@ -292,31 +293,31 @@ describe('parseCommand: hostile messages get the answer a short one would', () =
   const flood = (unit: string, count = 20_000) => unit.repeat(count);
 
   it('"[" floods: chatter, or one ID too long', () => {
-    expect(parseCommand(textMessage(flood('[', 100_000), 'group'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(flood('[', 100_000)))).toEqual({ kind: 'help', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(`/room ${flood('[', 100_000)}`))).toMatchObject({ kind: 'invalid', reason: 'too_long', id: `${'['.repeat(24)}…` });
-    expect(parseCommand(textMessage(`/room ${flood('[a](http://')}`))).toMatchObject({ kind: 'invalid', reason: 'too_long' });
-    expect(parseCommand(textMessage(`/room ${flood('[a](http://x) ')}`))).toEqual({ kind: 'lookup', ids: ['a'] });
-    expect(parseCommand(textMessage(flood('](http://'), 'group'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(flood('[', 100_000), 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(flood('[', 100_000)), CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(`/room ${flood('[', 100_000)}`), CONFIGURED_LIMITS)).toMatchObject({ kind: 'invalid', reason: 'too_long', id: `${'['.repeat(24)}…` });
+    expect(parseCommand(textMessage(`/room ${flood('[a](http://')}`), CONFIGURED_LIMITS)).toMatchObject({ kind: 'invalid', reason: 'too_long' });
+    expect(parseCommand(textMessage(`/room ${flood('[a](http://x) ')}`), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage(flood('](http://'), 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
   });
 
   it('a command word that NFKC would blow up 18-fold is not read past its first characters', () => {
-    expect(parseCommand(textMessage(flood('\ufdfa', 50_000), 'group'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(`/room ${flood('\ufdfa', 50_000)}`))).toMatchObject({ kind: 'invalid', reason: 'too_long' });
-    expect(parseCommand(textMessage('/room \ufdfa'))).toEqual({ kind: 'lookup', ids: ['\ufdfa'] });
+    expect(parseCommand(textMessage(flood('\ufdfa', 50_000), 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(`/room ${flood('\ufdfa', 50_000)}`), CONFIGURED_LIMITS)).toMatchObject({ kind: 'invalid', reason: 'too_long' });
+    expect(parseCommand(textMessage('/room \ufdfa'), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['\ufdfa'] });
   });
 
   it('thousands of mentions before the command', () => {
     const mentions = Array.from({ length: 5_000 }, (_, i) => ({ key: `@_user_${i + 1}`, name: `user ${i + 1}` }));
     const text = `${mentions.map((m) => m.key).join(' ')} /room a`;
-    expect(parseCommand(textMessage(text, 'group', mentions))).toEqual({ kind: 'lookup', ids: ['a'] });
-    expect(parseCommand(textMessage(`${text.slice(0, -8)} hello`, 'group', mentions))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(text, 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage(`${text.slice(0, -8)} hello`, 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
   });
 
   it('counts tens of thousands of IDs exactly, duplicates once', () => {
     const ids = Array.from({ length: 20_000 }, (_, i) => `r${i}`);
     const text = `/room ${ids.join(' ')} ${ids.slice(0, 5_000).join(',')} r0 r1`;
-    expect(parseCommand(textMessage(text))).toEqual({ kind: 'invalid', problem: 'too_many_ids', count: 20_000, max: 100 });
+    expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toEqual({ kind: 'invalid', problem: 'too_many_ids', count: 20_000, max: 100 });
   });
 
   it('counts IDs past the limit exactly, a linked ID as the same ID typed plainly', () => {
@@ -330,26 +331,26 @@ describe('parseCommand: hostile messages get the answer a short one would', () =
   it('posts nested deeper than any Feishu sends are read as JSON.parse reads them', () => {
     const style = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
     const content = `{"title":"","content":[[{"tag":"text","text":"/room a","style":${style}}]]}`;
-    expect(parseCommand({ chat_type: 'p2p', message_type: 'post', content })).toEqual({ kind: 'lookup', ids: ['a'] });
-    expect(parseCommand({ chat_type: 'group', message_type: 'post', content: content.slice(0, -3) })).toEqual({ kind: 'ignore', reason: 'unreadable_content' });
+    expect(parseCommand({ chat_type: 'p2p', message_type: 'post', content }, CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand({ chat_type: 'group', message_type: 'post', content: content.slice(0, -3) }, CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'unreadable_content' });
   });
 });
 
 describe('parseCommand: other messages', () => {
   const unreadable = ['not json', '', '{"text":5}', 'null', '[]', '"text"', '{"content":"x"}', '{"text":'];
   it.each(unreadable)('unreadable text content %j → help in p2p, ignored in groups', (content) => {
-    expect(parseCommand({ chat_type: 'p2p', message_type: 'text', content })).toEqual({ kind: 'help', reason: 'unreadable_content' });
-    expect(parseCommand({ chat_type: 'group', message_type: 'text', content })).toEqual({ kind: 'ignore', reason: 'unreadable_content' });
+    expect(parseCommand({ chat_type: 'p2p', message_type: 'text', content }, CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'unreadable_content' });
+    expect(parseCommand({ chat_type: 'group', message_type: 'text', content }, CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'unreadable_content' });
   });
 
   it.each(['image', 'file', 'sticker', 'audio', 'interactive', 'share_chat', ''])('message type %j → help in p2p, ignored in groups', (type) => {
     const content = JSON.stringify({ text: '/room a' });
-    expect(parseCommand({ chat_type: 'p2p', message_type: type, content })).toEqual({ kind: 'help', reason: 'unsupported_message_type' });
-    expect(parseCommand({ chat_type: 'group', message_type: type, content })).toEqual({ kind: 'ignore', reason: 'unsupported_message_type' });
+    expect(parseCommand({ chat_type: 'p2p', message_type: type, content }, CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'unsupported_message_type' });
+    expect(parseCommand({ chat_type: 'group', message_type: type, content }, CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'unsupported_message_type' });
   });
 
   it('treats chat types other than p2p like groups', () => {
-    expect(parseCommand(textMessage('hello', 'topic'))).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage('hello', 'topic'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
   });
 });
 
@@ -402,8 +403,8 @@ describe('parseCommand never throws', () => {
       { chat_type: 'p2p', message_type: 'text', content: '{"text":"/room a"}', mentions: 'x' },
       { chat_type: 'p2p', message_type: 'text', content: '{"text":"/room a"}', mentions: [null, { key: 5 }] },
     ] as unknown as IncomingMessage[];
-    for (const message of broken) expect(() => parseCommand(message)).not.toThrow();
-    expect(parseCommand(broken[3]!)).toEqual({ kind: 'lookup', ids: ['a'] });
+    for (const message of broken) expect(() => parseCommand(message, CONFIGURED_LIMITS)).not.toThrow();
+    expect(parseCommand(broken[3]!, CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
   });
 });
 

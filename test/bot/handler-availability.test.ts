@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { createRoomBot } from '../../src/bot/handler.js';
 import type { Card, FreeBusyInstance, LookupOptions, RoomCalendar, RoomDetails, RoomDirectory, TimeWindow } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/local/render-text.js';
-import { DEFAULT_LIMITS } from '../../src/bot/command.js';
 import { FeishuApiError } from '../../src/errors.js';
 import type { CardActionEvent } from '../../src/protocol/events.js';
 import { captureLogs } from '../helpers/log-capture.js';
+import { CONFIGURED_LIMITS } from '../helpers/configured.js';
 
 const ROOM: RoomDetails = { room_id: 'omm_1', name: 'Everest', capacity: 8, is_disabled: false };
 
@@ -44,7 +44,7 @@ function botAt(now: string, answer: (asked: Asked) => Promise<Map<string, FreeBu
     timeZone: 'Asia/Shanghai',
     clock: () => Date.parse(now),
     messenger: { replyWithCard: async () => ({}) },
-    limits: DEFAULT_LIMITS,
+    limits: CONFIGURED_LIMITS,
     access: { allowExternalSenders: false, allowedChatIds: new Set() },
     botIdentity: () => undefined,
     logger: logs.logger,

@@ -1,9 +1,9 @@
 // The triage before the ack: addressed or not (the bot's open_id among the mentions), command or not, p2p or
 // group, and who may ask (the sender's tenant, the chat).
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../src/bot/command.js';
 import { accessPolicy, isRefusal, mentionsBot, triageMessage, triageOutcome, type BotIdentity, type Triage, type TriageContext } from '../../src/bot/triage.js';
 import type { MessageMention, MessageReceiveEvent } from '../../src/protocol/events.js';
+import { CONFIGURED_LIMITS } from '../helpers/configured.js';
 
 const TENANT = 'tenant_app';
 const BOT: BotIdentity = { openId: 'ou_bot', name: 'RoomBot' };
@@ -40,7 +40,7 @@ function event({ text, chat = 'group', mentions, senderTenant = TENANT, senderTy
 }
 
 function triage(message: Message, context: Partial<TriageContext> = {}): Triage {
-  return triageMessage(event(message), HEADER, { limits: DEFAULT_LIMITS, access: OPEN, bot: BOT, ...context });
+  return triageMessage(event(message), HEADER, { limits: CONFIGURED_LIMITS, access: OPEN, bot: BOT, ...context });
 }
 
 const LOOKUP: Triage = { kind: 'lookup', ids: ['test01', 'test02'] };
@@ -101,8 +101,8 @@ describe('triage: who may ask', () => {
   it('takes a sender without a tenant for an outsider, and leaves the chatter of outsiders as chatter', () => {
     const noTenant = event({ text: '/room test01 test02' });
     delete noTenant.sender.tenant_key;
-    expect(triageMessage(noTenant, HEADER, { limits: DEFAULT_LIMITS, access: OPEN, bot: BOT })).toEqual({ kind: 'ignore', reason: 'external_sender' });
-    expect(triageMessage(event({ text: '/room test01' }), { tenant_key: '' }, { limits: DEFAULT_LIMITS, access: OPEN, bot: BOT })).toEqual({ kind: 'ignore', reason: 'external_sender' });
+    expect(triageMessage(noTenant, HEADER, { limits: CONFIGURED_LIMITS, access: OPEN, bot: BOT })).toEqual({ kind: 'ignore', reason: 'external_sender' });
+    expect(triageMessage(event({ text: '/room test01' }), { tenant_key: '' }, { limits: CONFIGURED_LIMITS, access: OPEN, bot: BOT })).toEqual({ kind: 'ignore', reason: 'external_sender' });
     expect(triage({ text: 'lunch?', senderTenant: 'tenant_other' })).toEqual(IGNORED);
   });
 

@@ -2,6 +2,7 @@
 // emulator's control API), both against the real bot over real HTTP.
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { accessPolicy } from '../../src/bot/triage.js';
 import { startChat } from '../../src/local/chat.js';
 import { startStack, waitForBotIdentity, type Stack } from '../helpers/stack.js';
 
@@ -28,7 +29,7 @@ function driveChat(options: { ansi?: boolean; replyTimeoutMs?: number; isTTY?: b
   let printed = '';
   output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
   // a reply timeout far above the test timeout: a chat that waited for a reply it will not get hangs the test
-  const rl = startChat(stack.emulator, { input, output, replyTimeoutMs: options.replyTimeoutMs ?? 120_000, ...(options.ansi !== undefined ? { ansi: options.ansi } : {}) });
+  const rl = startChat(stack.emulator, { limits: stack.config.lookup, access: accessPolicy(stack.config.access), input, output, replyTimeoutMs: options.replyTimeoutMs ?? 120_000, ...(options.ansi !== undefined ? { ansi: options.ansi } : {}) });
   function printedUntil(text: string, from: number): Promise<string> {
     return new Promise((resolve) => {
       const check = () => {

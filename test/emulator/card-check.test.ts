@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildErrorCard, buildHelpCard, buildLookupCard } from '../../src/bot/card.js';
 import { checkCard } from '../../src/emulator/api/card-check.js';
+import { CONFIGURED_LIMITS } from '../helpers/configured.js';
 
 const valid = {
   schema: '2.0',
@@ -13,7 +14,7 @@ describe('card JSON 2.0 check (what Feishu refuses with 230099)', () => {
   it('accepts a well-formed card, and every card the bot builds', () => {
     expect(checkCard(valid)).toBeUndefined();
     const cards = [
-      buildHelpCard(),
+      buildHelpCard({ limits: CONFIGURED_LIMITS }),
       buildErrorCard({ problem: 'permission', scope: 'calendar:room:readonly' }),
       buildLookupCard({ requested: ['a', 'b'], found: new Map([['a', 'omm_1']]), refresh: { value: { action: 'refresh', ids: ['a', 'b'] } } }),
     ];

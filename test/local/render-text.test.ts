@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildErrorCard, buildHelpCard, buildLookupCard } from '../../src/bot/card.js';
 import type { Card, RoomDetails } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/local/render-text.js';
+import { CONFIGURED_LIMITS } from '../helpers/configured.js';
 
 const ROOM: RoomDetails = {
   room_id: 'omm_4de32cf10a4358788ff4e09e37ebbf9b',
@@ -50,8 +51,8 @@ describe('renderCardAsText: our cards', () => {
   });
 
   it('renders help and error cards', () => {
-    expect(renderCardAsText(buildHelpCard(), 'en_us')).toContain('/room test01 test02');
-    expect(renderCardAsText(buildHelpCard(), 'zh_cn')).toContain('用法');
+    expect(renderCardAsText(buildHelpCard({ limits: CONFIGURED_LIMITS }), 'en_us')).toContain('/room test01 test02');
+    expect(renderCardAsText(buildHelpCard({ limits: CONFIGURED_LIMITS }), 'zh_cn')).toContain('用法');
     expect(renderCardAsText(buildErrorCard({ problem: 'rate_limited' }), 'zh_cn')).toBe('== 请求太频繁 ==\n\n飞书暂时限制了查询频率。请稍等片刻后再试。');
   });
 
