@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import type { StateStore } from '../state/store.js';
 import type { RoomBot } from './handler.js';
+import { strings, toast } from './i18n.js';
 
 export interface CardActionIntakeOptions {
   bot: Pick<RoomBot, 'handleCardAction'>;
@@ -23,13 +24,13 @@ const IN_PROGRESS = 'in_progress';
 /** Feishu's event_id: 32 hex characters; anything unlike an ID is not used as a key. */
 const EVENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-export const STILL_WORKING: CardActionResponse = {
-  toast: {
-    type: 'info',
-    content: 'Still working on it, please try again in a moment.',
-    i18n: { zh_cn: '正在处理中，请稍后再试。', en_us: 'Still working on it, please try again in a moment.' },
-  },
-};
+/**
+ * The answer while a callback is still being answered: to a replay of one in progress (here), and to one the
+ * bot could not answer within Feishu's deadline (transports/dispatch.ts).
+ */
+export const STILL_WORKING: CardActionResponse = { toast: toast('info', strings.toastStillWorking) };
+
+const INVALID_REQUEST: CardActionResponse = { toast: toast('error', strings.toastInvalidRequest) };
 
 export function createCardActionIntake({ bot, store, replayWindowMs, logger, metrics = NO_METRICS }: CardActionIntakeOptions): CardActionIntake {
   return async (envelope) => {
@@ -37,7 +38,7 @@ export function createCardActionIntake({ bot, store, replayWindowMs, logger, met
     if (!EVENT_ID.test(eventId)) {
       metrics.event('card_action_invalid');
       logger.warn({ outcome: 'invalid', reason: 'event_id' }, 'card action with an impossible event_id refused');
-      return { toast: { type: 'error', content: 'Invalid request.', i18n: { zh_cn: '请求无效。', en_us: 'Invalid request.' } } };
+      return INVALID_REQUEST;
     }
     const key = `card:${eventId}`;
     let first = true;

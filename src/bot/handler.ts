@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { restOfDay } from './availability.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
 import { parseCommand, type CommandLimits } from './command.js';
-import { SCOPE_ROOM_READ } from './i18n.js';
+import { SCOPE_ROOM_READ, strings, toast } from './i18n.js';
 import type { Card, FreeBusyInstance, LookupOptions, Messenger, RoomCalendar, RoomDetails, RoomDirectory } from './ports.js';
 import type { MessageJob } from './message-job.js';
 import { replyUuidFor } from './reply-uuid.js';
@@ -127,16 +127,16 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
       const ids = refreshIds(event.action?.value, limits);
       if (!ids) {
         logger.warn({ message_id: messageId, tag: event.action?.tag }, 'card action not understood');
-        return { toast: { type: 'warning', content: 'This button is no longer supported.', i18n: { zh_cn: '此按钮已不再支持。', en_us: 'This button is no longer supported.' } } };
+        return { toast: toast('warning', strings.toastButtonUnsupported) };
       }
       const result = await lookup(ids, { bypassCache: true }, messageId);
       logger.info({ message_id: messageId, outcome: `refresh_${result.outcome}`, requested: ids.length, found: result.found }, 'card action handled');
       if (result.outcome !== 'found') {
         // Keep the card the user has; say why it was not refreshed.
-        return { toast: { type: 'error', content: 'Could not refresh; please try again shortly.', i18n: { zh_cn: '刷新失败，请稍后再试。', en_us: 'Could not refresh; please try again shortly.' } } };
+        return { toast: toast('error', strings.toastRefreshFailed) };
       }
       return {
-        toast: { type: 'success', content: 'Refreshed', i18n: { zh_cn: '已刷新', en_us: 'Refreshed' } },
+        toast: toast('success', strings.toastRefreshed),
         card: { type: 'raw', data: result.card },
       };
     },

@@ -1,6 +1,7 @@
-// Every string a reader sees on a card, in both languages the cards carry. Feishu shows the one matching the
-// reader's client language (doc "配置卡片多语言"); en_us doubles as the fallback `content`.
+// Every string a reader sees on a card or in a toast, in both languages the cards carry. Feishu shows the one
+// matching the reader's client language (doc "配置卡片多语言"); en_us doubles as the fallback `content`.
 // Strings holding markdown say so (md*); parameters are already escaped by the caller.
+import type { CardActionResponse } from '../protocol/events.js';
 
 export type Locale = 'zh_cn' | 'en_us';
 export const LOCALES: readonly Locale[] = ['zh_cn', 'en_us'];
@@ -178,4 +179,19 @@ export const strings = {
     zh_cn: `参考编号：\`${reference}\`（请提供给管理员）`,
     en_us: `Reference: \`${reference}\` (give this to the admin)`,
   }),
+
+  // Toasts: the answer to a click on the card (card.action.trigger), shown over the card.
+  toastRefreshed: { zh_cn: '已刷新', en_us: 'Refreshed' },
+  toastRefreshFailed: { zh_cn: '刷新失败，请稍后再试。', en_us: 'Could not refresh; please try again shortly.' },
+  toastButtonUnsupported: { zh_cn: '此按钮已不再支持。', en_us: 'This button is no longer supported.' },
+  toastStillWorking: { zh_cn: '正在处理中，请稍后再试。', en_us: 'Still working on it, please try again in a moment.' },
+  toastInvalidRequest: { zh_cn: '请求无效。', en_us: 'Invalid request.' },
+  toastFailed: { zh_cn: '出错了，请稍后重试。', en_us: 'Something went wrong, please try again.' },
 } as const;
+
+export type Toast = NonNullable<CardActionResponse['toast']>;
+
+/** A toast in both languages (doc "卡片回传交互回调": toast.i18n), with en_us as its `content` for clients that show neither. */
+export function toast(type: Toast['type'], text: LocalizedText): Toast {
+  return { type, content: text.en_us, i18n: { zh_cn: text.zh_cn, en_us: text.en_us } };
+}

@@ -8,7 +8,6 @@ import { RequestRejected, type RejectReason } from './errors.js';
 import { createRouter, type EventOutcome, type Readiness } from './routes.js';
 
 export type { EventOutcome, Readiness } from './routes.js';
-export { DEFAULT_CARD_ACTION_ERROR_RESPONSE, DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE } from '../transports/dispatch.js';
 
 export interface WebhookAppOptions {
   /** Serve the webhook's request URLs (default true); false when events come over the long connection (only /livez, /readyz, /metrics). */

@@ -2,7 +2,8 @@
 // in exactly the same way: one intake, two transports. Each transport only turns the answer into its own
 // acknowledgement: the webhook into 200 / 400 / 503, the long connection into the ack frame's code (200, or
 // 500 for a refusal, which Feishu treats like a 503: it re-delivers).
-import type { CardActionIntake } from '../bot/card-actions.js';
+import { STILL_WORKING, type CardActionIntake } from '../bot/card-actions.js';
+import { strings, toast } from '../bot/i18n.js';
 import type { Intake, IntakeOutcome } from '../bot/intake.js';
 import { CARD_ACTION_TRIGGER, type CardActionEvent, type CardActionResponse, type EventEnvelope } from '../protocol/events.js';
 import type { RejectReason } from '../http/errors.js';
@@ -25,7 +26,7 @@ export interface DispatchOptions {
   readiness: () => { ready: boolean; draining: boolean };
   /** How long onCardAction may take before the callback is answered with cardActionTimeoutResponse. Default CARD_ACTION_TIMEOUT_MS. */
   cardActionTimeoutMs?: number;
-  /** Default DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE. */
+  /** Default STILL_WORKING (bot/card-actions.ts). */
   cardActionTimeoutResponse?: CardActionResponse;
   /** Answer when onCardAction throws. Default DEFAULT_CARD_ACTION_ERROR_RESPONSE. */
   cardActionErrorResponse?: CardActionResponse;
@@ -37,21 +38,7 @@ type Settings = Required<DispatchOptions>;
 /** Feishu waits 3 s for a callback's answer, over either transport: leave room for the way back. */
 export const CARD_ACTION_TIMEOUT_MS = 2_500;
 
-export const DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE: CardActionResponse = {
-  toast: {
-    type: 'info',
-    content: 'Still working on it, please try again in a moment.',
-    i18n: { zh_cn: '正在处理中，请稍后再试。', en_us: 'Still working on it, please try again in a moment.' },
-  },
-};
-
-export const DEFAULT_CARD_ACTION_ERROR_RESPONSE: CardActionResponse = {
-  toast: {
-    type: 'error',
-    content: 'Something went wrong, please try again.',
-    i18n: { zh_cn: '出错了，请稍后重试。', en_us: 'Something went wrong, please try again.' },
-  },
-};
+export const DEFAULT_CARD_ACTION_ERROR_RESPONSE: CardActionResponse = { toast: toast('error', strings.toastFailed) };
 
 // One object per outcome, made once: the webhook's ack path runs tens of thousands of times a second.
 const ACKS = {
@@ -72,7 +59,7 @@ export function createDispatch(options: DispatchOptions): Dispatch {
   const settings: Settings = {
     ...options,
     cardActionTimeoutMs: options.cardActionTimeoutMs ?? CARD_ACTION_TIMEOUT_MS,
-    cardActionTimeoutResponse: options.cardActionTimeoutResponse ?? DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE,
+    cardActionTimeoutResponse: options.cardActionTimeoutResponse ?? STILL_WORKING,
     cardActionErrorResponse: options.cardActionErrorResponse ?? DEFAULT_CARD_ACTION_ERROR_RESPONSE,
   };
   return (envelope) =>

@@ -13,7 +13,7 @@ import type { Card } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/local/render-text.js';
 import { startEmulator, WsCode, type Emulator, type WsClientConfig } from '../../src/emulator/index.js';
 import { LongConnectionRefused } from '../../src/errors.js';
-import { DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE } from '../../src/transports/dispatch.js';
+import { STILL_WORKING } from '../../src/bot/card-actions.js';
 import { startBot, type RunningBot } from '../../src/service.js';
 import { callbackValue } from '../helpers/card.js';
 import { captureLogs } from '../helpers/log-capture.js';
@@ -169,7 +169,7 @@ describe('the Refresh button over the long connection', () => {
     stack.emulator.faults.inject({ api: 'batch_get_id', kind: 'latency', latencyMs: 1_500 });
     stack.emulator.faults.inject({ api: 'batch_get', kind: 'latency', latencyMs: 1_500 });
     const outcome = await stack.emulator.clickCardButton({ messageId: reply!.replyMessageId, value: callbackValue(reply!.card) });
-    expect(outcome).toMatchObject({ ok: true, response: DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE });
+    expect(outcome).toMatchObject({ ok: true, response: STILL_WORKING });
     expect(stack.emulator.replies[0]!.cardUpdates).toBe(0);
     expect(stack.logs.find({ msg: 'card action slower than the callback deadline; answered with a toast' })).toHaveLength(1);
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CardActionResponse } from '../../src/protocol/events.js';
-import { DEFAULT_CARD_ACTION_ERROR_RESPONSE, DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE } from '../../src/http/app.js';
+import { STILL_WORKING } from '../../src/bot/card-actions.js';
+import { DEFAULT_CARD_ACTION_ERROR_RESPONSE } from '../../src/transports/dispatch.js';
 import { encryptedBody, fixture, post, signatureHeaders, signedEncryptedPush, startHarness, withToken, type Harness } from './support/harness.js';
 
 const cardAction = fixture('card-action-trigger.json');
@@ -70,8 +71,8 @@ describe('POST /webhook/card', () => {
     });
     const res = await post(`${h.url}/webhook/card`, signedEncryptedPush(cardAction));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE);
-    expect(DEFAULT_CARD_ACTION_TIMEOUT_RESPONSE.toast?.type).toBe('info');
+    expect(await res.json()).toEqual(STILL_WORKING);
+    expect(STILL_WORKING.toast?.type).toBe('info');
     expect(h.logs.find({ msg: 'card action slower than the callback deadline; answered with a toast' })).toHaveLength(1);
     release();
     await expect.poll(() => finished).toBe(true);
