@@ -239,7 +239,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     // The long connection first: Feishu gives new events to the other replicas' connections (or keeps them
     // for this one's restart), and those being taken in are recorded before the queue closes.
     await longConnection?.close();
-    logger.info(await queue.stats(), longConnection ? 'shutting down: long connection closed, running answers finish' : 'shutting down: new events get 503, running answers finish');
+    logger.info(await queue.stats().catch(() => ({ stats: 'unavailable' })), longConnection ? 'shutting down: long connection closed, running answers finish' : 'shutting down: new events get 503, running answers finish');
     const drained = await closeAll(deadlineMs);
     if (!drained.finished) logger.error({ remaining: drained.remaining }, 'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart');
     logger.info({ finished: drained.finished }, 'stopped');

@@ -35,6 +35,16 @@ const MAX_STALLS = 3;
 /** How often the pending count behind `maxPending` is read again (reading it per push would double the cost). */
 const COUNT_REFRESH_MS = 1_000;
 
+/** The longest a closing step waits for Redis before the connections are simply dropped. */
+const CLOSE_STEP_MS = 1_000;
+
+/** Waits for `promise` (its failure ignored), or `ms`, whichever comes first. */
+async function atMost(ms: number, promise: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /** Thrown by the processor to have BullMQ retry after the pause the worker chose. */
 class RetryLater extends Error {
   constructor(readonly delayMs: number) {
@@ -158,10 +168,11 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
         // What is still running keeps its record: its lock expires and a live replica takes it over.
         if (!finished) {
           result = { finished: false, remaining: runningHere };
-          await current.close(true).catch(() => undefined);
+          await atMost(CLOSE_STEP_MS, current.close(true));
         }
       }
-      await queue.close().catch(() => undefined);
+      // A Redis that is away (or half away) must not hold the process: each step has a bound, then the sockets go.
+      await atMost(CLOSE_STEP_MS, queue.close());
       producer.disconnect();
       consumer.disconnect();
       return result;
