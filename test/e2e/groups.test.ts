@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Card } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/local/render-text.js';
 import type { MessageInput } from '../../src/emulator/index.js';
-import { startStack, waitForBotIdentity, type Stack } from '../helpers/stack.js';
+import { SEED_ROOM_IDS, startStack, waitForBotIdentity, type Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -12,8 +12,7 @@ afterEach(async () => {
   stack = undefined;
 });
 
-const TEST01 = 'omm_eada1d61a550955240c28757e7dec3af';
-const TEST02 = 'omm_83d09ad4f6896e02029a6a075f71c9d1';
+const { test01: TEST01, test02: TEST02 } = SEED_ROOM_IDS;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A stack whose bot knows its identity (it reads it in the background at start). */

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderCardAsText } from '../../src/local/render-text.js';
 import type { Card } from '../../src/bot/ports.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { SEED_ROOM_IDS, startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -10,8 +10,7 @@ afterEach(async () => {
   stack = undefined;
 });
 
-const TEST01 = 'omm_eada1d61a550955240c28757e7dec3af';
-const TEST02 = 'omm_83d09ad4f6896e02029a6a075f71c9d1';
+const { test01: TEST01, test02: TEST02 } = SEED_ROOM_IDS;
 
 describe('/room end to end', () => {
   it('answers the URL-verification challenge, plain and encrypted, without signature headers', async () => {
