@@ -5,7 +5,7 @@
 // it is known, group messages are answered only when they start with /room (as before the bot knew itself);
 // a failure is logged once and the call retried in the background with a growing pause.
 import type * as lark from '@larksuiteoapi/node-sdk';
-import { withTenantToken } from '@larksuiteoapi/node-sdk';
+import { withTenantToken } from './client.js';
 import type { BotIdentity } from '../bot/triage.js';
 import { FeishuApiError } from '../errors.js';
 import type { Logger } from '../log.js';
