@@ -6,7 +6,7 @@
 //   1. Ack path    signed + encrypted events: ours, (a) with group chatter it ignores after verification and
 //                  (b) with /room commands it records durably (local journal) and answers through an emulator,
 //                  (c) the same with Redis (BullMQ; (a) is run with Redis too), vs the SDK's documented Koa
-//                  sample vs a bare Koa route; URL-verification challenges during (b)'s load; then (d) and (e),
+//                  sample vs a bare Koa route and the floor (bare Koa + signature, parse, decrypt); URL-verification challenges during (b)'s load; then (d) and (e),
 //                  (a) and (b) over the long connection (the emulator pushes frames to the SDK's WSClient in ours)
 //   2. End to end  distinct /room messages through the emulator: replies/s, push→reply latency, API calls
 //   3. API economy token and lookup calls, expected vs measured (exit code 1 if a rule is broken)
@@ -21,7 +21,8 @@
 //
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
 // BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
-// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
+// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_PIN (1: servers on core 0, the rest on the
+// others, bench/lib/cores.ts; 0: off), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
 // (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
 // saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
 // run; by default only broken rules and errors do).
@@ -33,6 +34,7 @@ import { API_NAMES } from './lib/api-calls.js';
 import { BENCH_APP, benchConfig, botEnv, REPO_ROOT } from './lib/app.js';
 import { CHALLENGE_BUDGET_MS, startChallengeProbe, type ChallengeSample, type ChallengeSummary } from './lib/challenge.js';
 import { chatterEnvelopes, commandEnvelopes, PushPool } from './lib/events.js';
+import { describeCores, pinThisProcessToLoadCores } from './lib/cores.js';
 import { describeMachine } from './lib/machine.js';
 import { summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import { customIds, generateRooms } from './lib/rooms.js';
@@ -94,6 +96,7 @@ const ROWS = {
   wsChatter: 'ours (d) ignored chatter, long connection',
   wsCommands: 'ours (e) /room commands, long connection, local journal',
   sdk: 'SDK sample',
+  floor: 'floor: bare Koa + the crypto',
   bare: 'bare Koa',
 } satisfies Record<AckRow, string>;
 const GOALS = { vsSdk: 2, vsBare: 0.5, p99Ms: 10, startupReadyMs: 1000, startupRssMb: 110 };
@@ -106,8 +109,9 @@ async function main(): Promise<number> {
   const started = performance.now();
   const machine = describeMachine();
   const profileDir = process.env.BENCH_PROFILE || undefined;
+  pinThisProcessToLoadCores();
   say(`/room bot benchmark · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node} ${machine.platform} · ${machine.memoryGb} GB · load average ${num(machine.loadAverage, 2)} at start`);
-  say(`autocannon ${machine.autocannon} in the parent process; each server in its own child process; all traffic on 127.0.0.1`);
+  say(`autocannon ${machine.autocannon} in the parent process; each server in its own child process; ${describeCores()}; all traffic on 127.0.0.1`);
   if (profileDir) say(`CPU profiling on (BENCH_PROFILE=${profileDir}): throughput figures are lower than without it`);
 
   // The emulator's pusher adds an abort listener per push in flight; 16 users exceed Node's default warning level of 10.
@@ -249,6 +253,7 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
       ...(redis ? [await commandRow('oursCommandsRedis', redisEnv(2))] : []),
       ...longConnection.specs,
       { row: 'sdk', server: { target: 'sdk' }, pool: chatter, fresh: false },
+      { row: 'floor', server: { target: 'floor' }, pool: chatter, fresh: false },
       { row: 'bare', server: { target: 'bare' }, pool: chatter, fresh: false },
     ];
     const rows = await runAckPhase(specs, ack, progress, profileDir);
@@ -274,16 +279,16 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   }
 }
 
-type RequiredRow = 'ours' | 'oursCommands' | 'sdk' | 'bare';
+type RequiredRow = 'ours' | 'oursCommands' | 'sdk' | 'floor' | 'bare';
 
 function byRow(results: AckRowResult[]): Record<RequiredRow, AckRowResult> & Partial<Record<AckRow, AckRowResult>> {
   const found = Object.fromEntries(results.map((r) => [r.row, r])) as Partial<Record<AckRow, AckRowResult>>;
-  if (!found.ours || !found.oursCommands || !found.sdk || !found.bare) throw new Error('ack phase lost a row');
+  if (!found.ours || !found.oursCommands || !found.sdk || !found.floor || !found.bare) throw new Error('ack phase lost a row');
   return found as Record<RequiredRow, AckRowResult> & Partial<Record<AckRow, AckRowResult>>;
 }
 
 function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
-  const { ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands, sdk, bare } = byRow(outcome.rows);
+  const { ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands, sdk, floor, bare } = byRow(outcome.rows);
   const { ack } = SETTINGS;
   say();
   say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push. Saturation:');
@@ -319,6 +324,8 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   say(`   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : 'app.config.json\'s default'}: at info, a line per message handled), stdout to /dev/null.`);
   say('   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler');
   say('   empty: checks the signature, decrypts, answers 204 (no token or timestamp check). Bare Koa: reads the body, 200 {}.');
+  say('   Floor: bare Koa + what every signed, encrypted push costs whoever answers it (SHA-256 signature, both JSON parses,');
+  say('   aes-256-cbc with Node\'s crypto), nothing else: no token, timestamp or ID checks, no intake, no metrics, no logs.');
   say(`   SDK sample's handler ran for ${num(sdk.handled ?? 0)} of ${num(sdk.pushesSent)} pushes sent (${num(sdk.okAnswers)} answers counted; the rest were in flight`);
   say('   when a slice ended): koa-body\'s parsed body passes the SDK\'s signature check, as the pushes are compact JSON.');
 
@@ -327,6 +334,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   const redisVsSdk = oursRedis ? ratio(oursRedis.saturation.okPerSecond, sdk.saturation.okPerSecond) : undefined;
   const vsBare = ratio(ours.saturation.okPerSecond, bare.saturation.okPerSecond);
   const ceiling = ratio(bare.saturation.okPerSecond, sdk.saturation.okPerSecond);
+  const floorVsSdk = ratio(floor.saturation.okPerSecond, sdk.saturation.okPerSecond);
   const commandsVsSdk = ratio(oursCommands.saturation.okPerSecond, sdk.saturation.okPerSecond);
   const commandsDoneVsSdk = ratio(oursCommands.saturation.donePerSecond, sdk.saturation.donePerSecond);
   const commandsVsBare = ratio(oursCommands.saturation.okPerSecond, bare.saturation.okPerSecond);
@@ -349,6 +357,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
         [`ours p99 at ${ack.rate} events/s`, `< ${GOALS.p99Ms} ms`, `${ms(ours.fixedRate.p99Ms)} ms`, verdict(ours.fixedRate.p99Ms < GOALS.p99Ms, `ours p99 ${ms(ours.fixedRate.p99Ms)} ms at ${ack.rate}/s`), `${ms(oursCommands.fixedRate.p99Ms)} ms`],
         [`URL challenge during (b)'s saturation, max of ${challenges.sent}`, `< ${num(CHALLENGE_BUDGET_MS)} ms`, `${ms(challenges.maxMs)} ms`, challengeVerdict, `p50 ${ms(challenges.p50Ms)} ms, ${challenges.refused} refused`],
         ['(bare Koa / SDK sample: the ceiling of ours / SDK)', '', `${num(ceiling, 2)}×`, '', ''],
+        ['(floor / SDK sample: the most any webhook that verifies and decrypts can reach)', '', `${num(floorVsSdk, 2)}×`, '', ''],
         ['(ours / SDK sample, CPU µs per event)', '', `${num(ours.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`, '', `${num(oursCommands.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`],
       ],
     ),
@@ -369,7 +378,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     failures.push(`URL challenge under load: max ${ms(challenges.maxMs)} ms over ${challenges.sent}, ${challenges.refused} refused (${challenges.problems.join(', ') || `budget ${CHALLENGE_BUDGET_MS} ms`})`);
   }
   return {
-    table: { vsSdk, redisVsSdk, vsBare, bareVsSdk: ceiling, oursP99AtRateMs: ours.fixedRate.p99Ms, commandsVsSdk, commandsDoneVsSdk, commandsVsBare, commandsP99AtRateMs: oursCommands.fixedRate.p99Ms, challengeMaxMs: challenges.maxMs },
+    table: { vsSdk, redisVsSdk, vsBare, bareVsSdk: ceiling, floorVsSdk, oursP99AtRateMs: ours.fixedRate.p99Ms, commandsVsSdk, commandsDoneVsSdk, commandsVsBare, commandsP99AtRateMs: oursCommands.fixedRate.p99Ms, challengeMaxMs: challenges.maxMs },
     rules: [
       ...commandRules(outcome.commands.oursCommands!, oursCommands),
       ...(oursCommandsRedis && outcome.commands.oursCommandsRedis ? commandRules(outcome.commands.oursCommandsRedis, oursCommandsRedis) : []),

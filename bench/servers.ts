@@ -54,6 +54,8 @@ async function start(spec: ServerSpec): Promise<Running> {
       return fromSample(await (await import('./targets/sdk-sample.js')).startSdkSample(BENCH_APP));
     case 'bare':
       return fromSample(await (await import('./targets/bare-koa.js')).startBareKoa());
+    case 'floor':
+      return fromSample(await (await import('./targets/crypto-floor.js')).startCryptoFloor(BENCH_APP));
   }
 }
 

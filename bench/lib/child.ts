@@ -1,6 +1,7 @@
 // Starts bench/servers.ts in a child process and talks to it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { serverLauncher } from './cores.js';
 import type { ChildMessage, ParentMessage, ServerSpec, ServerStats } from './protocol.js';
 
 export interface ServerChild {
@@ -20,11 +21,13 @@ export interface ServerChild {
 const SERVERS_ENTRY = fileURLToPath(new URL('../servers.ts', import.meta.url));
 
 export async function startServerChild(spec: ServerSpec): Promise<ServerChild> {
-  const execArgv = ['--import', 'tsx', '--expose-gc'];
+  // on the server's core from its first instruction (bench/lib/cores.ts): taskset execs node, which keeps the IPC channel
+  const { execPath, prefixArgs } = serverLauncher();
+  const execArgv = [...prefixArgs, '--import', 'tsx', '--expose-gc'];
   // A server's stdout (ours: a log line per message at the default level; the SDK: "event-dispatch is
   // ready") goes to /dev/null: the server pays for each write, the load generator reads nothing, and the
   // tables stay clean. Its stderr is the benchmark's.
-  const child = fork(SERVERS_ENTRY, [JSON.stringify(spec)], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(SERVERS_ENTRY, [JSON.stringify(spec)], { execPath, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const ready = await waitForReady(child, spec);
   return connect(child, `${ready.url}${ready.eventPath}`);
 }

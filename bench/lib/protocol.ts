@@ -1,7 +1,7 @@
 // What the benchmark parent and a server child (bench/servers.ts) say to each other over IPC.
 import type { BotStats } from '../../src/service.js';
 
-export type TargetName = 'ours' | 'sdk' | 'bare';
+export type TargetName = 'ours' | 'sdk' | 'bare' | 'floor';
 
 export interface ServerSpec {
   target: TargetName;

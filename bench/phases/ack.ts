@@ -14,7 +14,7 @@ import type { ServerSpec, ServerStats } from '../lib/protocol.js';
  * ours: ignored chatter; oursCommands: /room commands, answered through the emulator; *Redis: the same with
  * REDIS_URL; ws*: the same two over the long connection (phases/long-connection.ts).
  */
-export type AckRow = 'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'wsChatter' | 'wsCommands' | 'sdk' | 'bare';
+export type AckRow = 'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'wsChatter' | 'wsCommands' | 'sdk' | 'floor' | 'bare';
 
 export interface AckSettings {
   warmupSeconds: number;
