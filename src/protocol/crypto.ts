@@ -23,12 +23,17 @@ export function encryptPayload(plaintext: string, key: Buffer | string, iv: Buff
 
 /** Inverse of encryptPayload with Node's own AES-256-CBC; throws on anything that is not a ciphertext for this key. */
 export function decryptPayload(encrypted: string, key: Buffer | string): string {
+  return decryptPayloadBytes(encrypted, key).toString('utf8');
+}
+
+/** decryptPayload's plaintext as its UTF-8 bytes (the verifier scans them before it decodes them). */
+export function decryptPayloadBytes(encrypted: string, key: Buffer | string): Buffer {
   const bytes = Buffer.from(encrypted, 'base64');
   if (bytes.length < IV_BYTES + BLOCK_BYTES || (bytes.length - IV_BYTES) % BLOCK_BYTES !== 0) {
     throw new Error('encrypted payload has an invalid length');
   }
   const decipher = createDecipheriv('aes-256-cbc', keyOf(key), bytes.subarray(0, IV_BYTES));
-  return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES)), decipher.final()]).toString('utf8');
+  return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES)), decipher.final()]);
 }
 
 /** X-Lark-Signature = hex(sha256(timestamp + nonce + encrypt_key + raw body bytes)). */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeSignature, encryptPayload } from '../../src/protocol/crypto.js';
 import { checkTimestamp, createEnvelopeDecoder, createPlainEnvelopeChecker, isJsonContentType, nestsAtMost, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
@@ -130,11 +131,29 @@ describe('envelope decoder', () => {
   });
 
   it('counts nesting in one pass, skipping strings and escapes', () => {
-    expect(nestsAtMost('{"a":[[1]]}', 3)).toBe(true);
-    expect(nestsAtMost('{"a":[[1]]}', 2)).toBe(false);
-    expect(nestsAtMost('{"a":"[[[[\\"}', 1)).toBe(true);
-    expect(nestsAtMost('{"a":"\\"[[[["}', 1)).toBe(true);
-    expect(nestsAtMost('{"a":"\\\\",  "b":[[[]]]}', 2)).toBe(false);
+    const nests = (json: string, maxDepth: number) => nestsAtMost(Buffer.from(json, 'utf8'), maxDepth);
+    expect(nests('{"a":[[1]]}', 3)).toBe(true);
+    expect(nests('{"a":[[1]]}', 2)).toBe(false);
+    expect(nests('{"a":"[[[[\\"}', 1)).toBe(true);
+    expect(nests('{"a":"\\"[[[["}', 1)).toBe(true);
+    expect(nests('{"a":"\\\\",  "b":[[[]]]}', 2)).toBe(false);
+    // multi-byte characters (会议室, an emoji) never read as brackets or quotes
+    expect(nests('{"a":"会议室[[[","b":"🏢"}', 1)).toBe(true);
+    expect(nests('{"会":[{"议":["室"]}]}', 2)).toBe(false);
+  });
+
+  it('reads the same depth JSON.parse builds, for any JSON text in any script', () => {
+    const depthOf = (value: unknown): number =>
+      value !== null && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6, stringUnit: 'grapheme' }), fc.boolean(), (value, spaced) => {
+        const json = Buffer.from(JSON.stringify(value, null, spaced ? 1 : undefined), 'utf8');
+        const depth = depthOf(value);
+        expect(nestsAtMost(json, depth)).toBe(true);
+        if (depth > 0) expect(nestsAtMost(json, depth - 1)).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('refuses a non-string "encrypt"', () => {
