@@ -24,6 +24,8 @@ const inputs = [src, join(root, 'tsconfig.json'), join(root, 'package-lock.json'
  * loads with createRequire (esbuild leaves that call alone; listed so that no other import bundles a copy).
  */
 const external = ['bullmq', 'ioredis', '@larksuiteoapi/node-sdk'];
+// Bundled and fine so: pino, because src/log.ts gives it a destination stream and no transport (a transport
+// would start a worker thread from a file beside pino's own); ws and protobufjs, which only the emulator uses.
 
 /**
  * Bundled CommonJS packages call require() for Node's built-ins; an ES module has no require, so each
