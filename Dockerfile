@@ -2,12 +2,12 @@
 # The /room bot as a container: `docker build -t room-bot .`, then run it with the FEISHU_* variables
 # (see .env.example; compose.yaml runs it with Redis). It runs the production command, `node dist/main.js`.
 
-# 1. Build: the whole toolchain (devDependencies included) compiles src/ to dist/.
+# 1. Build: the whole toolchain (devDependencies included) bundles src/ into dist/ (esbuild).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
 RUN npm run build

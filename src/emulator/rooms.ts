@@ -1,8 +1,9 @@
 // The emulator's room directory: what meeting_room v1 batch_get_id / batch_get / freebusy/batch_get answer
 // from. Seeded from rooms.seed.json (validated once), or from rooms a test passes in.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+// Imported, not read from disk: the build bundles it into the emulator's code, wherever that lands in dist/.
+import seedFile from './rooms.seed.json' with { type: 'json' };
 
 /**
  * A booking of a room, in minutes relative to the time it is asked about (see placeBookings), so that the
@@ -50,8 +51,6 @@ const roomListSchema = z.array(roomSchema).superRefine((rooms, ctx) => {
 
 const seedFileSchema = z.object({ rooms: roomListSchema });
 
-export const DEFAULT_SEED_PATH = new URL('./rooms.seed.json', import.meta.url);
-
 /** Validates a list of rooms; throws an Error naming each bad field (e.g. "rooms[3].room_id: …"). */
 export function parseRooms(rooms: unknown, source = 'rooms'): EmulatedRoom[] {
   const parsed = roomListSchema.safeParse(rooms);
@@ -59,10 +58,10 @@ export function parseRooms(rooms: unknown, source = 'rooms'): EmulatedRoom[] {
   return parsed.data;
 }
 
-/** Reads and validates a seed file of the shape {"rooms": [...]}. */
-export function loadRoomSeed(path: string | URL = DEFAULT_SEED_PATH): EmulatedRoom[] {
-  const parsed = seedFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`invalid room seed ${String(path)}: ${describeIssues(parsed.error, '')}`);
+/** The rooms of rooms.seed.json (the shape {"rooms": [...]}), validated. */
+export function loadRoomSeed(): EmulatedRoom[] {
+  const parsed = seedFileSchema.safeParse(seedFile);
+  if (!parsed.success) throw new Error(`invalid room seed rooms.seed.json: ${describeIssues(parsed.error, '')}`);
   return parsed.data.rooms;
 }
 
