@@ -16,7 +16,8 @@ const src = join(root, 'src');
 const dist = join(root, 'dist');
 /** Written last: its time is when dist/ was complete. */
 const stamp = join(dist, '.built');
-const inputs = [src, join(root, 'tsconfig.json'), join(root, 'package-lock.json')];
+// the build script itself too: a change to how dist/ is made must remake it
+const inputs = [src, join(root, 'tsconfig.json'), join(root, 'package-lock.json'), fileURLToPath(import.meta.url)];
 
 /**
  * Loaded from node_modules at run time rather than bundled: the Redis client (only with REDIS_URL; its
