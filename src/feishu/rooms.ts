@@ -127,34 +127,51 @@ export interface CachedLookupSpec<V, C> {
 }
 
 /**
- * key → value lookups that (1) answer from the cache when allowed, (2) join a call already in flight
+ * key → value lookups that (1) answer from the cache when allowed, (2) join a lookup already in flight
  * for the same key (and scope) instead of asking again, (3) ask Feishu for the rest in ceil(n / batchSize)
  * calls. A call's context reaches `fetch` and `scope`; a call that joins another's gets that one's answer.
+ *
+ * A key is "in flight" from the moment a lookup starts reading the cache for it until its answer is written
+ * back, so a second caller never falls between the two: it either joins, or finds the answer cached. (Were
+ * the cache read outside, a caller that missed in Redis while another's call was landing would ask again.)
  */
 export function cachedBatchLookup<V, C = void>(spec: CachedLookupSpec<V, C>) {
   const inflight = new Map<string, Promise<V | undefined>>();
 
-  async function fromCache(keys: readonly string[], cacheKey: (key: string) => string, result: Map<string, V>): Promise<string[]> {
-    if (!spec.cache) return [...keys];
+  /** What the cache holds for `keys`: decoded values (a cached "not found" is undefined), and the keys it lacks. */
+  async function fromCache(keys: readonly string[], cacheKey: (key: string) => string): Promise<{ cached: Map<string, V | undefined>; misses: string[] }> {
+    const cached = new Map<string, V | undefined>();
+    if (!spec.cache) return { cached, misses: [...keys] };
     const misses: string[] = [];
     const raws = await Promise.all(keys.map((key) => spec.cache!.get(cacheKey(key)).catch(() => undefined)));
     keys.forEach((key, i) => {
       const raw = raws[i];
-      if (raw === undefined) return void misses.push(key);
-      const value = spec.decode(raw);
-      if (value !== undefined) result.set(key, value);
+      if (raw === undefined) misses.push(key);
+      else cached.set(key, spec.decode(raw));
     });
-    return misses;
+    return { cached, misses };
   }
 
-  function startBatch(keys: string[], cacheKey: (key: string) => string, context: C): void {
-    const call = spec.fetch(keys, context);
+  /** Starts the lookup of `keys` (cache, then Feishu in batches) and marks each key in flight until its answer is cached. */
+  function start(keys: string[], cacheKey: (key: string) => string, context: C, useCache: boolean): void {
+    const read = useCache ? fromCache(keys, cacheKey) : Promise.resolve({ cached: new Map<string, V | undefined>(), misses: keys });
+    // one call per batch of misses; a key's answer comes from its own batch, so one failed batch fails only its keys
+    const calls = read.then(({ misses }) => {
+      const byKey = new Map<string, Promise<Map<string, V>>>();
+      for (let i = 0; i < misses.length; i += spec.batchSize) {
+        const batch = misses.slice(i, i + spec.batchSize);
+        const call = spec.fetch(batch, context);
+        for (const key of batch) byKey.set(key, call);
+      }
+      return byKey;
+    });
     for (const key of keys) {
-      const settled = call.then((answers) => answers.get(key));
       const fullKey = cacheKey(key);
+      const fetched = calls.then((byKey) => byKey.get(key)?.then((answers) => ({ value: answers.get(key) })));
+      const settled = Promise.all([read, fetched]).then(([{ cached }, answer]) => (answer ? answer.value : cached.get(key)));
       inflight.set(fullKey, settled);
-      void settled
-        .then((value) => spec.cache?.set(fullKey, spec.encode(value), spec.ttlMs))
+      void fetched
+        .then((answer) => answer && spec.cache?.set(fullKey, spec.encode(answer.value), spec.ttlMs))
         .catch(() => undefined) // the caller sees the failure; the cache just stays cold
         .finally(() => {
           if (inflight.get(fullKey) === settled) inflight.delete(fullKey);
@@ -166,12 +183,13 @@ export function cachedBatchLookup<V, C = void>(spec: CachedLookupSpec<V, C>) {
     const prefix = `lookup:${spec.namespace}:${spec.scope ? `${spec.scope(context)}:` : ''}`;
     const cacheKey = (key: string) => prefix + key;
     const unique = [...new Set(keys)];
+    // Refresh asks Feishu itself (a lookup in flight may be answering from the cache); the others join what is in flight
+    const bypass = options?.bypassCache === true;
+    const fresh = bypass ? unique : unique.filter((key) => !inflight.has(cacheKey(key)));
+    if (fresh.length > 0) start(fresh, cacheKey, context, !bypass);
+    const values = await Promise.all(unique.map((key) => inflight.get(cacheKey(key))!));
     const result = new Map<string, V>();
-    const misses = options?.bypassCache ? unique : await fromCache(unique, cacheKey, result);
-    const toFetch = misses.filter((key) => !inflight.has(cacheKey(key)));
-    for (let i = 0; i < toFetch.length; i += spec.batchSize) startBatch(toFetch.slice(i, i + spec.batchSize), cacheKey, context);
-    const values = await Promise.all(misses.map((key) => inflight.get(cacheKey(key))!));
-    misses.forEach((key, i) => {
+    unique.forEach((key, i) => {
       const value = values[i];
       if (value !== undefined) result.set(key, value);
     });
