@@ -5,7 +5,8 @@ import Koa from 'koa';
 import Router from 'koa-router';
 import { serveOnLoopback, type SampleServer } from './sdk-sample.js';
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The whole body, as every Koa route without a body parser has to read it. */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -4,20 +4,11 @@
 // aes-256-cbc (key derived once), the envelope parsed — then 200 {}. No token check, no event checks, no
 // intake, no logging, no metrics: ours can approach it, never pass it. It shows how much of the ack path's
 // cost is Koa, HTTP and the mandated crypto, which no implementation can shed.
-import type { IncomingMessage } from 'node:http';
 import Koa from 'koa';
 import Router from 'koa-router';
 import { aesKeyFor, decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../../src/protocol/crypto.js';
+import { readBody } from './bare-koa.js';
 import { serveOnLoopback, type SampleServer } from './sdk-sample.js';
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 export async function startCryptoFloor(credentials: { encryptKey: string }): Promise<SampleServer> {
   let handled = 0;
