@@ -142,6 +142,8 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
 
   let ready = false;
   let draining = false;
+  // One dispatch for whichever transport brings the events: it needs only whether the bot takes work now.
+  const dispatch = createDispatch({ onEvent, onCardAction, readiness: () => ({ ready, draining }), logger });
   const longConnection: LongConnection | undefined =
     eventMode === 'websocket'
       ? createLongConnection({
@@ -149,7 +151,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
           appSecret: config.feishu.appSecret,
           domain: config.feishu.domain,
           verificationToken: config.feishu.verificationToken,
-          dispatch: createDispatch({ onEvent, onCardAction, readiness: () => ({ ready, draining }), logger }),
+          dispatch,
           logger,
           metrics,
         })
@@ -168,8 +170,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     bodyLimitBytes: config.server.bodyLimitBytes,
     signatureToleranceSeconds: config.server.signatureToleranceSeconds,
     logger,
-    onEvent,
-    onCardAction,
+    dispatch,
     readiness: () => ({ ready, draining, problems: problems(), details: { intake: queue.mode, events: eventMode } }),
     metrics,
     renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),

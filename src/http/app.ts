@@ -1,11 +1,11 @@
 // The webhook's Koa app. Not listening: main.ts (or a test, on port 0) calls app.listen / http.createServer.
 import Koa, { type Context, type Next } from 'koa';
-import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
 import { RequestRejected, type RejectReason } from './errors.js';
-import { createRouter, type EventOutcome, type Readiness } from './routes.js';
+import type { Dispatch } from '../transports/dispatch.js';
+import { createRouter, type Readiness } from './routes.js';
 
 export type { EventOutcome, Readiness } from './routes.js';
 
@@ -20,19 +20,12 @@ export interface WebhookAppOptions {
   bodyLimitBytes: number;
   /** Accepted skew of X-Lark-Request-Timestamp (config server.signatureToleranceSeconds). */
   signatureToleranceSeconds: number;
-  /** How long onCardAction may take before the callback is answered with cardActionTimeoutResponse (default: dispatch.ts). */
-  cardActionTimeoutMs?: number;
-  /** Answer when onCardAction is too slow (default: dispatch.ts, a "still working" toast). */
-  cardActionTimeoutResponse?: CardActionResponse;
-  /** Answer when onCardAction throws (default: dispatch.ts, an error toast). */
-  cardActionErrorResponse?: CardActionResponse;
   /** Clock in ms (injectable for tests). */
   now?: () => number;
   logger: Logger;
-  /** Records/enqueues a verified event and resolves at once; the 200 is sent when it resolves. */
-  onEvent: (envelope: EventEnvelope) => Promise<EventOutcome>;
-  /** Answers a card.action.trigger callback; its result is the 200 body. */
-  onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
+  /** What every transport does with a verified event (transports/dispatch.ts); its answer becomes the HTTP answer. */
+  dispatch: Dispatch;
+  /** GET /readyz and /healthz. */
   readiness: () => Readiness;
   /** Counts refused requests by reason. */
   metrics?: Pick<BotMetrics, 'rejection'>;
@@ -112,13 +105,9 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
     encryptKey: options.encryptKey,
     signatureToleranceSeconds: options.signatureToleranceSeconds,
     bodyLimitBytes: options.bodyLimitBytes,
-    cardActionTimeoutMs: options.cardActionTimeoutMs,
-    cardActionTimeoutResponse: options.cardActionTimeoutResponse,
-    cardActionErrorResponse: options.cardActionErrorResponse,
     now: options.now ?? Date.now,
     logger,
-    onEvent: options.onEvent,
-    onCardAction: options.onCardAction,
+    dispatch: options.dispatch,
     readiness: options.readiness,
     ...(options.renderMetrics ? { renderMetrics: options.renderMetrics } : {}),
   });

@@ -1,20 +1,18 @@
 // The three routes. Transport only: verify, acknowledge, hand over; the bot's work happens elsewhere.
 //
-// POST /webhook/event and POST /webhook/card share one handler and dispatch on header.event_type:
-// card.action.trigger is answered synchronously with onCardAction's JSON, anything else goes to onEvent.
+// POST /webhook/event and POST /webhook/card share one handler, and the dispatch tells them apart by
+// header.event_type: card.action.trigger is answered with the callback's JSON, anything else is an event.
 // So a developer console that points both the event and the callback Request URL at one path still works.
 import type { Context } from 'koa';
 import Router from 'koa-router';
 import { METHODS } from 'node:http';
-import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../protocol/events.js';
 import type { Logger } from '../log.js';
-import { createDispatch, type Answer, type Dispatch } from '../transports/dispatch.js';
+import type { Answer, Dispatch } from '../transports/dispatch.js';
 import { RequestRejected, RETRY_AFTER_SECONDS } from './errors.js';
 import { readRawBody } from './raw-body.js';
 import { createEnvelopeDecoder, isJsonContentType, readSignatureHeaders, type EnvelopeDecoder, type VerificationSettings } from './verify.js';
 
 export type { IntakeOutcome as EventOutcome } from '../bot/intake.js';
-import type { IntakeOutcome } from '../bot/intake.js';
 
 export interface Readiness {
   ready: boolean;
@@ -28,14 +26,9 @@ export interface RouteOptions extends VerificationSettings {
   /** Serve POST /webhook/event and /webhook/card; false when events come over the long connection. */
   webhookRoutes: boolean;
   bodyLimitBytes: number;
-  /** The card callback's deadline and answers; absent: dispatch.ts's. */
-  cardActionTimeoutMs?: number;
-  cardActionTimeoutResponse?: CardActionResponse;
-  cardActionErrorResponse?: CardActionResponse;
   now: () => number;
   logger: Logger;
-  onEvent: (envelope: EventEnvelope) => Promise<IntakeOutcome>;
-  onCardAction: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
+  dispatch: Dispatch;
   readiness: () => Readiness;
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -133,7 +126,7 @@ export function createRouter(options: RouteOptions): Router {
   // every HTTP method is "implemented", so a wrong method on a known path is a 405 (never a 501)
   const router = new Router({ methods: [...METHODS] });
   if (options.webhookRoutes) {
-    const push = feishuPush(options, createEnvelopeDecoder(options), createDispatch(options));
+    const push = feishuPush(options, createEnvelopeDecoder(options), options.dispatch);
     router.post('/webhook/event', push);
     router.post('/webhook/card', push);
   }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { computeSignature, encryptPayload } from '../../../src/protocol/crypto.js';
 import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../../../src/protocol/events.js';
 import { createWebhookApp, type EventOutcome, type Readiness, type WebhookAppOptions } from '../../../src/http/app.js';
+import { createDispatch, type DispatchOptions } from '../../../src/transports/dispatch.js';
 import { captureLogs, type CapturedLogs } from '../../helpers/log-capture.js';
 
 /** The token in the fixtures (Feishu's own doc example). */
@@ -35,7 +36,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-type HarnessOptions = Partial<Omit<WebhookAppOptions, 'logger' | 'onEvent' | 'onCardAction' | 'readiness'>> & {
+type CardActionSettings = Pick<DispatchOptions, 'cardActionTimeoutMs' | 'cardActionTimeoutResponse' | 'cardActionErrorResponse'>;
+
+type HarnessOptions = Partial<Omit<WebhookAppOptions, 'logger' | 'dispatch' | 'readiness'>> & CardActionSettings & {
   /** Replaces the default answers (harness.outcome / a success toast); calls are still recorded. */
   onEvent?: (envelope: EventEnvelope) => Promise<EventOutcome>;
   onCardAction?: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
@@ -52,22 +55,32 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     readiness: { ready: true, draining: false },
     close: async () => {},
   };
+  const { onEvent, onCardAction, cardActionTimeoutMs, cardActionTimeoutResponse, cardActionErrorResponse, ...appOptions } = options;
+  // the app's dispatch, built as service.ts builds it, around handlers that record what reaches them
+  const dispatch = createDispatch({
+    onEvent: async (envelope) => {
+      harness.events.push(envelope);
+      return onEvent ? onEvent(envelope) : harness.outcome;
+    },
+    onCardAction: async (envelope) => {
+      harness.cardActions.push(envelope);
+      return onCardAction ? onCardAction(envelope) : { toast: { type: 'success', content: 'refreshed' } };
+    },
+    readiness: () => harness.readiness,
+    logger: logs.logger,
+    cardActionTimeoutMs,
+    cardActionTimeoutResponse,
+    cardActionErrorResponse,
+  });
   const app = createWebhookApp({
     verificationToken: TOKEN,
     encryptKey: ENCRYPT_KEY,
     bodyLimitBytes: BODY_LIMIT_BYTES,
     signatureToleranceSeconds: SIGNATURE_TOLERANCE_SECONDS,
     now: () => NOW_MS,
-    ...options,
+    ...appOptions,
     logger: logs.logger,
-    onEvent: async (envelope) => {
-      harness.events.push(envelope);
-      return options.onEvent ? options.onEvent(envelope) : harness.outcome;
-    },
-    onCardAction: async (envelope) => {
-      harness.cardActions.push(envelope);
-      return options.onCardAction ? options.onCardAction(envelope) : { toast: { type: 'success', content: 'refreshed' } };
-    },
+    dispatch,
     readiness: () => harness.readiness,
   });
   const server: Server = createServer(app.callback());
