@@ -37,7 +37,8 @@ async function probe(request: ProberRequest): Promise<ChallengeSample[]> {
 process.on('message', (request: ProberRequest) => {
   void probe(request).then(
     (samples) => process.send?.({ id: request.id, samples } satisfies ProberReply),
-    (error: unknown) => process.send?.({ id: request.id, samples: [], error: (error as Error).message } satisfies ProberReply),
+    (error: unknown) =>
+      process.send?.({ id: request.id, samples: [], error: (error as Error).message } satisfies ProberReply),
   );
 });
 process.on('disconnect', () => process.exit(0));

@@ -32,7 +32,12 @@ import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { API_NAMES } from './lib/api-calls.js';
 import { BENCH_APP, benchConfig, botEnv, REPO_ROOT } from './lib/app.js';
-import { CHALLENGE_BUDGET_MS, startChallengeProbe, type ChallengeSample, type ChallengeSummary } from './lib/challenge.js';
+import {
+  CHALLENGE_BUDGET_MS,
+  startChallengeProbe,
+  type ChallengeSample,
+  type ChallengeSummary,
+} from './lib/challenge.js';
 import { chatterEnvelopes, commandEnvelopes, PushPool } from './lib/events.js';
 import { describeCores, pinThisProcessToLoadCores } from './lib/cores.js';
 import { describeMachine } from './lib/machine.js';
@@ -109,13 +114,20 @@ async function main(): Promise<number> {
   const started = performance.now();
   const machine = describeMachine();
   const profileDir = process.env.BENCH_PROFILE || undefined;
-  say(`/room bot benchmark · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node} ${machine.platform} · ${machine.memoryGb} GB · load average ${num(machine.loadAverage, 2)} at start`);
-  say(`autocannon ${machine.autocannon} in the parent process; each server in its own child process; ${describeCores()}; all traffic on 127.0.0.1`);
+  say(
+    `/room bot benchmark · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node} ${machine.platform} · ${machine.memoryGb} GB · load average ${num(machine.loadAverage, 2)} at start`,
+  );
+  say(
+    `autocannon ${machine.autocannon} in the parent process; each server in its own child process; ${describeCores()}; all traffic on 127.0.0.1`,
+  );
   if (profileDir) say(`CPU profiling on (BENCH_PROFILE=${profileDir}): throughput figures are lower than without it`);
 
   // The emulator's pusher adds an abort listener per push in flight; 16 users exceed Node's default warning level of 10.
   setMaxListeners(64);
-  const rooms = [...generateRooms(SETTINGS.e2e.roomPrefix, SETTINGS.e2e.messages + SETTINGS.e2e.soloMessages + 4), ...generateRooms(SETTINGS.economy.roomPrefix, 250)];
+  const rooms = [
+    ...generateRooms(SETTINGS.e2e.roomPrefix, SETTINGS.e2e.messages + SETTINGS.e2e.soloMessages + 4),
+    ...generateRooms(SETTINGS.economy.roomPrefix, 250),
+  ];
   const emulator = await startEmulator({ ...BENCH_APP, rooms });
   const failures: string[] = [];
   const misses: string[] = [];
@@ -141,7 +153,8 @@ async function main(): Promise<number> {
     const ackReport = reportAck(ack, failures, misses);
     const profiles: Partial<Record<'ours' | 'oursCommands', ProfileSummary>> = {};
     if (profileDir) {
-      for (const row of ['ours', 'oursCommands'] as const) profiles[row] = summarizeProfile(join(profileDir, `${row}.cpuprofile`), byRow(ack.rows)[row].saturation.ok);
+      for (const row of ['ours', 'oursCommands'] as const)
+        profiles[row] = summarizeProfile(join(profileDir, `${row}.cpuprofile`), byRow(ack.rows)[row].saturation.ok);
     }
 
     // 2. End to end (+ the rules only the whole bot can show)
@@ -163,7 +176,8 @@ async function main(): Promise<number> {
     say(describeParse(parse, SETTINGS.parse));
     if (!parse.pass) misses.push(`worst 100 KB parse ${ms(parse.worst.cpuMedianMs)} ms CPU (${parse.worst.name})`);
 
-    for (const [row, profile] of Object.entries(profiles)) reportProfile(ROWS[row as AckRow], profile, join(profileDir!, `${row}.cpuprofile`));
+    for (const [row, profile] of Object.entries(profiles))
+      reportProfile(ROWS[row as AckRow], profile, join(profileDir!, `${row}.cpuprofile`));
 
     const seconds = (performance.now() - started) / 1000;
     say();
@@ -202,7 +216,11 @@ async function main(): Promise<number> {
 }
 
 type CommandRow = 'oursCommands' | 'oursCommandsRedis' | 'wsCommands';
-const COMMAND_ROW_LABELS: Record<CommandRow, string> = { oursCommands: '(b)', oursCommandsRedis: '(c)', wsCommands: '(e)' };
+const COMMAND_ROW_LABELS: Record<CommandRow, string> = {
+  oursCommands: '(b)',
+  oursCommandsRedis: '(c)',
+  wsCommands: '(e)',
+};
 
 interface CommandRowOutcome {
   /** The row's own emulator: replies posted, tokens issued. */
@@ -235,23 +253,50 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
   let probe: Awaited<ReturnType<typeof startChallengeProbe>> | undefined;
   let longConnection: LongConnectionRows | undefined;
   try {
-    const env = (domain: string, extra: Record<string, string> = {}) => botEnv(domain, { QUEUE_MAX_PENDING: '1000000', ...extra });
+    const env = (domain: string, extra: Record<string, string> = {}) =>
+      botEnv(domain, { QUEUE_MAX_PENDING: '1000000', ...extra });
     // each Redis row its own database: the app ID is the same, and the rows must not take each other's jobs
     const redisEnv = (db: number): Record<string, string> => (redis ? { REDIS_URL: `${redis.url}/${db}` } : {});
-    const commandRow = async (row: 'oursCommands' | 'oursCommandsRedis', extra: Record<string, string>): Promise<AckRowSpec> => {
-      const commandEmulator = await startEmulator({ ...BENCH_APP, rooms: generateRooms(SETTINGS.e2e.roomPrefix, ack.commandRooms), maxRecords: 1_000 });
+    const commandRow = async (
+      row: 'oursCommands' | 'oursCommandsRedis',
+      extra: Record<string, string>,
+    ): Promise<AckRowSpec> => {
+      const commandEmulator = await startEmulator({
+        ...BENCH_APP,
+        rooms: generateRooms(SETTINGS.e2e.roomPrefix, ack.commandRooms),
+        maxRecords: 1_000,
+      });
       commandEmulators[row] = commandEmulator;
       progress(`signing the /room command pool of ${ROWS[row]}`);
-      const commands = new PushPool(BENCH_APP.encryptKey, commandEnvelopes(commandEmulator, customIds(SETTINGS.e2e.roomPrefix, 0, ack.commandRooms)));
+      const commands = new PushPool(
+        BENCH_APP.encryptKey,
+        commandEnvelopes(commandEmulator, customIds(SETTINGS.e2e.roomPrefix, 0, ack.commandRooms)),
+      );
       return { row, server: { target: 'ours', env: env(commandEmulator.url, extra) }, pool: commands, fresh: true };
     };
     const local = await commandRow('oursCommands', {});
-    probe = await startChallengeProbe(commandEmulators.oursCommands!.identity, BENCH_APP.encryptKey, Math.ceil(ack.challenges / ack.rounds));
+    probe = await startChallengeProbe(
+      commandEmulators.oursCommands!.identity,
+      BENCH_APP.encryptKey,
+      Math.ceil(ack.challenges / ack.rounds),
+    );
     // (d) and (e): (a) and (b) over the long connection, each against an emulator of its own in websocket mode
-    longConnection = await longConnectionRows({ commandRooms: ack.commandRooms, roomPrefix: SETTINGS.e2e.roomPrefix }, (domain) => env(domain));
+    longConnection = await longConnectionRows(
+      { commandRooms: ack.commandRooms, roomPrefix: SETTINGS.e2e.roomPrefix },
+      (domain) => env(domain),
+    );
     const specs: AckRowSpec[] = [
       { row: 'ours', server: { target: 'ours', env: env(emulator.url) }, pool: chatter, fresh: true },
-      ...(redis ? [{ row: 'oursRedis' as const, server: { target: 'ours' as const, env: env(emulator.url, redisEnv(1)) }, pool: chatter, fresh: true }] : []),
+      ...(redis
+        ? [
+            {
+              row: 'oursRedis' as const,
+              server: { target: 'ours' as const, env: env(emulator.url, redisEnv(1)) },
+              pool: chatter,
+              fresh: true,
+            },
+          ]
+        : []),
       { ...local, alongsideSaturation: probe.during },
       ...(redis ? [await commandRow('oursCommandsRedis', redisEnv(2))] : []),
       ...longConnection.specs,
@@ -262,13 +307,18 @@ async function runAck(emulator: Emulator, chatter: PushPool, profileDir: string 
     const rows = await runAckPhase(specs, ack, progress, profileDir);
     const commands: AckOutcome['commands'] = {};
     for (const [row, commandEmulator] of Object.entries(commandEmulators)) {
-      commands[row as keyof typeof commandEmulators] = { replies: commandEmulator.replies.length, tokens: commandEmulator.issuedTokens().length };
+      commands[row as keyof typeof commandEmulators] = {
+        replies: commandEmulator.replies.length,
+        tokens: commandEmulator.issuedTokens().length,
+      };
     }
     commands.wsCommands = longConnection.commands();
     return {
       rows,
       // each bot reads its own identity once at start (bot/v3/info, with the token it needs): pushes must cause no call
-      feishuCalls: emulator.requests.slice(mark).filter((request) => request.api !== 'bot_info' && request.api !== 'token').length,
+      feishuCalls: emulator.requests
+        .slice(mark)
+        .filter((request) => request.api !== 'bot_info' && request.api !== 'token').length,
       commands,
       ...(redis ? {} : { redisSkipped: 'redis-server is not installed' }),
       challenges: probe.summary(),
@@ -286,7 +336,8 @@ type RequiredRow = 'ours' | 'oursCommands' | 'sdk' | 'floor' | 'bare';
 
 function byRow(results: AckRowResult[]): Record<RequiredRow, AckRowResult> & Partial<Record<AckRow, AckRowResult>> {
   const found = Object.fromEntries(results.map((r) => [r.row, r])) as Partial<Record<AckRow, AckRowResult>>;
-  if (!found.ours || !found.oursCommands || !found.sdk || !found.floor || !found.bare) throw new Error('ack phase lost a row');
+  if (!found.ours || !found.oursCommands || !found.sdk || !found.floor || !found.bare)
+    throw new Error('ack phase lost a row');
   return found as Record<RequiredRow, AckRowResult> & Partial<Record<AckRow, AckRowResult>>;
 }
 
@@ -295,10 +346,18 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   const { ack } = SETTINGS;
   say();
   say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push. Saturation:');
-  say(`   ${ack.connections} connections, ${ack.rounds} × ${ack.sliceSeconds} s per row, rows taking turns; fixed rate: ${ack.rate}/s over ${ack.rateConnections} connections`);
-  say('   (autocannon overallRate: each connection sends its share at the start of each second). events/s = 2xx answers per');
-  say('   second of load; done/s = per second of load + the time the server kept working after it (its queue draining);');
-  say('   CPU µs/event = the server process\'s CPU time (user + system, work after the answer included) per answered event.');
+  say(
+    `   ${ack.connections} connections, ${ack.rounds} × ${ack.sliceSeconds} s per row, rows taking turns; fixed rate: ${ack.rate}/s over ${ack.rateConnections} connections`,
+  );
+  say(
+    '   (autocannon overallRate: each connection sends its share at the start of each second). events/s = 2xx answers per',
+  );
+  say(
+    '   second of load; done/s = per second of load + the time the server kept working after it (its queue draining);',
+  );
+  say(
+    "   CPU µs/event = the server process's CPU time (user + system, work after the answer included) per answered event.",
+  );
   say();
   const rows = outcome.rows.map((r) => [
     ROWS[r.row],
@@ -312,25 +371,67 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     ms(r.fixedRate.p99Ms),
     r.fixedRate.non2xx + r.fixedRate.errors,
   ]);
-  say(table(['row', 'events/s', 'done/s', 'p50 ms', 'p99 ms', 'CPU µs/event', 'non-2xx', `p50 ms @${ack.rate}/s`, `p99 ms @${ack.rate}/s`, 'non-2xx'], rows));
-  say(`   (a) group chatter without an @mention: verify the signature, decrypt, check the token, parse, 200 — no dedupe`);
+  say(
+    table(
+      [
+        'row',
+        'events/s',
+        'done/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/event',
+        'non-2xx',
+        `p50 ms @${ack.rate}/s`,
+        `p99 ms @${ack.rate}/s`,
+        'non-2xx',
+      ],
+      rows,
+    ),
+  );
+  say(
+    `   (a) group chatter without an @mention: verify the signature, decrypt, check the token, parse, 200 — no dedupe`,
+  );
   say(`       mark, no queue slot, no Feishu call (${outcome.feishuCalls} made).`);
-  say(`   (b) p2p "/room <id>" over ${ack.commandRooms} rooms: verify, decrypt, parse, record durably (local journal: written and`);
-  say(`       fdatasync'ed, group commit), 200; then, on the same core, the lookup (cached after the first per room) and one reply`);
+  say(
+    `   (b) p2p "/room <id>" over ${ack.commandRooms} rooms: verify, decrypt, parse, record durably (local journal: written and`,
+  );
+  say(
+    `       fdatasync'ed, group commit), 200; then, on the same core, the lookup (cached after the first per room) and one reply`,
+  );
   say(`       call per message to an emulator in the load generator's process.`);
   say(`   (c) the same with REDIS_URL: the record is a BullMQ job in a local redis-server with appendfsync always.`);
-  say(`   (d), (e) the same as (a), (b) over the long connection (FEISHU_EVENT_MODE=websocket): the emulator, in the load`);
-  say(`       generator's process, pushes plain JSON frames to the SDK's WSClient in ours and waits for each ack frame`);
-  say(`       (${ack.connections} pushes in flight at saturation; at the fixed rate each millisecond's share); latency = push → ack,`);
+  say(
+    `   (d), (e) the same as (a), (b) over the long connection (FEISHU_EVENT_MODE=websocket): the emulator, in the load`,
+  );
+  say(
+    `       generator's process, pushes plain JSON frames to the SDK's WSClient in ours and waits for each ack frame`,
+  );
+  say(
+    `       (${ack.connections} pushes in flight at saturation; at the fixed rate each millisecond's share); latency = push → ack,`,
+  );
   say(`       non-2xx = pushes not acknowledged with code 200.`);
   if (outcome.redisSkipped) say(`   Redis rows left out: ${outcome.redisSkipped}.`);
-  say(`   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : 'app.config.json\'s default'}: at info, a line per message handled), stdout to /dev/null.`);
-  say('   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler');
-  say('   empty: checks the signature, decrypts, answers 204 (no token or timestamp check). Bare Koa: reads the body, 200 {}.');
-  say('   Floor: bare Koa + what every signed, encrypted push costs whoever answers it (SHA-256 signature, both JSON parses,');
-  say('   aes-256-cbc with Node\'s crypto), nothing else: no token, timestamp or ID checks, no intake, no metrics, no logs.');
-  say(`   SDK sample's handler ran for ${num(sdk.handled ?? 0)} of ${num(sdk.pushesSent)} pushes sent (${num(sdk.okAnswers)} answers counted; the rest were in flight`);
-  say('   when a slice ended): koa-body\'s parsed body passes the SDK\'s signature check, as the pushes are compact JSON.');
+  say(
+    `   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : "app.config.json's default"}: at info, a line per message handled), stdout to /dev/null.`,
+  );
+  say(
+    '   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler',
+  );
+  say(
+    '   empty: checks the signature, decrypts, answers 204 (no token or timestamp check). Bare Koa: reads the body, 200 {}.',
+  );
+  say(
+    '   Floor: bare Koa + what every signed, encrypted push costs whoever answers it (SHA-256 signature, both JSON parses,',
+  );
+  say(
+    "   aes-256-cbc with Node's crypto), nothing else: no token, timestamp or ID checks, no intake, no metrics, no logs.",
+  );
+  say(
+    `   SDK sample's handler ran for ${num(sdk.handled ?? 0)} of ${num(sdk.pushesSent)} pushes sent (${num(sdk.okAnswers)} answers counted; the rest were in flight`,
+  );
+  say(
+    "   when a slice ended): koa-body's parsed body passes the SDK's signature check, as the pushes are compact JSON.",
+  );
 
   const ratio = (a: number, b: number) => a / b;
   const vsSdk = ratio(ours.saturation.okPerSecond, sdk.saturation.okPerSecond);
@@ -352,39 +453,115 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     table(
       ['target (judged on row (a))', 'goal', 'measured', 'verdict', 'row (b), reported'],
       [
-        ['ours / SDK sample, events/s', `≥ ${GOALS.vsSdk}×`, `${num(vsSdk, 2)}×`, verdict(vsSdk >= GOALS.vsSdk, `ours/SDK ${num(vsSdk, 2)}× (goal ≥ ${GOALS.vsSdk}×)`), `${num(commandsVsSdk, 2)}× (done/s: ${num(commandsDoneVsSdk, 2)}×)`],
+        [
+          'ours / SDK sample, events/s',
+          `≥ ${GOALS.vsSdk}×`,
+          `${num(vsSdk, 2)}×`,
+          verdict(vsSdk >= GOALS.vsSdk, `ours/SDK ${num(vsSdk, 2)}× (goal ≥ ${GOALS.vsSdk}×)`),
+          `${num(commandsVsSdk, 2)}× (done/s: ${num(commandsDoneVsSdk, 2)}×)`,
+        ],
         ...(redisVsSdk === undefined
           ? []
-          : [['ours with Redis / SDK sample, events/s', `≥ ${GOALS.vsSdk}×`, `${num(redisVsSdk, 2)}×`, verdict(redisVsSdk >= GOALS.vsSdk, `ours (Redis)/SDK ${num(redisVsSdk, 2)}× (goal ≥ ${GOALS.vsSdk}×)`), oursCommandsRedis ? `(c): ${num(ratio(oursCommandsRedis.saturation.okPerSecond, sdk.saturation.okPerSecond), 2)}×` : '']]),
-        ['ours / bare Koa, events/s', `≥ ${GOALS.vsBare * 100} %`, `${num(vsBare * 100, 0)} %`, verdict(vsBare >= GOALS.vsBare, `ours/bare ${num(vsBare * 100, 0)} % (goal ≥ ${GOALS.vsBare * 100} %)`), `${num(commandsVsBare * 100, 0)} %`],
-        [`ours p99 at ${ack.rate} events/s`, `< ${GOALS.p99Ms} ms`, `${ms(ours.fixedRate.p99Ms)} ms`, verdict(ours.fixedRate.p99Ms < GOALS.p99Ms, `ours p99 ${ms(ours.fixedRate.p99Ms)} ms at ${ack.rate}/s`), `${ms(oursCommands.fixedRate.p99Ms)} ms`],
-        [`URL challenge during (b)'s saturation, max of ${challenges.sent}`, `< ${num(CHALLENGE_BUDGET_MS)} ms`, `${ms(challenges.maxMs)} ms`, challengeVerdict, `p50 ${ms(challenges.p50Ms)} ms, ${challenges.refused} refused`],
+          : [
+              [
+                'ours with Redis / SDK sample, events/s',
+                `≥ ${GOALS.vsSdk}×`,
+                `${num(redisVsSdk, 2)}×`,
+                verdict(redisVsSdk >= GOALS.vsSdk, `ours (Redis)/SDK ${num(redisVsSdk, 2)}× (goal ≥ ${GOALS.vsSdk}×)`),
+                oursCommandsRedis
+                  ? `(c): ${num(ratio(oursCommandsRedis.saturation.okPerSecond, sdk.saturation.okPerSecond), 2)}×`
+                  : '',
+              ],
+            ]),
+        [
+          'ours / bare Koa, events/s',
+          `≥ ${GOALS.vsBare * 100} %`,
+          `${num(vsBare * 100, 0)} %`,
+          verdict(vsBare >= GOALS.vsBare, `ours/bare ${num(vsBare * 100, 0)} % (goal ≥ ${GOALS.vsBare * 100} %)`),
+          `${num(commandsVsBare * 100, 0)} %`,
+        ],
+        [
+          `ours p99 at ${ack.rate} events/s`,
+          `< ${GOALS.p99Ms} ms`,
+          `${ms(ours.fixedRate.p99Ms)} ms`,
+          verdict(ours.fixedRate.p99Ms < GOALS.p99Ms, `ours p99 ${ms(ours.fixedRate.p99Ms)} ms at ${ack.rate}/s`),
+          `${ms(oursCommands.fixedRate.p99Ms)} ms`,
+        ],
+        [
+          `URL challenge during (b)'s saturation, max of ${challenges.sent}`,
+          `< ${num(CHALLENGE_BUDGET_MS)} ms`,
+          `${ms(challenges.maxMs)} ms`,
+          challengeVerdict,
+          `p50 ${ms(challenges.p50Ms)} ms, ${challenges.refused} refused`,
+        ],
         ['(bare Koa / SDK sample: the ceiling of ours / SDK)', '', `${num(ceiling, 2)}×`, '', ''],
-        ['(floor / SDK sample: the most any webhook that verifies and decrypts can reach)', '', `${num(floorVsSdk, 2)}×`, '', ''],
-        ['(ours / SDK sample, CPU µs per event)', '', `${num(ours.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`, '', `${num(oursCommands.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`],
+        [
+          '(floor / SDK sample: the most any webhook that verifies and decrypts can reach)',
+          '',
+          `${num(floorVsSdk, 2)}×`,
+          '',
+          '',
+        ],
+        [
+          '(ours / SDK sample, CPU µs per event)',
+          '',
+          `${num(ours.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`,
+          '',
+          `${num(oursCommands.saturation.serverCpuPerEventMicros / sdk.saturation.serverCpuPerEventMicros, 2)}×`,
+        ],
       ],
     ),
   );
-  say('   URL challenge: Feishu\'s url_verification, encrypted and unsigned, sent from a process of its own, spaced over (b)\'s');
-  say(`   saturation slices; meanwhile (b)'s event loop was blocked up to ${ms(oursCommands.saturation.loopDelayMaxMs)} ms at a time.`);
+  say(
+    "   URL challenge: Feishu's url_verification, encrypted and unsigned, sent from a process of its own, spaced over (b)'s",
+  );
+  say(
+    `   saturation slices; meanwhile (b)'s event loop was blocked up to ${ms(oursCommands.saturation.loopDelayMaxMs)} ms at a time.`,
+  );
 
   for (const r of outcome.rows) {
     const errors = r.saturation.non2xx + r.saturation.errors + r.fixedRate.non2xx + r.fixedRate.errors;
-    if (errors > 0) failures.push(`${ROWS[r.row]}: ${errors} non-2xx answers or errors (${JSON.stringify({ ...r.saturation.statusCodes, ...r.fixedRate.statusCodes })})`);
-    if (r.handled !== undefined && r.handled < r.okAnswers) failures.push(`${ROWS[r.row]}: ${r.okAnswers} 2xx answers but only ${r.handled} events handled (verification failed?)`);
-    if (r.handled !== undefined && r.handled > r.pushesSent) failures.push(`${ROWS[r.row]}: ${r.handled} events handled for ${r.pushesSent} pushes sent`);
+    if (errors > 0)
+      failures.push(
+        `${ROWS[r.row]}: ${errors} non-2xx answers or errors (${JSON.stringify({ ...r.saturation.statusCodes, ...r.fixedRate.statusCodes })})`,
+      );
+    if (r.handled !== undefined && r.handled < r.okAnswers)
+      failures.push(
+        `${ROWS[r.row]}: ${r.okAnswers} 2xx answers but only ${r.handled} events handled (verification failed?)`,
+      );
+    if (r.handled !== undefined && r.handled > r.pushesSent)
+      failures.push(`${ROWS[r.row]}: ${r.handled} events handled for ${r.pushesSent} pushes sent`);
   }
   // ours must never see a message_id twice (the SDK sample and the bare route may: they keep no marks)
-  for (const r of [ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands]) if (r && r.repeats > 0) failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
-  if (outcome.feishuCalls > 0) failures.push(`${outcome.feishuCalls} Feishu calls during the ack phase by row (a) (expected none)`);
+  for (const r of [ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands])
+    if (r && r.repeats > 0)
+      failures.push(`${ROWS[r.row]} was sent ${r.repeats} repeated message_ids (event pool too small)`);
+  if (outcome.feishuCalls > 0)
+    failures.push(`${outcome.feishuCalls} Feishu calls during the ack phase by row (a) (expected none)`);
   if (!challenges.withinBudget) {
-    failures.push(`URL challenge under load: max ${ms(challenges.maxMs)} ms over ${challenges.sent}, ${challenges.refused} refused (${challenges.problems.join(', ') || `budget ${CHALLENGE_BUDGET_MS} ms`})`);
+    failures.push(
+      `URL challenge under load: max ${ms(challenges.maxMs)} ms over ${challenges.sent}, ${challenges.refused} refused (${challenges.problems.join(', ') || `budget ${CHALLENGE_BUDGET_MS} ms`})`,
+    );
   }
   return {
-    table: { vsSdk, redisVsSdk, vsBare, bareVsSdk: ceiling, floorVsSdk, oursP99AtRateMs: ours.fixedRate.p99Ms, commandsVsSdk, commandsDoneVsSdk, commandsVsBare, commandsP99AtRateMs: oursCommands.fixedRate.p99Ms, challengeMaxMs: challenges.maxMs },
+    table: {
+      vsSdk,
+      redisVsSdk,
+      vsBare,
+      bareVsSdk: ceiling,
+      floorVsSdk,
+      oursP99AtRateMs: ours.fixedRate.p99Ms,
+      commandsVsSdk,
+      commandsDoneVsSdk,
+      commandsVsBare,
+      commandsP99AtRateMs: oursCommands.fixedRate.p99Ms,
+      challengeMaxMs: challenges.maxMs,
+    },
     rules: [
       ...commandRules(outcome.commands.oursCommands!, oursCommands),
-      ...(oursCommandsRedis && outcome.commands.oursCommandsRedis ? commandRules(outcome.commands.oursCommandsRedis, oursCommandsRedis) : []),
+      ...(oursCommandsRedis && outcome.commands.oursCommandsRedis
+        ? commandRules(outcome.commands.oursCommandsRedis, oursCommandsRedis)
+        : []),
       ...(wsCommands && outcome.commands.wsCommands ? commandRules(outcome.commands.wsCommands, wsCommands) : []),
     ],
   };
@@ -415,14 +592,25 @@ function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleR
 
 function reportStartup(results: StartupResult[], failures: string[], misses: string[]) {
   say();
-  say(`0. Start-up: spawn → first 200 from /healthz (median of ${SETTINGS.startup.runs}), then resident memory after ${SETTINGS.startup.idleMs / 1000} s idle,`);
-  say('   summed over every process the command runs (CPU ms: what they had used by then, which a busy machine stretches less');
+  say(
+    `0. Start-up: spawn → first 200 from /healthz (median of ${SETTINGS.startup.runs}), then resident memory after ${SETTINGS.startup.idleMs / 1000} s idle,`,
+  );
+  say(
+    '   summed over every process the command runs (CPU ms: what they had used by then, which a busy machine stretches less',
+  );
   say('   than the wall clock); each bot against the bench emulator; stopped by SIGTERM to its process group.');
   say();
   say(
     table(
       ['command', 'processes', 'ready ms', 'CPU ms to ready', 'idle RSS MB', 'exit codes'],
-      results.map((r) => [STARTUP_COMMANDS[r.row].label, r.processes, r.readyMsMedian, r.cpuMsMedian, mb(r.rssBytesMedian), r.runs.map((run) => run.exitCode ?? 'signal').join(' ')]),
+      results.map((r) => [
+        STARTUP_COMMANDS[r.row].label,
+        r.processes,
+        r.readyMsMedian,
+        r.cpuMsMedian,
+        mb(r.rssBytesMedian),
+        r.runs.map((run) => run.exitCode ?? 'signal').join(' '),
+      ]),
     ),
   );
   const production = results.find((r) => r.row === 'production')!;
@@ -436,27 +624,57 @@ function reportStartup(results: StartupResult[], failures: string[], misses: str
     table(
       ['target (node dist/main.js)', 'goal', 'measured', 'verdict'],
       [
-        ['idle RSS', `≤ ${GOALS.startupRssMb} MB`, `${num(rssMb, 1)} MB`, verdict(rssMb <= GOALS.startupRssMb, `start-up RSS ${num(rssMb, 1)} MB (goal ≤ ${GOALS.startupRssMb} MB)`)],
-        ['start to ready', `≤ ${num(GOALS.startupReadyMs)} ms`, `${num(production.readyMsMedian)} ms`, verdict(production.readyMsMedian <= GOALS.startupReadyMs, `start-up ${num(production.readyMsMedian)} ms (goal ≤ ${num(GOALS.startupReadyMs)} ms)`)],
+        [
+          'idle RSS',
+          `≤ ${GOALS.startupRssMb} MB`,
+          `${num(rssMb, 1)} MB`,
+          verdict(rssMb <= GOALS.startupRssMb, `start-up RSS ${num(rssMb, 1)} MB (goal ≤ ${GOALS.startupRssMb} MB)`),
+        ],
+        [
+          'start to ready',
+          `≤ ${num(GOALS.startupReadyMs)} ms`,
+          `${num(production.readyMsMedian)} ms`,
+          verdict(
+            production.readyMsMedian <= GOALS.startupReadyMs,
+            `start-up ${num(production.readyMsMedian)} ms (goal ≤ ${num(GOALS.startupReadyMs)} ms)`,
+          ),
+        ],
       ],
     ),
   );
   for (const r of results.filter((result) => result.row !== 'npmStartBefore')) {
-    if (r.runs.some((run) => run.exitCode !== 0)) failures.push(`${STARTUP_COMMANDS[r.row].label} did not exit 0 on SIGTERM`);
+    if (r.runs.some((run) => run.exitCode !== 0))
+      failures.push(`${STARTUP_COMMANDS[r.row].label} did not exit 0 on SIGTERM`);
   }
 }
 
 function reportEndToEnd(runs: E2eResult[], failures: string[]) {
   const [load] = runs;
   say();
-  say(`2. End to end: distinct /room messages (p2p, each asking for a room ID never asked before: a cold cache), each user`);
+  say(
+    `2. End to end: distinct /room messages (p2p, each asking for a room ID never asked before: a cold cache), each user`,
+  );
   say('   sending the next message when the previous one is answered; latency = emulator push start → reply recorded');
-  say(`   (${load?.users ?? 0} users keep the bot busy: their latency is mostly waiting in line; 1 user shows a message that waits for`);
-  say('   nothing). Feishu calls per message from the emulator request log; bot CPU = the bot process\'s CPU time per message.');
+  say(
+    `   (${load?.users ?? 0} users keep the bot busy: their latency is mostly waiting in line; 1 user shows a message that waits for`,
+  );
+  say(
+    "   nothing). Feishu calls per message from the emulator request log; bot CPU = the bot process's CPU time per message.",
+  );
   say();
   say(
     table(
-      ['messages', 'users', 'replies/s', 'p50 ms', 'p99 ms', 'max ms', 'bot CPU ms/msg', ...API_NAMES.map((name) => `${name}/msg`), 'unacked'],
+      [
+        'messages',
+        'users',
+        'replies/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'bot CPU ms/msg',
+        ...API_NAMES.map((name) => `${name}/msg`),
+        'unacked',
+      ],
       runs.map((r) => [
         r.messages,
         r.users,
@@ -470,7 +688,10 @@ function reportEndToEnd(runs: E2eResult[], failures: string[]) {
       ]),
     ),
   );
-  if (load) say(`   Bot counters after the ${load.users}-user run: ${load.bot.tokenFetches} token fetch, ${num(load.bot.batchGetIdCalls)} batch_get_id, ${num(load.bot.batchGetCalls)} batch_get, ${num(load.bot.replyCalls)} reply calls.`);
+  if (load)
+    say(
+      `   Bot counters after the ${load.users}-user run: ${load.bot.tokenFetches} token fetch, ${num(load.bot.batchGetIdCalls)} batch_get_id, ${num(load.bot.batchGetCalls)} batch_get, ${num(load.bot.replyCalls)} reply calls.`,
+    );
   for (const r of runs) {
     if (r.unacknowledged > 0) failures.push(`${r.unacknowledged} end-to-end pushes were not acknowledged`);
     if (r.calls.reply !== r.messages) failures.push(`${r.calls.reply} replies for ${r.messages} messages`);
@@ -484,38 +705,68 @@ function reportRules(rules: RuleResult[], failures: string[]) {
   say(
     table(
       ['rule', 'calls counted', 'expected', 'measured', 'counter', 'ok'],
-      rules.map((r) => [r.rule, r.measure, r.expected, r.measured, r.botCounter === undefined ? '–' : num(r.botCounter), r.ok ? 'yes' : 'NO']),
+      rules.map((r) => [
+        r.rule,
+        r.measure,
+        r.expected,
+        r.measured,
+        r.botCounter === undefined ? '–' : num(r.botCounter),
+        r.ok ? 'yes' : 'NO',
+      ]),
     ),
   );
-  for (const r of rules) if (!r.ok) failures.push(`rule broken: ${r.rule} — ${r.measure} expected ${r.expected}, measured ${r.measured}`);
+  for (const r of rules)
+    if (!r.ok) failures.push(`rule broken: ${r.rule} — ${r.measure} expected ${r.expected}, measured ${r.measured}`);
 }
 
 function reportMemory(result: Awaited<ReturnType<typeof runMemoryPhase>>, failures: string[]) {
   say();
-  say(`4. Memory: ${num(SETTINGS.memory.events)} distinct acked events into one bot (1 in ${SETTINGS.memory.commandEvery} a /room command: a dedupe mark and a reply;`);
+  say(
+    `4. Memory: ${num(SETTINGS.memory.events)} distinct acked events into one bot (1 in ${SETTINGS.memory.commandEvery} a /room command: a dedupe mark and a reply;`,
+  );
   say(`   the rest group chatter: no mark), DEDUPE_MAX_ENTRIES=${num(result.dedupeCap)}; after each step a full GC`);
   say();
   const first = result.checkpoints[0]!;
   say(
     table(
       ['events', 'RSS MB', 'RSS growth MB', 'heap MB', 'heap growth MB'],
-      result.checkpoints.map((c) => [c.events, mb(c.rssBytes), mb(c.rssBytes - first.rssBytes), mb(c.heapUsedBytes), mb(c.heapUsedBytes - first.heapUsedBytes)]),
+      result.checkpoints.map((c) => [
+        c.events,
+        mb(c.rssBytes),
+        mb(c.rssBytes - first.rssBytes),
+        mb(c.heapUsedBytes),
+        mb(c.heapUsedBytes - first.heapUsedBytes),
+      ]),
     ),
   );
   const limit = mb(SETTINGS.memory.maxSecondHalfGrowthBytes);
-  say(`   Heap growth over the second half: ${mb(result.secondHalfHeapGrowthBytes)} MB (bounded if < ${limit} MB): ${result.bounded ? 'bounded' : 'NOT BOUNDED'}.`);
-  if (!result.bounded) failures.push(`memory not bounded: heap grew ${mb(result.secondHalfHeapGrowthBytes)} MB over the second half`);
+  say(
+    `   Heap growth over the second half: ${mb(result.secondHalfHeapGrowthBytes)} MB (bounded if < ${limit} MB): ${result.bounded ? 'bounded' : 'NOT BOUNDED'}.`,
+  );
+  if (!result.bounded)
+    failures.push(`memory not bounded: heap grew ${mb(result.secondHalfHeapGrowthBytes)} MB over the second half`);
   if (result.non2xx > 0) failures.push(`memory phase: ${result.non2xx} non-2xx answers or errors`);
-  if (result.replies !== result.commands) failures.push(`memory phase: ${result.replies} replies for ${result.commands} /room commands`);
+  if (result.replies !== result.commands)
+    failures.push(`memory phase: ${result.replies} replies for ${result.commands} /room commands`);
 }
 
 function reportProfile(row: string, profile: ProfileSummary, path: string) {
   say();
   say(`Profile of ${row} over the saturation rounds (${path}; busy ${num(profile.busyMs, 0)} ms):`);
   say();
-  say(table(['self time', 'share', 'µs/event'], profile.self.map((line) => [line.name, `${num(line.share * 100, 1)} %`, num(line.microsPerEvent, 1)])));
+  say(
+    table(
+      ['self time', 'share', 'µs/event'],
+      profile.self.map((line) => [line.name, `${num(line.share * 100, 1)} %`, num(line.microsPerEvent, 1)]),
+    ),
+  );
   say();
-  say(table(['our functions, inclusive', 'share', 'µs/event'], profile.ours.map((line) => [line.name, `${num(line.share * 100, 1)} %`, num(line.microsPerEvent, 1)])));
+  say(
+    table(
+      ['our functions, inclusive', 'share', 'µs/event'],
+      profile.ours.map((line) => [line.name, `${num(line.share * 100, 1)} %`, num(line.microsPerEvent, 1)]),
+    ),
+  );
 }
 
 main().then(

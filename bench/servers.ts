@@ -32,7 +32,13 @@ async function waitUntilIdle(bot: RunningBot, timeoutMs = 60_000): Promise<void>
 }
 
 function fromSample(sample: SampleServer): Running {
-  return { url: sample.url, eventPath: sample.eventPath, stats: () => ({ handled: sample.handled() }), idle: async () => {}, close: sample.close };
+  return {
+    url: sample.url,
+    eventPath: sample.eventPath,
+    stats: () => ({ handled: sample.handled() }),
+    idle: async () => {},
+    close: sample.close,
+  };
 }
 
 async function start(spec: ServerSpec): Promise<Running> {
@@ -76,7 +82,9 @@ function usage(): Usage {
 function profiler() {
   let session: Session | undefined;
   const post = (method: string) =>
-    new Promise<unknown>((resolve, reject) => session!.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+    new Promise<unknown>((resolve, reject) =>
+      session!.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
   return {
     async start(): Promise<void> {
       session = new Session();

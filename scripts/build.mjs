@@ -32,7 +32,8 @@ const external = ['bullmq', 'ioredis', '@larksuiteoapi/node-sdk'];
  * Bundled CommonJS packages call require() for Node's built-ins; an ES module has no require, so each
  * output file gets its own (esbuild's shim would otherwise throw "Dynamic require … is not supported").
  */
-const requireForBundledCommonJs = "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+const requireForBundledCommonJs =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
 
 /** Newest modification time under `path` (directories count too: deleting a file changes its directory). */
 function newestChange(path) {
@@ -53,7 +54,9 @@ async function build() {
   try {
     esbuild = await import('esbuild');
   } catch {
-    console.error('build: esbuild is not installed (a production install has no devDependencies): run `npm ci`, then `npm run build`');
+    console.error(
+      'build: esbuild is not installed (a production install has no devDependencies): run `npm ci`, then `npm run build`',
+    );
     process.exit(1);
   }
   rmSync(dist, { recursive: true, force: true });

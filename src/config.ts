@@ -23,8 +23,14 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 /** Feishu chat IDs (oc_…): a JSON array in the file, a comma-separated list in the environment ("" = none). */
 const chatIdList = z
   .union([z.array(z.string()), z.string()])
-  .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((item) => item.trim()).filter((item) => item !== ''))
-  .pipe(z.array(z.string().regex(/^oc_[A-Za-z0-9_-]+$/, 'each chat ID starts with oc_ (the chat_id of im.message.receive_v1)')));
+  .transform((value) =>
+    (typeof value === 'string' ? value.split(',') : value).map((item) => item.trim()).filter((item) => item !== ''),
+  )
+  .pipe(
+    z.array(
+      z.string().regex(/^oc_[A-Za-z0-9_-]+$/, 'each chat ID starts with oc_ (the chat_id of im.message.receive_v1)'),
+    ),
+  );
 
 const configSchema = z.object({
   feishu: z.object({
@@ -145,7 +151,9 @@ function readConfigFile(path: string, namedBy?: string): Json {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}${namedBy ? ` (check ${namedBy})` : ''}`);
+    throw new ConfigError(
+      `cannot read config file ${path}: ${(err as Error).message}${namedBy ? ` (check ${namedBy})` : ''}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -295,11 +303,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const config = parsed.data;
   const hasId = config.feishu.appId !== '';
   if (hasId !== (config.feishu.appSecret !== '')) {
-    throw new ConfigError('set both feishu.appId (FEISHU_APP_ID) and feishu.appSecret (FEISHU_APP_SECRET), or neither to use the local emulator');
+    throw new ConfigError(
+      'set both feishu.appId (FEISHU_APP_ID) and feishu.appSecret (FEISHU_APP_SECRET), or neither to use the local emulator',
+    );
   }
   if (hasId && config.feishu.eventMode === 'websocket' && !FEISHU_APP_ID.test(config.feishu.appId)) {
     // The SDK's WSClient.start() logs one line and does nothing for any other app ID: fail loudly instead.
-    throw new ConfigError(`feishu.appId (FEISHU_APP_ID) must be cli_ followed by 16 hex digits, as the console shows it, for FEISHU_EVENT_MODE=websocket; got "${config.feishu.appId}"`);
+    throw new ConfigError(
+      `feishu.appId (FEISHU_APP_ID) must be cli_ followed by 16 hex digits, as the console shows it, for FEISHU_EVENT_MODE=websocket; got "${config.feishu.appId}"`,
+    );
   }
   return config;
 }

@@ -16,11 +16,17 @@ function listenFailure(error: unknown, portVariable: string, hostVariable?: stri
   const where = hostVariable ? ` on ${address} (${hostVariable})` : '';
   switch (code) {
     case 'EADDRINUSE':
-      return new StartupError(`port ${port} (${portVariable}) is already in use${where}: stop what listens there or set ${portVariable} to a free port`);
+      return new StartupError(
+        `port ${port} (${portVariable}) is already in use${where}: stop what listens there or set ${portVariable} to a free port`,
+      );
     case 'EACCES':
-      return new StartupError(`not allowed to listen on port ${port} (${portVariable})${where}: ports below 1024 need privileges; set ${portVariable} to a higher port`);
+      return new StartupError(
+        `not allowed to listen on port ${port} (${portVariable})${where}: ports below 1024 need privileges; set ${portVariable} to a higher port`,
+      );
     case 'EADDRNOTAVAIL':
-      return new StartupError(`cannot listen on ${address} (${hostVariable ?? 'host'}): this machine has no such address`);
+      return new StartupError(
+        `cannot listen on ${address} (${hostVariable ?? 'host'}): this machine has no such address`,
+      );
     default:
       return error;
   }
@@ -31,7 +37,13 @@ function listenFailure(error: unknown, portVariable: string, hostVariable?: stri
  * events within the deadline, the rest closes, the logs are written out, and the process exits. A timer
  * makes sure it exits even if something hangs (a connection that will not close, an unwritable stdout).
  */
-function createStop(parts: { bot: RunningBot; emulator?: Emulator; logger: Logger; deadlineMs: number; stopping: AbortController }) {
+function createStop(parts: {
+  bot: RunningBot;
+  emulator?: Emulator;
+  logger: Logger;
+  deadlineMs: number;
+  stopping: AbortController;
+}) {
   const { bot, emulator, logger, deadlineMs, stopping } = parts;
   return (reason: string, exitCode = 0): void => {
     if (stopping.signal.aborted) return;
@@ -66,7 +78,9 @@ async function main(): Promise<void> {
   const interactive = local && process.stdin.isTTY === true && process.env.CI === undefined;
   // Local mode's wiring is loaded only in local mode: production never loads the emulator.
   const localMode = local ? await import('./local/local-feishu.js') : undefined;
-  const { logger, logFile } = localMode ? localMode.chooseLogger(config, interactive) : { logger: createLogger(config.logLevel), logFile: undefined };
+  const { logger, logFile } = localMode
+    ? localMode.chooseLogger(config, interactive)
+    : { logger: createLogger(config.logLevel), logFile: undefined };
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   let emulator: Emulator | undefined;
@@ -75,7 +89,9 @@ async function main(): Promise<void> {
       .startLocalFeishu(config, logger)
       .catch((error: unknown) => Promise.reject(listenFailure(error, 'EMULATOR_PORT'))));
   }
-  const bot = await startBot(config, logger).catch((error: unknown) => Promise.reject(listenFailure(error, 'PORT', 'HOST')));
+  const bot = await startBot(config, logger).catch((error: unknown) =>
+    Promise.reject(listenFailure(error, 'PORT', 'HOST')),
+  );
   const stopping = new AbortController();
   stop = createStop({ bot, emulator, logger, deadlineMs: config.server.shutdownTimeoutMs, stopping });
   if (stopRequested) return stop(stopRequested);
@@ -87,7 +103,10 @@ async function main(): Promise<void> {
     stop(error.name, 1);
   });
 
-  if (interactive && emulator) (await import('./local/chat.js')).startChat(emulator, { limits: config.lookup, access: accessPolicy(config.access) }).on('close', () => stop('chat closed'));
+  if (interactive && emulator)
+    (await import('./local/chat.js'))
+      .startChat(emulator, { limits: config.lookup, access: accessPolicy(config.access) })
+      .on('close', () => stop('chat closed'));
 }
 
 main().catch((error: unknown) => {

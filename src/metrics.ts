@@ -45,15 +45,30 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'roombot_' });
   const registers = [registry];
-  const events = new Counter({ name: 'roombot_events_total', help: 'Events and callbacks taken in, by outcome', labelNames: ['outcome'], registers });
+  const events = new Counter({
+    name: 'roombot_events_total',
+    help: 'Events and callbacks taken in, by outcome',
+    labelNames: ['outcome'],
+    registers,
+  });
   const triaged = new Counter({
     name: 'roombot_messages_triaged_total',
     help: 'Message events accepted or ignored, by what the triage made of them (command, addressed_lookup, addressed_help, not_a_command, external_sender, chat_not_allowed, …)',
     labelNames: ['outcome'],
     registers,
   });
-  const rejections = new Counter({ name: 'roombot_rejections_total', help: 'Requests refused before the intake, by reason', labelNames: ['reason'], registers });
-  const calls = new Counter({ name: 'roombot_feishu_calls_total', help: 'Calls to the Feishu Open API, by api and Feishu code', labelNames: ['api', 'code'], registers });
+  const rejections = new Counter({
+    name: 'roombot_rejections_total',
+    help: 'Requests refused before the intake, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+  const calls = new Counter({
+    name: 'roombot_feishu_calls_total',
+    help: 'Calls to the Feishu Open API, by api and Feishu code',
+    labelNames: ['api', 'code'],
+    registers,
+  });
   const callSeconds = new Histogram({
     name: 'roombot_feishu_call_duration_seconds',
     help: 'Duration of one call to the Feishu Open API (each attempt), by api',
@@ -61,13 +76,38 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const retries = new Counter({ name: 'roombot_retries_total', help: 'Retries: of one Feishu call (call) or of a whole message by the intake queue (message)', labelNames: ['scope'], registers });
-  const messages = new Counter({ name: 'roombot_messages_total', help: 'Recorded messages finished, by outcome (answered, given_up)', labelNames: ['outcome'], registers });
-  const queueJobs = new Gauge({ name: 'roombot_intake_queue_jobs', help: 'Messages in the intake queue, by state (waiting, running, delayed)', labelNames: ['state'], registers });
-  const oldestAge = new Gauge({ name: 'roombot_intake_queue_oldest_age_seconds', help: 'Age of the oldest message waiting to be answered (0 when none)', registers });
-  const mode = new Gauge({ name: 'roombot_intake_store', help: 'Where accepted messages are recorded (1 for the store in use): local journal or redis', labelNames: ['mode'], registers });
+  const retries = new Counter({
+    name: 'roombot_retries_total',
+    help: 'Retries: of one Feishu call (call) or of a whole message by the intake queue (message)',
+    labelNames: ['scope'],
+    registers,
+  });
+  const messages = new Counter({
+    name: 'roombot_messages_total',
+    help: 'Recorded messages finished, by outcome (answered, given_up)',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const queueJobs = new Gauge({
+    name: 'roombot_intake_queue_jobs',
+    help: 'Messages in the intake queue, by state (waiting, running, delayed)',
+    labelNames: ['state'],
+    registers,
+  });
+  const oldestAge = new Gauge({
+    name: 'roombot_intake_queue_oldest_age_seconds',
+    help: 'Age of the oldest message waiting to be answered (0 when none)',
+    registers,
+  });
+  const mode = new Gauge({
+    name: 'roombot_intake_store',
+    help: 'Where accepted messages are recorded (1 for the store in use): local journal or redis',
+    labelNames: ['mode'],
+    registers,
+  });
   mode.set({ mode: sources.intakeMode }, 1);
-  const longConnection = sources.eventMode === undefined ? undefined : longConnectionMetrics(registers, sources.eventMode);
+  const longConnection =
+    sources.eventMode === undefined ? undefined : longConnectionMetrics(registers, sources.eventMode);
 
   return {
     contentType: registry.contentType,
@@ -97,10 +137,22 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
 }
 
 /** roombot_event_mode, and in websocket mode the long connection's state and its changes. */
-function longConnectionMetrics(registers: Registry[], eventMode: string): ((change: LongConnectionChange) => void) | undefined {
-  new Gauge({ name: 'roombot_event_mode', help: 'How events arrive (1 for the mode in use): webhook or websocket (long connection)', labelNames: ['mode'], registers }).set({ mode: eventMode }, 1);
+function longConnectionMetrics(
+  registers: Registry[],
+  eventMode: string,
+): ((change: LongConnectionChange) => void) | undefined {
+  new Gauge({
+    name: 'roombot_event_mode',
+    help: 'How events arrive (1 for the mode in use): webhook or websocket (long connection)',
+    labelNames: ['mode'],
+    registers,
+  }).set({ mode: eventMode }, 1);
   if (eventMode !== 'websocket') return undefined;
-  const up = new Gauge({ name: 'roombot_long_connection_up', help: 'The long connection to Feishu is open and receiving (1) or not (0)', registers });
+  const up = new Gauge({
+    name: 'roombot_long_connection_up',
+    help: 'The long connection to Feishu is open and receiving (1) or not (0)',
+    registers,
+  });
   const changes = new Counter({
     name: 'roombot_long_connection_changes_total',
     help: 'Changes of the long connection: connected (first time), disconnected, reconnected, refused (Feishu refused the app; the bot exits)',

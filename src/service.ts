@@ -80,14 +80,22 @@ async function createStore(config: AppConfig, logger: Logger): Promise<StateStor
     logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'lookup cache in Redis');
   } catch (error) {
     // Start anyway: the cache is an optimisation, and the failover store keeps probing Redis.
-    logger.error({ err: error, redis: redactRedisUrl(config.redisUrl) }, 'Redis not reachable at start; new events get 503 until it is');
+    logger.error(
+      { err: error, redis: redactRedisUrl(config.redisUrl) },
+      'Redis not reachable at start; new events get 503 until it is',
+    );
   }
   return createFailoverStore(redis, memory, logger);
 }
 
 /** Where accepted messages wait until answered: BullMQ in Redis (replicas), or the local journal. */
 async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<IntakeQueue> {
-  const common = { concurrency: config.queue.concurrency, maxPending: config.queue.maxPending, dedupeTtlMs: config.dedupe.ttlSeconds * 1000, logger };
+  const common = {
+    concurrency: config.queue.concurrency,
+    maxPending: config.queue.maxPending,
+    dedupeTtlMs: config.dedupe.ttlSeconds * 1000,
+    logger,
+  };
   if (config.redisUrl) {
     const { createRedisQueue } = await import('./state/redis-queue.js');
     return createRedisQueue({ ...common, url: config.redisUrl, prefix: redisPrefix(config) });
@@ -105,7 +113,9 @@ function warnAboutPushSecurity(config: AppConfig, logger: Logger): void {
     logger.warn('FEISHU_VERIFICATION_TOKEN is not set: the token in pushes is not checked');
   }
   if (!config.feishu.encryptKey) {
-    logger.warn('FEISHU_ENCRYPT_KEY is not set: pushes are neither encrypted nor signed; set an Encrypt Key in the console');
+    logger.warn(
+      'FEISHU_ENCRYPT_KEY is not set: pushes are neither encrypted nor signed; set an Encrypt Key in the console',
+    );
   }
 }
 
@@ -115,7 +125,11 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   const store = await createStore(config, logger);
   const queue = await createIntakeQueue(config, logger);
   const metrics = createMetrics({ intakeMode: queue.mode, queueStats: () => queue.stats(), eventMode });
-  const policy: CallPolicy = { maxAttempts: config.feishu.maxAttempts, logger: logger.child({ component: 'feishu' }), metrics };
+  const policy: CallPolicy = {
+    maxAttempts: config.feishu.maxAttempts,
+    logger: logger.child({ component: 'feishu' }),
+    metrics,
+  };
   const client = createFeishuClient({ ...config.feishu, logger });
   const tokens = createTenantTokenProvider(client, config.feishu, policy);
   const directory = createFeishuRoomDirectory({
@@ -126,7 +140,13 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     cache: store,
     cacheTtlMs: config.lookup.cacheTtlSeconds * 1000,
   });
-  const calendar = createFeishuRoomCalendar({ client, tokens, policy, cache: store, cacheTtlMs: config.availability.cacheTtlSeconds * 1000 });
+  const calendar = createFeishuRoomCalendar({
+    client,
+    tokens,
+    policy,
+    cache: store,
+    cacheTtlMs: config.availability.cacheTtlSeconds * 1000,
+  });
   const messenger = createFeishuMessenger({ client, tokens, policy });
   const retry = {
     baseDelayMs: config.queue.retryBaseDelayMs,
@@ -136,9 +156,24 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   // In the background: the start never waits for it (see feishu/bot-info.ts).
   const identity = startBotIdentity({ client, tokens, policy, logger, retry });
   const access = accessPolicy(config.access);
-  const bot = createRoomBot({ directory, calendar, timeZone: config.availability.timezone, messenger, limits: config.lookup, access, botIdentity: identity.current, logger });
+  const bot = createRoomBot({
+    directory,
+    calendar,
+    timeZone: config.availability.timezone,
+    messenger,
+    limits: config.lookup,
+    access,
+    botIdentity: identity.current,
+    logger,
+  });
   const onEvent = createIntake({ queue, bot, logger, metrics });
-  const onCardAction = createCardActionIntake({ bot, store, replayWindowMs: config.server.signatureToleranceSeconds * 1000, logger, metrics });
+  const onCardAction = createCardActionIntake({
+    bot,
+    store,
+    replayWindowMs: config.server.signatureToleranceSeconds * 1000,
+    logger,
+    metrics,
+  });
 
   let ready = false;
   let draining = false;
@@ -203,14 +238,26 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
   queue.start(createJobWorker({ bot, retry, logger, metrics }));
   ready = true;
   if (longConnection) {
-    logger.info({ url, feishu: config.feishu.domain, intake: queue.mode, events: eventMode }, 'listening for health checks and metrics; events come over the long connection');
+    logger.info(
+      { url, feishu: config.feishu.domain, intake: queue.mode, events: eventMode },
+      'listening for health checks and metrics; events come over the long connection',
+    );
     // Until the connection is up /readyz says so; a refusal (bad credentials, too many connections) ends the start.
     await longConnection.start().catch(async (error: unknown) => {
       await closeAll();
       throw error;
     });
   } else {
-    logger.info({ url, listen: `${host}:${address.port}`, feishu: config.feishu.domain, signed_events: config.feishu.encryptKey !== '', intake: queue.mode }, 'webhook listening');
+    logger.info(
+      {
+        url,
+        listen: `${host}:${address.port}`,
+        feishu: config.feishu.domain,
+        signed_events: config.feishu.encryptKey !== '',
+        intake: queue.mode,
+      },
+      'webhook listening',
+    );
   }
 
   async function closeAll(deadlineMs = 0): Promise<DrainResult> {
@@ -225,9 +272,11 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
 
   // Refused credentials end the start (main exits 1, naming the variables); an unreachable Feishu is retried.
   const stopWaiting = new AbortController();
-  const firstToken = waitForTenantToken(tokens, config.feishu.domain, { logger, signal: stopWaiting.signal }).then(() => {
-    tokenIssued = true;
-  });
+  const firstToken = waitForTenantToken(tokens, config.feishu.domain, { logger, signal: stopWaiting.signal }).then(
+    () => {
+      tokenIssued = true;
+    },
+  );
   const credentialsRefused = firstToken.then(
     () => new Promise<never>(() => {}),
     (error: unknown) => (error instanceof StartupError ? error : new StartupError(String(error))),
@@ -240,9 +289,18 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     // The long connection first: Feishu gives new events to the other replicas' connections (or keeps them
     // for this one's restart), and those being taken in are recorded before the queue closes.
     await longConnection?.close();
-    logger.info(await queue.stats().catch(() => ({ stats: 'unavailable' })), longConnection ? 'shutting down: long connection closed, running answers finish' : 'shutting down: new events get 503, running answers finish');
+    logger.info(
+      await queue.stats().catch(() => ({ stats: 'unavailable' })),
+      longConnection
+        ? 'shutting down: long connection closed, running answers finish'
+        : 'shutting down: new events get 503, running answers finish',
+    );
     const drained = await closeAll(deadlineMs);
-    if (!drained.finished) logger.error({ remaining: drained.remaining }, 'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart');
+    if (!drained.finished)
+      logger.error(
+        { remaining: drained.remaining },
+        'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart',
+      );
     logger.info({ finished: drained.finished }, 'stopped');
     return drained;
   }

@@ -4,7 +4,12 @@ import type { Logger } from './log.js';
 
 export type ThrottledLevel = 'info' | 'warn' | 'error';
 
-export type ThrottledLog = (level: ThrottledLevel, kind: string, fields: Record<string, unknown>, message: string) => void;
+export type ThrottledLog = (
+  level: ThrottledLevel,
+  kind: string,
+  fields: Record<string, unknown>,
+  message: string,
+) => void;
 
 /** Kinds tracked at most: the kinds come from a fixed list of reasons, this only bounds a mistake. */
 const MAX_KINDS = 256;
@@ -13,7 +18,14 @@ const MAX_KINDS = 256;
 const INTERVAL_MS = 1_000;
 const BURST = 10;
 
-export function createThrottledLog(logger: Logger, { intervalMs = INTERVAL_MS, burst = BURST, now = Date.now }: { intervalMs?: number; burst?: number; now?: () => number } = {}): ThrottledLog {
+export function createThrottledLog(
+  logger: Logger,
+  {
+    intervalMs = INTERVAL_MS,
+    burst = BURST,
+    now = Date.now,
+  }: { intervalMs?: number; burst?: number; now?: () => number } = {},
+): ThrottledLog {
   const kinds = new Map<string, { windowStart: number; logged: number; suppressed: number }>();
   return (level, kind, fields, message) => {
     const at = now();

@@ -56,34 +56,57 @@ describe('loadConfig', () => {
 
   it('validates ROOM_TIMEZONE as an IANA zone at start, in its canonical spelling', () => {
     expect(loadConfig({}).availability).toEqual({ timezone: 'Asia/Shanghai', cacheTtlSeconds: 60 });
-    expect(loadConfig({ ROOM_TIMEZONE: 'europe/berlin', AVAILABILITY_CACHE_TTL_SECONDS: '0' }).availability).toEqual({ timezone: 'Europe/Berlin', cacheTtlSeconds: 0 });
-    expect(() => loadConfig({ ROOM_TIMEZONE: 'Mars/Olympus_Mons' })).toThrow(/ROOM_TIMEZONE="Mars\/Olympus_Mons" \(availability\.timezone\): unknown time zone "Mars\/Olympus_Mons"/);
+    expect(loadConfig({ ROOM_TIMEZONE: 'europe/berlin', AVAILABILITY_CACHE_TTL_SECONDS: '0' }).availability).toEqual({
+      timezone: 'Europe/Berlin',
+      cacheTtlSeconds: 0,
+    });
+    expect(() => loadConfig({ ROOM_TIMEZONE: 'Mars/Olympus_Mons' })).toThrow(
+      /ROOM_TIMEZONE="Mars\/Olympus_Mons" \(availability\.timezone\): unknown time zone "Mars\/Olympus_Mons"/,
+    );
     expect(() => loadConfig({ ROOM_TIMEZONE: '' })).toThrow(/ROOM_TIMEZONE/);
-    expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(/AVAILABILITY_CACHE_TTL_SECONDS="-1" \(availability\.cacheTtlSeconds\)/);
+    expect(() => loadConfig({ AVAILABILITY_CACHE_TTL_SECONDS: '-1' })).toThrow(
+      /AVAILABILITY_CACHE_TTL_SECONDS="-1" \(availability\.cacheTtlSeconds\)/,
+    );
   });
 
   it('reads who may ask: ALLOW_EXTERNAL_SENDERS as a boolean, ALLOWED_CHAT_IDS as a comma list of chat IDs', () => {
     expect(loadConfig({}).access).toEqual({ allowExternalSenders: false, allowedChatIds: [] });
-    expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'true', ALLOWED_CHAT_IDS: ' oc_a1, oc_b-2 ,,' }).access).toEqual({ allowExternalSenders: true, allowedChatIds: ['oc_a1', 'oc_b-2'] });
-    expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'FALSE', ALLOWED_CHAT_IDS: '' }).access).toEqual({ allowExternalSenders: false, allowedChatIds: [] });
-    expect(() => loadConfig({ ALLOW_EXTERNAL_SENDERS: 'maybe' })).toThrow(/ALLOW_EXTERNAL_SENDERS="maybe" \(access\.allowExternalSenders\)/);
-    expect(() => loadConfig({ ALLOWED_CHAT_IDS: 'oc_a,team chat' })).toThrow(/ALLOWED_CHAT_IDS="oc_a,team chat" \(access\.allowedChatIds\.1\): each chat ID starts with oc_/);
+    expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'true', ALLOWED_CHAT_IDS: ' oc_a1, oc_b-2 ,,' }).access).toEqual({
+      allowExternalSenders: true,
+      allowedChatIds: ['oc_a1', 'oc_b-2'],
+    });
+    expect(loadConfig({ ALLOW_EXTERNAL_SENDERS: 'FALSE', ALLOWED_CHAT_IDS: '' }).access).toEqual({
+      allowExternalSenders: false,
+      allowedChatIds: [],
+    });
+    expect(() => loadConfig({ ALLOW_EXTERNAL_SENDERS: 'maybe' })).toThrow(
+      /ALLOW_EXTERNAL_SENDERS="maybe" \(access\.allowExternalSenders\)/,
+    );
+    expect(() => loadConfig({ ALLOWED_CHAT_IDS: 'oc_a,team chat' })).toThrow(
+      /ALLOWED_CHAT_IDS="oc_a,team chat" \(access\.allowedChatIds\.1\): each chat ID starts with oc_/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'access.json');
     writeFileSync(file, JSON.stringify({ access: { allowExternalSenders: true, allowedChatIds: ['oc_x'] } }));
     expect(loadConfig({ APP_CONFIG: file }).access).toEqual({ allowExternalSenders: true, allowedChatIds: ['oc_x'] });
     writeFileSync(file, JSON.stringify({ access: { allowedChatIds: ['oc_x', 'general'] } }));
-    expect(() => loadConfig({ APP_CONFIG: file })).toThrow(`access.allowedChatIds.1 in ${file}: each chat ID starts with oc_`);
+    expect(() => loadConfig({ APP_CONFIG: file })).toThrow(
+      `access.allowedChatIds.1 in ${file}: each chat ID starts with oc_`,
+    );
   });
 
-  it('chooses how events arrive; the long connection needs an app ID of Feishu\'s shape (the SDK\'s WSClient takes no other)', () => {
+  it("chooses how events arrive; the long connection needs an app ID of Feishu's shape (the SDK's WSClient takes no other)", () => {
     expect(loadConfig({}).feishu.eventMode).toBe('webhook');
     expect(loadConfig({ FEISHU_EVENT_MODE: 'websocket' }).feishu.eventMode).toBe('websocket'); // local mode picks its own app ID
     const app = { FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 's' };
     expect(loadConfig({ ...app, FEISHU_EVENT_MODE: 'websocket' }).feishu.eventMode).toBe('websocket');
-    expect(() => loadConfig({ ...app, FEISHU_APP_ID: 'cli_x', FEISHU_EVENT_MODE: 'websocket' })).toThrow(/FEISHU_APP_ID.*cli_ followed by 16 hex digits/);
+    expect(() => loadConfig({ ...app, FEISHU_APP_ID: 'cli_x', FEISHU_EVENT_MODE: 'websocket' })).toThrow(
+      /FEISHU_APP_ID.*cli_ followed by 16 hex digits/,
+    );
     expect(loadConfig({ ...app, FEISHU_APP_ID: 'cli_x' }).feishu.appId).toBe('cli_x'); // the webhook does not care
-    expect(() => loadConfig({ FEISHU_EVENT_MODE: 'socket' })).toThrow(/FEISHU_EVENT_MODE="socket" \(feishu\.eventMode\)/);
+    expect(() => loadConfig({ FEISHU_EVENT_MODE: 'socket' })).toThrow(
+      /FEISHU_EVENT_MODE="socket" \(feishu\.eventMode\)/,
+    );
   });
 
   it('never shows a secret, and shows a Redis URL without its password', () => {
@@ -115,7 +138,9 @@ describe('loadConfig', () => {
   it('says when the file named by APP_CONFIG cannot be used', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'other.json');
-    expect(() => loadConfig({ APP_CONFIG: join(dir, 'missing.json') })).toThrow(/cannot read config file .*missing\.json.*\(check APP_CONFIG\)/);
+    expect(() => loadConfig({ APP_CONFIG: join(dir, 'missing.json') })).toThrow(
+      /cannot read config file .*missing\.json.*\(check APP_CONFIG\)/,
+    );
     writeFileSync(file, '{ not json');
     expect(() => loadConfig({ APP_CONFIG: file })).toThrow(/not valid JSON/);
     writeFileSync(file, '[1, 2]');
@@ -125,7 +150,15 @@ describe('loadConfig', () => {
   it('refuses an unknown key by name, with the closest known key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'typo.json');
-    writeFileSync(file, JSON.stringify({ _note: 'comments are fine', feishu: { appid: 'cli_x' }, sever: { port: 1 }, lookup: { zzzzzzzz: 1 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        _note: 'comments are fine',
+        feishu: { appid: 'cli_x' },
+        sever: { port: 1 },
+        lookup: { zzzzzzzz: 1 },
+      }),
+    );
     expect(() => loadConfig({ APP_CONFIG: file })).toThrow(
       `unknown keys "feishu.appid" (did you mean feishu.appId?), "sever" (did you mean server?), "lookup.zzzzzzzz" in ${file}`,
     );

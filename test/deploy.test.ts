@@ -39,7 +39,9 @@ describe('Dockerfile', () => {
   it('runs the production command the README documents, as a non-root user, with a liveness check', () => {
     const [cmd] = argsOf(final, 'CMD');
     expect((JSON.parse(cmd!) as string[]).join(' ')).toBe(PRODUCTION_COMMAND); // exec form: node is PID 1 and gets SIGTERM
-    expect(read('README.md').includes(`\`${PRODUCTION_COMMAND}\``), 'the README names the production command').toBe(true);
+    expect(read('README.md').includes(`\`${PRODUCTION_COMMAND}\``), 'the README names the production command').toBe(
+      true,
+    );
     expect(argsOf(final, 'USER')).toEqual([expect.not.stringMatching(/^(root|0)$/)]);
     expect(argsOf(final, 'HEALTHCHECK').join(' ')).toContain('/livez');
   });
@@ -60,17 +62,26 @@ describe('Dockerfile', () => {
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith('#') && !line.startsWith('!'));
-    const sources = stages.flatMap((stage) => argsOf(stage, 'COPY').filter((args) => !args.startsWith('--from'))).flatMap((args) => args.split(/\s+/).slice(0, -1));
+    const sources = stages
+      .flatMap((stage) => argsOf(stage, 'COPY').filter((args) => !args.startsWith('--from')))
+      .flatMap((args) => args.split(/\s+/).slice(0, -1));
     expect(sources.length).toBeGreaterThan(3);
     for (const source of sources) {
       expect(existsSync(join(REPO_ROOT, source)), source).toBe(true);
-      expect(ignored.filter((pattern) => source === pattern || source.startsWith(`${pattern}/`)), source).toEqual([]);
+      expect(
+        ignored.filter((pattern) => source === pattern || source.startsWith(`${pattern}/`)),
+        source,
+      ).toEqual([]);
     }
   });
 });
 
 /** A package's name from a module specifier: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
-const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /**
  * What a built file loads at run time, outside dist/: static imports (one or many lines, up to `from`),
@@ -87,7 +98,9 @@ const LOADS = [
 describe('production install', () => {
   it('the built code loads only Node built-ins, production dependencies and their optional peers', () => {
     const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
-    const jsFiles = (readdirSync(join(REPO_ROOT, 'dist'), { recursive: true }) as string[]).filter((file) => file.endsWith('.js'));
+    const jsFiles = (readdirSync(join(REPO_ROOT, 'dist'), { recursive: true }) as string[]).filter((file) =>
+      file.endsWith('.js'),
+    );
     expect(jsFiles).toContain('main.js');
     const packages = new Set<string>();
     for (const file of jsFiles) {
@@ -95,7 +108,12 @@ describe('production install', () => {
       for (const pattern of LOADS) {
         for (const match of code.matchAll(pattern)) {
           const specifier = match.groups!.specifier!;
-          if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(packageName(specifier))) continue;
+          if (
+            specifier.startsWith('.') ||
+            specifier.startsWith('node:') ||
+            builtinModules.includes(packageName(specifier))
+          )
+            continue;
           packages.add(packageName(specifier));
         }
       }
@@ -104,10 +122,13 @@ describe('production install', () => {
     expect([...packages]).toEqual(expect.arrayContaining(['@larksuiteoapi/node-sdk', 'bullmq', 'ioredis']));
     // A bundled package may ask for an optional peer in a try/catch (ws: bufferutil); absent, it does without.
     const optionalPeers = Object.keys(pkg.dependencies).flatMap((name) => {
-      const { peerDependenciesMeta = {} } = JSON.parse(read(`node_modules/${name}/package.json`)) as { peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+      const { peerDependenciesMeta = {} } = JSON.parse(read(`node_modules/${name}/package.json`)) as {
+        peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+      };
       return Object.keys(peerDependenciesMeta).filter((peer) => peerDependenciesMeta[peer]!.optional);
     });
-    for (const name of packages) expect([...Object.keys(pkg.dependencies), ...optionalPeers], `${name} (loaded by dist/)`).toContain(name);
+    for (const name of packages)
+      expect([...Object.keys(pkg.dependencies), ...optionalPeers], `${name} (loaded by dist/)`).toContain(name);
   });
 
   it('npm start execs the production command, so signals reach the bot', () => {
@@ -119,7 +140,8 @@ describe('production install', () => {
 describe('compose.yaml and .env.example', () => {
   it('.env.example lists every variable the bot reads', () => {
     const example = read('.env.example');
-    for (const name of [...Object.keys(ENV_KEYS), 'APP_CONFIG']) expect(example, name).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
+    for (const name of [...Object.keys(ENV_KEYS), 'APP_CONFIG'])
+      expect(example, name).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
   });
 
   it('compose.yaml builds the bot from this Dockerfile and points it at its Redis', () => {

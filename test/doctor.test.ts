@@ -61,7 +61,10 @@ function appEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 async function doctorProcess(env: Record<string, string>): Promise<{ code: number | null; lines: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/doctor.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/doctor.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -69,7 +72,9 @@ async function doctorProcess(env: Record<string, string>): Promise<{ code: numbe
   return { code, lines: output.trimEnd().split('\n') };
 }
 
-async function doctor(env: Record<string, string>): Promise<{ results: CheckResult[]; byName: Map<string, CheckResult> }> {
+async function doctor(
+  env: Record<string, string>,
+): Promise<{ results: CheckResult[]; byName: Map<string, CheckResult> }> {
   const results = await runDoctor({ env, cwd: process.cwd() });
   return { results, byName: new Map(results.map((result) => [result.name, result])) };
 }
@@ -92,7 +97,11 @@ describe('npm run doctor, as a process', () => {
 
   it('fails on a secret Feishu rejects: exit 1, the variables named, the scope not probed', async () => {
     const { code, lines } = await doctorProcess(appEnv({ FEISHU_APP_SECRET: 'not-the-secret' }));
-    expect(lines).toContainEqual(expect.stringMatching(/^✗ credentials +FEISHU_APP_ID \/ FEISHU_APP_SECRET rejected \(HTTP 400, code 10014: app secret invalid/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^✗ credentials +FEISHU_APP_ID \/ FEISHU_APP_SECRET rejected \(HTTP 400, code 10014: app secret invalid/,
+      ),
+    );
     expect(lines).toContainEqual(expect.stringMatching(/^- room scope +not checked/));
     expect(lines.at(-1)).toBe('1 check failed');
     expect(code).toBe(1);
@@ -101,19 +110,29 @@ describe('npm run doctor, as a process', () => {
 
 describe('doctor checks: Feishu', () => {
   it('a missing calendar:room:readonly (99991672) says to enable it and publish a version', async () => {
-    emulator.faults.inject({ api: 'batch_get_id', kind: 'error', code: 99991672, httpStatus: 400, msg: 'Access denied.' });
+    emulator.faults.inject({
+      api: 'batch_get_id',
+      kind: 'error',
+      code: 99991672,
+      httpStatus: 400,
+      msg: 'Access denied.',
+    });
     const { results, byName } = await doctor(appEnv());
     expect(byName.get('credentials')?.status).toBe('pass');
     expect(byName.get('room scope')).toMatchObject({
       status: 'fail',
-      detail: expect.stringMatching(/^enable calendar:room:readonly in the developer console, then publish a version \(batch_get_id: HTTP 400, code 99991672/),
+      detail: expect.stringMatching(
+        /^enable calendar:room:readonly in the developer console, then publish a version \(batch_get_id: HTTP 400, code 99991672/,
+      ),
     });
     expect(exitCodeOf(results)).toBe(1);
   });
 
   it('an App ID Feishu does not know (10003) is rejected', async () => {
     const { byName } = await doctor(appEnv({ FEISHU_APP_ID: 'cli_0000000000000000' }));
-    expect(byName.get('credentials')?.detail).toMatch(/^FEISHU_APP_ID \/ FEISHU_APP_SECRET rejected \(HTTP 400, code 10003/);
+    expect(byName.get('credentials')?.detail).toMatch(
+      /^FEISHU_APP_ID \/ FEISHU_APP_SECRET rejected \(HTTP 400, code 10003/,
+    );
   });
 
   it('an unreachable FEISHU_DOMAIN says it cannot reach it', async () => {
@@ -121,12 +140,17 @@ describe('doctor checks: Feishu', () => {
     const url = closed.url;
     await closed.close();
     const { byName } = await doctor(appEnv({ FEISHU_DOMAIN: url }));
-    expect(byName.get('credentials')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`cannot reach FEISHU_DOMAIN ${url} (ECONNREFUSED)`) });
+    expect(byName.get('credentials')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`cannot reach FEISHU_DOMAIN ${url} (ECONNREFUSED)`),
+    });
   });
 
   it('a FEISHU_DOMAIN that is not the Open API says so', async () => {
     const { byName } = await doctor(appEnv({ FEISHU_DOMAIN: `${emulator.url}/not-feishu` }));
-    expect(byName.get('credentials')?.detail).toMatch(/did not answer as Feishu's Open API \(HTTP 404.*check FEISHU_DOMAIN/);
+    expect(byName.get('credentials')?.detail).toMatch(
+      /did not answer as Feishu's Open API \(HTTP 404.*check FEISHU_DOMAIN/,
+    );
   });
 
   it('the event settings: warns naming each variable that is not set, passes the long connection', () => {
@@ -138,8 +162,14 @@ describe('doctor checks: Feishu', () => {
     expect(neither.detail).toMatch(/FEISHU_ENCRYPT_KEY .* and FEISHU_VERIFICATION_TOKEN/);
     // a configuration that has an event mode (FEISHU_EVENT_MODE) and chose the long connection
     const config = loadConfig(env);
-    const longConnection = checkEventMode({ ...config, feishu: { ...config.feishu, eventMode: 'websocket' } as typeof config.feishu });
-    expect(longConnection).toMatchObject({ status: 'pass', detail: expect.stringContaining('websocket (FEISHU_EVENT_MODE)') });
+    const longConnection = checkEventMode({
+      ...config,
+      feishu: { ...config.feishu, eventMode: 'websocket' } as typeof config.feishu,
+    });
+    expect(longConnection).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('websocket (FEISHU_EVENT_MODE)'),
+    });
   });
 
   it('local mode (no credentials) checks nothing Feishu-side and passes', async () => {
@@ -159,7 +189,11 @@ describe('doctor checks: Feishu', () => {
 
   it('an invalid configuration is one failed check, printed as loadConfig words it', async () => {
     const { results } = await doctor({ ...cleanEnv(), PORT: 'eighty' });
-    expect(results[0]).toMatchObject({ name: 'configuration', status: 'fail', detail: expect.stringContaining('PORT="eighty" (server.port): must be a number') });
+    expect(results[0]).toMatchObject({
+      name: 'configuration',
+      status: 'fail',
+      detail: expect.stringContaining('PORT="eighty" (server.port): must be a number'),
+    });
     expect(formatReport(results).at(-1)).toBe('1 check failed');
   });
 });
@@ -190,8 +224,14 @@ describe.skipIf(!redisAvailable())('doctor checks: Redis (real redis-server)', (
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
     await admin.quit();
     const { results, byName } = await doctor(appEnv({ REDIS_URL: volatile.url }));
-    expect(byName.get('redis persistence')).toMatchObject({ status: 'warn', detail: expect.stringContaining('would not survive a Redis restart') });
-    expect(byName.get('redis eviction')).toMatchObject({ status: 'warn', detail: expect.stringContaining('maxmemory-policy is allkeys-lru') });
+    expect(byName.get('redis persistence')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('would not survive a Redis restart'),
+    });
+    expect(byName.get('redis eviction')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('maxmemory-policy is allkeys-lru'),
+    });
     expect(byName.has('data directory')).toBe(false);
     expect(exitCodeOf(results)).toBe(0);
   });
@@ -200,12 +240,19 @@ describe.skipIf(!redisAvailable())('doctor checks: Redis (real redis-server)', (
     const gone = await startRedisServer();
     await gone.stop();
     const results = await checkRedis(gone.url, 500);
-    expect(results).toEqual([{ name: 'redis', status: 'fail', detail: expect.stringMatching(/ECONNREFUSED.*check REDIS_URL/) }]);
+    expect(results).toEqual([
+      { name: 'redis', status: 'fail', detail: expect.stringMatching(/ECONNREFUSED.*check REDIS_URL/) },
+    ]);
   });
 
   it('versions below 6.2 are too old', () => {
     expect(['7.0.15', '6.2.0', '10.0.0'].map((v) => versionAtLeast(v, [6, 2]))).toEqual([true, true, true]);
-    expect(['6.0.16', '5.0.7', 'unknown', ''].map((v) => versionAtLeast(v, [6, 2]))).toEqual([false, false, false, false]);
+    expect(['6.0.16', '5.0.7', 'unknown', ''].map((v) => versionAtLeast(v, [6, 2]))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -219,31 +266,49 @@ describe('doctor checks: data directory', () => {
   it('a directory that does not exist yet passes if it can be created, and is left as it was', async () => {
     const dir = join(tempDir(), 'a', 'b');
     const result = await checkDataDir(dir);
-    expect(result).toMatchObject({ status: 'pass', detail: expect.stringContaining('does not exist yet, can be created and written') });
+    expect(result).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('does not exist yet, can be created and written'),
+    });
     expect(existsSync(join(dir, '..', '..', 'a'))).toBe(false);
   });
 
   it('a file where the directory should be fails', async () => {
     const file = join(tempDir(), 'data');
     writeFileSync(file, '');
-    expect(await checkDataDir(file)).toMatchObject({ status: 'fail', detail: expect.stringContaining('exists but is not a directory') });
-    expect(await checkDataDir(join(file, 'journal'))).toMatchObject({ status: 'fail', detail: expect.stringContaining('cannot be used (ENOTDIR') });
+    expect(await checkDataDir(file)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('exists but is not a directory'),
+    });
+    expect(await checkDataDir(join(file, 'journal'))).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('cannot be used (ENOTDIR'),
+    });
   });
 
   it.skipIf(process.getuid?.() === 0)('a directory that cannot be written fails', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o555);
-    expect(await checkDataDir(dir)).toMatchObject({ status: 'fail', detail: expect.stringContaining('is not writable (EACCES') });
+    expect(await checkDataDir(dir)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('is not writable (EACCES'),
+    });
   });
 
   it('a journal locked by a running process fails naming it; a lock left by a dead one passes', async () => {
     const dir = tempDir();
     holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     writeFileSync(join(dir, 'intake.jsonl.lock'), String(holder.pid));
-    expect(await checkDataDir(dir)).toMatchObject({ status: 'fail', detail: expect.stringContaining(`in use by process ${holder.pid} (intake.jsonl.lock)`) });
+    expect(await checkDataDir(dir)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`in use by process ${holder.pid} (intake.jsonl.lock)`),
+    });
     const exited = once(holder, 'exit');
     holder.kill('SIGKILL');
     await exited;
-    expect(await checkDataDir(dir)).toMatchObject({ status: 'pass', detail: expect.stringContaining(`a stale lock of process ${holder.pid} will be taken over`) });
+    expect(await checkDataDir(dir)).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining(`a stale lock of process ${holder.pid} will be taken over`),
+    });
   });
 });

@@ -54,8 +54,15 @@ export interface ChallengeProbe {
   stop(): Promise<void>;
 }
 
-export async function startChallengeProbe(identity: TenantIdentity, encryptKey: string, perSlice: number): Promise<ChallengeProbe> {
-  const child: ChildProcess = fork(PROBER_ENTRY, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startChallengeProbe(
+  identity: TenantIdentity,
+  encryptKey: string,
+  perSlice: number,
+): Promise<ChallengeProbe> {
+  const child: ChildProcess = fork(PROBER_ENTRY, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const [ready] = (await once(child, 'message')) as [ProberReply];
   if (ready.id !== 0) throw new Error('challenge prober did not start');
   const samples: ChallengeSample[] = [];

@@ -27,14 +27,19 @@ export async function startServerChild(spec: ServerSpec): Promise<ServerChild> {
   // A server's stdout (ours: a log line per message at the default level; the SDK: "event-dispatch is
   // ready") goes to /dev/null: the server pays for each write, the load generator reads nothing, and the
   // tables stay clean. Its stderr is the benchmark's.
-  const child = fork(SERVERS_ENTRY, [JSON.stringify(spec)], { execPath, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(SERVERS_ENTRY, [JSON.stringify(spec)], {
+    execPath,
+    execArgv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const ready = await waitForReady(child, spec);
   return connect(child, `${ready.url}${ready.eventPath}`);
 }
 
 function waitForReady(child: ChildProcess, spec: ServerSpec): Promise<{ url: string; eventPath: string }> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`bench server "${spec.target}" exited with code ${code} before it was ready`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`bench server "${spec.target}" exited with code ${code} before it was ready`));
     child.once('exit', onExit);
     child.on('message', function onMessage(message: ChildMessage) {
       if (message.type !== 'ready') return;
@@ -47,7 +52,10 @@ function waitForReady(child: ChildProcess, spec: ServerSpec): Promise<{ url: str
 
 function connect(child: ChildProcess, eventUrl: string): ServerChild {
   let nextId = 1;
-  const waiting = new Map<number, { resolve: (stats: ServerStats | undefined) => void; reject: (error: Error) => void }>();
+  const waiting = new Map<
+    number,
+    { resolve: (stats: ServerStats | undefined) => void; reject: (error: Error) => void }
+  >();
   child.on('message', (message: ChildMessage) => {
     if (message.type !== 'reply') return;
     const pending = waiting.get(message.id);
@@ -61,7 +69,9 @@ function connect(child: ChildProcess, eventUrl: string): ServerChild {
   });
 
   type Command = Exclude<ParentMessage['command'], 'profile-stop'>;
-  function ask(message: { command: Command } | { command: 'profile-stop'; path: string }): Promise<ServerStats | undefined> {
+  function ask(
+    message: { command: Command } | { command: 'profile-stop'; path: string },
+  ): Promise<ServerStats | undefined> {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });

@@ -29,12 +29,15 @@ export const CORES: CorePlan = plan();
 export function pinThisProcessToLoadCores(): void {
   if (!CORES.load) return;
   const pinned = spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', CORES.load, String(process.pid)]);
-  if (pinned.status !== 0) throw new Error(`taskset could not pin the benchmark to cores ${CORES.load}: ${pinned.stderr.toString().trim()}`);
+  if (pinned.status !== 0)
+    throw new Error(`taskset could not pin the benchmark to cores ${CORES.load}: ${pinned.stderr.toString().trim()}`);
 }
 
 /** How to fork a server so that it starts on the server's core: fork()'s execPath and the arguments before node's own. */
 export function serverLauncher(): { execPath: string; prefixArgs: string[] } {
-  return CORES.server ? { execPath: 'taskset', prefixArgs: ['--cpu-list', CORES.server, process.execPath] } : { execPath: process.execPath, prefixArgs: [] };
+  return CORES.server
+    ? { execPath: 'taskset', prefixArgs: ['--cpu-list', CORES.server, process.execPath] }
+    : { execPath: process.execPath, prefixArgs: [] };
 }
 
 export function describeCores(): string {

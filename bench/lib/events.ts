@@ -26,7 +26,10 @@ export function chatterEnvelopes(identity: TenantIdentity, input: MessageInput =
     return {
       ...template,
       header: { ...template.header, event_id: ids.toString('hex', 16, 32) },
-      event: { ...template.event, message: { ...template.event.message, message_id: `om_${ids.toString('hex', 0, 16)}` } },
+      event: {
+        ...template.event,
+        message: { ...template.event.message, message_id: `om_${ids.toString('hex', 0, 16)}` },
+      },
     };
   };
 }
@@ -84,7 +87,11 @@ export class PushPool {
       'content-type': 'application/json; charset=utf-8',
       [SIGNATURE_HEADERS.timestamp]: this.timestamp,
       [SIGNATURE_HEADERS.nonce]: chunk.nonces.toString('latin1', j * NONCE_CHARS, (j + 1) * NONCE_CHARS),
-      [SIGNATURE_HEADERS.signature]: chunk.signatures.toString('latin1', j * SIGNATURE_CHARS, (j + 1) * SIGNATURE_CHARS),
+      [SIGNATURE_HEADERS.signature]: chunk.signatures.toString(
+        'latin1',
+        j * SIGNATURE_CHARS,
+        (j + 1) * SIGNATURE_CHARS,
+      ),
     };
   }
 
@@ -98,7 +105,10 @@ export class PushPool {
     const signatures = Buffer.alloc(CHUNK * SIGNATURE_CHARS);
     for (let j = 0; j < CHUNK; j += 1) {
       const envelope = this.envelopeOf(first + j);
-      const body = Buffer.from(JSON.stringify({ encrypt: encryptPayload(JSON.stringify(envelope), encryptKey) }), 'utf8');
+      const body = Buffer.from(
+        JSON.stringify({ encrypt: encryptPayload(JSON.stringify(envelope), encryptKey) }),
+        'utf8',
+      );
       const nonce = random.toString('hex', j * NONCE_BYTES, (j + 1) * NONCE_BYTES);
       nonces.write(nonce, j * NONCE_CHARS, 'latin1');
       signatures.write(computeSignature(timestamp, nonce, encryptKey, body), j * SIGNATURE_CHARS, 'latin1');

@@ -22,7 +22,24 @@ export async function startBenchRedis(): Promise<BenchRedis | undefined> {
     probe.on('error', reject);
   });
   const dir = mkdtempSync(join(tmpdir(), 'roombot-bench-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+    ],
+    { stdio: 'ignore' },
+  );
   const deadline = Date.now() + 10_000;
   while (!(await pong(port))) {
     if (Date.now() > deadline) throw new Error('bench redis-server did not start');

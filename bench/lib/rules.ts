@@ -12,7 +12,13 @@ export interface RuleResult {
   ok: boolean;
 }
 
-export function rule(rule: string, measure: string, expected: number, measured: number, botCounter?: number): RuleResult {
+export function rule(
+  rule: string,
+  measure: string,
+  expected: number,
+  measured: number,
+  botCounter?: number,
+): RuleResult {
   const ok = measured === expected && (botCounter === undefined || botCounter === expected);
   return { rule, measure, expected, measured, ...(botCounter !== undefined ? { botCounter } : {}), ok };
 }

@@ -24,5 +24,9 @@ export function table(header: readonly string[], rows: readonly (readonly Cell[]
       .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
       .join('  ')
       .trimEnd();
-  return [line(header), indent + widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map((row) => line(row.map(text)))].join('\n');
+  return [
+    line(header),
+    indent + widths.map((w) => '─'.repeat(w)).join('  '),
+    ...rows.map((row) => line(row.map(text))),
+  ].join('\n');
 }

@@ -14,7 +14,8 @@ import type { ServerSpec, ServerStats } from '../lib/protocol.js';
  * ours: ignored chatter; oursCommands: /room commands, answered through the emulator; *Redis: the same with
  * REDIS_URL; ws*: the same two over the long connection (phases/long-connection.ts).
  */
-export type AckRow = 'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'wsChatter' | 'wsCommands' | 'sdk' | 'floor' | 'bare';
+export type AckRow =
+  'ours' | 'oursRedis' | 'oursCommands' | 'oursCommandsRedis' | 'wsChatter' | 'wsCommands' | 'sdk' | 'floor' | 'bare';
 
 export interface AckSettings {
   warmupSeconds: number;
@@ -102,7 +103,13 @@ interface RowLoad {
 }
 
 function loadOf(spec: AckRowSpec, child: ServerChild): RowLoad {
-  if ('driver' in spec) return { run: (options) => spec.driver.run(options), prepare: () => {}, sent: () => spec.driver.sent, repeats: () => 0 };
+  if ('driver' in spec)
+    return {
+      run: (options) => spec.driver.run(options),
+      prepare: () => {},
+      sent: () => spec.driver.sent,
+      repeats: () => 0,
+    };
   const cursor = new PushCursor(spec.pool);
   return {
     run: (options) => runLoad({ ...options, url: child.eventUrl, cursor }),
@@ -150,7 +157,13 @@ async function runSlice(row: Row, { alongside, ...options }: SliceOptions): Prom
   const drainSeconds = (performance.now() - drainStarted) / 1000;
   row.okAnswers += result.ok;
   row.lastRate = result.okPerSecond;
-  return { result, latencies, serverCpuMicros: after.cpuMicros - before.cpuMicros, drainSeconds, loopDelayMaxMs: after.loopDelay.maxMs };
+  return {
+    result,
+    latencies,
+    serverCpuMicros: after.cpuMicros - before.cpuMicros,
+    drainSeconds,
+    loopDelayMaxMs: after.loopDelay.maxMs,
+  };
 }
 
 function summarize(slices: Slice[]): RunSummary {
@@ -164,7 +177,8 @@ function summarize(slices: Slice[]): RunSummary {
   latencies.sort();
   const statusCodes: Record<string, number> = {};
   for (const slice of slices) {
-    for (const [code, count] of Object.entries(slice.result.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+    for (const [code, count] of Object.entries(slice.result.statusCodes))
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
   }
   const ok = sum((s) => s.result.ok);
   const seconds = sum((s) => s.result.durationSeconds);
@@ -207,14 +221,22 @@ export async function runAckPhase(
       onProgress(`ack path: saturation round ${round}/${settings.rounds}`);
       for (const row of rows) {
         const alongside = row.spec.alongsideSaturation;
-        row.saturation.push(await runSlice(row, { connections, durationSeconds: sliceSeconds, ...(alongside ? { alongside } : {}) }));
+        row.saturation.push(
+          await runSlice(row, { connections, durationSeconds: sliceSeconds, ...(alongside ? { alongside } : {}) }),
+        );
       }
     }
     if (profileDir) for (const row of rows) await row.child.profileStop(join(profileDir, `${row.spec.row}.cpuprofile`));
     for (let round = 1; round <= settings.rateRounds; round += 1) {
       onProgress(`ack path: ${settings.rate}/s round ${round}/${settings.rateRounds}`);
       for (const row of rows) {
-        row.fixedRate.push(await runSlice(row, { connections: settings.rateConnections, durationSeconds: sliceSeconds, overallRate: settings.rate }));
+        row.fixedRate.push(
+          await runSlice(row, {
+            connections: settings.rateConnections,
+            durationSeconds: sliceSeconds,
+            overallRate: settings.rate,
+          }),
+        );
       }
     }
     const results: AckRowResult[] = [];

@@ -71,7 +71,14 @@ async function ask(emulator: Emulator, watcher: Watcher, text: string): Promise<
 }
 
 /** Messages `from`…`from + messages - 1`, each asking for its own room, `users` at a time. */
-async function runLoad(emulator: Emulator, watcher: Watcher, child: ServerChild, settings: E2eSettings, from: number, users: number): Promise<E2eResult> {
+async function runLoad(
+  emulator: Emulator,
+  watcher: Watcher,
+  child: ServerChild,
+  settings: E2eSettings,
+  from: number,
+  users: number,
+): Promise<E2eResult> {
   const { messages } = settings;
   const mark = emulator.requests.length;
   const cpuBefore = (await child.stats()).cpuMicros;
@@ -104,7 +111,14 @@ async function runLoad(emulator: Emulator, watcher: Watcher, child: ServerChild,
     p99Ms: quantile(latencies, 0.99),
     maxMs: quantile(latencies, 1),
     calls,
-    callsPerMessage: { token: perMessage(calls.token), batch_get_id: perMessage(calls.batch_get_id), batch_get: perMessage(calls.batch_get), freebusy: perMessage(calls.freebusy), reply: perMessage(calls.reply), bot_info: perMessage(calls.bot_info) },
+    callsPerMessage: {
+      token: perMessage(calls.token),
+      batch_get_id: perMessage(calls.batch_get_id),
+      batch_get: perMessage(calls.batch_get),
+      freebusy: perMessage(calls.freebusy),
+      reply: perMessage(calls.reply),
+      bot_info: perMessage(calls.bot_info),
+    },
     unacknowledged,
     botCpuPerMessageMicros: (after.cpuMicros - cpuBefore) / messages,
     bot,
@@ -112,7 +126,13 @@ async function runLoad(emulator: Emulator, watcher: Watcher, child: ServerChild,
 }
 
 /** The rules that only the whole bot can show: repeated and concurrent identical messages, one token. */
-async function checkRules(emulator: Emulator, watcher: Watcher, child: ServerChild, settings: E2eSettings, phaseMark: number): Promise<RuleResult[]> {
+async function checkRules(
+  emulator: Emulator,
+  watcher: Watcher,
+  child: ServerChild,
+  settings: E2eSettings,
+  phaseMark: number,
+): Promise<RuleResult[]> {
   const [a, b, c, d] = customIds(settings.roomPrefix, settings.messages + settings.soloMessages, 4);
   const results: RuleResult[] = [];
 
@@ -122,7 +142,14 @@ async function checkRules(emulator: Emulator, watcher: Watcher, child: ServerChi
   // a reply is seen before the emulator logs its call (it logs after answering): count once the bot has its answers
   await child.idle();
   let calls = callsSince(emulator, mark);
-  results.push(rule('bot: the same /room message again within the cache TTL', 'batch_get_id + batch_get calls', 0, calls.batch_get_id + calls.batch_get));
+  results.push(
+    rule(
+      'bot: the same /room message again within the cache TTL',
+      'batch_get_id + batch_get calls',
+      0,
+      calls.batch_get_id + calls.batch_get,
+    ),
+  );
 
   // Hold the first batch_get_id 300 ms so all ten messages are in flight together.
   const concurrent = 10;
@@ -131,17 +158,39 @@ async function checkRules(emulator: Emulator, watcher: Watcher, child: ServerChi
   await Promise.all(Array.from({ length: concurrent }, () => ask(emulator, watcher, `/room ${c} ${d}`)));
   await child.idle();
   calls = callsSince(emulator, mark);
-  results.push(rule(`bot: ${concurrent} identical /room messages at once (cold cache)`, 'batch_get_id calls', 1, calls.batch_get_id));
-  results.push(rule(`bot: ${concurrent} identical /room messages at once (cold cache)`, 'batch_get calls', 1, calls.batch_get));
-  results.push(rule(`bot: ${concurrent} identical /room messages at once (cold cache)`, 'reply calls', concurrent, calls.reply));
+  results.push(
+    rule(
+      `bot: ${concurrent} identical /room messages at once (cold cache)`,
+      'batch_get_id calls',
+      1,
+      calls.batch_get_id,
+    ),
+  );
+  results.push(
+    rule(`bot: ${concurrent} identical /room messages at once (cold cache)`, 'batch_get calls', 1, calls.batch_get),
+  );
+  results.push(
+    rule(`bot: ${concurrent} identical /room messages at once (cold cache)`, 'reply calls', concurrent, calls.reply),
+  );
 
   const stats = (await child.idle()).bot!;
   const tokenCalls = callsSince(emulator, phaseMark).token;
-  results.push(rule(`bot: one tenant token for the whole phase (${settings.users} users at once)`, 'token calls', 1, tokenCalls, stats.tokenFetches));
+  results.push(
+    rule(
+      `bot: one tenant token for the whole phase (${settings.users} users at once)`,
+      'token calls',
+      1,
+      tokenCalls,
+      stats.tokenFetches,
+    ),
+  );
   return results;
 }
 
-export async function runEndToEndPhase(emulator: Emulator, settings: E2eSettings): Promise<{ runs: E2eResult[]; rules: RuleResult[] }> {
+export async function runEndToEndPhase(
+  emulator: Emulator,
+  settings: E2eSettings,
+): Promise<{ runs: E2eResult[]; rules: RuleResult[] }> {
   const phaseMark = emulator.requests.length;
   const child = await startServerChild({ target: 'ours', env: botEnv(emulator.url) });
   const previousTargets = emulator.eventTargets();
@@ -149,7 +198,14 @@ export async function runEndToEndPhase(emulator: Emulator, settings: E2eSettings
   const watcher = replyWatcher(emulator);
   try {
     const load = await runLoad(emulator, watcher, child, settings, 0, settings.users);
-    const solo = await runLoad(emulator, watcher, child, { ...settings, messages: settings.soloMessages }, settings.messages, 1);
+    const solo = await runLoad(
+      emulator,
+      watcher,
+      child,
+      { ...settings, messages: settings.soloMessages },
+      settings.messages,
+      1,
+    );
     const rules = await checkRules(emulator, watcher, child, settings, phaseMark);
     return { runs: [load, solo], rules };
   } finally {

@@ -43,7 +43,13 @@ function adapter(emulator: Emulator, cacheTtlMs?: number) {
     cache,
     cacheTtlMs: cacheTtlMs ?? config.lookup.cacheTtlSeconds * 1000,
   });
-  const calendar = createFeishuRoomCalendar({ client, tokens, policy, cache, cacheTtlMs: config.availability.cacheTtlSeconds * 1000 });
+  const calendar = createFeishuRoomCalendar({
+    client,
+    tokens,
+    policy,
+    cache,
+    cacheTtlMs: config.availability.cacheTtlSeconds * 1000,
+  });
   return {
     tokens,
     directory,
@@ -56,7 +62,11 @@ function adapter(emulator: Emulator, cacheTtlMs?: number) {
 }
 
 /** Runs `action` and returns the calls it caused, by API, and the directory's own counters over the same span. */
-async function counted(emulator: Emulator, directory: ReturnType<typeof adapter>['directory'], action: () => Promise<unknown>) {
+async function counted(
+  emulator: Emulator,
+  directory: ReturnType<typeof adapter>['directory'],
+  action: () => Promise<unknown>,
+) {
   const mark = emulator.requests.length;
   const before = { ...directory.stats };
   await action();
@@ -83,7 +93,15 @@ export async function runEconomyPhase(emulator: Emulator, settings: EconomySetti
     const { tokens, directory } = adapter(emulator);
     const ids = freshIds(concurrent);
     const run = await counted(emulator, directory, () => Promise.all(ids.map((id) => directory.findRoomIds([id]))));
-    results.push(rule(`token: ${concurrent} lookups at once, fresh token provider`, 'token calls', 1, run.calls.token, tokens.fetchCount));
+    results.push(
+      rule(
+        `token: ${concurrent} lookups at once, fresh token provider`,
+        'token calls',
+        1,
+        run.calls.token,
+        tokens.fetchCount,
+      ),
+    );
   }
 
   const { directory, calendar, timeZone, batchSize, cacheTtlSeconds, availabilityTtlSeconds } = adapter(emulator);
@@ -96,15 +114,39 @@ export async function runEconomyPhase(emulator: Emulator, settings: EconomySetti
     roomIds = [...(await directory.findRoomIds(ids)).values()];
     await directory.getRoomDetails(roomIds);
   });
-  results.push(rule(`batching: ${k} IDs, batch size ${batchSize}`, 'batch_get_id calls', batches(k), run.calls.batch_get_id, run.batchGetIdCounter));
-  results.push(rule(`batching: details of the ${k} rooms`, 'batch_get calls', batches(k), run.calls.batch_get, run.batchGetCounter));
+  results.push(
+    rule(
+      `batching: ${k} IDs, batch size ${batchSize}`,
+      'batch_get_id calls',
+      batches(k),
+      run.calls.batch_get_id,
+      run.batchGetIdCounter,
+    ),
+  );
+  results.push(
+    rule(
+      `batching: details of the ${k} rooms`,
+      'batch_get calls',
+      batches(k),
+      run.calls.batch_get,
+      run.batchGetCounter,
+    ),
+  );
 
   // 3. The same IDs again within the TTL: answered from the cache.
   run = await counted(emulator, directory, async () => {
     await directory.findRoomIds(ids);
     await directory.getRoomDetails(roomIds);
   });
-  results.push(rule(`cache: the same ${k} IDs again within the TTL (${cacheTtlSeconds} s)`, 'batch_get_id + batch_get calls', 0, run.calls.batch_get_id + run.calls.batch_get, run.batchGetIdCounter + run.batchGetCounter));
+  results.push(
+    rule(
+      `cache: the same ${k} IDs again within the TTL (${cacheTtlSeconds} s)`,
+      'batch_get_id + batch_get calls',
+      0,
+      run.calls.batch_get_id + run.calls.batch_get,
+      run.batchGetIdCounter + run.batchGetCounter,
+    ),
+  );
 
   // 3b. Free/busy of the K rooms found: ceil(K / 20) calls (Feishu's most per call), then none within its TTL.
   const freeBusy = async () => {
@@ -114,18 +156,52 @@ export async function runEconomyPhase(emulator: Emulator, settings: EconomySetti
     return { measured: callsSince(emulator, mark).freebusy, counter: calendar.stats.freeBusyCalls - before };
   };
   let busy = await freeBusy();
-  results.push(rule(`free/busy: the ${k} rooms found, at most ${FREEBUSY_MAX_ROOMS} per call`, 'freebusy calls', Math.ceil(k / FREEBUSY_MAX_ROOMS), busy.measured, busy.counter));
+  results.push(
+    rule(
+      `free/busy: the ${k} rooms found, at most ${FREEBUSY_MAX_ROOMS} per call`,
+      'freebusy calls',
+      Math.ceil(k / FREEBUSY_MAX_ROOMS),
+      busy.measured,
+      busy.counter,
+    ),
+  );
   busy = await freeBusy();
-  results.push(rule(`free/busy: the same ${k} rooms again within its TTL (${availabilityTtlSeconds} s)`, 'freebusy calls', 0, busy.measured, busy.counter));
+  results.push(
+    rule(
+      `free/busy: the same ${k} rooms again within its TTL (${availabilityTtlSeconds} s)`,
+      'freebusy calls',
+      0,
+      busy.measured,
+      busy.counter,
+    ),
+  );
 
   // 4. Identical lookups at once on a cold cache: one call, shared.
   const coldIds = freshIds(10);
-  run = await counted(emulator, directory, () => Promise.all(Array.from({ length: concurrent }, () => directory.findRoomIds(coldIds))));
-  results.push(rule(`coalescing: ${concurrent} identical lookups of 10 IDs at once`, 'batch_get_id calls', batches(10), run.calls.batch_get_id, run.batchGetIdCounter));
+  run = await counted(emulator, directory, () =>
+    Promise.all(Array.from({ length: concurrent }, () => directory.findRoomIds(coldIds))),
+  );
+  results.push(
+    rule(
+      `coalescing: ${concurrent} identical lookups of 10 IDs at once`,
+      'batch_get_id calls',
+      batches(10),
+      run.calls.batch_get_id,
+      run.batchGetIdCounter,
+    ),
+  );
 
   // 5. Refresh (the card's button) bypasses the cache: one call although the IDs are cached.
   run = await counted(emulator, directory, () => directory.findRoomIds(coldIds, { bypassCache: true }));
-  results.push(rule('refresh: cached IDs looked up with bypassCache', 'batch_get_id calls', batches(10), run.calls.batch_get_id, run.batchGetIdCounter));
+  results.push(
+    rule(
+      'refresh: cached IDs looked up with bypassCache',
+      'batch_get_id calls',
+      batches(10),
+      run.calls.batch_get_id,
+      run.batchGetIdCounter,
+    ),
+  );
 
   // 6. After the TTL the cache no longer answers.
   const short = adapter(emulator, settings.shortTtlMs);
@@ -133,7 +209,15 @@ export async function runEconomyPhase(emulator: Emulator, settings: EconomySetti
   await short.directory.findRoomIds(expiring);
   await new Promise((resolve) => setTimeout(resolve, settings.shortTtlMs + 100));
   run = await counted(emulator, short.directory, () => short.directory.findRoomIds(expiring));
-  results.push(rule(`cache expiry: the same 10 IDs after a ${settings.shortTtlMs} ms TTL`, 'batch_get_id calls', batches(10), run.calls.batch_get_id, run.batchGetIdCounter));
+  results.push(
+    rule(
+      `cache expiry: the same 10 IDs after a ${settings.shortTtlMs} ms TTL`,
+      'batch_get_id calls',
+      batches(10),
+      run.calls.batch_get_id,
+      run.batchGetIdCounter,
+    ),
+  );
 
   return results;
 }

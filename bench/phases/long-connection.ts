@@ -45,7 +45,8 @@ export function longConnectionDriver(emulator: Emulator, envelopes: EnvelopeSour
         const delivery: DeliveryResult = await emulator.deliverEnvelope(envelope, ONCE);
         if (delivery.acknowledged) samples.add(performance.now() - at);
         const status = delivery.attempts[0]?.status;
-        if (status === undefined) errors += 1; // no connection, timeout, connection closed
+        if (status === undefined)
+          errors += 1; // no connection, timeout, connection closed
         else statusCodes[status] = (statusCodes[status] ?? 0) + 1;
       };
       const cpuBefore = process.cpuUsage();
@@ -103,15 +104,35 @@ async function pushAtRate(pushOne: () => Promise<void>, rate: number, durationMs
  * An emulator in websocket mode per row (row (e)'s with the command rooms), and the row specs whose bots
  * connect to them. `env` is the environment of a benchmarked bot for a Feishu domain.
  */
-export async function longConnectionRows(settings: { commandRooms: number; roomPrefix: string }, env: (domain: string) => Record<string, string>): Promise<LongConnectionRows> {
+export async function longConnectionRows(
+  settings: { commandRooms: number; roomPrefix: string },
+  env: (domain: string) => Record<string, string>,
+): Promise<LongConnectionRows> {
   const emulatorOptions = { ...BENCH_APP, eventTransport: 'websocket' as const, retryDelaysMs: [], maxRecords: 1_000 };
   const chatter = await startEmulator(emulatorOptions);
-  const commands = await startEmulator({ ...emulatorOptions, rooms: generateRooms(settings.roomPrefix, settings.commandRooms) });
-  const server = (emulator: Emulator) => ({ target: 'ours' as const, env: { ...env(emulator.url), FEISHU_EVENT_MODE: 'websocket' } });
+  const commands = await startEmulator({
+    ...emulatorOptions,
+    rooms: generateRooms(settings.roomPrefix, settings.commandRooms),
+  });
+  const server = (emulator: Emulator) => ({
+    target: 'ours' as const,
+    env: { ...env(emulator.url), FEISHU_EVENT_MODE: 'websocket' },
+  });
   return {
     specs: [
-      { row: 'wsChatter', server: server(chatter), driver: longConnectionDriver(chatter, chatterEnvelopes(chatter.identity)) },
-      { row: 'wsCommands', server: server(commands), driver: longConnectionDriver(commands, commandEnvelopes(commands, customIds(settings.roomPrefix, 0, settings.commandRooms))) },
+      {
+        row: 'wsChatter',
+        server: server(chatter),
+        driver: longConnectionDriver(chatter, chatterEnvelopes(chatter.identity)),
+      },
+      {
+        row: 'wsCommands',
+        server: server(commands),
+        driver: longConnectionDriver(
+          commands,
+          commandEnvelopes(commands, customIds(settings.roomPrefix, 0, settings.commandRooms)),
+        ),
+      },
     ],
     commands: () => ({ replies: commands.replies.length, tokens: commands.issuedTokens().length }),
     close: async () => void (await Promise.all([chatter.close(), commands.close()])),

@@ -44,23 +44,37 @@ export interface MemoryResult {
   bounded: boolean;
 }
 
-export async function runMemoryPhase(settings: MemorySettings, onProgress: (line: string) => void): Promise<MemoryResult> {
-  const emulator = await startEmulator({ ...BENCH_APP, rooms: generateRooms(settings.roomPrefix, settings.rooms), maxRecords: 1_000 });
+export async function runMemoryPhase(
+  settings: MemorySettings,
+  onProgress: (line: string) => void,
+): Promise<MemoryResult> {
+  const emulator = await startEmulator({
+    ...BENCH_APP,
+    rooms: generateRooms(settings.roomPrefix, settings.rooms),
+    maxRecords: 1_000,
+  });
   const chatter = chatterEnvelopes(emulator.identity);
   const commands = commandEnvelopes(emulator, customIds(settings.roomPrefix, 0, settings.rooms));
   const isCommand = (i: number) => i % settings.commandEvery === 0;
-  const pool = new PushPool(BENCH_APP.encryptKey, (i) => (isCommand(i) ? commands(i / settings.commandEvery) : chatter(i)));
+  const pool = new PushPool(BENCH_APP.encryptKey, (i) =>
+    isCommand(i) ? commands(i / settings.commandEvery) : chatter(i),
+  );
   pool.ensure(settings.events);
   const child = await startServerChild({
     target: 'ours',
-    env: botEnv(emulator.url, { DEDUPE_MAX_ENTRIES: String(settings.dedupeCap), QUEUE_MAX_PENDING: String(settings.events) }),
+    env: botEnv(emulator.url, {
+      DEDUPE_MAX_ENTRIES: String(settings.dedupeCap),
+      QUEUE_MAX_PENDING: String(settings.events),
+    }),
   });
   const cursor = new PushCursor(pool);
   try {
     const start = await child.statsAfterGc();
-    const checkpoints: MemoryCheckpoint[] = [{ events: 0, rssBytes: start.rssBytes, heapUsedBytes: start.heapUsedBytes }];
+    const checkpoints: MemoryCheckpoint[] = [
+      { events: 0, rssBytes: start.rssBytes, heapUsedBytes: start.heapUsedBytes },
+    ];
     let non2xx = 0;
-    for (let sent = 0; sent < settings.events; ) {
+    for (let sent = 0; sent < settings.events;) {
       const amount = Math.min(settings.step, settings.events - sent);
       const { result } = await runLoad({ url: child.eventUrl, cursor, connections: settings.connections, amount });
       non2xx += result.non2xx + result.errors;
@@ -71,7 +85,9 @@ export async function runMemoryPhase(settings: MemorySettings, onProgress: (line
       onProgress(`memory: ${sent} events`);
     }
     const last = checkpoints[checkpoints.length - 1]!;
-    const middle = checkpoints.reduce((best, c) => (Math.abs(c.events - last.events / 2) < Math.abs(best.events - last.events / 2) ? c : best));
+    const middle = checkpoints.reduce((best, c) =>
+      Math.abs(c.events - last.events / 2) < Math.abs(best.events - last.events / 2) ? c : best,
+    );
     const secondHalfHeapGrowthBytes = last.heapUsedBytes - middle.heapUsedBytes;
     return {
       dedupeCap: settings.dedupeCap,

@@ -62,16 +62,25 @@ const repeat = (unit: string, n: number) => unit.repeat(n);
 const textContent = (text: string) => JSON.stringify({ text });
 const postContent = (content: unknown[]) => JSON.stringify({ title: '', content });
 const textElement = (text: string) => ({ tag: 'text', text, style: [] });
-const mentionKeys = (n: number, key: (i: number) => string): IncomingMessage['mentions'] => Array.from({ length: n }, (_, i) => ({ key: key(i + 1), name: `user ${i + 1}` }));
+const mentionKeys = (n: number, key: (i: number) => string): IncomingMessage['mentions'] =>
+  Array.from({ length: n }, (_, i) => ({ key: key(i + 1), name: `user ${i + 1}` }));
 
 /** Hostile text and post messages, p2p and group, each about `bytes` of content. */
 export function hostileMessages(bytes: number): HostileMessage[] {
-  const text = (name: string, chatType: string, build: (n: number) => string, mentionsFor?: (text: string) => IncomingMessage['mentions']): HostileMessage => {
+  const text = (
+    name: string,
+    chatType: string,
+    build: (n: number) => string,
+    mentionsFor?: (text: string) => IncomingMessage['mentions'],
+  ): HostileMessage => {
     const content = sized(bytes, (n) => textContent(build(n)));
     const mentions = mentionsFor?.((JSON.parse(content) as { text: string }).text);
     return { name, message: { chat_type: chatType, message_type: 'text', content, mentions } };
   };
-  const post = (name: string, chatType: string, content: string): HostileMessage => ({ name, message: { chat_type: chatType, message_type: 'post', content } });
+  const post = (name: string, chatType: string, content: string): HostileMessage => ({
+    name,
+    message: { chat_type: chatType, message_type: 'post', content },
+  });
   const feishuKey = (i: number) => `@_user_${i}`;
   const mentionRun = (n: number) => Array.from({ length: n }, (_, i) => feishuKey(i + 1)).join(' ');
   /** Feishu lists every @_user_N of the text in mentions. */
@@ -87,11 +96,25 @@ export function hostileMessages(bytes: number): HostileMessage[] {
     text('link whose URL never ends', 'p2p', (n) => `/room [a](http://${repeat('x', n)}`),
     text('thousands of mentions, then /room', 'group', (n) => `${mentionRun(n)} /room a`, listedMentions),
     text('thousands of mentions, chatter', 'group', (n) => `${mentionRun(n)} hello`, listedMentions),
-    text('mention keys not Feishu-shaped', 'group', (n) => `${repeat('@_bot_x@_bot_y ', n)}/room a`, () => mentionKeys(1000, (i) => `@_bot_${i.toString(36)}`)),
+    text(
+      'mention keys not Feishu-shaped',
+      'group',
+      (n) => `${repeat('@_bot_x@_bot_y ', n)}/room a`,
+      () => mentionKeys(1000, (i) => `@_bot_${i.toString(36)}`),
+    ),
     text('unlisted "@_user_" flood', 'p2p', (n) => `/room ${repeat('@_user_', n)}`),
-    text('"@_user_" and endless digits', 'group', (n) => `@_user_${repeat('1', n)}`, () => mentionKeys(50, feishuKey)),
+    text(
+      '"@_user_" and endless digits',
+      'group',
+      (n) => `@_user_${repeat('1', n)}`,
+      () => mentionKeys(50, feishuKey),
+    ),
     text('separators only', 'p2p', (n) => `/room ${repeat(' ,;，、；\u3000\n\t', n)}`),
-    text('tens of thousands of distinct IDs', 'p2p', (n) => `/room ${Array.from({ length: n }, (_, i) => i.toString(36).padStart(4, '0')).join(' ')}`),
+    text(
+      'tens of thousands of distinct IDs',
+      'p2p',
+      (n) => `/room ${Array.from({ length: n }, (_, i) => i.toString(36).padStart(4, '0')).join(' ')}`,
+    ),
     text('one ID repeated', 'p2p', (n) => `/room ${repeat('a ', n)}`),
     text('one 100 KB ID', 'p2p', (n) => `/room ${repeat('x', n)}`),
     text('lone surrogates as IDs', 'p2p', (n) => `/room ${repeat('\ud800 ', n)}`),
@@ -106,17 +129,48 @@ export function hostileMessages(bytes: number): HostileMessage[] {
     text('"[" flood without /room', 'p2p', (n) => repeat('[', n)),
     text('plain chatter', 'group', (n) => repeat('lunch at noon? ', n)),
     text('plain chatter', 'p2p', (n) => repeat('lunch at noon? ', n)),
-    post('deep nesting as the content', 'group', sized(bytes, (n) => `{"title":"","content":${repeat('[', n)}${repeat(']', n)}}`)),
+    post(
+      'deep nesting as the content',
+      'group',
+      sized(bytes, (n) => `{"title":"","content":${repeat('[', n)}${repeat(']', n)}}`),
+    ),
     post(
       'deep nesting inside an element',
       'p2p',
-      sized(bytes, (n) => `{"title":"","content":[[{"tag":"text","text":"/room a","style":${repeat('[', n)}${repeat(']', n)}}]]}`),
+      sized(
+        bytes,
+        (n) => `{"title":"","content":[[{"tag":"text","text":"/room a","style":${repeat('[', n)}${repeat(']', n)}}]]}`,
+      ),
     ),
-    post('empty paragraphs', 'group', sized(bytes, (n) => postContent(Array.from({ length: n }, () => [])))),
-    post('one ID per paragraph', 'p2p', sized(bytes, (n) => postContent([[textElement('/room')], ...Array.from({ length: n }, (_, i) => [textElement(`id${i}`)])]))),
-    post('elements with unique keys', 'group', sized(bytes, (n) => postContent([Array.from({ length: n }, (_, i) => uniqueKeyObject(i))]))),
-    post('top-level keys (language lookup)', 'group', sized(bytes, (n) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, { title: '' }]))))),
-    post('numbers beside the content', 'group', sized(bytes, (n) => JSON.stringify({ title: '', content: [[textElement('hi')]], extra: Array(n).fill(0) }))),
+    post(
+      'empty paragraphs',
+      'group',
+      sized(bytes, (n) => postContent(Array.from({ length: n }, () => []))),
+    ),
+    post(
+      'one ID per paragraph',
+      'p2p',
+      sized(bytes, (n) =>
+        postContent([[textElement('/room')], ...Array.from({ length: n }, (_, i) => [textElement(`id${i}`)])]),
+      ),
+    ),
+    post(
+      'elements with unique keys',
+      'group',
+      sized(bytes, (n) => postContent([Array.from({ length: n }, (_, i) => uniqueKeyObject(i))])),
+    ),
+    post(
+      'top-level keys (language lookup)',
+      'group',
+      sized(bytes, (n) =>
+        JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, { title: '' }]))),
+      ),
+    ),
+    post(
+      'numbers beside the content',
+      'group',
+      sized(bytes, (n) => JSON.stringify({ title: '', content: [[textElement('hi')]], extra: Array(n).fill(0) })),
+    ),
   ];
 }
 
@@ -128,7 +182,9 @@ function outcome(command: Command): string {
     case 'ignore':
       return `${command.kind} ${command.reason}`;
     case 'invalid':
-      return command.problem === 'too_many_ids' ? `invalid too_many_ids (${num(command.count)})` : `invalid ${command.reason}`;
+      return command.problem === 'too_many_ids'
+        ? `invalid too_many_ids (${num(command.count)})`
+        : `invalid ${command.reason}`;
   }
 }
 
@@ -179,12 +235,28 @@ export function describeParse(result: ParseResult, settings: ParseSettings): str
     '',
     table(
       ['message', 'chat', 'type', 'KB', 'outcome', 'CPU ms', 'wall ms', 'wall max ms'],
-      result.cases.map((c) => [c.name, c.chatType, c.messageType, num(c.contentBytes / 1000, 1), c.outcome, ms(c.cpuMedianMs), ms(c.wallMedianMs), ms(c.wallMaxMs)]),
+      result.cases.map((c) => [
+        c.name,
+        c.chatType,
+        c.messageType,
+        num(c.contentBytes / 1000, 1),
+        c.outcome,
+        ms(c.cpuMedianMs),
+        ms(c.wallMedianMs),
+        ms(c.wallMaxMs),
+      ]),
     ),
     '',
     table(
       ['target', 'goal', 'measured', 'verdict'],
-      [[`worst ${num(settings.bytes / 1000)} KB parse, CPU ms`, `< ${PARSE_GOAL_MS} ms`, `${ms(worst.cpuMedianMs)} ms`, result.pass ? 'PASS' : 'MISS']],
+      [
+        [
+          `worst ${num(settings.bytes / 1000)} KB parse, CPU ms`,
+          `< ${PARSE_GOAL_MS} ms`,
+          `${ms(worst.cpuMedianMs)} ms`,
+          result.pass ? 'PASS' : 'MISS',
+        ],
+      ],
     ),
     `   Worst: ${worst.name} (${worst.chatType} ${worst.messageType}).`,
   ].join('\n');

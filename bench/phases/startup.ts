@@ -16,7 +16,11 @@ export type StartupRow = 'production' | 'npmStart' | 'npmStartBefore';
 export const STARTUP_COMMANDS: Record<StartupRow, { label: string; command: string; args: string[] }> = {
   production: { label: 'node dist/main.js', command: process.execPath, args: ['dist/main.js'] },
   npmStart: { label: 'npm start (npm → node)', command: 'npm', args: ['start', '--silent'] },
-  npmStartBefore: { label: 'npm start before (npm → sh → tsx → node)', command: 'npm', args: ['exec', '--offline', '--', 'tsx', 'src/main.ts'] },
+  npmStartBefore: {
+    label: 'npm start before (npm → sh → tsx → node)',
+    command: 'npm',
+    args: ['exec', '--offline', '--', 'tsx', 'src/main.ts'],
+  },
 };
 
 export interface StartupSettings {
@@ -84,7 +88,12 @@ async function measureOnce(row: StartupRow, feishuDomain: string, idleMs: number
   const port = await freePort();
   const started = performance.now();
   // Its own process group: the old npm start leaves tsx and node behind when only npm is signalled.
-  const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...botEnv(feishuDomain, { PORT: String(port) }) }, stdio: 'ignore', detached: true });
+  const child = spawn(command, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...botEnv(feishuDomain, { PORT: String(port) }) },
+    stdio: 'ignore',
+    detached: true,
+  });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
@@ -101,7 +110,11 @@ async function measureOnce(row: StartupRow, feishuDomain: string, idleMs: number
   return { readyMs, cpuMs: cpu, rssBytes: rss, processes: tree.length, exitCode: await exited };
 }
 
-export async function runStartupPhase(feishuDomain: string, settings: StartupSettings, progress: (line: string) => void): Promise<StartupResult[]> {
+export async function runStartupPhase(
+  feishuDomain: string,
+  settings: StartupSettings,
+  progress: (line: string) => void,
+): Promise<StartupResult[]> {
   const rows = Object.keys(STARTUP_COMMANDS) as StartupRow[];
   const runs = new Map<StartupRow, StartupRun[]>(rows.map((row) => [row, []]));
   for (let round = 1; round <= settings.runs; round += 1) {

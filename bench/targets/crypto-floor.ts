@@ -6,7 +6,13 @@
 // cost is Koa, HTTP and the mandated crypto, which no implementation can shed.
 import Koa from 'koa';
 import Router from 'koa-router';
-import { aesKeyFor, decryptPayload, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../../src/protocol/crypto.js';
+import {
+  aesKeyFor,
+  decryptPayload,
+  signatureDigest,
+  signatureMatches,
+  SIGNATURE_HEADERS,
+} from '../../src/protocol/crypto.js';
 import { readBody } from './bare-koa.js';
 import { serveOnLoopback, type SampleServer } from './sdk-sample.js';
 
@@ -19,7 +25,10 @@ export async function startCryptoFloor(credentials: { encryptKey: string }): Pro
     const raw = await readBody(ctx.req);
     const timestamp = ctx.get(SIGNATURE_HEADERS.timestamp);
     const nonce = ctx.get(SIGNATURE_HEADERS.nonce);
-    const signed = signatureMatches(signatureDigest(timestamp, nonce, credentials.encryptKey, raw), ctx.get(SIGNATURE_HEADERS.signature));
+    const signed = signatureMatches(
+      signatureDigest(timestamp, nonce, credentials.encryptKey, raw),
+      ctx.get(SIGNATURE_HEADERS.signature),
+    );
     const { encrypt } = JSON.parse(raw.toString('utf8')) as { encrypt: string };
     const envelope = JSON.parse(decryptPayload(encrypt, aesKey)) as { header?: unknown };
     if (!signed || !envelope.header) ctx.throw(401);

@@ -21,7 +21,10 @@ export interface SampleServer {
   close(): Promise<void>;
 }
 
-export async function startSdkSample(credentials: { encryptKey: string; verificationToken: string }): Promise<SampleServer> {
+export async function startSdkSample(credentials: {
+  encryptKey: string;
+  verificationToken: string;
+}): Promise<SampleServer> {
   let handled = 0;
   const server = new Koa();
   server.use(koaBody());

@@ -58,7 +58,11 @@ interface Booking {
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 const clockFormats = new Map<string, Intl.DateTimeFormat>();
 
-function formatFor(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+function formatFor(
+  cache: Map<string, Intl.DateTimeFormat>,
+  timeZone: string,
+  options: Intl.DateTimeFormatOptions,
+): Intl.DateTimeFormat {
   let format = cache.get(timeZone);
   if (!format) cache.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { ...options, timeZone })));
   return format;
@@ -71,7 +75,11 @@ function localDay(instant: number, timeZone: string): string {
 
 /** `instant` as HH:MM (24-hour clock) in `timeZone`. */
 export function clockTime(instant: number, timeZone: string): string {
-  const parts = formatFor(clockFormats, timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(instant);
+  const parts = formatFor(clockFormats, timeZone, {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '00';
   return `${part('hour')}:${part('minute')}`;
 }
@@ -128,12 +136,17 @@ export function roomAvailability(instances: readonly FreeBusyInstance[], window:
 }
 
 /** The card's line for a room that is not disabled, in both languages (markdown; the name is escaped). */
-export function availabilityLine(availability: RoomAvailability, timeZone: string, style: AvailabilityStyle): LocalizedText {
+export function availabilityLine(
+  availability: RoomAvailability,
+  timeZone: string,
+  style: AvailabilityStyle,
+): LocalizedText {
   const until = availability.until === undefined ? undefined : clockTime(availability.until, timeZone);
   const words = style === 'full' ? FULL_WORDS : SHORT_WORDS;
   if (availability.state === 'free') return until === undefined ? words.freeRestOfDay : words.freeUntil(until);
   const state = until === undefined ? words.busyRestOfDay : words.busyUntil(until);
-  const organizer = style === 'full' && availability.organizer !== undefined ? formatField(availability.organizer, ORGANIZER_MAX) : '';
+  const organizer =
+    style === 'full' && availability.organizer !== undefined ? formatField(availability.organizer, ORGANIZER_MAX) : '';
   if (organizer === '') return state;
   const bookedBy = strings.bookedBy(organizer);
   return perLocale((locale) => `${state[locale]} · ${bookedBy[locale]}`);

@@ -32,7 +32,13 @@ export const STILL_WORKING: CardActionResponse = { toast: toast('info', strings.
 
 const INVALID_REQUEST: CardActionResponse = { toast: toast('error', strings.toastInvalidRequest) };
 
-export function createCardActionIntake({ bot, store, replayWindowMs, logger, metrics = NO_METRICS }: CardActionIntakeOptions): CardActionIntake {
+export function createCardActionIntake({
+  bot,
+  store,
+  replayWindowMs,
+  logger,
+  metrics = NO_METRICS,
+}: CardActionIntakeOptions): CardActionIntake {
   return async (envelope) => {
     const eventId = envelope.header.event_id;
     if (!EVENT_ID.test(eventId)) {
@@ -52,7 +58,9 @@ export function createCardActionIntake({ bot, store, replayWindowMs, logger, met
       const earlier = await store.get(key).catch(() => undefined);
       metrics.event('card_action_replay');
       logger.warn({ event_id: eventId, outcome: 'replay' }, 'card action already answered; replay not processed');
-      return earlier === undefined || earlier === IN_PROGRESS ? STILL_WORKING : (JSON.parse(earlier) as CardActionResponse);
+      return earlier === undefined || earlier === IN_PROGRESS
+        ? STILL_WORKING
+        : (JSON.parse(earlier) as CardActionResponse);
     }
     metrics.event('card_action');
     const response = await bot.handleCardAction(envelope.event);

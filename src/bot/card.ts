@@ -2,7 +2,13 @@
 // Every text carries i18n_content for zh_cn and en_us (doc "配置卡片多语言"; JSON 2.0 allows only per-text i18n),
 // with the English text as the fallback `content`. The Refresh button is a JSON 2.0 callback button
 // (doc "处理回调": behaviors [{type: "callback", value}]) answered by card.action.trigger.
-import { availabilityLine, clockTime, roomAvailability, type AvailabilityStyle, type RoomAvailability } from './availability.js';
+import {
+  availabilityLine,
+  clockTime,
+  roomAvailability,
+  type AvailabilityStyle,
+  type RoomAvailability,
+} from './availability.js';
 import type { Card, FreeBusyInstance, RoomDetails, TimeWindow } from './ports.js';
 import { displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
 import { perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
@@ -51,7 +57,9 @@ function plainText(text: LocalizedText): Element {
 }
 
 function markdown(text: LocalizedText, size?: 'notation'): Element {
-  return size === undefined ? { tag: 'markdown', ...i18nFields(text) } : { tag: 'markdown', ...i18nFields(text), text_size: size };
+  return size === undefined
+    ? { tag: 'markdown', ...i18nFields(text) }
+    : { tag: 'markdown', ...i18nFields(text), text_size: size };
 }
 
 function divider(): Element {
@@ -159,7 +167,10 @@ function lookupFacts(input: LookupCardInput): LookupFacts {
     notFoundIds: requested.filter((id) => !input.found.has(id)),
     input,
     refreshValue: input.refresh && refreshValueFits(input.refresh.value) ? input.refresh.value : undefined,
-    availability: availabilityByRoom(foundIds.map((id) => input.found.get(id) ?? ''), input),
+    availability: availabilityByRoom(
+      foundIds.map((id) => input.found.get(id) ?? ''),
+      input,
+    ),
   };
 }
 
@@ -174,7 +185,8 @@ function availabilityByRoom(roomIds: readonly string[], input: LookupCardInput):
   for (const roomId of roomIds) {
     const instances = bookings.get(roomId);
     const room = input.details?.get(roomId);
-    if (instances && room && room.is_disabled !== true) result.set(roomId, roomAvailability(instances, input.availability.window));
+    if (instances && room && room.is_disabled !== true)
+      result.set(roomId, roomAvailability(instances, input.availability.window));
   }
   return result;
 }
@@ -214,7 +226,11 @@ function renderLookupCard(facts: LookupFacts, layout: Layout): Card {
   if (truncated) elements.push(markdown(strings.truncatedNote, 'notation'));
   if (input.refresh) {
     elements.push(divider());
-    elements.push(facts.refreshValue ? callbackButton(strings.refreshButton, facts.refreshValue) : markdown(strings.refreshTooLarge, 'notation'));
+    elements.push(
+      facts.refreshValue
+        ? callbackButton(strings.refreshButton, facts.refreshValue)
+        : markdown(strings.refreshTooLarge, 'notation'),
+    );
   }
   return assembleCard({
     title: strings.lookupTitle,
@@ -288,7 +304,8 @@ function roomFacts(room: RoomDetails, locale: Locale): string[] {
   if (typeof room.capacity === 'number' && Number.isFinite(room.capacity) && room.capacity > 0) {
     facts.push(strings.capacity(Math.round(room.capacity))[locale]);
   }
-  if (room.building_name?.trim()) facts.push(strings.building(formatField(room.building_name, FIELD_MAX.building))[locale]);
+  if (room.building_name?.trim())
+    facts.push(strings.building(formatField(room.building_name, FIELD_MAX.building))[locale]);
   if (room.floor_name?.trim()) facts.push(strings.floor(formatField(room.floor_name, FIELD_MAX.floor))[locale]);
   return facts;
 }
@@ -298,7 +315,11 @@ function notFoundSection(notFoundIds: readonly string[], maxRows: number): Local
   const hidden = notFoundIds.length - shown.length;
   return perLocale((locale) => {
     const list = shown.join(locale === 'zh_cn' ? '、' : ', ');
-    const lines = [strings.mdNotFoundHeading(notFoundIds.length)[locale], list, hidden > 0 ? strings.mdMore(hidden)[locale] : ''];
+    const lines = [
+      strings.mdNotFoundHeading(notFoundIds.length)[locale],
+      list,
+      hidden > 0 ? strings.mdMore(hidden)[locale] : '',
+    ];
     return lines.filter((line) => line !== '').join('\n');
   });
 }
@@ -344,7 +365,10 @@ function botMention(botName: string | undefined): LocalizedText {
 
 /** What went wrong, as a reader needs it; invalid Commands from parseCommand fit as they are. */
 export type ErrorCardInput =
-  | { problem: 'permission'; /** The missing scope, e.g. "calendar:room:readonly"; omitted → list the scopes. */ scope?: string }
+  | {
+      problem: 'permission';
+      /** The missing scope, e.g. "calendar:room:readonly"; omitted → list the scopes. */ scope?: string;
+    }
   | { problem: 'rate_limited' }
   | { problem: 'unavailable' }
   | { problem: 'too_many_ids'; count: number; max: number }
@@ -358,7 +382,11 @@ const REFERENCE_SHAPE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export function buildErrorCard(error: ErrorCardInput): Card {
   const { title, body } = errorText(error);
-  return assembleCard({ title, template: error.problem === 'rate_limited' ? 'orange' : 'red', elements: body.map((text) => markdown(text)) });
+  return assembleCard({
+    title,
+    template: error.problem === 'rate_limited' ? 'orange' : 'red',
+    elements: body.map((text) => markdown(text)),
+  });
 }
 
 function errorText(error: ErrorCardInput): { title: LocalizedText; body: LocalizedText[] } {
@@ -366,7 +394,11 @@ function errorText(error: ErrorCardInput): { title: LocalizedText; body: Localiz
     case 'permission':
       return {
         title: strings.permissionTitle,
-        body: [error.scope !== undefined && SCOPE_SHAPE.test(error.scope) ? strings.mdPermissionScope(error.scope) : strings.mdPermissionAny],
+        body: [
+          error.scope !== undefined && SCOPE_SHAPE.test(error.scope)
+            ? strings.mdPermissionScope(error.scope)
+            : strings.mdPermissionAny,
+        ],
       };
     case 'rate_limited':
       return { title: strings.rateLimitedTitle, body: [strings.rateLimited] };
@@ -376,12 +408,17 @@ function errorText(error: ErrorCardInput): { title: LocalizedText; body: Localiz
       return { title: strings.tooManyIdsTitle, body: [strings.tooManyIds(error.count, error.max)] };
     case 'invalid_id': {
       const id = formatId(displayId(error.id));
-      const body = error.reason === 'too_long' ? strings.mdInvalidIdTooLong(id, error.max) : strings.mdInvalidIdControl(id);
+      const body =
+        error.reason === 'too_long' ? strings.mdInvalidIdTooLong(id, error.max) : strings.mdInvalidIdControl(id);
       return { title: strings.invalidIdTitle, body: [body] };
     }
     case 'internal': {
-      const reference = error.reference !== undefined && REFERENCE_SHAPE.test(error.reference) ? error.reference : undefined;
-      return { title: strings.internalTitle, body: reference ? [strings.internal, strings.mdInternalReference(reference)] : [strings.internal] };
+      const reference =
+        error.reference !== undefined && REFERENCE_SHAPE.test(error.reference) ? error.reference : undefined;
+      return {
+        title: strings.internalTitle,
+        body: reference ? [strings.internal, strings.mdInternalReference(reference)] : [strings.internal],
+      };
     }
   }
 }

@@ -80,7 +80,11 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
  * lookup when every word in it looks like a room ID (`@RoomBot test01 test02`), else with the help card.
  * Anything else not addressed is ignored (group chatter).
  */
-export function parseCommand(message: IncomingMessage, limits: CommandLimits, addressed = message.chat_type === 'p2p'): Command {
+export function parseCommand(
+  message: IncomingMessage,
+  limits: CommandLimits,
+  addressed = message.chat_type === 'p2p',
+): Command {
   const read = readMessageText(message);
   if (!read.ok) return addressed ? { kind: 'help', reason: read.reason } : { kind: 'ignore', reason: read.reason };
   const words = new Words(read.text, new Mentions(message.mentions), read.format === 'text');
@@ -174,7 +178,8 @@ function isKeyword(word: string, keywords: ReadonlySet<string>): boolean {
 function validateIds(ids: string[], maxIdLength: number): Command {
   for (const id of ids) {
     const reason = idProblem(id, maxIdLength);
-    if (reason !== undefined) return { kind: 'invalid', problem: 'invalid_id', id: displayId(id), reason, max: maxIdLength };
+    if (reason !== undefined)
+      return { kind: 'invalid', problem: 'invalid_id', id: displayId(id), reason, max: maxIdLength };
   }
   return { kind: 'lookup', ids };
 }
@@ -211,7 +216,8 @@ export function displayId(id: string, maxLength = DISPLAY_ID_MAX): string {
 // ── Words ───────────────────────────────────────────────────────────────────────────────────────────
 
 /** Whitespace as JS \s has it (incl. U+3000 and NBSP), but not U+FEFF, which IDs reject as invisible. */
-const SPACES = '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
+const SPACES =
+  '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
 /** Between IDs, as well as whitespace. */
 const LIST_PUNCTUATION = ',，、;；';
 const SPACE = 1;
@@ -300,7 +306,12 @@ class Words {
   }
 
   private mentionAt(code: number): number {
-    return this.mentions.lengthAt(this.text, this.position, code, this.linkTextEnd < 0 ? this.text.length : this.linkTextEnd);
+    return this.mentions.lengthAt(
+      this.text,
+      this.position,
+      code,
+      this.linkTextEnd < 0 ? this.text.length : this.linkTextEnd,
+    );
   }
 
   /** Whether link syntax may be here: the end of a link's text, or a "[" (a cheap test before stepOverLinkSyntax). */
@@ -316,7 +327,12 @@ class Words {
       return true;
     }
     const textEnd = this.nextLinkTextEnd(this.position + 1);
-    if (textEnd < 0 || this.text.charCodeAt(textEnd) !== CLOSE_BRACKET || this.text.charCodeAt(textEnd + 1) !== OPEN_PAREN) return false;
+    if (
+      textEnd < 0 ||
+      this.text.charCodeAt(textEnd) !== CLOSE_BRACKET ||
+      this.text.charCodeAt(textEnd + 1) !== OPEN_PAREN
+    )
+      return false;
     if (!startsWithScheme(this.text, textEnd + 2)) return false;
     const urlEnd = this.nextUrlEnd(textEnd + 2);
     if (urlEnd < 0 || this.text.charCodeAt(urlEnd) !== CLOSE_PAREN) return false;

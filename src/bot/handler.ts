@@ -7,7 +7,15 @@ import { restOfDay } from './availability.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
 import { parseCommand, type CommandLimits } from './command.js';
 import { SCOPE_ROOM_READ, strings, toast } from './i18n.js';
-import type { Card, FreeBusyInstance, LookupOptions, Messenger, RoomCalendar, RoomDetails, RoomDirectory } from './ports.js';
+import type {
+  Card,
+  FreeBusyInstance,
+  LookupOptions,
+  Messenger,
+  RoomCalendar,
+  RoomDetails,
+  RoomDirectory,
+} from './ports.js';
 import type { MessageJob } from './message-job.js';
 import { replyUuidFor } from './reply-uuid.js';
 import { isJsonObject } from '../json.js';
@@ -60,7 +68,8 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
       return { card: buildErrorCard(errorCardFor(error, reference)), outcome: 'lookup_failed' };
     }
     const refresh = { value: { action: 'refresh', ids } };
-    if (found.size === 0) return { card: buildLookupCard({ requested: ids, found, refresh }), outcome: 'found', found: 0 };
+    if (found.size === 0)
+      return { card: buildLookupCard({ requested: ids, found, refresh }), outcome: 'found', found: 0 };
     const roomIds = [...found.values()];
     const window = restOfDay(clock(), timeZone);
     // Degrade, don't fail: the IDs are what was asked for; details and free/busy are a bonus, asked for together.
@@ -99,7 +108,12 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
           return;
         case 'help':
           // In a group the card shows the group form, @mentioning the bot by the name members see.
-          card = buildHelpCard({ limits, reason: command.reason, chatType: job.chat_type, botName: botIdentity()?.name });
+          card = buildHelpCard({
+            limits,
+            reason: command.reason,
+            chatType: job.chat_type,
+            botName: botIdentity()?.name,
+          });
           fields = { outcome: 'help', reason: command.reason };
           break;
         case 'invalid':
@@ -109,7 +123,12 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
         case 'lookup': {
           const result = await lookup(command.ids, {}, messageId);
           card = result.card;
-          fields = { outcome: result.outcome, requested: command.ids.length, found: result.found, ...(command.implicit ? { implicit: true } : {}) };
+          fields = {
+            outcome: result.outcome,
+            requested: command.ids.length,
+            found: result.found,
+            ...(command.implicit ? { implicit: true } : {}),
+          };
           break;
         }
       }
@@ -130,7 +149,10 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
         return { toast: toast('warning', strings.toastButtonUnsupported) };
       }
       const result = await lookup(ids, { bypassCache: true }, messageId);
-      logger.info({ message_id: messageId, outcome: `refresh_${result.outcome}`, requested: ids.length, found: result.found }, 'card action handled');
+      logger.info(
+        { message_id: messageId, outcome: `refresh_${result.outcome}`, requested: ids.length, found: result.found },
+        'card action handled',
+      );
       if (result.outcome !== 'found') {
         // Keep the card the user has; say why it was not refreshed.
         return { toast: toast('error', strings.toastRefreshFailed) };
@@ -160,7 +182,10 @@ function refreshIds(value: unknown, limits: CommandLimits): string[] | undefined
   if (action !== 'refresh' || !Array.isArray(ids) || ids.length === 0) return undefined;
   if (!ids.every((id): id is string => typeof id === 'string')) return undefined;
   // The value came back from a client: validate it exactly as a typed `/room` command would be.
-  const command = parseCommand({ chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room ${ids.join(' ')}` }) }, limits);
+  const command = parseCommand(
+    { chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room ${ids.join(' ')}` }) },
+    limits,
+  );
   return command.kind === 'lookup' ? command.ids : undefined;
 }
 

@@ -40,14 +40,18 @@ export const strings = {
   }),
   notFoundHint: {
     zh_cn: '请在飞书管理后台 > 会议室 中核对会议室的自定义 ID（大小写和空格须完全一致）。',
-    en_us: 'Check the custom room ID in the Feishu Admin Console > Meeting Rooms; it must match exactly, including case.',
+    en_us:
+      'Check the custom room ID in the Feishu Admin Console > Meeting Rooms; it must match exactly, including case.',
   },
   capacity: (people: number): LocalizedText => ({ zh_cn: `容纳 ${people} 人`, en_us: `Capacity ${people}` }),
   building: (name: string): LocalizedText => ({ zh_cn: `建筑 ${name}`, en_us: `Building ${name}` }),
   floor: (name: string): LocalizedText => ({ zh_cn: `楼层 ${name}`, en_us: `Floor ${name}` }),
   description: (text: string): LocalizedText => ({ zh_cn: `说明：${text}`, en_us: `Description: ${text}` }),
   mdDisabled: { zh_cn: '🚫 **已停用**', en_us: '🚫 **Disabled**' },
-  mdMore: (count: number): LocalizedText => ({ zh_cn: `……另有 **${count}** 个未列出`, en_us: `…and **${count}** more not listed` }),
+  mdMore: (count: number): LocalizedText => ({
+    zh_cn: `……另有 **${count}** 个未列出`,
+    en_us: `…and **${count}** more not listed`,
+  }),
   detailsUnavailable: {
     zh_cn: '暂时无法加载会议室详情；上面的 ID 对应关系仍然有效。',
     en_us: 'Room details could not be loaded right now; the ID mappings above are still correct.',
@@ -173,7 +177,8 @@ export const strings = {
   internalTitle: { zh_cn: '出了点问题', en_us: 'Something went wrong' },
   internal: {
     zh_cn: '机器人处理这条消息时出错了。请稍后再试；如果问题持续，请联系机器人的管理员。',
-    en_us: 'The bot ran into a problem handling this message. Please try again later; if it keeps happening, contact the bot admin.',
+    en_us:
+      'The bot ran into a problem handling this message. Please try again later; if it keeps happening, contact the bot admin.',
   },
   mdInternalReference: (reference: string): LocalizedText => ({
     zh_cn: `参考编号：\`${reference}\`（请提供给管理员）`,

@@ -49,7 +49,13 @@ export function createIntake({ queue, bot, logger, metrics = NO_METRICS, now = D
   };
 }
 
-function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, now: () => number, metrics: Pick<BotMetrics, 'triage'>): Intake {
+function take(
+  queue: IntakeQueue,
+  bot: Pick<RoomBot, 'triage'>,
+  logger: Logger,
+  now: () => number,
+  metrics: Pick<BotMetrics, 'triage'>,
+): Intake {
   // During a Redis outage every push fails the same way: one line a second says so, with a count.
   const storeFailures = createThrottledLog(logger, { burst: 1 });
   return async (envelope) => {
@@ -63,25 +69,46 @@ function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, 
     const messageId: unknown = message?.message_id;
     if (!isMessageId(messageId)) {
       // bounded: the value itself is not logged, only that it was not an ID
-      logger.warn({ event_id: header.event_id, outcome: 'invalid', reason: 'message_id' }, 'message event with an impossible message_id refused');
+      logger.warn(
+        { event_id: header.event_id, outcome: 'invalid', reason: 'message_id' },
+        'message event with an impossible message_id refused',
+      );
       return 'invalid';
     }
     const command = bot.triage(event, header);
     if (command.kind === 'ignore') {
-      const fields = { event_id: header.event_id, message_id: messageId, chat_type: message.chat_type, outcome: 'ignored', reason: command.reason };
+      const fields = {
+        event_id: header.event_id,
+        message_id: messageId,
+        chat_type: message.chat_type,
+        outcome: 'ignored',
+        reason: command.reason,
+      };
       // A refusal (another tenant's sender, a chat not allowed) is info, with the chat to allow; other ignored
       // messages debug: with the group_msg scope that would be a line for every message of every group.
-      if (isRefusal(command.reason)) logger.info({ ...fields, chat_id: message.chat_id }, 'message not answered: refused by the access settings');
+      if (isRefusal(command.reason))
+        logger.info({ ...fields, chat_id: message.chat_id }, 'message not answered: refused by the access settings');
       else logger.debug(fields, 'message handled');
       metrics.triage(command.reason);
       return 'ignored';
     }
-    const job = { message_id: messageId, event_id: header.event_id, chat_type: String(message.chat_type), command, received_at: now() };
+    const job = {
+      message_id: messageId,
+      event_id: header.event_id,
+      chat_type: String(message.chat_type),
+      command,
+      received_at: now(),
+    };
     let added;
     try {
       added = await queue.add(job);
     } catch (error) {
-      storeFailures('error', 'store', { err: error, event_id: header.event_id, message_id: messageId, outcome: 'unavailable', store: queue.mode }, 'intake store failed; asking Feishu to re-deliver');
+      storeFailures(
+        'error',
+        'store',
+        { err: error, event_id: header.event_id, message_id: messageId, outcome: 'unavailable', store: queue.mode },
+        'intake store failed; asking Feishu to re-deliver',
+      );
       return 'unavailable';
     }
     switch (added) {
@@ -99,7 +126,10 @@ function take(queue: IntakeQueue, bot: Pick<RoomBot, 'triage'>, logger: Logger, 
 
 /** Worth trying again later: Feishu was busy, down or unreachable, not a permanent refusal. */
 function isTransient(error: unknown): boolean {
-  return error instanceof FeishuApiError && (error.kind === 'rate_limited' || error.kind === 'unavailable' || error.kind === 'invalid_token');
+  return (
+    error instanceof FeishuApiError &&
+    (error.kind === 'rate_limited' || error.kind === 'unavailable' || error.kind === 'invalid_token')
+  );
 }
 
 export interface JobWorkerOptions {
@@ -111,7 +141,13 @@ export interface JobWorkerOptions {
 }
 
 /** Answers one recorded message; decides what a failure means. Never throws. */
-export function createJobWorker({ bot, retry, logger, metrics = NO_METRICS, now = Date.now }: JobWorkerOptions): JobWorker {
+export function createJobWorker({
+  bot,
+  retry,
+  logger,
+  metrics = NO_METRICS,
+  now = Date.now,
+}: JobWorkerOptions): JobWorker {
   const attempt = tryAnswer(bot, retry, logger, now);
   return async (job, number) => {
     const outcome = await attempt(job, number);
@@ -129,12 +165,18 @@ function tryAnswer(bot: Pick<RoomBot, 'answer'>, retry: RetryPolicy, logger: Log
       return { kind: 'done' };
     } catch (error) {
       if (!isTransient(error)) {
-        logger.error({ ...fields, err: error, outcome: 'given_up', reason: 'permanent' }, 'message not answered: Feishu refused the reply');
+        logger.error(
+          { ...fields, err: error, outcome: 'given_up', reason: 'permanent' },
+          'message not answered: Feishu refused the reply',
+        );
         return { kind: 'give_up' };
       }
       const decision = decideRetry(retry, attempt, now() - job.received_at);
       if (decision.kind === 'give_up') {
-        logger.error({ ...fields, outcome: 'given_up', reason: 'expired', age_ms: now() - job.received_at }, 'message not answered: retried for as long as allowed (QUEUE_GIVE_UP_AFTER_SECONDS)');
+        logger.error(
+          { ...fields, outcome: 'given_up', reason: 'expired', age_ms: now() - job.received_at },
+          'message not answered: retried for as long as allowed (QUEUE_GIVE_UP_AFTER_SECONDS)',
+        );
         return { kind: 'give_up' };
       }
       logger.warn({ ...fields, retry_in_ms: decision.delayMs }, 'message not answered yet; trying again');

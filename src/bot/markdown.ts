@@ -33,5 +33,7 @@ export function oneLine(value: string, maxLength: number): string {
 
 /** Keeps a line that starts with data from turning into a list item or heading. */
 export function guardLineStart(line: string): string {
-  return line.replace(/^(\d+)([.)])/, (_m, digits: string, mark: string) => `${digits}&#${mark.charCodeAt(0)};`).replace(/^[-+=]/, (c) => `&#${c.charCodeAt(0)};`);
+  return line
+    .replace(/^(\d+)([.)])/, (_m, digits: string, mark: string) => `${digits}&#${mark.charCodeAt(0)};`)
+    .replace(/^[-+=]/, (c) => `&#${c.charCodeAt(0)};`);
 }

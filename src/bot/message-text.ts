@@ -29,7 +29,8 @@ function textOfTextMessage(json: JsonCursor): string | undefined {
   if (json.peek() !== OPEN_BRACE) return undefined;
   let text: string | undefined;
   for (let key = json.enterObject(); key !== undefined; key = json.nextKey()) {
-    if (key === 'text') text = json.stringOrSkip(); // a repeated key: the last one counts, as in JSON.parse
+    if (key === 'text')
+      text = json.stringOrSkip(); // a repeated key: the last one counts, as in JSON.parse
     else json.skip();
   }
   return text;
@@ -127,7 +128,9 @@ const UPPER_E = 0x45;
 const LOWER_U = 0x75;
 
 /** The single-character escapes of JSON strings (RFC 8259 §7), by the code of the character after "\"; and \uXXXX. */
-const ESCAPES: ReadonlyMap<number, string> = new Map([...'"\\/bfnrt'].map((char, i) => [char.charCodeAt(0), '"\\/\b\f\n\r\t'[i]!]));
+const ESCAPES: ReadonlyMap<number, string> = new Map(
+  [...'"\\/bfnrt'].map((char, i) => [char.charCodeAt(0), '"\\/\b\f\n\r\t'[i]!]),
+);
 /** Where a run of plain string characters ends: a quote, a backslash or a control character (not allowed raw). */
 // eslint-disable-next-line no-control-regex -- RFC 8259 §7: U+0000–U+001F must be escaped in strings
 const STRING_SPECIAL = /["\\\u0000-\u001f]/g;
@@ -338,7 +341,8 @@ class JsonCursor {
   /** JSON whitespace: space, tab, line feed, carriage return (nothing else, unlike String.prototype.trim). */
   private skipWhitespace(): void {
     let code = this.json.charCodeAt(this.position);
-    while (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) code = this.json.charCodeAt(++this.position);
+    while (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09)
+      code = this.json.charCodeAt(++this.position);
   }
 
   private fail(): never {

@@ -50,7 +50,11 @@ export interface RoomCalendar {
    * room_id → its bookings that overlap `window` (an empty list: free throughout). Rooms Feishu gave no
    * answer for are absent: their availability is unknown.
    */
-  getFreeBusy(roomIds: readonly string[], window: TimeWindow, options?: LookupOptions): Promise<Map<string, FreeBusyInstance[]>>;
+  getFreeBusy(
+    roomIds: readonly string[],
+    window: TimeWindow,
+    options?: LookupOptions,
+  ): Promise<Map<string, FreeBusyInstance[]>>;
 }
 
 /** An interactive card as sent to Feishu (the object that is JSON-encoded into `content`). */

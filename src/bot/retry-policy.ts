@@ -21,7 +21,12 @@ export type RetryDecision = { kind: 'retry'; delayMs: number } | { kind: 'give_u
  * exponential pause with ±20 % jitter (replicas that failed together do not retry together), or give up
  * once the next attempt would come after the deadline.
  */
-export function decideRetry(policy: RetryPolicy, attempt: number, ageMs: number, random: () => number = Math.random): RetryDecision {
+export function decideRetry(
+  policy: RetryPolicy,
+  attempt: number,
+  ageMs: number,
+  random: () => number = Math.random,
+): RetryDecision {
   const exponential = policy.baseDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30);
   const capped = Math.min(exponential, policy.maxDelayMs);
   const delayMs = Math.max(1, Math.round(capped * (0.8 + 0.4 * random())));

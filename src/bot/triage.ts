@@ -29,7 +29,10 @@ export interface AccessPolicy {
 }
 
 /** The policy from its settings (config `access`). */
-export function accessPolicy(settings: { allowExternalSenders: boolean; allowedChatIds: readonly string[] }): AccessPolicy {
+export function accessPolicy(settings: {
+  allowExternalSenders: boolean;
+  allowedChatIds: readonly string[];
+}): AccessPolicy {
   return { allowExternalSenders: settings.allowExternalSenders, allowedChatIds: new Set(settings.allowedChatIds) };
 }
 
@@ -51,7 +54,11 @@ export interface TriageContext {
   bot: BotIdentity | undefined;
 }
 
-export function triageMessage(event: MessageReceiveEvent, header: Pick<EventHeader, 'tenant_key'>, context: TriageContext): Triage {
+export function triageMessage(
+  event: MessageReceiveEvent,
+  header: Pick<EventHeader, 'tenant_key'>,
+  context: TriageContext,
+): Triage {
   // Apps and bots (including this one) never get an answer: no loops.
   if (event.sender?.sender_type !== 'user') return { kind: 'ignore', reason: 'sender_not_user' };
   const message = event.message;
@@ -59,8 +66,10 @@ export function triageMessage(event: MessageReceiveEvent, header: Pick<EventHead
   const command = parseCommand(message, context.limits, addressed);
   if (command.kind === 'ignore') return command;
   const { allowedChatIds, allowExternalSenders } = context.access;
-  if (allowedChatIds.size > 0 && !allowedChatIds.has(message.chat_id)) return { kind: 'ignore', reason: 'chat_not_allowed' };
-  if (!allowExternalSenders && !isSameTenant(event.sender.tenant_key, header.tenant_key)) return { kind: 'ignore', reason: 'external_sender' };
+  if (allowedChatIds.size > 0 && !allowedChatIds.has(message.chat_id))
+    return { kind: 'ignore', reason: 'chat_not_allowed' };
+  if (!allowExternalSenders && !isSameTenant(event.sender.tenant_key, header.tenant_key))
+    return { kind: 'ignore', reason: 'external_sender' };
   return command;
 }
 

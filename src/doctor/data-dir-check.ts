@@ -52,10 +52,18 @@ async function lockHolder(dir: string, ownPid: number): Promise<{ pid?: number; 
 export async function checkDataDir(dir: string, ownPid = process.pid): Promise<CheckResult> {
   const name = 'data directory';
   const ensured = await ensureDirectory(dir);
-  if ('problem' in ensured) return fail(name, `DATA_DIR ${dir} ${ensured.problem}: point DATA_DIR at a writable directory on a persistent disk`);
+  if ('problem' in ensured)
+    return fail(
+      name,
+      `DATA_DIR ${dir} ${ensured.problem}: point DATA_DIR at a writable directory on a persistent disk`,
+    );
   try {
     const writeProblem = await probeWrite(dir);
-    if (writeProblem) return fail(name, `DATA_DIR ${dir} is not writable (${writeProblem}): fix its permissions or point DATA_DIR elsewhere`);
+    if (writeProblem)
+      return fail(
+        name,
+        `DATA_DIR ${dir} is not writable (${writeProblem}): fix its permissions or point DATA_DIR elsewhere`,
+      );
     const lock = await lockHolder(dir, ownPid);
     if (lock.pid !== undefined) {
       return fail(
@@ -63,7 +71,10 @@ export async function checkDataDir(dir: string, ownPid = process.pid): Promise<C
         `DATA_DIR ${dir} is in use by process ${lock.pid} (${JOURNAL_FILE}.lock): stop that bot, give each process its own DATA_DIR, or set REDIS_URL to share one queue`,
       );
     }
-    const notes = [ensured.created ? 'does not exist yet, can be created and written' : 'writable', lock.stale !== undefined ? `a stale lock of process ${lock.stale} will be taken over` : 'not in use'];
+    const notes = [
+      ensured.created ? 'does not exist yet, can be created and written' : 'writable',
+      lock.stale !== undefined ? `a stale lock of process ${lock.stale} will be taken over` : 'not in use',
+    ];
     return pass(name, `DATA_DIR ${dir} ${notes.join(', ')} (keep it on a persistent disk)`);
   } finally {
     if (ensured.created) await rm(ensured.created, { recursive: true, force: true });

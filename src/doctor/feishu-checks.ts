@@ -37,7 +37,10 @@ export function createFeishuProbe(feishu: AppConfig['feishu'], logger: Logger): 
 
 /** Feishu's own words about a failed call, for the end of a line. */
 function said(error: FeishuApiError): string {
-  const parts = [error.httpStatus !== undefined ? `HTTP ${error.httpStatus}` : undefined, error.code !== undefined ? `code ${error.code}` : undefined];
+  const parts = [
+    error.httpStatus !== undefined ? `HTTP ${error.httpStatus}` : undefined,
+    error.code !== undefined ? `code ${error.code}` : undefined,
+  ];
   const where = parts.filter(Boolean).join(', ');
   return `${where}${where && error.feishuMsg ? ': ' : ''}${error.feishuMsg ?? ''}${error.logId ? `, log_id ${error.logId}` : ''}`;
 }
@@ -45,11 +48,18 @@ function said(error: FeishuApiError): string {
 /** A failure no Feishu answer explains: the network, a timeout, a 5xx, or something that is not the Open API. */
 function unreachable(name: string, error: FeishuApiError, domain: string): CheckResult | undefined {
   if (error.kind === 'unavailable' && error.httpStatus === undefined) {
-    return fail(name, `cannot reach FEISHU_DOMAIN ${domain} (${error.feishuMsg ?? 'no answer'}): check the URL, DNS, proxy and firewall`);
+    return fail(
+      name,
+      `cannot reach FEISHU_DOMAIN ${domain} (${error.feishuMsg ?? 'no answer'}): check the URL, DNS, proxy and firewall`,
+    );
   }
-  if (error.kind === 'unavailable') return fail(name, `Feishu at FEISHU_DOMAIN ${domain} is failing (${said(error)}): try again later`);
+  if (error.kind === 'unavailable')
+    return fail(name, `Feishu at FEISHU_DOMAIN ${domain} is failing (${said(error)}): try again later`);
   if (error.code === undefined) {
-    return fail(name, `FEISHU_DOMAIN ${domain} did not answer as Feishu's Open API (${said(error)}): check FEISHU_DOMAIN`);
+    return fail(
+      name,
+      `FEISHU_DOMAIN ${domain} did not answer as Feishu's Open API (${said(error)}): check FEISHU_DOMAIN`,
+    );
   }
   return undefined;
 }
@@ -62,7 +72,10 @@ export async function checkCredentials(probe: FeishuProbe): Promise<CheckResult>
   } catch (error) {
     if (!(error instanceof FeishuApiError)) return fail(name, `token request failed: ${(error as Error).message}`);
     if (error.code !== undefined && CREDENTIAL_CODES.has(error.code)) {
-      return fail(name, `FEISHU_APP_ID / FEISHU_APP_SECRET rejected (${said(error)}): copy both from the app's Credentials & Basic Info page`);
+      return fail(
+        name,
+        `FEISHU_APP_ID / FEISHU_APP_SECRET rejected (${said(error)}): copy both from the app's Credentials & Basic Info page`,
+      );
     }
     return (
       unreachable(name, error, probe.domain) ??
@@ -80,9 +93,15 @@ export async function checkRoomScope(probe: FeishuProbe): Promise<CheckResult> {
   } catch (error) {
     if (!(error instanceof FeishuApiError)) return fail(name, `probe lookup failed: ${(error as Error).message}`);
     if (error.code === SCOPE_MISSING || error.kind === 'permission') {
-      return fail(name, `enable ${SCOPE_ROOM_READ} in the developer console, then publish a version (batch_get_id: ${said(error)})`);
+      return fail(
+        name,
+        `enable ${SCOPE_ROOM_READ} in the developer console, then publish a version (batch_get_id: ${said(error)})`,
+      );
     }
-    return unreachable(name, error, probe.domain) ?? fail(name, `the probe lookup was refused (batch_get_id: ${said(error)})`);
+    return (
+      unreachable(name, error, probe.domain) ??
+      fail(name, `the probe lookup was refused (batch_get_id: ${said(error)})`)
+    );
   }
 }
 
@@ -97,11 +116,17 @@ export function checkEventMode(config: AppConfig): CheckResult {
   const name = 'event mode';
   const mode = eventModeOf(config);
   if (mode !== undefined && mode !== 'webhook') {
-    return pass(name, `${mode} (FEISHU_EVENT_MODE): the bot opens the connection; no request URL, Encrypt Key or Verification Token needed`);
+    return pass(
+      name,
+      `${mode} (FEISHU_EVENT_MODE): the bot opens the connection; no request URL, Encrypt Key or Verification Token needed`,
+    );
   }
   const label = mode === undefined ? 'webhook (the only event mode of this version)' : 'webhook (FEISHU_EVENT_MODE)';
   const missing: string[] = [];
-  if (!config.feishu.encryptKey) missing.push('FEISHU_ENCRYPT_KEY (pushes are neither encrypted nor signed: anyone who finds the URL can post events)');
+  if (!config.feishu.encryptKey)
+    missing.push(
+      'FEISHU_ENCRYPT_KEY (pushes are neither encrypted nor signed: anyone who finds the URL can post events)',
+    );
   if (!config.feishu.verificationToken) missing.push('FEISHU_VERIFICATION_TOKEN (the token in pushes is not checked)');
   if (missing.length === 0) return pass(name, `${label}: pushes signed and encrypted, token checked`);
   return warn(name, `${label}: set ${missing.join(' and ')}; both are under Events & Callbacks > Encryption strategy`);

@@ -20,7 +20,8 @@ export function parseRedisInfo(text: string): Map<string, string> {
 /** "7.0.15" ≥ [6, 2]? Unparseable versions count as too old. */
 export function versionAtLeast(version: string, [major, minor]: readonly [number, number]): boolean {
   const [actualMajor, actualMinor] = version.split('.').map(Number);
-  if (actualMajor === undefined || actualMinor === undefined || Number.isNaN(actualMajor) || Number.isNaN(actualMinor)) return false;
+  if (actualMajor === undefined || actualMinor === undefined || Number.isNaN(actualMajor) || Number.isNaN(actualMinor))
+    return false;
   return actualMajor > major || (actualMajor === major && actualMinor >= minor);
 }
 
@@ -47,10 +48,16 @@ export async function checkRedis(url: string, timeoutMs = REDIS_CHECK_TIMEOUT_MS
     const server = parseRedisInfo(await client.info('server'));
     const persistence = parseRedisInfo(await client.info('persistence'));
     const memory = parseRedisInfo(await client.info('memory'));
-    return [redisVersionResult(where, server.get('redis_version') ?? 'unknown'), persistenceResult(persistence), evictionResult(memory)];
+    return [
+      redisVersionResult(where, server.get('redis_version') ?? 'unknown'),
+      persistenceResult(persistence),
+      evictionResult(memory),
+    ];
   } catch (error) {
     const text = errorText(connectionError ?? error);
-    const hint = /NOAUTH|WRONGPASS|invalid password/i.test(text) ? 'check the user and password in REDIS_URL' : 'check REDIS_URL and that Redis is running';
+    const hint = /NOAUTH|WRONGPASS|invalid password/i.test(text)
+      ? 'check the user and password in REDIS_URL'
+      : 'check REDIS_URL and that Redis is running';
     return [fail('redis', `cannot use Redis at ${where} (${text}): ${hint}`)];
   } finally {
     client.disconnect();
@@ -59,17 +66,26 @@ export async function checkRedis(url: string, timeoutMs = REDIS_CHECK_TIMEOUT_MS
 
 function redisVersionResult(where: string, version: string): CheckResult {
   if (versionAtLeast(version, MIN_REDIS_VERSION)) return pass('redis', `${where} answers PING, version ${version}`);
-  return fail('redis', `${where} runs Redis ${version}; the queue needs ${MIN_REDIS_VERSION.join('.')} or newer: upgrade Redis`);
+  return fail(
+    'redis',
+    `${where} runs Redis ${version}; the queue needs ${MIN_REDIS_VERSION.join('.')} or newer: upgrade Redis`,
+  );
 }
 
 function persistenceResult(persistence: Map<string, string>): CheckResult {
   if (persistence.get('aof_enabled') === '1') return pass('redis persistence', 'appendonly yes');
-  return warn('redis persistence', 'appendonly is no: accepted messages would not survive a Redis restart; set appendonly yes (and appendfsync always to survive a Redis crash)');
+  return warn(
+    'redis persistence',
+    'appendonly is no: accepted messages would not survive a Redis restart; set appendonly yes (and appendfsync always to survive a Redis crash)',
+  );
 }
 
 /** BullMQ's jobs must never be evicted: an evicted job is a message acknowledged and never answered. */
 function evictionResult(memory: Map<string, string>): CheckResult {
   const policy = memory.get('maxmemory_policy') ?? 'unknown';
   if (policy === 'noeviction') return pass('redis eviction', 'maxmemory-policy noeviction');
-  return warn('redis eviction', `maxmemory-policy is ${policy}: under memory pressure Redis may drop accepted messages; set maxmemory-policy noeviction`);
+  return warn(
+    'redis eviction',
+    `maxmemory-policy is ${policy}: under memory pressure Redis may drop accepted messages; set maxmemory-policy noeviction`,
+  );
 }

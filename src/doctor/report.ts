@@ -25,7 +25,9 @@ export function formatReport(results: readonly CheckResult[]): string[] {
   const failed = results.filter((result) => result.status === 'fail').length;
   const warned = results.filter((result) => result.status === 'warn').length;
   const warnings = warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : '';
-  lines.push(failed === 0 ? `all checks passed${warnings}` : `${failed} check${failed === 1 ? '' : 's'} failed${warnings}`);
+  lines.push(
+    failed === 0 ? `all checks passed${warnings}` : `${failed} check${failed === 1 ? '' : 's'} failed${warnings}`,
+  );
   return lines;
 }
 

@@ -22,7 +22,10 @@ function configSummary(config: AppConfig): string {
 /** Local mode: nothing to check against Feishu. */
 function localModeResults(): CheckResult[] {
   return [
-    skip('credentials', 'none set: local mode (npm start runs its own Feishu emulator); set FEISHU_APP_ID and FEISHU_APP_SECRET to check a real app'),
+    skip(
+      'credentials',
+      'none set: local mode (npm start runs its own Feishu emulator); set FEISHU_APP_ID and FEISHU_APP_SECRET to check a real app',
+    ),
     skip('room scope', 'local mode: not checked'),
     skip('event mode', 'local mode: the emulator pushes with keys of its own'),
   ];
@@ -34,7 +37,10 @@ async function feishuResults(config: AppConfig, logger: Logger): Promise<CheckRe
   const { checkCredentials, checkEventMode, checkRoomScope, createFeishuProbe } = await import('./feishu-checks.js');
   const probe = createFeishuProbe(config.feishu, logger);
   const credentials = await checkCredentials(probe);
-  const scope = credentials.status === 'pass' ? await checkRoomScope(probe) : skip('room scope', 'not checked: needs credentials Feishu accepts');
+  const scope =
+    credentials.status === 'pass'
+      ? await checkRoomScope(probe)
+      : skip('room scope', 'not checked: needs credentials Feishu accepts');
   return [credentials, scope, checkEventMode(config)];
 }
 
@@ -53,9 +59,6 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     return [fail('configuration', error.message), skip('other checks', 'not run: they need a valid configuration')];
   }
   const logger = options.logger ?? createLogger('silent');
-  const [feishu, storage] = await Promise.all([
-    feishuResults(config, logger),
-    storageResults(config, options.cwd),
-  ]);
+  const [feishu, storage] = await Promise.all([feishuResults(config, logger), storageResults(config, options.cwd)]);
   return [pass('configuration', configSummary(config)), ...feishu, ...storage];
 }

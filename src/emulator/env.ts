@@ -17,7 +17,10 @@ export const EMULATOR_DEFAULTS = {
   eventTransport: 'webhook',
 } as const;
 
-export type EmulatorEnv = Pick<EmulatorOptions, 'appId' | 'appSecret' | 'verificationToken' | 'encryptKey' | 'port' | 'eventUrl' | 'cardUrl'> &
+export type EmulatorEnv = Pick<
+  EmulatorOptions,
+  'appId' | 'appSecret' | 'verificationToken' | 'encryptKey' | 'port' | 'eventUrl' | 'cardUrl'
+> &
   Required<Pick<EmulatorOptions, 'eventTransport'>>;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -32,7 +35,8 @@ export function readEmulatorEnv(env: NodeJS.ProcessEnv = process.env): EmulatorE
   const parsedPort = port.safeParse(value('EMULATOR_PORT') ?? EMULATOR_DEFAULTS.port);
   if (!parsedPort.success) throw new Error(`EMULATOR_PORT must be a port number (0-65535), got "${env.EMULATOR_PORT}"`);
   const transport = eventTransport.safeParse(value('EMULATOR_EVENT_TRANSPORT') ?? EMULATOR_DEFAULTS.eventTransport);
-  if (!transport.success) throw new Error(`EMULATOR_EVENT_TRANSPORT must be webhook or websocket, got "${env.EMULATOR_EVENT_TRANSPORT}"`);
+  if (!transport.success)
+    throw new Error(`EMULATOR_EVENT_TRANSPORT must be webhook or websocket, got "${env.EMULATOR_EVENT_TRANSPORT}"`);
   const encryptKey = value('FEISHU_ENCRYPT_KEY');
   return {
     appId: value('FEISHU_APP_ID') ?? EMULATOR_DEFAULTS.appId,

@@ -103,12 +103,24 @@ function targets(spec: FaultSpec, api: FaultTarget): boolean {
 function faultResponse(spec: FaultSpec): FaultResponse {
   switch (spec.kind) {
     case 'http_500':
-      return { kind: 'http_500', httpStatus: spec.httpStatus ?? 500, code: spec.code ?? 1500, msg: spec.msg ?? 'internal error', headers: {} };
+      return {
+        kind: 'http_500',
+        httpStatus: spec.httpStatus ?? 500,
+        code: spec.code ?? 1500,
+        msg: spec.msg ?? 'internal error',
+        headers: {},
+      };
     case 'rate_limit': {
       const code = spec.code ?? 99991400;
       if (code === MESSAGE_RATE_LIMIT_CODE) {
         // The message-sending limit is a business error of the IM API, not a gateway 429 (回复消息 error table).
-        return { kind: 'rate_limit', httpStatus: spec.httpStatus ?? 400, code, msg: spec.msg ?? 'This operation triggers the frequency limit.', headers: {} };
+        return {
+          kind: 'rate_limit',
+          httpStatus: spec.httpStatus ?? 400,
+          code,
+          msg: spec.msg ?? 'This operation triggers the frequency limit.',
+          headers: {},
+        };
       }
       return {
         kind: 'rate_limit',
@@ -122,7 +134,13 @@ function faultResponse(spec: FaultSpec): FaultResponse {
       };
     }
     case 'error':
-      return { kind: 'error', httpStatus: spec.httpStatus ?? (spec.api === 'ws_endpoint' ? 200 : 400), code: spec.code ?? 0, msg: spec.msg ?? `error ${spec.code ?? 0}`, headers: {} };
+      return {
+        kind: 'error',
+        httpStatus: spec.httpStatus ?? (spec.api === 'ws_endpoint' ? 200 : 400),
+        code: spec.code ?? 0,
+        msg: spec.msg ?? `error ${spec.code ?? 0}`,
+        headers: {},
+      };
     case 'latency':
       throw new Error('latency faults have no response');
   }

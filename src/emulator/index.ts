@@ -72,7 +72,16 @@
 // (room directory validation), FEISHU_RETRY_DELAYS_MS/FEISHU_ACK_TIMEOUT_MS (Feishu's real schedule),
 // FEISHU_WS_CLIENT_CONFIG/FEISHU_WS_MAX_CONNECTIONS/WsCode (the long connection's defaults and codes).
 export { startEmulator } from './server.js';
-export type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emulator, EmulatorOptions, EventTransport, SentMessage } from './types.js';
+export type {
+  CardClick,
+  CardClickOutcome,
+  CreatedMessage,
+  DeliverOptions,
+  Emulator,
+  EmulatorOptions,
+  EventTransport,
+  SentMessage,
+} from './types.js';
 export type { ApiRequestRecord } from './api/middleware.js';
 export type { CardClickResult, UrlVerificationResult } from './events/callbacks.js';
 export { CardErrorCode } from './events/callbacks.js';

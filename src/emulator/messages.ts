@@ -107,7 +107,13 @@ export class MessageStore {
     };
     this.replies.push(reply);
     if (input.uuid !== undefined) this.byUuid.set(input.uuid, reply);
-    this.remember({ messageId: replyMessageId, chatId: input.parent.chatId, chatType: input.parent.chatType, rootId, ...(threadId ? { threadId } : {}) });
+    this.remember({
+      messageId: replyMessageId,
+      chatId: input.parent.chatId,
+      chatType: input.parent.chatType,
+      rootId,
+      ...(threadId ? { threadId } : {}),
+    });
     this.events.emit('reply', reply);
     return reply;
   }
@@ -141,7 +147,11 @@ export class MessageStore {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         stop();
-        reject(new Error(`expected ${count} repl${count === 1 ? 'y' : 'ies'} within ${timeoutMs} ms, got ${this.replies.length}`));
+        reject(
+          new Error(
+            `expected ${count} repl${count === 1 ? 'y' : 'ies'} within ${timeoutMs} ms, got ${this.replies.length}`,
+          ),
+        );
       }, timeoutMs);
       const stop = this.onReply(() => {
         if (this.replies.length < count) return;

@@ -18,7 +18,10 @@ const bookingSchema = z
     /** A private booking: Feishu leaves its organizer out (查询会议室忙闲: 私密日程不返回该信息). */
     private: z.boolean().optional(),
   })
-  .refine((booking) => booking.end_minutes > booking.start_minutes, { message: 'must be after start_minutes', path: ['end_minutes'] });
+  .refine((booking) => booking.end_minutes > booking.start_minutes, {
+    message: 'must be after start_minutes',
+    path: ['end_minutes'],
+  });
 
 export type EmulatedBooking = z.infer<typeof bookingSchema>;
 
@@ -43,7 +46,8 @@ const roomListSchema = z.array(roomSchema).superRefine((rooms, ctx) => {
   for (const key of ['custom_room_id', 'room_id'] as const) {
     const seen = new Set<string>();
     rooms.forEach((room, index) => {
-      if (seen.has(room[key])) ctx.addIssue({ code: 'custom', path: [index, key], message: `duplicate ${key} "${room[key]}"` });
+      if (seen.has(room[key]))
+        ctx.addIssue({ code: 'custom', path: [index, key], message: `duplicate ${key} "${room[key]}"` });
       seen.add(room[key]);
     });
   }
@@ -92,7 +96,9 @@ export function placeBookings(room: EmulatedRoom, now: number): PlacedBooking[] 
     start: anchor + booking.start_minutes * 60_000,
     end: anchor + booking.end_minutes * 60_000,
     uid: uidOf(`${room.room_id}/${index}`),
-    ...(booking.organizer !== undefined && !booking.private ? { organizer: { name: booking.organizer, open_id: `ou_${hexOf(booking.organizer)}` } } : {}),
+    ...(booking.organizer !== undefined && !booking.private
+      ? { organizer: { name: booking.organizer, open_id: `ou_${hexOf(booking.organizer)}` } }
+      : {}),
   }));
 }
 

@@ -16,8 +16,20 @@ import { registerMeetingRoomRoutes } from './api/meeting-room-routes.js';
 import { logIdAndErrors, recordRequests, type ApiRequestRecord } from './api/middleware.js';
 import type { EmulatorState } from './api/state.js';
 import { judgeCardAnswer, judgeChallengeAnswer, type UrlVerificationResult } from './events/callbacks.js';
-import { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS, type DeliveryAttempt, type DeliveryPolicy, type DeliveryResult } from './events/delivery.js';
-import { buildCardActionEvent, buildMessageEvent, buildUrlVerification, type MessageInput, type TenantIdentity } from './events/envelopes.js';
+import {
+  FEISHU_ACK_TIMEOUT_MS,
+  FEISHU_RETRY_DELAYS_MS,
+  type DeliveryAttempt,
+  type DeliveryPolicy,
+  type DeliveryResult,
+} from './events/delivery.js';
+import {
+  buildCardActionEvent,
+  buildMessageEvent,
+  buildUrlVerification,
+  type MessageInput,
+  type TenantIdentity,
+} from './events/envelopes.js';
 import { EventPusher } from './events/pusher.js';
 import { assertLoopbackUrl } from './events/transport.js';
 import { FaultInjector } from './faults.js';
@@ -25,7 +37,14 @@ import { newId, newTenantKey, newUserId } from './ids.js';
 import { MessageStore, type JsonObject } from './messages.js';
 import { loadRoomSeed, parseRooms, RoomCatalog } from './rooms.js';
 import { TokenIssuer } from './tokens.js';
-import type { CardClick, CardClickOutcome, CreatedMessage, DeliverOptions, Emulator, EmulatorOptions } from './types.js';
+import type {
+  CardClick,
+  CardClickOutcome,
+  CreatedMessage,
+  DeliverOptions,
+  Emulator,
+  EmulatorOptions,
+} from './types.js';
 import { registerWsEndpoint } from './ws/endpoint.js';
 import { WsGateway } from './ws/gateway.js';
 import { FEISHU_WS_CLIENT_CONFIG, FEISHU_WS_MAX_CONNECTIONS } from './ws/protocol.js';
@@ -73,9 +92,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const ackTimeoutMs = options.ackTimeoutMs ?? FEISHU_ACK_TIMEOUT_MS;
   const maxRecords = options.maxRecords ?? 10_000;
   const transport = options.eventTransport ?? 'webhook';
-  const policy: DeliveryPolicy = { ackTimeoutMs, retryDelaysMs: options.retryDelaysMs ?? FEISHU_RETRY_DELAYS_MS, extraDeliveries: options.extraDeliveries ?? 0 };
+  const policy: DeliveryPolicy = {
+    ackTimeoutMs,
+    retryDelaysMs: options.retryDelaysMs ?? FEISHU_RETRY_DELAYS_MS,
+    extraDeliveries: options.extraDeliveries ?? 0,
+  };
   const deliveries: DeliveryAttempt[] = [];
-  const pusher = new EventPusher({ ...(options.encryptKey ? { encryptKey: options.encryptKey } : {}), policy, now, logger, log: deliveries, maxRecords });
+  const pusher = new EventPusher({
+    ...(options.encryptKey ? { encryptKey: options.encryptKey } : {}),
+    policy,
+    now,
+    logger,
+    log: deliveries,
+    maxRecords,
+  });
   const gateway = new WsGateway({
     clientConfig: { ...FEISHU_WS_CLIENT_CONFIG, ...options.wsClientConfig },
     maxConnections: options.wsMaxConnections ?? FEISHU_WS_MAX_CONNECTIONS,
@@ -103,10 +133,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   function createMessage(input: MessageInput): CreatedMessage {
     const built = buildMessageEvent(identity, input, now());
     messages.remember(built.message);
-    return { messageId: built.message.messageId, chatId: built.message.chatId, eventId: built.envelope.header.event_id, envelope: built.envelope };
+    return {
+      messageId: built.message.messageId,
+      chatId: built.message.chatId,
+      eventId: built.envelope.header.event_id,
+      envelope: built.envelope,
+    };
   }
 
-  async function deliverEnvelope(envelope: EventEnvelope, deliverOptions: DeliverOptions = {}): Promise<DeliveryResult> {
+  async function deliverEnvelope(
+    envelope: EventEnvelope,
+    deliverOptions: DeliverOptions = {},
+  ): Promise<DeliveryResult> {
     const { url, fragments, clockSkewSeconds, ...policyOverrides } = deliverOptions;
     const message = messageOf(envelope);
     if (message?.message_id && !messages.find(message.message_id)) {
@@ -126,7 +164,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const reply = messages.reply(click.messageId);
     if (!reply?.card) throw new Error(`message ${click.messageId} is not a card the bot posted`);
     const envelope = buildCardActionEvent(identity, click, reply.chatId, now());
-    const response = transport === 'websocket' ? await wsPusher.call(envelope, ackTimeoutMs) : await pusher.post(target('card', click.url), envelope, true, ackTimeoutMs);
+    const response =
+      transport === 'websocket'
+        ? await wsPusher.call(envelope, ackTimeoutMs)
+        : await pusher.post(target('card', click.url), envelope, true, ackTimeoutMs);
     const answer = judgeCardAnswer(response);
     const card = answer.response?.card;
     if (card?.type === 'raw') messages.updateCard(reply.replyMessageId, card.data as JsonObject);
@@ -219,12 +260,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   app.use(router.routes());
   app.use(async (ctx) => {
     // Unknown Open API path (通用错误码 99991201: 请求路径错误 404).
-    if (ctx.path.startsWith('/open-apis/')) sendFeishuError(ctx, 404, FeishuCode.RESOURCE_NOT_FOUND, 'resource not find');
+    if (ctx.path.startsWith('/open-apis/'))
+      sendFeishuError(ctx, 404, FeishuCode.RESOURCE_NOT_FOUND, 'resource not find');
   });
 
   const server = await listen(app, options.host ?? '127.0.0.1', options.port ?? 0);
   url = baseUrl(server);
   gateway.attach(server, () => url);
-  logger.info({ url: emulator.url, rooms: rooms.list().length, encrypted: Boolean(options.encryptKey), transport }, 'feishu emulator listening');
+  logger.info(
+    { url: emulator.url, rooms: rooms.list().length, encrypted: Boolean(options.encryptKey), transport },
+    'feishu emulator listening',
+  );
   return emulator;
 }

@@ -62,7 +62,8 @@ export function startBotIdentity(options: BotIdentityOptions): BotIdentitySource
       tokens,
     );
     const openId = body.bot?.open_id;
-    if (typeof openId !== 'string' || openId === '') throw new Error('bot/v3/info answered without bot.open_id (is the Bot capability enabled?)');
+    if (typeof openId !== 'string' || openId === '')
+      throw new Error('bot/v3/info answered without bot.open_id (is the Bot capability enabled?)');
     const name = body.bot?.app_name;
     return { openId, name: typeof name === 'string' ? name : '' };
   }
@@ -72,7 +73,10 @@ export function startBotIdentity(options: BotIdentityOptions): BotIdentitySource
     fetchIdentity().then(
       (found) => {
         identity = found;
-        logger.info({ bot_open_id: found.openId, bot_name: found.name, attempts: failures + 1 }, 'bot identity known: group messages that @mention the bot are answered');
+        logger.info(
+          { bot_open_id: found.openId, bot_name: found.name, attempts: failures + 1 },
+          'bot identity known: group messages that @mention the bot are answered',
+        );
         resolveKnown(found);
       },
       (error: unknown) => {
@@ -80,7 +84,11 @@ export function startBotIdentity(options: BotIdentityOptions): BotIdentitySource
         const delayMs = retryDelay(failures);
         const fields = { ...(error instanceof FeishuApiError ? error.toLog() : { err: error }), retry_in_ms: delayMs };
         // Once at warn: the bot works without it (only /room in groups); later failures would repeat the same line.
-        if (failures === 1) logger.warn(fields, 'bot identity unknown (bot/v3/info failed): in groups only /room commands are answered until it is known; retrying in the background');
+        if (failures === 1)
+          logger.warn(
+            fields,
+            'bot identity unknown (bot/v3/info failed): in groups only /room commands are answered until it is known; retrying in the background',
+          );
         else logger.debug(fields, 'bot/v3/info failed again');
         if (stopped) return;
         timer = setTimeout(attempt, delayMs);

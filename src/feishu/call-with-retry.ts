@@ -63,7 +63,8 @@ function header(headers: unknown, name: string): string | undefined {
 export function toFeishuError(api: string, error: unknown): unknown {
   if (error instanceof FeishuApiError || !isAxiosError(error)) return error;
   const response = error.response;
-  if (!response) return new FeishuApiError('unavailable', api, undefined, error.code ?? error.message, undefined, undefined);
+  if (!response)
+    return new FeishuApiError('unavailable', api, undefined, error.code ?? error.message, undefined, undefined);
   const body = (isJsonObject(response.data) ? response.data : {}) as FeishuBody;
   const reset = Number(header(response.headers, 'x-ogw-ratelimit-reset'));
   return new FeishuApiError(

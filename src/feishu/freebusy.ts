@@ -51,9 +51,17 @@ function instancesOf(value: unknown): FreeBusyInstance[] {
 export function createFeishuRoomCalendar(options: RoomCalendarOptions): RoomCalendar & { stats: RoomCalendarStats } {
   const stats: RoomCalendarStats = { freeBusyCalls: 0 };
 
-  async function batchGetFreeBusy(roomIds: readonly string[], window: TimeWindow): Promise<Map<string, FreeBusyInstance[]>> {
+  async function batchGetFreeBusy(
+    roomIds: readonly string[],
+    window: TimeWindow,
+  ): Promise<Map<string, FreeBusyInstance[]>> {
     const params = { room_ids: roomIds, time_min: toRfc3339(window.from), time_max: toRfc3339(window.to) };
-    const body = await meetingRoomGet<FreeBusyBody>(options, 'freebusy/batch_get', params, () => (stats.freeBusyCalls += 1));
+    const body = await meetingRoomGet<FreeBusyBody>(
+      options,
+      'freebusy/batch_get',
+      params,
+      () => (stats.freeBusyCalls += 1),
+    );
     const freeBusy = body.data?.free_busy ?? {};
     const unanswered = new Set(Array.isArray(body.data?.error_room_ids) ? body.data.error_room_ids : []);
     const answers = new Map<string, FreeBusyInstance[]>();

@@ -49,7 +49,12 @@ export interface MeetingRoomApi {
  * One GET on meeting_room v1 (`path` as in "room/batch_get"), with retries; `countAttempt` runs on every
  * HTTP attempt (the benchmark's counters).
  */
-export function meetingRoomGet<B>(api: MeetingRoomApi, path: string, params: Record<string, string | readonly string[]>, countAttempt: () => void): Promise<B> {
+export function meetingRoomGet<B>(
+  api: MeetingRoomApi,
+  path: string,
+  params: Record<string, string | readonly string[]>,
+  countAttempt: () => void,
+): Promise<B> {
   return callWithRetry<B>(
     `meeting_room.${path.replace('/', '.')}`,
     api.policy,
@@ -70,13 +75,20 @@ export function meetingRoomGet<B>(api: MeetingRoomApi, path: string, params: Rec
   );
 }
 
-export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDirectory & { stats: RoomDirectoryStats } {
+export function createFeishuRoomDirectory(
+  options: RoomDirectoryOptions,
+): RoomDirectory & { stats: RoomDirectoryStats } {
   const { batchSize } = options;
   const cache = options.cacheTtlMs > 0 ? options.cache : undefined;
   const stats: RoomDirectoryStats = { batchGetIdCalls: 0, batchGetCalls: 0 };
 
   async function batchGetId(customRoomIds: readonly string[]): Promise<Map<string, string>> {
-    const body = await meetingRoomGet<BatchGetIdBody>(options, 'room/batch_get_id', { custom_room_ids: customRoomIds }, () => (stats.batchGetIdCalls += 1));
+    const body = await meetingRoomGet<BatchGetIdBody>(
+      options,
+      'room/batch_get_id',
+      { custom_room_ids: customRoomIds },
+      () => (stats.batchGetIdCalls += 1),
+    );
     const found = new Map<string, string>();
     for (const room of body.data?.rooms ?? []) {
       if (room.custom_room_id && room.room_id) found.set(room.custom_room_id, room.room_id);
@@ -85,7 +97,12 @@ export function createFeishuRoomDirectory(options: RoomDirectoryOptions): RoomDi
   }
 
   async function batchGet(roomIds: readonly string[]): Promise<Map<string, RoomDetails>> {
-    const body = await meetingRoomGet<BatchGetBody>(options, 'room/batch_get', { room_ids: roomIds, fields: '*' }, () => (stats.batchGetCalls += 1));
+    const body = await meetingRoomGet<BatchGetBody>(
+      options,
+      'room/batch_get',
+      { room_ids: roomIds, fields: '*' },
+      () => (stats.batchGetCalls += 1),
+    );
     const details = new Map<string, RoomDetails>();
     for (const room of body.data?.rooms ?? []) if (room.room_id) details.set(room.room_id, room);
     return details;
@@ -139,7 +156,10 @@ export function cachedBatchLookup<V, C = void>(spec: CachedLookupSpec<V, C>) {
   const inflight = new Map<string, Promise<V | undefined>>();
 
   /** What the cache holds for `keys`: decoded values (a cached "not found" is undefined), and the keys it lacks. */
-  async function fromCache(keys: readonly string[], cacheKey: (key: string) => string): Promise<{ cached: Map<string, V | undefined>; misses: string[] }> {
+  async function fromCache(
+    keys: readonly string[],
+    cacheKey: (key: string) => string,
+  ): Promise<{ cached: Map<string, V | undefined>; misses: string[] }> {
     const cached = new Map<string, V | undefined>();
     if (!spec.cache) return { cached, misses: [...keys] };
     const misses: string[] = [];
@@ -154,7 +174,9 @@ export function cachedBatchLookup<V, C = void>(spec: CachedLookupSpec<V, C>) {
 
   /** Starts the lookup of `keys` (cache, then Feishu in batches) and marks each key in flight until its answer is cached. */
   function start(keys: string[], cacheKey: (key: string) => string, context: C, useCache: boolean): void {
-    const read = useCache ? fromCache(keys, cacheKey) : Promise.resolve({ cached: new Map<string, V | undefined>(), misses: keys });
+    const read = useCache
+      ? fromCache(keys, cacheKey)
+      : Promise.resolve({ cached: new Map<string, V | undefined>(), misses: keys });
     // one call per batch of misses; a key's answer comes from its own batch, so one failed batch fails only its keys
     const calls = read.then(({ misses }) => {
       const byKey = new Map<string, Promise<Map<string, V>>>();
@@ -168,7 +190,9 @@ export function cachedBatchLookup<V, C = void>(spec: CachedLookupSpec<V, C>) {
     for (const key of keys) {
       const fullKey = cacheKey(key);
       const fetched = calls.then((byKey) => byKey.get(key)?.then((answers) => ({ value: answers.get(key) })));
-      const settled = Promise.all([read, fetched]).then(([{ cached }, answer]) => (answer ? answer.value : cached.get(key)));
+      const settled = Promise.all([read, fetched]).then(([{ cached }, answer]) =>
+        answer ? answer.value : cached.get(key),
+      );
       inflight.set(fullKey, settled);
       void fetched
         .then((answer) => answer && spec.cache?.set(fullKey, spec.encode(answer.value), spec.ttlMs))

@@ -32,11 +32,17 @@ export function createTenantTokenProvider(
 
   async function fetchToken(): Promise<string> {
     fetchCount += 1;
-    const body = await callWithRetry("auth.tenant_access_token", policy, () =>
-      client.auth.tenantAccessToken.internal({ data: { app_id: credentials.appId, app_secret: credentials.appSecret } }),
+    const body = await callWithRetry('auth.tenant_access_token', policy, () =>
+      client.auth.tenantAccessToken.internal({
+        data: { app_id: credentials.appId, app_secret: credentials.appSecret },
+      }),
     );
     // The endpoint answers at the top level (not under data), unlike what the SDK's types say.
-    const flat = body as { tenant_access_token?: string; expire?: number; data?: { tenant_access_token?: string; expire?: number } };
+    const flat = body as {
+      tenant_access_token?: string;
+      expire?: number;
+      data?: { tenant_access_token?: string; expire?: number };
+    };
     const value = flat.tenant_access_token ?? flat.data?.tenant_access_token;
     const expireSeconds = flat.expire ?? flat.data?.expire ?? 0;
     if (!value) throw new Error('tenant_access_token missing from a successful token response');
@@ -83,7 +89,11 @@ export interface CredentialsCheckOptions {
  * for an unknown app_id, 10014 app secret invalid; any other permanent answer too). While Feishu cannot
  * be reached (network, timeout, 5xx, rate limit) it keeps trying, with backoff, until it can.
  */
-export async function waitForTenantToken(tokens: TenantTokenProvider, domain: string, options: CredentialsCheckOptions): Promise<void> {
+export async function waitForTenantToken(
+  tokens: TenantTokenProvider,
+  domain: string,
+  options: CredentialsCheckOptions,
+): Promise<void> {
   const firstDelayMs = options.firstDelayMs ?? START_RETRY_FIRST_DELAY_MS;
   const maxDelayMs = options.maxDelayMs ?? START_RETRY_MAX_DELAY_MS;
   for (let attempt = 1; ; attempt += 1) {
@@ -95,7 +105,10 @@ export async function waitForTenantToken(tokens: TenantTokenProvider, domain: st
       if (!(error instanceof FeishuApiError)) throw error;
       if (error.kind !== 'unavailable' && error.kind !== 'rate_limited') throw credentialsRejected(error, domain);
       const delay = Math.min(maxDelayMs, firstDelayMs * 2 ** (attempt - 1));
-      options.logger.warn({ ...error.toLog(), attempt, retry_in_ms: delay }, 'Feishu not reachable at start; trying again');
+      options.logger.warn(
+        { ...error.toLog(), attempt, retry_in_ms: delay },
+        'Feishu not reachable at start; trying again',
+      );
       try {
         await sleep(delay, undefined, { signal: options.signal });
       } catch {
@@ -108,7 +121,8 @@ export async function waitForTenantToken(tokens: TenantTokenProvider, domain: st
 function credentialsRejected(error: FeishuApiError, domain: string): StartupError {
   const said = `code ${error.code ?? '-'}: ${error.feishuMsg ?? 'no message'}, http ${error.httpStatus ?? '-'}, log_id ${error.logId ?? '-'}`;
   // No Feishu code at all: what answered is not the Open API.
-  const domainHint = error.code === undefined ? `, and FEISHU_DOMAIN (${domain}): it did not answer as Feishu's Open API` : '';
+  const domainHint =
+    error.code === undefined ? `, and FEISHU_DOMAIN (${domain}): it did not answer as Feishu's Open API` : '';
   return new StartupError(
     `Feishu refused the app credentials FEISHU_APP_ID / FEISHU_APP_SECRET (${said}): check them against the app's Credentials & Basic Info page in the developer console${domainHint}`,
   );

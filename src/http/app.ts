@@ -55,7 +55,14 @@ function errorMiddleware(logger: Logger, metrics: Pick<BotMetrics, 'rejection'>)
   const logRejection = (ctx: Context, status: number, reason: RejectReason, message: string, eventId?: string) => {
     metrics.rejection(reason);
     const fields = { reason, status, method: ctx.method, path: shownPath(ctx.path), event_id: eventId };
-    if (status >= 500 && reason !== 'busy' && reason !== 'draining' && reason !== 'not_ready' && reason !== 'store_unavailable') log('error', reason, fields, message);
+    if (
+      status >= 500 &&
+      reason !== 'busy' &&
+      reason !== 'draining' &&
+      reason !== 'not_ready' &&
+      reason !== 'store_unavailable'
+    )
+      log('error', reason, fields, message);
     // stray requests to a public URL (scanners) are routine; refused pushes deserve attention
     else if (status === 404 || status === 405) log('info', reason, fields, `request rejected: ${message}`);
     else log('warn', reason, fields, `request rejected: ${message}`);
@@ -74,7 +81,12 @@ function errorMiddleware(logger: Logger, metrics: Pick<BotMetrics, 'rejection'>)
       } else {
         ctx.status = 500;
         ctx.body = rejectionBody('internal_error', 'internal error');
-        log('error', 'internal_error', { err: error, reason: 'internal_error', status: 500, method: ctx.method, path: shownPath(ctx.path) }, 'unexpected error while handling a request');
+        log(
+          'error',
+          'internal_error',
+          { err: error, reason: 'internal_error', status: 500, method: ctx.method, path: shownPath(ctx.path) },
+          'unexpected error while handling a request',
+        );
       }
       return;
     }

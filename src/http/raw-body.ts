@@ -6,7 +6,9 @@ import type { IncomingMessage } from 'node:http';
 import { RequestRejected } from './errors.js';
 
 function tooLarge(limitBytes: number): RequestRejected {
-  return new RequestRejected(413, 'body_too_large', `request body exceeds ${limitBytes} bytes`, { closeConnection: true });
+  return new RequestRejected(413, 'body_too_large', `request body exceeds ${limitBytes} bytes`, {
+    closeConnection: true,
+  });
 }
 
 export async function readRawBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {

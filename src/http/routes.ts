@@ -10,7 +10,13 @@ import type { Logger } from '../log.js';
 import type { Answer, Dispatch } from '../transports/dispatch.js';
 import { RequestRejected, RETRY_AFTER_SECONDS } from './errors.js';
 import { readRawBody } from './raw-body.js';
-import { createEnvelopeDecoder, isJsonContentType, readSignatureHeaders, type EnvelopeDecoder, type VerificationSettings } from './verify.js';
+import {
+  createEnvelopeDecoder,
+  isJsonContentType,
+  readSignatureHeaders,
+  type EnvelopeDecoder,
+  type VerificationSettings,
+} from './verify.js';
 
 export type { IntakeOutcome as EventOutcome } from '../bot/intake.js';
 
@@ -68,7 +74,12 @@ function answer(ctx: Context, answered: Answer, eventId: string): void {
       ctx.body = answered.response;
       return;
     case 'refused':
-      throw new RequestRejected(answered.status, answered.reason, answered.message, answered.status === 503 ? { ...SERVICE_UNAVAILABLE, eventId } : { eventId });
+      throw new RequestRejected(
+        answered.status,
+        answered.reason,
+        answered.message,
+        answered.status === 503 ? { ...SERVICE_UNAVAILABLE, eventId } : { eventId },
+      );
   }
 }
 
@@ -86,7 +97,10 @@ function feishuPush(options: RouteOptions, decode: EnvelopeDecoder, dispatch: Di
         ctx.body = { challenge: decoded.challenge };
         return;
       case 'legacy':
-        options.logger.info({ path: ctx.path, event_type: decoded.eventType, outcome: 'ignored' }, 'schema 1.0 event ignored');
+        options.logger.info(
+          { path: ctx.path, event_type: decoded.eventType, outcome: 'ignored' },
+          'schema 1.0 event ignored',
+        );
         acknowledge(ctx);
         return;
       case 'event':

@@ -3,7 +3,13 @@
 // Docs: 步骤三：接收事件 / 步骤三：接收回调 (signature, decryption), 事件概述 (schema 2.0 vs 1.0).
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { aesKeyFor, decryptPayloadBytes, signatureDigest, signatureMatches, SIGNATURE_HEADERS } from '../protocol/crypto.js';
+import {
+  aesKeyFor,
+  decryptPayloadBytes,
+  signatureDigest,
+  signatureMatches,
+  SIGNATURE_HEADERS,
+} from '../protocol/crypto.js';
 import type { EventEnvelope } from '../protocol/events.js';
 import type { RejectReason } from './errors.js';
 import { isJsonObject } from '../json.js';
@@ -42,7 +48,10 @@ export function isJsonContentType(header: string | undefined): boolean {
   if (header === 'application/json' || header === 'application/json; charset=utf-8') return true; // what Feishu sends; skips the parsing below
   const [mediaType, ...params] = header.split(';').map((part) => part.trim().toLowerCase());
   if (mediaType !== 'application/json') return false;
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   return charset === undefined || charset === 'utf-8' || charset === 'utf8';
 }
 
@@ -105,7 +114,9 @@ type Rejected = Extract<DecodeResult, { kind: 'rejected' }>;
 export type Schema2Result = Extract<DecodeResult, { kind: 'event' | 'rejected' }>;
 
 function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): Rejected {
-  return eventId === undefined ? { kind: 'rejected', status, reason, message } : { kind: 'rejected', status, reason, message, eventId };
+  return eventId === undefined
+    ? { kind: 'rejected', status, reason, message }
+    : { kind: 'rejected', status, reason, message, eventId };
 }
 
 /**
@@ -126,7 +137,8 @@ export function nestsAtMost(json: Uint8Array, maxDepth: number): boolean {
   for (let i = 0; i < json.length; i += 1) {
     const c = json[i];
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: the next character is escaped
+      if (c === 0x5c)
+        i += 1; // backslash: the next character is escaped
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -159,7 +171,8 @@ function decodeSchema2(payload: JsonObject, derived: DerivedSettings): Schema2Re
   if (typeof header.event_type !== 'string' || header.event_type === '') {
     return reject(400, 'invalid_envelope', 'envelope header without event_type', eventId);
   }
-  if (eventId === undefined || eventId === '') return reject(400, 'invalid_envelope', 'envelope header without event_id');
+  if (eventId === undefined || eventId === '')
+    return reject(400, 'invalid_envelope', 'envelope header without event_id');
   if (!isJsonObject(event)) return reject(400, 'invalid_envelope', 'envelope without an event object', eventId);
   return { kind: 'event', envelope: payload as unknown as EventEnvelope };
 }
@@ -180,13 +193,18 @@ export function createPlainEnvelopeChecker(verificationToken: string): (payload:
     tokenBytes: Buffer.from(verificationToken, 'utf8'),
   };
   return (payload) => {
-    if (!isJsonObject(payload) || payload.schema !== '2.0') return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope');
+    if (!isJsonObject(payload) || payload.schema !== '2.0')
+      return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope');
     return decodeSchema2(payload, derived);
   };
 }
 
 /** An unsigned body is refused with this one answer, whatever its decryption gave (no padding oracle). */
-const SIGNATURE_REQUIRED = reject(401, 'missing_signature', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required');
+const SIGNATURE_REQUIRED = reject(
+  401,
+  'missing_signature',
+  'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required',
+);
 
 /**
  * Everything between the raw bytes and a trusted event, in Feishu's order:
@@ -216,7 +234,11 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
       return reject(401, 'bad_signature', 'X-Lark-Signature does not match the body (check FEISHU_ENCRYPT_KEY)');
     }
     if (!checkTimestamp(headers.timestamp, nowMs, settings.signatureToleranceSeconds)) {
-      return reject(401, 'stale_timestamp', `X-Lark-Request-Timestamp is more than ${settings.signatureToleranceSeconds} s from now`);
+      return reject(
+        401,
+        'stale_timestamp',
+        `X-Lark-Request-Timestamp is more than ${settings.signatureToleranceSeconds} s from now`,
+      );
     }
     signatureChecked = true;
   }
@@ -225,12 +247,19 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
   if (unsigned && rawBody.length > UNSIGNED_BODY_MAX_BYTES) return SIGNATURE_REQUIRED;
 
   const body = parseObject(rawBody);
-  if (!body) return unsigned ? SIGNATURE_REQUIRED : reject(400, 'malformed_json', 'body is not a JSON object (or nests deeper than any Feishu push)');
+  if (!body)
+    return unsigned
+      ? SIGNATURE_REQUIRED
+      : reject(400, 'malformed_json', 'body is not a JSON object (or nests deeper than any Feishu push)');
 
   let payload = body;
   if ('encrypt' in body) {
     if (!aesKey) {
-      return reject(400, 'encrypt_key_missing', 'the body is encrypted but no encrypt key is configured: set FEISHU_ENCRYPT_KEY');
+      return reject(
+        400,
+        'encrypt_key_missing',
+        'the body is encrypted but no encrypt key is configured: set FEISHU_ENCRYPT_KEY',
+      );
     }
     let decrypted: JsonObject | undefined;
     try {
@@ -240,7 +269,11 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
     }
     if (!decrypted) {
       if (unsigned) return SIGNATURE_REQUIRED;
-      return reject(400, 'undecryptable', 'cannot decrypt the body with the configured encrypt key (check FEISHU_ENCRYPT_KEY)');
+      return reject(
+        400,
+        'undecryptable',
+        'cannot decrypt the body with the configured encrypt key (check FEISHU_ENCRYPT_KEY)',
+      );
     }
     payload = decrypted;
   }
@@ -249,7 +282,8 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
     const accepted = tokenAccepted(derived, payload.token) && typeof payload.challenge === 'string';
     if (accepted) return { kind: 'challenge', challenge: payload.challenge as string };
     if (unsigned) return SIGNATURE_REQUIRED;
-    if (typeof payload.challenge !== 'string') return reject(400, 'invalid_envelope', 'url_verification without a challenge');
+    if (typeof payload.challenge !== 'string')
+      return reject(400, 'invalid_envelope', 'url_verification without a challenge');
     return reject(401, 'bad_token', 'url_verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
   }
 
@@ -262,7 +296,8 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
     if (!tokenAccepted(derived, payload.token)) {
       return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
     }
-    const eventType = isJsonObject(payload.event) && typeof payload.event.type === 'string' ? payload.event.type : undefined;
+    const eventType =
+      isJsonObject(payload.event) && typeof payload.event.type === 'string' ? payload.event.type : undefined;
     return { kind: 'legacy', eventType };
   }
 

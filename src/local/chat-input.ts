@@ -17,7 +17,11 @@ interface CommandSpec {
 }
 
 export const CHAT_COMMANDS: readonly CommandSpec[] = [
-  { command: 'group', words: [':group'], description: 'send in a group (type @RoomBot to mention the bot: @RoomBot test01)' },
+  {
+    command: 'group',
+    words: [':group'],
+    description: 'send in a group (type @RoomBot to mention the bot: @RoomBot test01)',
+  },
   { command: 'p2p', words: [':p2p'], description: 'send in the one-to-one chat with the bot (the start)' },
   { command: 'zh', words: [':zh'], description: 'show cards in 简体中文' },
   { command: 'en', words: [':en'], description: 'show cards in English (the start)' },

@@ -12,7 +12,10 @@ import { chatHelp, COMMAND_LIST, parseChatInput, type ChatCommand } from './chat
 import { markdownToTerminal } from './terminal-markdown.js';
 
 /** What the chat uses of the emulator. */
-export type ChatEmulator = Pick<Emulator, 'identity' | 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply'>;
+export type ChatEmulator = Pick<
+  Emulator,
+  'identity' | 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply'
+>;
 
 export interface ChatOptions {
   /** Default process.stdin / process.stdout. */
@@ -66,7 +69,9 @@ function whyUnanswered(triage: Triage, botName: string): string | undefined {
 }
 
 function unacknowledged(delivery: DeliveryResult): string {
-  const answers = delivery.attempts.map((attempt) => (attempt.status !== undefined ? `HTTP ${attempt.status}` : (attempt.error ?? 'no answer')));
+  const answers = delivery.attempts.map((attempt) =>
+    attempt.status !== undefined ? `HTTP ${attempt.status}` : (attempt.error ?? 'no answer'),
+  );
   return `(the bot did not acknowledge the message: ${answers.join(', ')}; Feishu would push it again in 15 s — send it again to retry)`;
 }
 
@@ -132,7 +137,14 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
   async function send(typed: string): Promise<void> {
     // "@RoomBot test01" as in a Feishu client: the typed names become mentions; none is added.
     const created = emulator.createMessage({ ...typedMentions(typed, bot.name), chatType: state.chatType });
-    const silence = whyUnanswered(triageMessage(created.envelope.event, created.envelope.header, { limits: options.limits, access: options.access, bot }), bot.name);
+    const silence = whyUnanswered(
+      triageMessage(created.envelope.event, created.envelope.header, {
+        limits: options.limits,
+        access: options.access,
+        bot,
+      }),
+      bot.name,
+    );
     const replied = silence === undefined ? replyTo(created.messageId) : undefined;
     // One push, no re-deliveries: a message the bot does not acknowledge is reported now, rather than the
     // prompt waiting out Feishu's retry schedule (15 s, 5 min, 1 h, 6 h).
@@ -178,7 +190,8 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
   async function onLine(line: string): Promise<void> {
     const typed = parseChatInput(line);
     if (typed.kind === 'command') await run(typed.command);
-    else if (typed.kind === 'unknown_command') print(`(unknown command ${typed.word}; the commands are ${COMMAND_LIST})`);
+    else if (typed.kind === 'unknown_command')
+      print(`(unknown command ${typed.word}; the commands are ${COMMAND_LIST})`);
     else if (typed.kind === 'message') await send(typed.text);
   }
 
@@ -209,7 +222,8 @@ function findRefreshValue(card: unknown): Record<string, unknown> | undefined {
   let found: Record<string, unknown> | undefined;
   JSON.stringify(card, (key, value: unknown) => {
     if (!found && key === 'behaviors' && Array.isArray(value)) {
-      const callback = value.find((b: { type?: string }) => b?.type === 'callback') as { value?: Record<string, unknown> } | undefined;
+      const callback = value.find((b: { type?: string }) => b?.type === 'callback') as
+        { value?: Record<string, unknown> } | undefined;
       found = callback?.value;
     }
     return value;

@@ -8,7 +8,10 @@ import { createLogger, type Logger } from '../log.js';
 import type { RunningBot } from '../service.js';
 
 /** A fresh emulated app on loopback, its credentials handed to the bot. */
-export async function startLocalFeishu(config: AppConfig, logger: Logger): Promise<{ emulator: Emulator; config: AppConfig }> {
+export async function startLocalFeishu(
+  config: AppConfig,
+  logger: Logger,
+): Promise<{ emulator: Emulator; config: AppConfig }> {
   const app = {
     appId: `cli_${randomBytes(8).toString('hex')}`, // Feishu's shape: the SDK's WSClient accepts no other
     appSecret: randomBytes(16).toString('hex'),
@@ -38,7 +41,11 @@ export function chooseLogger(config: AppConfig, interactive: boolean): { logger:
   return { logger: createLogger(config.logLevel, createWriteStream(logFile, { flags: 'a' })), logFile };
 }
 
-export async function announceLocalMode(emulator: Emulator, bot: RunningBot, logFile: string | undefined): Promise<void> {
+export async function announceLocalMode(
+  emulator: Emulator,
+  bot: RunningBot,
+  logFile: string | undefined,
+): Promise<void> {
   let events = `  events over the long connection the bot opened (FEISHU_EVENT_MODE=websocket); health: ${bot.url}/readyz`;
   if (bot.eventMode === 'webhook') {
     emulator.setEventTargets(`${bot.url}/webhook/event`, `${bot.url}/webhook/card`);

@@ -9,14 +9,25 @@ type Node = Record<string, unknown>;
 
 const RULE = '────────────────────────';
 const MAX_DEPTH = 20;
-const NAMED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: ' ', sim: '~' };
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  lt: '<',
+  gt: '>',
+  amp: '&',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  sim: '~',
+};
 
 export function renderCardAsText(card: Card, locale: Locale): string {
   const lines: string[] = [];
   const header = asNode(card.header);
   if (header) lines.push(...renderHeader(header, locale));
   for (const element of cardElements(card, locale)) lines.push(...renderElement(element, locale, 0));
-  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 function asNode(value: unknown): Node | undefined {
@@ -73,15 +84,26 @@ function renderElement(element: Node, locale: Locale, depth: number): string[] {
     case 'plain_text':
       return [textOf(element, locale)];
     case 'div':
-      return [textOf(element.text, locale), ...asNodes(element.fields).map((field) => textOf(field.text, locale))].filter(Boolean);
+      return [
+        textOf(element.text, locale),
+        ...asNodes(element.fields).map((field) => textOf(field.text, locale)),
+      ].filter(Boolean);
     case 'hr':
       return [RULE];
     case 'button':
       return [`[${textOf(element.text, locale)}]`];
     case 'action':
-      return [asNodes(element.actions).flatMap((action) => renderElement(action, locale, depth + 1)).join(' ')];
+      return [
+        asNodes(element.actions)
+          .flatMap((action) => renderElement(action, locale, depth + 1))
+          .join(' '),
+      ];
     case 'note':
-      return [asNodes(element.elements).map((part) => textOf(part, locale)).join(' ')];
+      return [
+        asNodes(element.elements)
+          .map((part) => textOf(part, locale))
+          .join(' '),
+      ];
     case 'column_set':
       return asNodes(element.columns).flatMap((column) => renderChildren(column, locale, depth));
     case 'img':

@@ -74,12 +74,20 @@ function renderInline(line: string, options: TerminalTextOptions): string {
 }
 
 /** [text](url) starting at `open`: no "[" inside the text, "(" right after "]", and a ")" on the line. */
-function linkAt(line: string, open: number, find: (mark: string, from: number) => number): { text: string; url: string; end: number } | undefined {
+function linkAt(
+  line: string,
+  open: number,
+  find: (mark: string, from: number) => number,
+): { text: string; url: string; end: number } | undefined {
   const closeBracket = find(']', open + 1);
   if (closeBracket === -1 || line[closeBracket + 1] !== '(') return undefined;
   const nextOpen = find('[', open + 1);
   if (nextOpen !== -1 && nextOpen < closeBracket) return undefined;
   const closeParen = find(')', closeBracket + 2);
   if (closeParen === -1) return undefined;
-  return { text: line.slice(open + 1, closeBracket), url: line.slice(closeBracket + 2, closeParen), end: closeParen + 1 };
+  return {
+    text: line.slice(open + 1, closeBracket),
+    url: line.slice(closeBracket + 2, closeParen),
+    end: closeParen + 1,
+  };
 }

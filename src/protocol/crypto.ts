@@ -37,12 +37,22 @@ export function decryptPayloadBytes(encrypted: string, key: Buffer | string): Bu
 }
 
 /** X-Lark-Signature = hex(sha256(timestamp + nonce + encrypt_key + raw body bytes)). */
-export function computeSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: Buffer | string): string {
+export function computeSignature(
+  timestamp: string,
+  nonce: string,
+  encryptKey: string,
+  rawBody: Buffer | string,
+): string {
   return signatureDigest(timestamp, nonce, encryptKey, rawBody).toString('hex');
 }
 
 /** The signature as bytes: what a received X-Lark-Signature is checked against. */
-export function signatureDigest(timestamp: string, nonce: string, encryptKey: string, rawBody: Buffer | string): Buffer {
+export function signatureDigest(
+  timestamp: string,
+  nonce: string,
+  encryptKey: string,
+  rawBody: Buffer | string,
+): Buffer {
   return createHash('sha256')
     .update(timestamp + nonce + encryptKey, 'utf8')
     .update(rawBody)
@@ -53,7 +63,11 @@ export function signatureDigest(timestamp: string, nonce: string, encryptKey: st
 export function signatureMatches(expected: Buffer, receivedHex: string): boolean {
   // hex decoding stops at the first non-hex character, so anything but 64 hex digits decodes short
   const received = Buffer.from(receivedHex, 'hex');
-  return receivedHex.length === expected.length * 2 && received.length === expected.length && timingSafeEqual(expected, received);
+  return (
+    receivedHex.length === expected.length * 2 &&
+    received.length === expected.length &&
+    timingSafeEqual(expected, received)
+  );
 }
 
 /** The three headers Feishu sends with a signed push. */

@@ -88,15 +88,27 @@ export function createFailoverStore(
       return claimed;
     },
     async set(key, value, ttlMs) {
-      await route('set', () => primary.set(key, value, ttlMs), () => fallback.set(key, value, ttlMs));
+      await route(
+        'set',
+        () => primary.set(key, value, ttlMs),
+        () => fallback.set(key, value, ttlMs),
+      );
     },
     async get(key) {
-      const value = await route('get', () => primary.get(key), () => fallback.get(key));
+      const value = await route(
+        'get',
+        () => primary.get(key),
+        () => fallback.get(key),
+      );
       if (value === undefined && fallbackHoldsData && outageSince === undefined) return fallback.get(key);
       return value;
     },
     async delete(key) {
-      await route('delete', () => primary.delete(key), () => fallback.delete(key));
+      await route(
+        'delete',
+        () => primary.delete(key),
+        () => fallback.delete(key),
+      );
       if (fallbackHoldsData) await fallback.delete(key);
     },
     async close() {

@@ -64,7 +64,9 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
 
   async function takeLock(): Promise<void> {
     if (openHere.has(lockPath)) {
-      throw new ConfigError(`the intake journal in ${options.dir} is already open in this process: give each bot its own DATA_DIR`);
+      throw new ConfigError(
+        `the intake journal in ${options.dir} is already open in this process: give each bot its own DATA_DIR`,
+      );
     }
     await mkdir(options.dir, { recursive: true });
     try {
@@ -117,7 +119,10 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
   }
 
   async function compact(): Promise<void> {
-    const text = options.snapshot().map((line) => `${JSON.stringify(line)}\n`).join('');
+    const text = options
+      .snapshot()
+      .map((line) => `${JSON.stringify(line)}\n`)
+      .join('');
     const temporary = `${path}.compacting`;
     await writeFile(temporary, text, { flush: true });
     await rename(temporary, path);

@@ -117,7 +117,11 @@ export async function createLocalQueue(options: LocalQueueOptions): Promise<Inta
   let unreadable = opened.skipped;
   for (const line of opened.lines) if (!replay(line)) unreadable += 1;
   forgetExpired();
-  if (unreadable > 0) logger.warn({ journal: journal.path, skipped_lines: unreadable }, 'intake journal: unreadable lines skipped (a write torn by a crash)');
+  if (unreadable > 0)
+    logger.warn(
+      { journal: journal.path, skipped_lines: unreadable },
+      'intake journal: unreadable lines skipped (a write torn by a crash)',
+    );
   logger.info({ journal: journal.path, unanswered: pending.size, dedupe_marks: done.size }, 'intake journal opened');
 
   function schedule(id: string, dueAt: number): void {
@@ -231,7 +235,12 @@ export async function createLocalQueue(options: LocalQueueOptions): Promise<Inta
     async stats() {
       let oldest = Infinity;
       for (const entry of pending.values()) oldest = Math.min(oldest, entry.job.received_at);
-      return { waiting: ready.length, running, delayed: retryTimers.size, ...(oldest === Infinity ? {} : { oldestAgeMs: now() - oldest }) };
+      return {
+        waiting: ready.length,
+        running,
+        delayed: retryTimers.size,
+        ...(oldest === Infinity ? {} : { oldestAgeMs: now() - oldest }),
+      };
     },
   };
 }

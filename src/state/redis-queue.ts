@@ -41,7 +41,10 @@ const CLOSE_STEP_MS = 1_000;
 /** Waits for `promise` (its failure ignored), or `ms`, whichever comes first. */
 async function atMost(ms: number, promise: Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
   clearTimeout(timer);
 }
 
@@ -63,16 +66,28 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
   // The producer fails fast (no offline queue, no re-sent command): a push waits on Redis for at most
   // about a second, then gets its 503.
   const producer = new Redis(
-    ...connectionOptions(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1_000, lazyConnect: true }),
+    ...connectionOptions(options.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 1_000,
+      lazyConnect: true,
+    }),
   );
   // Workers block on Redis and must wait through an outage (BullMQ requires maxRetriesPerRequest: null).
   const consumer = new Redis(...connectionOptions(options.url, { maxRetriesPerRequest: null, lazyConnect: true }));
   let loggedDown = false;
   let closing = false;
-  for (const [role, client] of [['producer', producer], ['worker', consumer]] as const) {
+  for (const [role, client] of [
+    ['producer', producer],
+    ['worker', consumer],
+  ] as const) {
     // A lost connection is reported when it closes (a Redis that comes back at once may never raise 'error').
     const down = (error?: Error) => {
-      if (!loggedDown && !closing) logger.error({ ...(error ? { err: error } : {}), redis: where, role }, 'redis unavailable: new events get 503 until it is back');
+      if (!loggedDown && !closing)
+        logger.error(
+          { ...(error ? { err: error } : {}), redis: where, role },
+          'redis unavailable: new events get 503 until it is back',
+        );
       loggedDown = true;
     };
     client.on('error', down);
@@ -110,7 +125,8 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
     async add(job) {
       // The first delivery claims a mark; later ones are duplicates. The add below runs for them too: it is
       // idempotent (same jobId), and it covers a first delivery that died between its claim and its add.
-      const first = (await producer.set(`${prefix}:seen:${job.message_id}`, '1', 'PX', options.dedupeTtlMs, 'NX')) === 'OK';
+      const first =
+        (await producer.set(`${prefix}:seen:${job.message_id}`, '1', 'PX', options.dedupeTtlMs, 'NX')) === 'OK';
       if (first && (await pendingNow()) >= maxPending) {
         await producer.del(`${prefix}:seen:${job.message_id}`);
         return 'full';
@@ -146,12 +162,15 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
           lockDuration: LOCK_MS,
           stalledInterval: STALLED_CHECK_MS,
           maxStalledCount: MAX_STALLS,
-          settings: { backoffStrategy: (_attempts, _type, error) => (error instanceof RetryLater ? error.delayMs : 1_000) },
+          settings: {
+            backoffStrategy: (_attempts, _type, error) => (error instanceof RetryLater ? error.delayMs : 1_000),
+          },
         },
       );
       worker.on('error', () => undefined); // connection errors are logged once above
       worker.on('failed', (job, error) => {
-        if (!(error instanceof RetryLater)) logger.error({ err: error, message_id: job?.id }, 'intake job failed in the queue (stalled too often?)');
+        if (!(error instanceof RetryLater))
+          logger.error({ err: error, message_id: job?.id }, 'intake job failed in the queue (stalled too often?)');
       });
     },
     async close(deadlineMs) {

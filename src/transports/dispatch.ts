@@ -5,7 +5,12 @@
 import { STILL_WORKING, type CardActionIntake } from '../bot/card-actions.js';
 import { strings, toast } from '../bot/i18n.js';
 import type { Intake, IntakeOutcome } from '../bot/intake.js';
-import { CARD_ACTION_TRIGGER, type CardActionEvent, type CardActionResponse, type EventEnvelope } from '../protocol/events.js';
+import {
+  CARD_ACTION_TRIGGER,
+  type CardActionEvent,
+  type CardActionResponse,
+  type EventEnvelope,
+} from '../protocol/events.js';
 import type { RejectReason } from '../http/errors.js';
 import type { Logger } from '../log.js';
 
@@ -51,8 +56,18 @@ const REFUSALS = {
   draining: { kind: 'refused', status: 503, reason: 'draining', message: 'shutting down; re-deliver later' },
   notReady: { kind: 'refused', status: 503, reason: 'not_ready', message: 'starting; re-deliver later' },
   busy: { kind: 'refused', status: 503, reason: 'busy', message: 'intake queue full; re-deliver later' },
-  unavailable: { kind: 'refused', status: 503, reason: 'store_unavailable', message: 'cannot record the event now; re-deliver later' },
-  invalid: { kind: 'refused', status: 400, reason: 'invalid_id', message: 'the event carries an ID that is not a Feishu ID' },
+  unavailable: {
+    kind: 'refused',
+    status: 503,
+    reason: 'store_unavailable',
+    message: 'cannot record the event now; re-deliver later',
+  },
+  invalid: {
+    kind: 'refused',
+    status: 400,
+    reason: 'invalid_id',
+    message: 'the event carries an ID that is not a Feishu ID',
+  },
 } as const satisfies Record<string, Answer>;
 
 export function createDispatch(options: DispatchOptions): Dispatch {
@@ -63,7 +78,9 @@ export function createDispatch(options: DispatchOptions): Dispatch {
     cardActionErrorResponse: options.cardActionErrorResponse ?? DEFAULT_CARD_ACTION_ERROR_RESPONSE,
   };
   return (envelope) =>
-    envelope.header.event_type === CARD_ACTION_TRIGGER ? answerCardAction(envelope as EventEnvelope<CardActionEvent>, settings) : answerEvent(envelope, settings);
+    envelope.header.event_type === CARD_ACTION_TRIGGER
+      ? answerCardAction(envelope as EventEnvelope<CardActionEvent>, settings)
+      : answerEvent(envelope, settings);
 }
 
 /** Events are only taken while the process can take work; Feishu re-delivers what is refused. */
@@ -73,7 +90,10 @@ async function answerEvent(envelope: EventEnvelope, options: Settings): Promise<
   if (!ready) return REFUSALS.notReady;
   const outcome = await options.onEvent(envelope);
   if (outcome === 'busy' || outcome === 'unavailable' || outcome === 'invalid') return REFUSALS[outcome];
-  options.logger.debug({ event_id: envelope.header.event_id, event_type: envelope.header.event_type, outcome }, 'event acknowledged');
+  options.logger.debug(
+    { event_id: envelope.header.event_id, event_type: envelope.header.event_type, outcome },
+    'event acknowledged',
+  );
   return ACKS[outcome];
 }
 
@@ -95,8 +115,13 @@ async function answerCardAction(envelope: EventEnvelope<CardActionEvent>, option
   try {
     const result = await Promise.race([handled, timedOut]);
     if (result === 'timeout') {
-      logger.warn({ event_id: eventId, timeout_ms: options.cardActionTimeoutMs }, 'card action slower than the callback deadline; answered with a toast');
-      handled.catch((error: unknown) => logger.error({ err: error, event_id: eventId }, 'card action failed after its deadline'));
+      logger.warn(
+        { event_id: eventId, timeout_ms: options.cardActionTimeoutMs },
+        'card action slower than the callback deadline; answered with a toast',
+      );
+      handled.catch((error: unknown) =>
+        logger.error({ err: error, event_id: eventId }, 'card action failed after its deadline'),
+      );
       return { kind: 'card', response: options.cardActionTimeoutResponse };
     }
     logger.debug({ event_id: eventId }, 'card action answered');

@@ -87,7 +87,10 @@ export function createLongConnection(options: LongConnectionOptions): LongConnec
       state = 'reconnecting';
       downSince = now();
       metrics.longConnection('disconnected');
-      logger.warn({ transport: 'websocket' }, 'long connection lost; reconnecting (unacknowledged events are re-delivered by Feishu)');
+      logger.warn(
+        { transport: 'websocket' },
+        'long connection lost; reconnecting (unacknowledged events are re-delivered by Feishu)',
+      );
     },
     onReconnected() {
       if (state === 'closed') return;
@@ -145,7 +148,12 @@ export function createLongConnection(options: LongConnectionOptions): LongConnec
 }
 
 /** What each frame goes through before its acknowledgement, and the frames still going through it. */
-function createReceiver(verificationToken: string, dispatch: Dispatch, logger: Logger, metrics: Pick<BotMetrics, 'rejection'>) {
+function createReceiver(
+  verificationToken: string,
+  dispatch: Dispatch,
+  logger: Logger,
+  metrics: Pick<BotMetrics, 'rejection'>,
+) {
   const check = createPlainEnvelopeChecker(verificationToken);
   // During an outage every event is refused the same way: a few lines a second, with a count.
   const log = createThrottledLog(logger);
@@ -195,7 +203,10 @@ function explainRefusal(error: Error): LongConnectionRefused {
   const code = match ? Number(match[1]) : undefined;
   switch (code) {
     case 514:
-      return new LongConnectionRefused('Feishu refused the app credentials for the long connection (code 514): check FEISHU_APP_ID and FEISHU_APP_SECRET', code);
+      return new LongConnectionRefused(
+        'Feishu refused the app credentials for the long connection (code 514): check FEISHU_APP_ID and FEISHU_APP_SECRET',
+        code,
+      );
     case 1000040350:
       return new LongConnectionRefused(
         'Feishu refused the long connection: the app already has as many connections open as allowed (50; code 1000040350); stop other instances of this app or run fewer replicas',
@@ -207,8 +218,14 @@ function explainRefusal(error: Error): LongConnectionRefused {
         code,
       );
     case undefined: // the SDK gave up reconnecting (ReconnectCount reached)
-      return new LongConnectionRefused(`the long connection could not be re-established (${error.message}): check FEISHU_DOMAIN and the network`, code);
+      return new LongConnectionRefused(
+        `the long connection could not be re-established (${error.message}): check FEISHU_DOMAIN and the network`,
+        code,
+      );
     default:
-      return new LongConnectionRefused(`Feishu refused the long connection (${error.message}): check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN`, code);
+      return new LongConnectionRefused(
+        `Feishu refused the long connection (${error.message}): check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN`,
+        code,
+      );
   }
 }

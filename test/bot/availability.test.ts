@@ -1,6 +1,12 @@
 // The pure part of availability: bookings + now + time zone → free or busy, until when, and the card's words.
 import { describe, expect, it } from 'vitest';
-import { availabilityLine, clockTime, restOfDay, roomAvailability, type RoomAvailability } from '../../src/bot/availability.js';
+import {
+  availabilityLine,
+  clockTime,
+  restOfDay,
+  roomAvailability,
+  type RoomAvailability,
+} from '../../src/bot/availability.js';
 import type { FreeBusyInstance } from '../../src/bot/ports.js';
 
 const SHANGHAI = 'Asia/Shanghai';
@@ -13,7 +19,9 @@ function booking(start: string, end: string, organizer?: string): FreeBusyInstan
     end_time: `${end}+08:00`,
     uid: 'b9b19453-0e60-411b-a65f-e5d3b7aa1d0e',
     original_time: 0,
-    ...(organizer === undefined ? {} : { organizer_info: { name: organizer, open_id: 'ou_e84ecf7111892eb7e240925e3845e967' } }),
+    ...(organizer === undefined
+      ? {}
+      : { organizer_info: { name: organizer, open_id: 'ou_e84ecf7111892eb7e240925e3845e967' } }),
   };
 }
 
@@ -25,7 +33,10 @@ function describeAt(now: string, instances: FreeBusyInstance[], timeZone = SHANG
 
 describe('restOfDay', () => {
   it('runs from now to the next local midnight', () => {
-    expect(restOfDay(at('2025-03-10T10:00:00+08:00'), SHANGHAI)).toEqual({ from: at('2025-03-10T10:00:00+08:00'), to: at('2025-03-11T00:00:00+08:00') });
+    expect(restOfDay(at('2025-03-10T10:00:00+08:00'), SHANGHAI)).toEqual({
+      from: at('2025-03-10T10:00:00+08:00'),
+      to: at('2025-03-11T00:00:00+08:00'),
+    });
   });
 
   it('at midnight the whole day lies ahead; a moment before it, nothing does', () => {
@@ -65,28 +76,49 @@ describe('roomAvailability and its line', () => {
   });
 
   it('free now: until the start of the next booking today', () => {
-    const { state, full } = describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T09:00:00', '2025-03-10T09:30:00', '张伟'), booking('2025-03-10T14:00:00', '2025-03-10T15:00:00', 'Alex Chen'), booking('2025-03-10T16:00:00', '2025-03-10T17:00:00')]);
+    const { state, full } = describeAt('2025-03-10T10:00:00+08:00', [
+      booking('2025-03-10T09:00:00', '2025-03-10T09:30:00', '张伟'),
+      booking('2025-03-10T14:00:00', '2025-03-10T15:00:00', 'Alex Chen'),
+      booking('2025-03-10T16:00:00', '2025-03-10T17:00:00'),
+    ]);
     expect(state).toEqual({ state: 'free', until: at('2025-03-10T14:00:00+08:00') });
     expect(full).toEqual({ zh_cn: '🟢 空闲，至 14:00', en_us: '🟢 Free until 14:00' });
   });
 
   it('busy now: until the booking ends, and by whom', () => {
-    const { state, full, short } = describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T09:30:00', '2025-03-10T11:00:00', '张伟'), booking('2025-03-10T14:00:00', '2025-03-10T15:00:00', 'Alex Chen')]);
+    const { state, full, short } = describeAt('2025-03-10T10:00:00+08:00', [
+      booking('2025-03-10T09:30:00', '2025-03-10T11:00:00', '张伟'),
+      booking('2025-03-10T14:00:00', '2025-03-10T15:00:00', 'Alex Chen'),
+    ]);
     expect(state).toEqual({ state: 'busy', until: at('2025-03-10T11:00:00+08:00'), organizer: '张伟' });
-    expect(full).toEqual({ zh_cn: '🔴 使用中，至 11:00 · 预订人：张伟', en_us: '🔴 Busy until 11:00 · booked by 张伟' });
+    expect(full).toEqual({
+      zh_cn: '🔴 使用中，至 11:00 · 预订人：张伟',
+      en_us: '🔴 Busy until 11:00 · booked by 张伟',
+    });
     expect(short).toEqual({ zh_cn: '🔴 忙至 11:00', en_us: '🔴 Busy until 11:00' });
   });
 
   it('the short style (long lists) says each state in fewer words, without names', () => {
-    const short = (instances: FreeBusyInstance[], now = '2025-03-10T10:00:00+08:00') => describeAt(now, instances).short;
+    const short = (instances: FreeBusyInstance[], now = '2025-03-10T10:00:00+08:00') =>
+      describeAt(now, instances).short;
     expect(short([])).toEqual({ zh_cn: '🟢 今日空闲', en_us: '🟢 Free rest of day' });
-    expect(short([booking('2025-03-10T14:00:00', '2025-03-10T15:00:00', 'A')])).toEqual({ zh_cn: '🟢 空闲至 14:00', en_us: '🟢 Free until 14:00' });
-    expect(short([booking('2025-03-10T09:00:00', '2025-03-11T09:00:00', 'A')])).toEqual({ zh_cn: '🔴 今日已满', en_us: '🔴 Busy rest of day' });
+    expect(short([booking('2025-03-10T14:00:00', '2025-03-10T15:00:00', 'A')])).toEqual({
+      zh_cn: '🟢 空闲至 14:00',
+      en_us: '🟢 Free until 14:00',
+    });
+    expect(short([booking('2025-03-10T09:00:00', '2025-03-11T09:00:00', 'A')])).toEqual({
+      zh_cn: '🔴 今日已满',
+      en_us: '🔴 Busy rest of day',
+    });
   });
 
   it('a booking that starts exactly now makes the room busy; one that ends exactly now does not', () => {
-    expect(describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T10:00:00', '2025-03-10T10:30:00', 'A')]).state).toMatchObject({ state: 'busy' });
-    expect(describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T09:00:00', '2025-03-10T10:00:00', 'A')]).state).toEqual({ state: 'free' });
+    expect(
+      describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T10:00:00', '2025-03-10T10:30:00', 'A')]).state,
+    ).toMatchObject({ state: 'busy' });
+    expect(
+      describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T09:00:00', '2025-03-10T10:00:00', 'A')]).state,
+    ).toEqual({ state: 'free' });
   });
 
   it('busy through bookings that follow back to back or overlap; the name is of the booking running now', () => {
@@ -110,36 +142,58 @@ describe('roomAvailability and its line', () => {
       expect(full).toEqual({ zh_cn: '🔴 使用中，至 11:00', en_us: '🔴 Busy until 11:00' });
     }
     // Two bookings running now that name different people, or one that names nobody: no name either.
-    const disagree = describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T09:30:00', '2025-03-10T11:00:00', 'A'), booking('2025-03-10T09:45:00', '2025-03-10T10:30:00', 'B')]);
+    const disagree = describeAt('2025-03-10T10:00:00+08:00', [
+      booking('2025-03-10T09:30:00', '2025-03-10T11:00:00', 'A'),
+      booking('2025-03-10T09:45:00', '2025-03-10T10:30:00', 'B'),
+    ]);
     expect(disagree.state).toEqual({ state: 'busy', until: at('2025-03-10T11:00:00+08:00') });
-    const oneNameless = describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T09:30:00', '2025-03-10T11:00:00', 'A'), booking('2025-03-10T09:45:00', '2025-03-10T10:30:00')]);
+    const oneNameless = describeAt('2025-03-10T10:00:00+08:00', [
+      booking('2025-03-10T09:30:00', '2025-03-10T11:00:00', 'A'),
+      booking('2025-03-10T09:45:00', '2025-03-10T10:30:00'),
+    ]);
     expect(oneNameless.state).not.toHaveProperty('organizer');
   });
 
   it('escapes the organizer name so it cannot format, link or mention', () => {
-    const { full } = describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T09:30:00', '2025-03-10T11:00:00', '<at id=all></at> **x**')]);
+    const { full } = describeAt('2025-03-10T10:00:00+08:00', [
+      booking('2025-03-10T09:30:00', '2025-03-10T11:00:00', '<at id=all></at> **x**'),
+    ]);
     expect(full.en_us).toBe('🔴 Busy until 11:00 · booked by &#60;at id=all&#62;&#60;/at&#62; &#42;&#42;x&#42;&#42;');
   });
 
   it('busy past midnight: busy for the rest of the day', () => {
-    const { state, full } = describeAt('2025-03-10T23:30:00+08:00', [booking('2025-03-10T23:00:00', '2025-03-11T01:00:00', '张伟')]);
+    const { state, full } = describeAt('2025-03-10T23:30:00+08:00', [
+      booking('2025-03-10T23:00:00', '2025-03-11T01:00:00', '张伟'),
+    ]);
     expect(state).toEqual({ state: 'busy', organizer: '张伟' });
-    expect(full).toEqual({ zh_cn: '🔴 使用中，直到今天结束 · 预订人：张伟', en_us: '🔴 Busy for the rest of the day · booked by 张伟' });
+    expect(full).toEqual({
+      zh_cn: '🔴 使用中，直到今天结束 · 预订人：张伟',
+      en_us: '🔴 Busy for the rest of the day · booked by 张伟',
+    });
   });
 
   it("an all-day booking ending 23:59:59 (the doc's example) is busy for the rest of the day, not until 23:59", () => {
-    expect(describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T00:00:00', '2025-03-10T23:59:59')]).state).toEqual({ state: 'busy' });
-    expect(describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T00:00:00', '2025-03-10T23:58:00')]).full.en_us).toBe('🔴 Busy until 23:58');
+    expect(
+      describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T00:00:00', '2025-03-10T23:59:59')]).state,
+    ).toEqual({ state: 'busy' });
+    expect(
+      describeAt('2025-03-10T10:00:00+08:00', [booking('2025-03-10T00:00:00', '2025-03-10T23:58:00')]).full.en_us,
+    ).toBe('🔴 Busy until 23:58');
   });
 
   it("just after midnight: yesterday's booking running on counts, tomorrow's does not", () => {
-    const instances = [booking('2025-03-10T23:00:00', '2025-03-11T00:30:00', '张伟'), booking('2025-03-12T00:00:00', '2025-03-12T01:00:00', 'Alex Chen')];
+    const instances = [
+      booking('2025-03-10T23:00:00', '2025-03-11T00:30:00', '张伟'),
+      booking('2025-03-12T00:00:00', '2025-03-12T01:00:00', 'Alex Chen'),
+    ];
     expect(describeAt('2025-03-11T00:05:00+08:00', instances).full.en_us).toBe('🔴 Busy until 00:30 · booked by 张伟');
     expect(describeAt('2025-03-11T00:45:00+08:00', instances).state).toEqual({ state: 'free' });
   });
 
   it("free late in the evening with tomorrow's first booking ahead: free for the rest of the day", () => {
-    const { state } = describeAt('2025-03-10T23:50:00+08:00', [booking('2025-03-11T00:10:00', '2025-03-11T01:00:00', '张伟')]);
+    const { state } = describeAt('2025-03-10T23:50:00+08:00', [
+      booking('2025-03-11T00:10:00', '2025-03-11T01:00:00', '张伟'),
+    ]);
     expect(state).toEqual({ state: 'free' });
   });
 
@@ -162,7 +216,9 @@ describe('roomAvailability and its line', () => {
   });
 
   it('reads times at any offset (Feishu answers with +08:00; UTC and others work alike)', () => {
-    const instances: FreeBusyInstance[] = [{ start_time: '2025-03-10T01:30:00Z', end_time: '2025-03-10T04:00:00+01:00' }];
+    const instances: FreeBusyInstance[] = [
+      { start_time: '2025-03-10T01:30:00Z', end_time: '2025-03-10T04:00:00+01:00' },
+    ];
     const state: RoomAvailability = describeAt('2025-03-10T10:00:00+08:00', instances).state;
     expect(state).toEqual({ state: 'busy', until: at('2025-03-10T11:00:00+08:00') });
   });

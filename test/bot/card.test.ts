@@ -79,7 +79,14 @@ const ROOM_A: RoomDetails = {
   description: 'Video conferencing, whiteboard',
   is_disabled: false,
 };
-const ROOM_B: RoomDetails = { room_id: 'omm_b2', name: 'Old room', capacity: 4, building_name: 'Tower B', floor_name: 'F1', is_disabled: true };
+const ROOM_B: RoomDetails = {
+  room_id: 'omm_b2',
+  name: 'Old room',
+  capacity: 4,
+  building_name: 'Tower B',
+  floor_name: 'F1',
+  is_disabled: true,
+};
 
 function sampleInput(overrides: Partial<LookupCardInput> = {}): LookupCardInput {
   return {
@@ -119,10 +126,22 @@ describe('buildLookupCard', () => {
     const card = buildLookupCard(sampleInput());
     const en = textsFor(card, 'en_us');
     const zh = textsFor(card, 'zh_cn');
-    for (const part of ['Everest 301', 'Capacity 12', 'Building Tower A', 'Floor F3', 'Description: Video conferencing, whiteboard']) {
+    for (const part of [
+      'Everest 301',
+      'Capacity 12',
+      'Building Tower A',
+      'Floor F3',
+      'Description: Video conferencing, whiteboard',
+    ]) {
       expect(en).toContain(part);
     }
-    for (const part of ['Everest 301', '容纳 12 人', '建筑 Tower A', '楼层 F3', '说明：Video conferencing, whiteboard']) {
+    for (const part of [
+      'Everest 301',
+      '容纳 12 人',
+      '建筑 Tower A',
+      '楼层 F3',
+      '说明：Video conferencing, whiteboard',
+    ]) {
       expect(zh).toContain(part);
     }
     const oldRoomLineEn = en.split('\n').find((line) => line.includes('Old room'));
@@ -160,7 +179,9 @@ describe('buildLookupCard', () => {
     const card = buildLookupCard(sampleInput());
     const [button] = buttons(card);
     expect(button).toBeDefined();
-    expect(button!.behaviors).toEqual([{ type: 'callback', value: { action: 'refresh', ids: ['test01', 'missing01', 'test02', 'missing02'] } }]);
+    expect(button!.behaviors).toEqual([
+      { type: 'callback', value: { action: 'refresh', ids: ['test01', 'missing01', 'test02', 'missing02'] } },
+    ]);
     expect(button!.text).toMatchObject({ tag: 'plain_text', i18n_content: { zh_cn: '刷新', en_us: 'Refresh' } });
   });
 
@@ -247,10 +268,21 @@ describe('buildLookupCard: availability', () => {
   const NOW = Date.parse('2025-03-10T10:00:00+08:00');
   const window = restOfDay(NOW, 'Asia/Shanghai');
   const ROOM_C: RoomDetails = { room_id: 'omm_c3', name: 'Quiet room', capacity: 2, is_disabled: false };
-  const busyNow: FreeBusyInstance = { start_time: '2025-03-10T09:30:00+08:00', end_time: '2025-03-10T11:00:00+08:00', organizer_info: { name: '张伟' } };
-  const later: FreeBusyInstance = { start_time: '2025-03-10T14:00:00+08:00', end_time: '2025-03-10T15:00:00+08:00', organizer_info: { name: 'Alex Chen' } };
+  const busyNow: FreeBusyInstance = {
+    start_time: '2025-03-10T09:30:00+08:00',
+    end_time: '2025-03-10T11:00:00+08:00',
+    organizer_info: { name: '张伟' },
+  };
+  const later: FreeBusyInstance = {
+    start_time: '2025-03-10T14:00:00+08:00',
+    end_time: '2025-03-10T15:00:00+08:00',
+    organizer_info: { name: 'Alex Chen' },
+  };
 
-  function withAvailability(bookings: Record<string, FreeBusyInstance[]> | undefined, overrides: Partial<LookupCardInput> = {}): LookupCardInput {
+  function withAvailability(
+    bookings: Record<string, FreeBusyInstance[]> | undefined,
+    overrides: Partial<LookupCardInput> = {},
+  ): LookupCardInput {
     return sampleInput({
       requested: ['test01', 'test02', 'test03'],
       found: new Map([
@@ -259,7 +291,11 @@ describe('buildLookupCard: availability', () => {
         ['test03', ROOM_C.room_id],
       ]),
       details: new Map([ROOM_A, ROOM_B, ROOM_C].map((room) => [room.room_id, room])),
-      availability: { window, timeZone: 'Asia/Shanghai', ...(bookings ? { bookings: new Map(Object.entries(bookings)) } : { unavailable: true }) },
+      availability: {
+        window,
+        timeZone: 'Asia/Shanghai',
+        ...(bookings ? { bookings: new Map(Object.entries(bookings)) } : { unavailable: true }),
+      },
       ...overrides,
     });
   }
@@ -273,7 +309,9 @@ describe('buildLookupCard: availability', () => {
   }
 
   it('shows each room busy (until when, by whom) or free (until its next booking), in both languages', () => {
-    const card = buildLookupCard(withAvailability({ [ROOM_A.room_id]: [busyNow, later], [ROOM_B.room_id]: [], [ROOM_C.room_id]: [later] }));
+    const card = buildLookupCard(
+      withAvailability({ [ROOM_A.room_id]: [busyNow, later], [ROOM_B.room_id]: [], [ROOM_C.room_id]: [later] }),
+    );
     expectCompleteI18n(card);
     expect(roomBlock(card, 'en_us', ROOM_A.room_id)).toContain('🔴 Busy until 11:00 · booked by 张伟');
     expect(roomBlock(card, 'zh_cn', ROOM_A.room_id)).toContain('🔴 使用中，至 11:00 · 预订人：张伟');
@@ -284,7 +322,9 @@ describe('buildLookupCard: availability', () => {
   });
 
   it('a disabled room stays marked disabled and is never called free', () => {
-    const card = buildLookupCard(withAvailability({ [ROOM_A.room_id]: [], [ROOM_B.room_id]: [], [ROOM_C.room_id]: [] }));
+    const card = buildLookupCard(
+      withAvailability({ [ROOM_A.room_id]: [], [ROOM_B.room_id]: [], [ROOM_C.room_id]: [] }),
+    );
     for (const locale of LOCALES) {
       const block = roomBlock(card, locale, ROOM_B.room_id);
       expect(block).toMatch(/Disabled|已停用/);
@@ -295,11 +335,21 @@ describe('buildLookupCard: availability', () => {
 
   it('says nothing of a room Feishu gave no answer for, or whose details are missing (it might be disabled)', () => {
     const card = buildLookupCard(
-      withAvailability({ [ROOM_A.room_id]: [busyNow], [ROOM_B.room_id]: [] }, { details: new Map([[ROOM_A.room_id, ROOM_A], [ROOM_B.room_id, ROOM_B]]) }),
+      withAvailability(
+        { [ROOM_A.room_id]: [busyNow], [ROOM_B.room_id]: [] },
+        {
+          details: new Map([
+            [ROOM_A.room_id, ROOM_A],
+            [ROOM_B.room_id, ROOM_B],
+          ]),
+        },
+      ),
     );
     expect(roomBlock(card, 'en_us', ROOM_C.room_id)).not.toMatch(/🟢|🔴/);
     expect(roomBlock(card, 'en_us', ROOM_A.room_id)).toContain('Busy until 11:00');
-    const noDetails = buildLookupCard(withAvailability({ [ROOM_A.room_id]: [busyNow] }, { details: undefined, detailsUnavailable: true }));
+    const noDetails = buildLookupCard(
+      withAvailability({ [ROOM_A.room_id]: [busyNow] }, { details: undefined, detailsUnavailable: true }),
+    );
     expect(textsFor(noDetails, 'en_us')).not.toMatch(/Free|Busy until|as of/);
   });
 
@@ -339,18 +389,28 @@ describe('buildLookupCard stays under the size budget', () => {
         } satisfies RoomDetails,
       ]),
     );
-    return { requested: ids, found, details: withDetails ? details : undefined, refresh: { value: { action: 'refresh', ids } } };
+    return {
+      requested: ids,
+      found,
+      details: withDetails ? details : undefined,
+      refresh: { value: { action: 'refresh', ids } },
+    };
   }
 
   /** Every room busy now, booked by someone with a long name (the longest line availability can make). */
   function withBusyRooms(input: LookupCardInput, organizer = longText('预', 200)): LookupCardInput {
     const now = Date.parse('2025-03-10T10:00:00+08:00');
-    const instance: FreeBusyInstance = { start_time: '2025-03-10T09:00:00+08:00', end_time: '2025-03-10T11:00:00+08:00', organizer_info: { name: organizer } };
+    const instance: FreeBusyInstance = {
+      start_time: '2025-03-10T09:00:00+08:00',
+      end_time: '2025-03-10T11:00:00+08:00',
+      organizer_info: { name: organizer },
+    };
     const bookings = new Map([...input.found.values()].map((roomId) => [roomId, [instance]]));
     return { ...input, availability: { window: restOfDay(now, 'Asia/Shanghai'), timeZone: 'Asia/Shanghai', bookings } };
   }
 
-  const idsOf = (unit: string) => Array.from({ length: MAX }, (_, i) => `${longText(unit, 61)}${String(i).padStart(3, '0')}`);
+  const idsOf = (unit: string) =>
+    Array.from({ length: MAX }, (_, i) => `${longText(unit, 61)}${String(i).padStart(3, '0')}`);
 
   const worstCases: [string, LookupCardInput][] = [
     ['100 × 64 ASCII IDs, all found, long details', allFound(idsOf('x'), true)],
@@ -358,7 +418,10 @@ describe('buildLookupCard stays under the size budget', () => {
     ['100 × 64 CJK IDs, all found, long details', allFound(idsOf('会'), true)],
     ['100 × 64 markup IDs (escaped, 5 bytes each), all found', allFound(idsOf('<'), true)],
     ['100 × 64 quote IDs (escaped twice in JSON), all found', allFound(idsOf('"'), true)],
-    ['100 × 64 four-byte IDs, none found', { requested: idsOf('🏢'), found: new Map(), refresh: { value: { ids: idsOf('🏢') } } }],
+    [
+      '100 × 64 four-byte IDs, none found',
+      { requested: idsOf('🏢'), found: new Map(), refresh: { value: { ids: idsOf('🏢') } } },
+    ],
     [
       '100 × 64 four-byte IDs, half found, details unavailable',
       { ...allFound(idsOf('🏢').slice(0, 50), false), requested: idsOf('🏢'), detailsUnavailable: true },
@@ -366,8 +429,14 @@ describe('buildLookupCard stays under the size budget', () => {
   ];
 
   worstCases.push(
-    ['100 × 64 four-byte IDs, all found, long details, all busy with long organizer names', withBusyRooms(allFound(idsOf('🏢'), true))],
-    ['100 × 64 markup IDs, all found, all busy, markup organizer names', withBusyRooms(allFound(idsOf('<'), true), longText('<', 100))],
+    [
+      '100 × 64 four-byte IDs, all found, long details, all busy with long organizer names',
+      withBusyRooms(allFound(idsOf('🏢'), true)),
+    ],
+    [
+      '100 × 64 markup IDs, all found, all busy, markup organizer names',
+      withBusyRooms(allFound(idsOf('<'), true), longText('<', 100)),
+    ],
   );
 
   it.each(worstCases)('%s', (_name, input) => {
@@ -466,29 +535,63 @@ describe('buildHelpCard', () => {
   });
 
   it('names the bot generically when its name is unknown or unsafe in inline code', () => {
-    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group' }), 'en_us')).toContain('`@bot /room test01 test02`');
-    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group' }), 'zh_cn')).toContain('`@机器人 /room test01 test02`');
-    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: 'a`b <at id=all>' }), 'en_us')).toContain('`@bot /room test01 test02`');
-    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: ' Room\nBot\u200b ' }), 'en_us')).toContain('`@Room Bot /room test01 test02`');
-    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: 'x'.repeat(80) }), 'en_us')).toContain(`\`@${'x'.repeat(30)}… /room`);
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group' }), 'en_us')).toContain(
+      '`@bot /room test01 test02`',
+    );
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group' }), 'zh_cn')).toContain(
+      '`@机器人 /room test01 test02`',
+    );
+    expect(
+      textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: 'a`b <at id=all>' }), 'en_us'),
+    ).toContain('`@bot /room test01 test02`');
+    expect(
+      textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: ' Room\nBot\u200b ' }), 'en_us'),
+    ).toContain('`@Room Bot /room test01 test02`');
+    expect(
+      textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, chatType: 'group', botName: 'x'.repeat(80) }), 'en_us'),
+    ).toContain(`\`@${'x'.repeat(30)}… /room`);
   });
 
   it('says it only understands /room when the message was not a command', () => {
-    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, reason: 'not_a_command' }), 'en_us')).toContain('I only understand');
-    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, reason: 'requested' }), 'en_us')).not.toContain('I only understand');
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, reason: 'not_a_command' }), 'en_us')).toContain(
+      'I only understand',
+    );
+    expect(textsFor(buildHelpCard({ limits: CONFIGURED_LIMITS, reason: 'requested' }), 'en_us')).not.toContain(
+      'I only understand',
+    );
   });
 });
 
 describe('buildErrorCard', () => {
   const cases: [ErrorCardInput, string[], string[]][] = [
-    [{ problem: 'permission' }, ['calendar:room:readonly', 'im:message:send_as_bot', 'developer console'], ['calendar:room:readonly', '开发者后台']],
-    [{ problem: 'permission', scope: 'calendar:room:readonly' }, ['`calendar:room:readonly`', 'Ask the app admin'], ['`calendar:room:readonly`', '应用管理员']],
+    [
+      { problem: 'permission' },
+      ['calendar:room:readonly', 'im:message:send_as_bot', 'developer console'],
+      ['calendar:room:readonly', '开发者后台'],
+    ],
+    [
+      { problem: 'permission', scope: 'calendar:room:readonly' },
+      ['`calendar:room:readonly`', 'Ask the app admin'],
+      ['`calendar:room:readonly`', '应用管理员'],
+    ],
     [{ problem: 'rate_limited' }, ['try again in a moment'], ['稍等片刻']],
     [{ problem: 'unavailable' }, ['try again later'], ['稍后再试']],
     [{ problem: 'too_many_ids', count: 150, max: 100 }, ['150', 'at most 100'], ['150', '最多 100']],
-    [{ problem: 'invalid_id', id: 'ab\u200bc', reason: 'control_characters', max: 64 }, ['`ab\ufffdc`', 'invisible'], ['`ab\ufffdc`', '不可见字符']],
-    [{ problem: 'invalid_id', id: `${'x'.repeat(24)}…`, reason: 'too_long', max: 64 }, ['too long', '64 characters'], ['太长', '64']],
-    [{ problem: 'internal', reference: 'om_abc123' }, ['Something went wrong', '`om_abc123`'], ['出了点问题', '`om_abc123`']],
+    [
+      { problem: 'invalid_id', id: 'ab\u200bc', reason: 'control_characters', max: 64 },
+      ['`ab\ufffdc`', 'invisible'],
+      ['`ab\ufffdc`', '不可见字符'],
+    ],
+    [
+      { problem: 'invalid_id', id: `${'x'.repeat(24)}…`, reason: 'too_long', max: 64 },
+      ['too long', '64 characters'],
+      ['太长', '64'],
+    ],
+    [
+      { problem: 'internal', reference: 'om_abc123' },
+      ['Something went wrong', '`om_abc123`'],
+      ['出了点问题', '`om_abc123`'],
+    ],
   ];
 
   it.each(cases)('%j reads plainly in both languages', (input, en, zh) => {
@@ -501,7 +604,10 @@ describe('buildErrorCard', () => {
   });
 
   it('accepts an invalid Command from the parser as it is', () => {
-    const command = parseCommand({ chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room ${'y'.repeat(80)}` }) }, CONFIGURED_LIMITS);
+    const command = parseCommand(
+      { chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room ${'y'.repeat(80)}` }) },
+      CONFIGURED_LIMITS,
+    );
     if (command.kind !== 'invalid') throw new Error('expected an invalid command');
     expect(textsFor(buildErrorCard(command), 'en_us')).toContain(`\`${'y'.repeat(24)}…\``);
   });
@@ -510,13 +616,19 @@ describe('buildErrorCard', () => {
     const permission = textsFor(buildErrorCard({ problem: 'permission', scope: 'token=s3cret <at id=all>' }), 'en_us');
     expect(permission).not.toContain('s3cret');
     expect(permission).toContain('calendar:room:readonly');
-    const internal = textsFor(buildErrorCard({ problem: 'internal', reference: 'Error: secret stack\n at x' }), 'en_us');
+    const internal = textsFor(
+      buildErrorCard({ problem: 'internal', reference: 'Error: secret stack\n at x' }),
+      'en_us',
+    );
     expect(internal).not.toContain('secret');
     expect(internal).not.toContain('Reference');
   });
 
   it('escapes an invalid ID that holds markup', () => {
-    const text = textsFor(buildErrorCard({ problem: 'invalid_id', id: '<at id=all>', reason: 'too_long', max: 64 }), 'zh_cn');
+    const text = textsFor(
+      buildErrorCard({ problem: 'invalid_id', id: '<at id=all>', reason: 'too_long', max: 64 }),
+      'zh_cn',
+    );
     expect(text).not.toContain('<at');
   });
 });

@@ -11,7 +11,13 @@ const SEPARATOR = /[\s,，、;；]/u;
 const ROOM_ID_SHAPE = /^[\p{L}\p{M}\p{Nd}\-_.][\p{L}\p{M}\p{Nd}\-_./]*$/u;
 const DIGIT = /\p{Nd}/u;
 const HELP_WORDS = new Set(['help', '-h', '--help', '帮助', '?']);
-const HELP_REASONS = new Set(['requested', 'no_ids', 'not_a_command', 'unsupported_message_type', 'unreadable_content']);
+const HELP_REASONS = new Set([
+  'requested',
+  'no_ids',
+  'not_a_command',
+  'unsupported_message_type',
+  'unreadable_content',
+]);
 const IGNORE_REASONS = new Set(['not_a_command', 'unsupported_message_type', 'unreadable_content']);
 
 const codePoints = (text: string) => [...text].length;
@@ -69,22 +75,64 @@ function expectWithinLimits(command: Command, limits: CommandLimits, addressed: 
 const limits = fc.record({ maxIds: fc.integer({ min: 1, max: 8 }), maxIdLength: fc.integer({ min: 1, max: 12 }) });
 /** Pieces that steer text into every branch of the parser. */
 const piece = fc.constantFrom(
-  ...['/room', '/ROOM', '／ｒｏｏｍ', '/roomx', 'room', '/', ' ', '  ', '\u3000', '\u00a0', '\n', '\t', ',', '，', '、', ';', '；'],
+  ...[
+    '/room',
+    '/ROOM',
+    '／ｒｏｏｍ',
+    '/roomx',
+    'room',
+    '/',
+    ' ',
+    '  ',
+    '\u3000',
+    '\u00a0',
+    '\n',
+    '\t',
+    ',',
+    '，',
+    '、',
+    ';',
+    '；',
+  ],
   ...['a', 'b', 'B', '会', '🏢', '0', 'help', '-h', '帮助', '?', '\ufdfa', 'x'.repeat(13)],
   ...['@_user_1', '@_user_2', '@_user_10', '@_all', '@_user_', '@_bot_x', '@'],
   ...['[', ']', '(', ')', '](', 'http://x', '[a](http://x)', '[b c](https://y)', '[z](mailto:z)', '[/room](http://r)'],
   ...['\u200b', '\u0001', '\ufeff', '\ud800', '\udc00', '"', '\\'],
 );
-const hostileText = fc.string({ unit: fc.oneof({ weight: 4, arbitrary: piece }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 3 }) }), maxLength: 40 });
+const hostileText = fc.string({
+  unit: fc.oneof(
+    { weight: 4, arbitrary: piece },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 3 }) },
+  ),
+  maxLength: 40,
+});
 const anyMentions = fc.oneof(
   fc.constant(undefined),
-  fc.array(fc.record({ key: fc.oneof(fc.constantFrom('@_user_1', '@_user_10', '@_all', '@_bot_x', '', '/room', ',', '['), fc.string()), name: fc.string() }), { maxLength: 4 }),
+  fc.array(
+    fc.record({
+      key: fc.oneof(fc.constantFrom('@_user_1', '@_user_10', '@_all', '@_bot_x', '', '/room', ',', '['), fc.string()),
+      name: fc.string(),
+    }),
+    { maxLength: 4 },
+  ),
   fc.anything(),
 );
-const postOf = (paragraphs: fc.Arbitrary<unknown>) => paragraphs.map((content) => JSON.stringify({ title: 'x', content }));
+const postOf = (paragraphs: fc.Arbitrary<unknown>) =>
+  paragraphs.map((content) => JSON.stringify({ title: 'x', content }));
 const anyContent = fc.oneof(
   hostileText.map((text) => JSON.stringify({ text })),
-  postOf(fc.array(fc.array(fc.oneof(hostileText.map((text) => ({ tag: 'text', text })), fc.jsonValue({ maxDepth: 2 })), { maxLength: 4 }), { maxLength: 4 })),
+  postOf(
+    fc.array(
+      fc.array(
+        fc.oneof(
+          hostileText.map((text) => ({ tag: 'text', text })),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+        { maxLength: 4 },
+      ),
+      { maxLength: 4 },
+    ),
+  ),
   fc.json(),
   fc.string({ unit: 'binary' }),
   fc.anything(), // not even a string: TypeScript's promise broken at run time
@@ -99,20 +147,47 @@ const anyMessage = fc.record({
 /** An ID as typed: no separators, mentions, link brackets or invisible characters. */
 const idCharacter = fc.oneof(
   fc.constantFrom(...'abcxyzABCXYZ0129-_./#:会议室北区ＡＢ', '🏢', '\u00e9'),
-  fc.string({ unit: 'grapheme-composite', minLength: 1, maxLength: 1 }).filter((char) => !SEPARATOR.test(char) && !INVISIBLE.test(char) && !'@[]'.includes(char)),
+  fc
+    .string({ unit: 'grapheme-composite', minLength: 1, maxLength: 1 })
+    .filter((char) => !SEPARATOR.test(char) && !INVISIBLE.test(char) && !'@[]'.includes(char)),
 );
 const id = fc.string({ unit: idCharacter, minLength: 1, maxLength: 14 });
-const separatorRun = fc.string({ unit: fc.constantFrom(' ', '\u3000', '\u00a0', '\u2003', '\n', '\t', ',', '，', '、', ';', '；'), minLength: 1, maxLength: 3 });
+const separatorRun = fc.string({
+  unit: fc.constantFrom(' ', '\u3000', '\u00a0', '\u2003', '\n', '\t', ',', '，', '、', ';', '；'),
+  minLength: 1,
+  maxLength: 3,
+});
 const leadingSpace = fc.string({ unit: fc.constantFrom(' ', '\u3000', '\t', '\n'), maxLength: 2 });
 /** "/room" as one may type it: any case, each character half- or full-width. */
-const commandWord = fc.tuple(fc.constantFrom('/', '／'), ...[...'room'].map((letter) => fc.constantFrom(letter, letter.toUpperCase(), String.fromCharCode(letter.charCodeAt(0) + 0xfee0), String.fromCharCode(letter.toUpperCase().charCodeAt(0) + 0xfee0)))).map((chars) => chars.join(''));
+const commandWord = fc
+  .tuple(
+    fc.constantFrom('/', '／'),
+    ...[...'room'].map((letter) =>
+      fc.constantFrom(
+        letter,
+        letter.toUpperCase(),
+        String.fromCharCode(letter.charCodeAt(0) + 0xfee0),
+        String.fromCharCode(letter.toUpperCase().charCodeAt(0) + 0xfee0),
+      ),
+    ),
+  )
+  .map((chars) => chars.join(''));
 
 /** IDs drawn from a few, so that some repeat. */
-const ids = fc.array(id, { minLength: 1, maxLength: 8 }).chain((few) => fc.array(fc.constantFrom(...few), { maxLength: 10 }));
+const ids = fc
+  .array(id, { minLength: 1, maxLength: 8 })
+  .chain((few) => fc.array(fc.constantFrom(...few), { maxLength: 10 }));
 /** `/room` + ids joined by separators. */
-const command = fc.record({ word: commandWord, lead: leadingSpace, ids, separators: fc.array(separatorRun, { minLength: 11, maxLength: 11 }) });
-const commandText = ({ word, lead, ids, separators }: { word: string; lead: string; ids: string[]; separators: string[] }, idText: (id: string) => string = (id) => id) =>
-  `${lead}${word}${ids.map((typed, i) => `${separators[i]}${idText(typed)}`).join('')}${separators[10]}`;
+const command = fc.record({
+  word: commandWord,
+  lead: leadingSpace,
+  ids,
+  separators: fc.array(separatorRun, { minLength: 11, maxLength: 11 }),
+});
+const commandText = (
+  { word, lead, ids, separators }: { word: string; lead: string; ids: string[]; separators: string[] },
+  idText: (id: string) => string = (id) => id,
+) => `${lead}${word}${ids.map((typed, i) => `${separators[i]}${idText(typed)}`).join('')}${separators[10]}`;
 
 /** What the command means, per the rules: help first, then the number of IDs, then each ID. */
 function expected(ids: string[], { maxIds, maxIdLength }: CommandLimits): Command {
@@ -121,7 +196,14 @@ function expected(ids: string[], { maxIds, maxIdLength }: CommandLimits): Comman
   if (HELP_WORDS.has(unique[0]!.normalize('NFKC').toLowerCase())) return { kind: 'help', reason: 'requested' };
   if (unique.length > maxIds) return { kind: 'invalid', problem: 'too_many_ids', count: unique.length, max: maxIds };
   const long = unique.find((typed) => codePoints(typed) > maxIdLength);
-  if (long !== undefined) return { kind: 'invalid', problem: 'invalid_id', id: codePoints(long) > 24 ? `${[...long].slice(0, 24).join('')}…` : long, reason: 'too_long', max: maxIdLength };
+  if (long !== undefined)
+    return {
+      kind: 'invalid',
+      problem: 'invalid_id',
+      id: codePoints(long) > 24 ? `${[...long].slice(0, 24).join('')}…` : long,
+      reason: 'too_long',
+      max: maxIdLength,
+    };
   return { kind: 'lookup', ids: unique };
 }
 
@@ -140,36 +222,67 @@ describe('parseCommand (properties)', () => {
 
   it('never throws, and keeps the limits, for hostile text with mentions listed, addressed or not', () => {
     fc.assert(
-      fc.property(hostileText, fc.constantFrom('p2p', 'group'), anyMentions, limits, fc.boolean(), (text, chatType, mentions, limit, addressed) => {
-        const message = textMessage(text, chatType, mentions as IncomingMessage['mentions']);
-        expectWithinLimits(parseCommand(message, limit), limit, chatType === 'p2p');
-        expectWithinLimits(parseCommand(message, limit, addressed), limit, addressed);
-      }),
+      fc.property(
+        hostileText,
+        fc.constantFrom('p2p', 'group'),
+        anyMentions,
+        limits,
+        fc.boolean(),
+        (text, chatType, mentions, limit, addressed) => {
+          const message = textMessage(text, chatType, mentions as IncomingMessage['mentions']);
+          expectWithinLimits(parseCommand(message, limit), limit, chatType === 'p2p');
+          expectWithinLimits(parseCommand(message, limit, addressed), limit, addressed);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   it('a group message addressed to the bot reads as the same text in p2p', () => {
-    const listed = [{ key: BOT_KEY, name: 'RoomBot' }, { key: '@_user_2', name: 'Alice' }];
+    const listed = [
+      { key: BOT_KEY, name: 'RoomBot' },
+      { key: '@_user_2', name: 'Alice' },
+    ];
     fc.assert(
-      fc.property(hostileText, fc.constantFrom('', `${BOT_KEY} `, `@_user_2 ${BOT_KEY} `), limits, (text, mentions, limit) => {
-        expect(parseCommand(textMessage(mentions + text, 'group', listed), limit, true)).toEqual(parseCommand(textMessage(text, 'p2p', listed), limit));
-      }),
+      fc.property(
+        hostileText,
+        fc.constantFrom('', `${BOT_KEY} `, `@_user_2 ${BOT_KEY} `),
+        limits,
+        (text, mentions, limit) => {
+          expect(parseCommand(textMessage(mentions + text, 'group', listed), limit, true)).toEqual(
+            parseCommand(textMessage(text, 'p2p', listed), limit),
+          );
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('room IDs without /room, addressed: the same lookup as with /room when each looks like an ID, else help', () => {
     const roomId = fc.string({ unit: fc.constantFrom(...'abAB0129-_./会北ＡＢ０'), minLength: 1, maxLength: 14 });
-    const typedIds = fc.array(roomId, { minLength: 1, maxLength: 8 }).chain((few) => fc.array(fc.constantFrom(...few), { minLength: 1, maxLength: 10 }));
-    const typed = fc.record({ word: fc.constant(''), lead: leadingSpace, ids: typedIds, separators: fc.array(separatorRun, { minLength: 11, maxLength: 11 }) });
+    const typedIds = fc
+      .array(roomId, { minLength: 1, maxLength: 8 })
+      .chain((few) => fc.array(fc.constantFrom(...few), { minLength: 1, maxLength: 10 }));
+    const typed = fc.record({
+      word: fc.constant(''),
+      lead: leadingSpace,
+      ids: typedIds,
+      separators: fc.array(separatorRun, { minLength: 11, maxLength: 11 }),
+    });
     fc.assert(
       fc.property(typed, limits, (typing, limit) => {
         const unique = [...new Set(typing.ids)];
-        const command = parseCommand(textMessage(`${BOT_KEY} ${commandText(typing)}`, 'group', [{ key: BOT_KEY, name: 'RoomBot' }]), limit, true);
+        const command = parseCommand(
+          textMessage(`${BOT_KEY} ${commandText(typing)}`, 'group', [{ key: BOT_KEY, name: 'RoomBot' }]),
+          limit,
+          true,
+        );
         const withCommandWord = expected(typing.ids, limit);
-        const allLookLikeIds = unique.every((one) => ROOM_ID_SHAPE.test(one) && DIGIT.test(one) && codePoints(one) <= limit.maxIdLength);
-        if (allLookLikeIds && unique.length <= limit.maxIds) expect(command).toEqual({ ...withCommandWord, implicit: true });
+        const allLookLikeIds = unique.every(
+          (one) => ROOM_ID_SHAPE.test(one) && DIGIT.test(one) && codePoints(one) <= limit.maxIdLength,
+        );
+        if (allLookLikeIds && unique.length <= limit.maxIds)
+          expect(command).toEqual({ ...withCommandWord, implicit: true });
         else expect(command).toEqual({ kind: 'help', reason: 'not_a_command' });
       }),
       { numRuns: 2000 },
@@ -186,19 +299,27 @@ describe('parseCommand (properties)', () => {
   });
 
   it('the same command in a group after mentions of the bot and others', () => {
-    const mentionRun = fc.array(fc.tuple(fc.constantFrom('@_user_1', '@_user_2', '@_user_12', '@_all', '@_bot_x'), leadingSpace), { minLength: 1, maxLength: 3 });
+    const mentionRun = fc.array(
+      fc.tuple(fc.constantFrom('@_user_1', '@_user_2', '@_user_12', '@_all', '@_bot_x'), leadingSpace),
+      { minLength: 1, maxLength: 3 },
+    );
     const listed = ['@_user_1', '@_user_2', '@_user_12', '@_bot_x'].map((key) => ({ key, name: key }));
     fc.assert(
       fc.property(command, mentionRun, limits, (typed, mentions, limit) => {
         const text = mentions.map(([key, space]) => key + space).join('') + commandText(typed);
-        expect(parseCommand(textMessage(text, 'group', listed), limit)).toEqual(parseCommand(textMessage(commandText(typed)), limit));
+        expect(parseCommand(textMessage(text, 'group', listed), limit)).toEqual(
+          parseCommand(textMessage(commandText(typed)), limit),
+        );
       }),
       { numRuns: 1000 },
     );
   });
 
   it('an ID auto-linked as [id](url) counts as the ID', () => {
-    const url = fc.tuple(fc.constantFrom('http://', 'https://', 'mailto:'), fc.string({ unit: fc.constantFrom('a', '.', '/', '[', ']', '(', '@', '_'), maxLength: 8 }));
+    const url = fc.tuple(
+      fc.constantFrom('http://', 'https://', 'mailto:'),
+      fc.string({ unit: fc.constantFrom('a', '.', '/', '[', ']', '(', '@', '_'), maxLength: 8 }),
+    );
     fc.assert(
       fc.property(command, url, limits, (typed, [scheme, rest], limit) => {
         const linked = commandText(typed, (one) => `[${one}](${scheme}${rest})`);
@@ -214,9 +335,17 @@ describe('parseCommand (properties)', () => {
         const text = commandText(typed);
         const paragraphs = text.split('\n').map((line) => {
           const at = [...new Set(cuts.map((cut) => cut % (line.length + 1)))].sort((a, b) => a - b);
-          return [0, ...at, line.length].slice(0, -1).map((start, i, starts) => ({ tag: 'text', text: line.slice(start, starts[i + 1] ?? line.length), style: [] }));
+          return [0, ...at, line.length].slice(0, -1).map((start, i, starts) => ({
+            tag: 'text',
+            text: line.slice(start, starts[i + 1] ?? line.length),
+            style: [],
+          }));
         });
-        const post = { chat_type: 'p2p', message_type: 'post', content: JSON.stringify({ title: '', content: paragraphs }) };
+        const post = {
+          chat_type: 'p2p',
+          message_type: 'post',
+          content: JSON.stringify({ title: '', content: paragraphs }),
+        };
         expect(parseCommand(post, limit)).toEqual(parseCommand(textMessage(text), limit));
       }),
       { numRuns: 1000 },
@@ -224,12 +353,24 @@ describe('parseCommand (properties)', () => {
   });
 
   it('a text that does not start with "/room" is ignored unless addressed (in groups without a mention of the bot)', () => {
-    const notCommand = fc.tuple(leadingSpace, id, fc.oneof(fc.constant(''), separatorRun.chain((run) => hostileText.map((rest) => run + rest)))).filter(([, first]) => first.normalize('NFKC').toLowerCase() !== '/room');
+    const notCommand = fc
+      .tuple(
+        leadingSpace,
+        id,
+        fc.oneof(
+          fc.constant(''),
+          separatorRun.chain((run) => hostileText.map((rest) => run + rest)),
+        ),
+      )
+      .filter(([, first]) => first.normalize('NFKC').toLowerCase() !== '/room');
     fc.assert(
       fc.property(notCommand, limits, ([lead, first, rest], limit) => {
         const text = lead + first + rest;
         expect(parseCommand(textMessage(text, 'group'), limit)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
-        expect(parseCommand(textMessage(text, 'group'), limit, false)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+        expect(parseCommand(textMessage(text, 'group'), limit, false)).toEqual({
+          kind: 'ignore',
+          reason: 'not_a_command',
+        });
         expect(parseCommand(textMessage(text, 'p2p'), limit)).toEqual(previousParse(text, 'p2p', [], limit));
       }),
       { numRuns: 1000 },
@@ -244,7 +385,13 @@ describe('parseCommand (properties)', () => {
  * below are not of that shape; the text still has unlisted ones). Extended with what came later: an addressed
  * text that is not `/room …` is a lookup when every word looks like a room ID (implicitLookup).
  */
-function previousParse(text: string, chatType: string, mentions: readonly { key: string }[], { maxIds, maxIdLength }: CommandLimits, addressed = chatType === 'p2p'): Command {
+function previousParse(
+  text: string,
+  chatType: string,
+  mentions: readonly { key: string }[],
+  { maxIds, maxIdLength }: CommandLimits,
+  addressed = chatType === 'p2p',
+): Command {
   const space = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
   const separators = new RegExp(`[${space},，、;；]+`, 'u');
   const fold = (word: string) => word.normalize('NFKC').toLowerCase();
@@ -253,8 +400,18 @@ function previousParse(text: string, chatType: string, mentions: readonly { key:
   const rest = stripped.replace(/@_user_\d+|@_all/g, ' ').replace(new RegExp(`^[${space}]+`, 'u'), '');
   const match = separators.exec(rest);
   const word = match === null ? rest : rest.slice(0, match.index);
-  if (fold(word) !== '/room') return addressed ? implicitLookup(rest.split(separators), { maxIds, maxIdLength }) : { kind: 'ignore', reason: 'not_a_command' };
-  const ids = [...new Set(rest.slice(word.length).split(separators).filter((part) => part !== ''))];
+  if (fold(word) !== '/room')
+    return addressed
+      ? implicitLookup(rest.split(separators), { maxIds, maxIdLength })
+      : { kind: 'ignore', reason: 'not_a_command' };
+  const ids = [
+    ...new Set(
+      rest
+        .slice(word.length)
+        .split(separators)
+        .filter((part) => part !== ''),
+    ),
+  ];
   if (ids.length === 0) return { kind: 'help', reason: 'no_ids' };
   if (HELP_WORDS.has(fold(ids[0]!))) return { kind: 'help', reason: 'requested' };
   if (ids.length > maxIds) return { kind: 'invalid', problem: 'too_many_ids', count: ids.length, max: maxIds };
@@ -262,7 +419,13 @@ function previousParse(text: string, chatType: string, mentions: readonly { key:
     const reason = INVISIBLE.test(one) ? 'control_characters' : codePoints(one) > maxIdLength ? 'too_long' : undefined;
     if (reason !== undefined) {
       const shown = [...one.replace(/[\p{Cc}\p{Cf}\p{Cs}]/gu, '\ufffd')];
-      return { kind: 'invalid', problem: 'invalid_id', id: shown.length > 24 ? `${shown.slice(0, 24).join('')}…` : shown.join(''), reason, max: maxIdLength };
+      return {
+        kind: 'invalid',
+        problem: 'invalid_id',
+        id: shown.length > 24 ? `${shown.slice(0, 24).join('')}…` : shown.join(''),
+        reason,
+        max: maxIdLength,
+      };
     }
   }
   return { kind: 'lookup', ids };
@@ -271,9 +434,13 @@ function previousParse(text: string, chatType: string, mentions: readonly { key:
 /** Words of an addressed text without /room: the first a help word → help; all like room IDs within the limits → lookup. */
 function implicitLookup(parts: string[], { maxIds, maxIdLength }: CommandLimits): Command {
   const words = parts.filter((part) => part !== '');
-  if (words.length > 0 && HELP_WORDS.has(words[0]!.normalize('NFKC').toLowerCase())) return { kind: 'help', reason: 'requested' };
+  if (words.length > 0 && HELP_WORDS.has(words[0]!.normalize('NFKC').toLowerCase()))
+    return { kind: 'help', reason: 'requested' };
   const ids = [...new Set(words)];
-  const fit = ids.length > 0 && ids.length <= maxIds && ids.every((one) => ROOM_ID_SHAPE.test(one) && DIGIT.test(one) && codePoints(one) <= maxIdLength);
+  const fit =
+    ids.length > 0 &&
+    ids.length <= maxIds &&
+    ids.every((one) => ROOM_ID_SHAPE.test(one) && DIGIT.test(one) && codePoints(one) <= maxIdLength);
   return fit ? { kind: 'lookup', ids, implicit: true } : { kind: 'help', reason: 'not_a_command' };
 }
 
@@ -281,19 +448,35 @@ describe('parseCommand agrees with the parser it replaced', () => {
   it('on short hostile texts, in p2p and groups, addressed or not, with mentions listed', () => {
     const listed = fc.subarray(['@_all', '@_bot_x'].map((key) => ({ key, name: key })));
     fc.assert(
-      fc.property(hostileText, fc.constantFrom('p2p', 'group'), listed, limits, fc.boolean(), (text, chatType, mentions, limit, addressed) => {
-        expect(parseCommand(textMessage(text, chatType, mentions), limit)).toEqual(previousParse(text, chatType, mentions, limit));
-        expect(parseCommand(textMessage(text, chatType, mentions), limit, addressed)).toEqual(previousParse(text, chatType, mentions, limit, addressed));
-      }),
+      fc.property(
+        hostileText,
+        fc.constantFrom('p2p', 'group'),
+        listed,
+        limits,
+        fc.boolean(),
+        (text, chatType, mentions, limit, addressed) => {
+          expect(parseCommand(textMessage(text, chatType, mentions), limit)).toEqual(
+            previousParse(text, chatType, mentions, limit),
+          );
+          expect(parseCommand(textMessage(text, chatType, mentions), limit, addressed)).toEqual(
+            previousParse(text, chatType, mentions, limit, addressed),
+          );
+        },
+      ),
       { numRuns: 5000 },
     );
   });
 
   it('on room IDs without /room, addressed', () => {
-    const word = fc.string({ unit: fc.constantFrom(...'ab0１-_./会?', ' ', ',', '@_user_1', '[a1](http://x)', '/room', 'help'), maxLength: 12 });
+    const word = fc.string({
+      unit: fc.constantFrom(...'ab0１-_./会?', ' ', ',', '@_user_1', '[a1](http://x)', '/room', 'help'),
+      maxLength: 12,
+    });
     fc.assert(
       fc.property(word, limits, (text, limit) => {
-        expect(parseCommand(textMessage(text, 'group'), limit, true)).toEqual(previousParse(text, 'group', [], limit, true));
+        expect(parseCommand(textMessage(text, 'group'), limit, true)).toEqual(
+          previousParse(text, 'group', [], limit, true),
+        );
       }),
       { numRuns: 3000 },
     );
@@ -302,7 +485,13 @@ describe('parseCommand agrees with the parser it replaced', () => {
   it('except that the longest mention wins', () => {
     const mentions = Array.from({ length: 10 }, (_, i) => ({ key: `@_user_${i + 1}`, name: `user ${i + 1}` }));
     const text = '@_user_1 @_user_10 /room a';
-    expect(previousParse(text, 'group', mentions, { maxIds: 100, maxIdLength: 64 })).toEqual({ kind: 'ignore', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(text, 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(previousParse(text, 'group', mentions, { maxIds: 100, maxIdLength: 64 })).toEqual({
+      kind: 'ignore',
+      reason: 'not_a_command',
+    });
+    expect(parseCommand(textMessage(text, 'group', mentions), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ['a'],
+    });
   });
 });

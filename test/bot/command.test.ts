@@ -28,10 +28,18 @@ describe('parseCommand: text messages', () => {
     ['full-width comma right after the command', '/room，a', ['a']],
     ['ASCII separators', '/room a,b;c d\te\nf', ['a', 'b', 'c', 'd', 'e', 'f']],
     ['CJK separators', '/room a，b、c；d', ['a', 'b', 'c', 'd']],
-    ['ideographic space, NBSP and other Unicode spaces', '/room a\u3000b\u00a0c\u2003d\u202fe\u2028f', ['a', 'b', 'c', 'd', 'e', 'f']],
+    [
+      'ideographic space, NBSP and other Unicode spaces',
+      '/room a\u3000b\u00a0c\u2003d\u202fe\u2028f',
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+    ],
     ['runs of separators and empties', '/room ,, a ,，、; b ;；\n\n', ['a', 'b']],
     ['duplicates keep first-seen order', '/room b a b c a', ['b', 'a', 'c']],
-    ['IDs kept as typed (case, full-width, punctuation)', '/room Test01 ＡＢＣ 3F-北区/01 a.b_c', ['Test01', 'ＡＢＣ', '3F-北区/01', 'a.b_c']],
+    [
+      'IDs kept as typed (case, full-width, punctuation)',
+      '/room Test01 ＡＢＣ 3F-北区/01 a.b_c',
+      ['Test01', 'ＡＢＣ', '3F-北区/01', 'a.b_c'],
+    ],
     ['case-distinct IDs are distinct', '/room abc ABC', ['abc', 'ABC']],
     ['auto-linked ID unwrapped', '/room [room.cn](http://room.cn) b', ['room.cn', 'b']],
     ['"help" later in the list is an ID', '/room test01 help', ['test01', 'help']],
@@ -50,13 +58,21 @@ describe('parseCommand: text messages', () => {
 
   it('group: mention keys listed in mentions are stripped even without the @_user_N shape', () => {
     const mentions = [{ key: '@_bot_x', name: 'bot' }];
-    expect(parseCommand(textMessage('@_bot_x /room a', 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage('@_bot_x /room a', 'group', mentions), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ['a'],
+    });
   });
 
   it('group: the longest mention wins ("@_user_10" is not "@_user_1" and "0")', () => {
     const mentions = Array.from({ length: 12 }, (_, i) => ({ key: `@_user_${i + 1}`, name: `user ${i + 1}` }));
-    expect(parseCommand(textMessage('@_user_1 @_user_10 /room a', 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
-    expect(parseCommand(textMessage('@_user_12 /room a', 'group', [{ key: '@_user', name: 'odd key' }]), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage('@_user_1 @_user_10 /room a', 'group', mentions), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ['a'],
+    });
+    expect(
+      parseCommand(textMessage('@_user_12 /room a', 'group', [{ key: '@_user', name: 'odd key' }]), CONFIGURED_LIMITS),
+    ).toEqual({ kind: 'lookup', ids: ['a'] });
   });
 
   const links: [string, string, string[]][] = [
@@ -78,9 +94,12 @@ describe('parseCommand: text messages', () => {
     for (let code = 0; code <= 0xffff; code += 1) {
       const char = String.fromCharCode(code);
       const command = parseCommand(textMessage(`/room a${char}b`), CONFIGURED_LIMITS);
-      if ((/\s/.test(char) && char !== '\ufeff') || ',，、;；'.includes(char)) expect(command, `U+${code.toString(16)}`).toEqual({ kind: 'lookup', ids: ['a', 'b'] });
-      else if (invisible.test(char)) expect(command, `U+${code.toString(16)}`).toMatchObject({ kind: 'invalid', reason: 'control_characters' });
-      else if (command.kind !== 'lookup' || command.ids.join() !== `a${char}b`) expect.fail(`U+${code.toString(16)}: ${JSON.stringify(command)}`);
+      if ((/\s/.test(char) && char !== '\ufeff') || ',，、;；'.includes(char))
+        expect(command, `U+${code.toString(16)}`).toEqual({ kind: 'lookup', ids: ['a', 'b'] });
+      else if (invisible.test(char))
+        expect(command, `U+${code.toString(16)}`).toMatchObject({ kind: 'invalid', reason: 'control_characters' });
+      else if (command.kind !== 'lookup' || command.ids.join() !== `a${char}b`)
+        expect.fail(`U+${code.toString(16)}: ${JSON.stringify(command)}`);
     }
   });
 
@@ -113,16 +132,24 @@ describe('parseCommand: text messages', () => {
   ];
   it.each(notCommands)('not a command: %s → help in p2p, ignored in groups', (_name, text) => {
     expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(text, 'group', BOT_MENTION), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(text, 'group', BOT_MENTION), CONFIGURED_LIMITS)).toEqual({
+      kind: 'ignore',
+      reason: 'not_a_command',
+    });
   });
 });
 
 describe('parseCommand: addressed messages without /room', () => {
-  const addressed = (text: string, limits = CONFIGURED_LIMITS) => parseCommand(textMessage(`@_user_1 ${text}`, 'group', BOT_MENTION), limits, true);
+  const addressed = (text: string, limits = CONFIGURED_LIMITS) =>
+    parseCommand(textMessage(`@_user_1 ${text}`, 'group', BOT_MENTION), limits, true);
 
   const lookups: [string, string, string[]][] = [
     ['one ID', 'test01', ['test01']],
-    ['IDs with any separators, once each', 'test01，test02、test01;BJ-A-0101\n3F-北区/01', ['test01', 'test02', 'BJ-A-0101', '3F-北区/01']],
+    [
+      'IDs with any separators, once each',
+      'test01，test02、test01;BJ-A-0101\n3F-北区/01',
+      ['test01', 'test02', 'BJ-A-0101', '3F-北区/01'],
+    ],
     ['CJK letters and a digit', '深圳-1202', ['深圳-1202']],
     ['full-width digits count as digits', 'Ａ１', ['Ａ１']],
     ['digits only', '301', ['301']],
@@ -167,10 +194,33 @@ describe('parseCommand: addressed messages without /room', () => {
   });
 
   it('an addressed post, an image or unreadable content: help', () => {
-    const post = { chat_type: 'group', message_type: 'post', content: JSON.stringify({ title: '', content: [[{ tag: 'at', user_id: '@_user_1' }, { tag: 'text', text: ' test01' }], [{ tag: 'text', text: 'test02' }]] }), mentions: BOT_MENTION };
-    expect(parseCommand(post, CONFIGURED_LIMITS, true)).toEqual({ kind: 'lookup', ids: ['test01', 'test02'], implicit: true });
-    expect(parseCommand({ chat_type: 'group', message_type: 'image', content: '{}' }, CONFIGURED_LIMITS, true)).toEqual({ kind: 'help', reason: 'unsupported_message_type' });
-    expect(parseCommand({ chat_type: 'group', message_type: 'text', content: '{' }, CONFIGURED_LIMITS, true)).toEqual({ kind: 'help', reason: 'unreadable_content' });
+    const post = {
+      chat_type: 'group',
+      message_type: 'post',
+      content: JSON.stringify({
+        title: '',
+        content: [
+          [
+            { tag: 'at', user_id: '@_user_1' },
+            { tag: 'text', text: ' test01' },
+          ],
+          [{ tag: 'text', text: 'test02' }],
+        ],
+      }),
+      mentions: BOT_MENTION,
+    };
+    expect(parseCommand(post, CONFIGURED_LIMITS, true)).toEqual({
+      kind: 'lookup',
+      ids: ['test01', 'test02'],
+      implicit: true,
+    });
+    expect(parseCommand({ chat_type: 'group', message_type: 'image', content: '{}' }, CONFIGURED_LIMITS, true)).toEqual(
+      { kind: 'help', reason: 'unsupported_message_type' },
+    );
+    expect(parseCommand({ chat_type: 'group', message_type: 'text', content: '{' }, CONFIGURED_LIMITS, true)).toEqual({
+      kind: 'help',
+      reason: 'unreadable_content',
+    });
   });
 });
 
@@ -179,8 +229,14 @@ describe('parseCommand: post (rich text) messages', () => {
   const text = (value: string) => ({ tag: 'text', text: value, style: [] });
 
   it('reads paragraphs as lines and drops at elements (received shape)', () => {
-    const body = { title: '', content: [[at, text(' /room a')], [text('b, c')], [{ tag: 'img', image_key: 'img_x' }], [text('d')]] };
-    expect(parseCommand(postMessage(body, 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a', 'b', 'c', 'd'] });
+    const body = {
+      title: '',
+      content: [[at, text(' /room a')], [text('b, c')], [{ tag: 'img', image_key: 'img_x' }], [text('d')]],
+    };
+    expect(parseCommand(postMessage(body, 'group'), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ['a', 'b', 'c', 'd'],
+    });
   });
 
   it('accepts the language-wrapped shape ({"zh_cn": {title, content}})', () => {
@@ -211,11 +267,17 @@ describe('parseCommand: post (rich text) messages', () => {
   it('does not read the title as the command', () => {
     const body = { title: '/room a', content: [[text('hello')]] };
     expect(parseCommand(postMessage(body), CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'not_a_command' });
-    expect(parseCommand(postMessage(body, 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(postMessage(body, 'group'), CONFIGURED_LIMITS)).toEqual({
+      kind: 'ignore',
+      reason: 'not_a_command',
+    });
   });
 
   it('treats a post without content paragraphs as unreadable', () => {
-    expect(parseCommand(postMessage({ title: 'only a title' }), CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'unreadable_content' });
+    expect(parseCommand(postMessage({ title: 'only a title' }), CONFIGURED_LIMITS)).toEqual({
+      kind: 'help',
+      reason: 'unreadable_content',
+    });
   });
 });
 
@@ -227,7 +289,10 @@ describe('parseCommand: limits', () => {
   });
 
   it('accepts exactly maxIds IDs', () => {
-    expect(parseCommand(textMessage(`/room ${ids(100).join(' ')}`), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ids(100) });
+    expect(parseCommand(textMessage(`/room ${ids(100).join(' ')}`), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ids(100),
+    });
   });
 
   it('rejects maxIds + 1 IDs with the count and the maximum', () => {
@@ -240,13 +305,24 @@ describe('parseCommand: limits', () => {
   });
 
   it('counts IDs after removing duplicates', () => {
-    expect(parseCommand(textMessage(`/room ${Array(500).fill('a').join(',')}`), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
+    expect(parseCommand(textMessage(`/room ${Array(500).fill('a').join(',')}`), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ['a'],
+    });
   });
 
   it('uses the limits it is given', () => {
     const limits = { maxIds: 2, maxIdLength: 3 };
-    expect(parseCommand(textMessage('/room a b c'), limits)).toMatchObject({ problem: 'too_many_ids', count: 3, max: 2 });
-    expect(parseCommand(textMessage('/room abcd'), limits)).toMatchObject({ problem: 'invalid_id', reason: 'too_long', max: 3 });
+    expect(parseCommand(textMessage('/room a b c'), limits)).toMatchObject({
+      problem: 'too_many_ids',
+      count: 3,
+      max: 2,
+    });
+    expect(parseCommand(textMessage('/room abcd'), limits)).toMatchObject({
+      problem: 'invalid_id',
+      reason: 'too_long',
+      max: 3,
+    });
     expect(parseCommand(textMessage('/room abc'), limits)).toEqual({ kind: 'lookup', ids: ['abc'] });
   });
 
@@ -258,14 +334,26 @@ describe('parseCommand: limits', () => {
   it('accepts an ID of exactly maxIdLength characters, counting code points, not UTF-16 units', () => {
     const ascii = 'a'.repeat(64);
     const emoji = '🏢'.repeat(64); // 128 UTF-16 units, 64 characters
-    expect(parseCommand(textMessage(`/room ${ascii} ${emoji}`), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: [ascii, emoji] });
+    expect(parseCommand(textMessage(`/room ${ascii} ${emoji}`), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: [ascii, emoji],
+    });
   });
 
   it('rejects a longer ID, shortened for display', () => {
     const long = 'x'.repeat(65);
     const command = parseCommand(textMessage(`/room ok ${long}`), CONFIGURED_LIMITS);
-    expect(command).toEqual({ kind: 'invalid', problem: 'invalid_id', id: `${'x'.repeat(24)}…`, reason: 'too_long', max: 64 });
-    expect(parseCommand(textMessage(`/room ${'🏢'.repeat(65)}`), CONFIGURED_LIMITS)).toMatchObject({ problem: 'invalid_id', reason: 'too_long' });
+    expect(command).toEqual({
+      kind: 'invalid',
+      problem: 'invalid_id',
+      id: `${'x'.repeat(24)}…`,
+      reason: 'too_long',
+      max: 64,
+    });
+    expect(parseCommand(textMessage(`/room ${'🏢'.repeat(65)}`), CONFIGURED_LIMITS)).toMatchObject({
+      problem: 'invalid_id',
+      reason: 'too_long',
+    });
   });
 
   const invisible: [string, string][] = [
@@ -285,7 +373,13 @@ describe('parseCommand: limits', () => {
   ];
   it.each(invisible)('rejects an ID containing a %s, showing it safely', (_name, char) => {
     const command = parseCommand(textMessage(`/room good te${char}st`), CONFIGURED_LIMITS);
-    expect(command).toEqual({ kind: 'invalid', problem: 'invalid_id', id: 'te\ufffdst', reason: 'control_characters', max: 64 });
+    expect(command).toEqual({
+      kind: 'invalid',
+      problem: 'invalid_id',
+      id: 'te\ufffdst',
+      reason: 'control_characters',
+      max: 64,
+    });
   });
 });
 
@@ -293,36 +387,77 @@ describe('parseCommand: hostile messages get the answer a short one would', () =
   const flood = (unit: string, count = 20_000) => unit.repeat(count);
 
   it('"[" floods: chatter, or one ID too long', () => {
-    expect(parseCommand(textMessage(flood('[', 100_000), 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(flood('[', 100_000)), CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(`/room ${flood('[', 100_000)}`), CONFIGURED_LIMITS)).toMatchObject({ kind: 'invalid', reason: 'too_long', id: `${'['.repeat(24)}…` });
-    expect(parseCommand(textMessage(`/room ${flood('[a](http://')}`), CONFIGURED_LIMITS)).toMatchObject({ kind: 'invalid', reason: 'too_long' });
-    expect(parseCommand(textMessage(`/room ${flood('[a](http://x) ')}`), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
-    expect(parseCommand(textMessage(flood('](http://'), 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(flood('[', 100_000), 'group'), CONFIGURED_LIMITS)).toEqual({
+      kind: 'ignore',
+      reason: 'not_a_command',
+    });
+    expect(parseCommand(textMessage(flood('[', 100_000)), CONFIGURED_LIMITS)).toEqual({
+      kind: 'help',
+      reason: 'not_a_command',
+    });
+    expect(parseCommand(textMessage(`/room ${flood('[', 100_000)}`), CONFIGURED_LIMITS)).toMatchObject({
+      kind: 'invalid',
+      reason: 'too_long',
+      id: `${'['.repeat(24)}…`,
+    });
+    expect(parseCommand(textMessage(`/room ${flood('[a](http://')}`), CONFIGURED_LIMITS)).toMatchObject({
+      kind: 'invalid',
+      reason: 'too_long',
+    });
+    expect(parseCommand(textMessage(`/room ${flood('[a](http://x) ')}`), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ['a'],
+    });
+    expect(parseCommand(textMessage(flood('](http://'), 'group'), CONFIGURED_LIMITS)).toEqual({
+      kind: 'ignore',
+      reason: 'not_a_command',
+    });
   });
 
   it('a command word that NFKC would blow up 18-fold is not read past its first characters', () => {
-    expect(parseCommand(textMessage(flood('\ufdfa', 50_000), 'group'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
-    expect(parseCommand(textMessage(`/room ${flood('\ufdfa', 50_000)}`), CONFIGURED_LIMITS)).toMatchObject({ kind: 'invalid', reason: 'too_long' });
+    expect(parseCommand(textMessage(flood('\ufdfa', 50_000), 'group'), CONFIGURED_LIMITS)).toEqual({
+      kind: 'ignore',
+      reason: 'not_a_command',
+    });
+    expect(parseCommand(textMessage(`/room ${flood('\ufdfa', 50_000)}`), CONFIGURED_LIMITS)).toMatchObject({
+      kind: 'invalid',
+      reason: 'too_long',
+    });
     expect(parseCommand(textMessage('/room \ufdfa'), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['\ufdfa'] });
   });
 
   it('thousands of mentions before the command', () => {
     const mentions = Array.from({ length: 5_000 }, (_, i) => ({ key: `@_user_${i + 1}`, name: `user ${i + 1}` }));
     const text = `${mentions.map((m) => m.key).join(' ')} /room a`;
-    expect(parseCommand(textMessage(text, 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
-    expect(parseCommand(textMessage(`${text.slice(0, -8)} hello`, 'group', mentions), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage(text, 'group', mentions), CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ['a'],
+    });
+    expect(parseCommand(textMessage(`${text.slice(0, -8)} hello`, 'group', mentions), CONFIGURED_LIMITS)).toEqual({
+      kind: 'ignore',
+      reason: 'not_a_command',
+    });
   });
 
   it('counts tens of thousands of IDs exactly, duplicates once', () => {
     const ids = Array.from({ length: 20_000 }, (_, i) => `r${i}`);
     const text = `/room ${ids.join(' ')} ${ids.slice(0, 5_000).join(',')} r0 r1`;
-    expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toEqual({ kind: 'invalid', problem: 'too_many_ids', count: 20_000, max: 100 });
+    expect(parseCommand(textMessage(text), CONFIGURED_LIMITS)).toEqual({
+      kind: 'invalid',
+      problem: 'too_many_ids',
+      count: 20_000,
+      max: 100,
+    });
   });
 
   it('counts IDs past the limit exactly, a linked ID as the same ID typed plainly', () => {
     const limits = { maxIds: 1, maxIdLength: 64 };
-    expect(parseCommand(textMessage('/room a b [c](http://x) c d [d](http://y) [b](http://z) [e](http://z) [e](http://y)'), limits)).toMatchObject({ count: 5 });
+    expect(
+      parseCommand(
+        textMessage('/room a b [c](http://x) c d [d](http://y) [b](http://z) [e](http://z) [e](http://y)'),
+        limits,
+      ),
+    ).toMatchObject({ count: 5 });
     const ids = Array.from({ length: 3_000 }, (_, i) => i.toString(36));
     const text = `/room ${ids.map((one, i) => (i % 3 === 0 ? `[${one}](http://x)` : one)).join(' ')} ${ids.join(' ')} ${ids.map((one) => `[${one}](http://y)`).join(' ')}`;
     expect(parseCommand(textMessage(text), limits)).toMatchObject({ count: 3_000 });
@@ -331,26 +466,49 @@ describe('parseCommand: hostile messages get the answer a short one would', () =
   it('posts nested deeper than any Feishu sends are read as JSON.parse reads them', () => {
     const style = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
     const content = `{"title":"","content":[[{"tag":"text","text":"/room a","style":${style}}]]}`;
-    expect(parseCommand({ chat_type: 'p2p', message_type: 'post', content }, CONFIGURED_LIMITS)).toEqual({ kind: 'lookup', ids: ['a'] });
-    expect(parseCommand({ chat_type: 'group', message_type: 'post', content: content.slice(0, -3) }, CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'unreadable_content' });
+    expect(parseCommand({ chat_type: 'p2p', message_type: 'post', content }, CONFIGURED_LIMITS)).toEqual({
+      kind: 'lookup',
+      ids: ['a'],
+    });
+    expect(
+      parseCommand({ chat_type: 'group', message_type: 'post', content: content.slice(0, -3) }, CONFIGURED_LIMITS),
+    ).toEqual({ kind: 'ignore', reason: 'unreadable_content' });
   });
 });
 
 describe('parseCommand: other messages', () => {
   const unreadable = ['not json', '', '{"text":5}', 'null', '[]', '"text"', '{"content":"x"}', '{"text":'];
   it.each(unreadable)('unreadable text content %j → help in p2p, ignored in groups', (content) => {
-    expect(parseCommand({ chat_type: 'p2p', message_type: 'text', content }, CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'unreadable_content' });
-    expect(parseCommand({ chat_type: 'group', message_type: 'text', content }, CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'unreadable_content' });
+    expect(parseCommand({ chat_type: 'p2p', message_type: 'text', content }, CONFIGURED_LIMITS)).toEqual({
+      kind: 'help',
+      reason: 'unreadable_content',
+    });
+    expect(parseCommand({ chat_type: 'group', message_type: 'text', content }, CONFIGURED_LIMITS)).toEqual({
+      kind: 'ignore',
+      reason: 'unreadable_content',
+    });
   });
 
-  it.each(['image', 'file', 'sticker', 'audio', 'interactive', 'share_chat', ''])('message type %j → help in p2p, ignored in groups', (type) => {
-    const content = JSON.stringify({ text: '/room a' });
-    expect(parseCommand({ chat_type: 'p2p', message_type: type, content }, CONFIGURED_LIMITS)).toEqual({ kind: 'help', reason: 'unsupported_message_type' });
-    expect(parseCommand({ chat_type: 'group', message_type: type, content }, CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'unsupported_message_type' });
-  });
+  it.each(['image', 'file', 'sticker', 'audio', 'interactive', 'share_chat', ''])(
+    'message type %j → help in p2p, ignored in groups',
+    (type) => {
+      const content = JSON.stringify({ text: '/room a' });
+      expect(parseCommand({ chat_type: 'p2p', message_type: type, content }, CONFIGURED_LIMITS)).toEqual({
+        kind: 'help',
+        reason: 'unsupported_message_type',
+      });
+      expect(parseCommand({ chat_type: 'group', message_type: type, content }, CONFIGURED_LIMITS)).toEqual({
+        kind: 'ignore',
+        reason: 'unsupported_message_type',
+      });
+    },
+  );
 
   it('treats chat types other than p2p like groups', () => {
-    expect(parseCommand(textMessage('hello', 'topic'), CONFIGURED_LIMITS)).toEqual({ kind: 'ignore', reason: 'not_a_command' });
+    expect(parseCommand(textMessage('hello', 'topic'), CONFIGURED_LIMITS)).toEqual({
+      kind: 'ignore',
+      reason: 'not_a_command',
+    });
   });
 });
 
@@ -363,7 +521,34 @@ describe('parseCommand never throws', () => {
       return state / 2147483648;
     };
   }
-  const alphabet = ['/', 'room', '／ｒｏｏｍ', ' ', ',', '，', '\u3000', '\n', '"', '{', '}', '[', ']', ':', '\\', 'a', '会', '🏢', '\u0000', '\u200b', '\ud800', '@_user_1', 'help', 'text', 'content', 'tag'];
+  const alphabet = [
+    '/',
+    'room',
+    '／ｒｏｏｍ',
+    ' ',
+    ',',
+    '，',
+    '\u3000',
+    '\n',
+    '"',
+    '{',
+    '}',
+    '[',
+    ']',
+    ':',
+    '\\',
+    'a',
+    '会',
+    '🏢',
+    '\u0000',
+    '\u200b',
+    '\ud800',
+    '@_user_1',
+    'help',
+    'text',
+    'content',
+    'tag',
+  ];
   const kinds = new Set(['lookup', 'help', 'ignore', 'invalid']);
 
   it('on random strings, random JSON and hostile shapes', () => {
@@ -387,11 +572,17 @@ describe('parseCommand never throws', () => {
           : contentChoice < 0.6
             ? JSON.stringify({ text: randomText() })
             : contentChoice < 0.8
-              ? JSON.stringify({ title: randomText(), content: [[{ tag: pick(['text', 'at', 'a']), text: randomText() }]] })
+              ? JSON.stringify({
+                  title: randomText(),
+                  content: [[{ tag: pick(['text', 'at', 'a']), text: randomText() }]],
+                })
               : JSON.stringify(pick(hostile));
       const mentions = random() < 0.5 ? [{ key: pick(['@_user_1', '', '/room', ',']), name: 'x' }] : undefined;
       const message = { chat_type: pick(['p2p', 'group', '']), message_type: type, content, mentions };
-      const command = parseCommand(message, { maxIds: 1 + Math.floor(random() * 5), maxIdLength: 1 + Math.floor(random() * 10) });
+      const command = parseCommand(message, {
+        maxIds: 1 + Math.floor(random() * 5),
+        maxIdLength: 1 + Math.floor(random() * 10),
+      });
       expect(kinds.has(command.kind)).toBe(true);
     }
   });

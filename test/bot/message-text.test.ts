@@ -33,23 +33,39 @@ function referencePostText(content: string): string | undefined {
   if (!json.ok || !isRecord(json.value)) return undefined;
   const body = Array.isArray(json.value.content)
     ? json.value.content
-    : Object.values(json.value).find((value): value is { content: unknown[] } => isRecord(value) && Array.isArray(value.content))?.content;
+    : Object.values(json.value).find(
+        (value): value is { content: unknown[] } => isRecord(value) && Array.isArray(value.content),
+      )?.content;
   if (body === undefined) return undefined;
   const elementText = (element: unknown) =>
-    isRecord(element) && typeof element.text === 'string' && ['text', 'a', 'code_block'].includes(element.tag as string) ? element.text : '';
+    isRecord(element) && typeof element.text === 'string' && ['text', 'a', 'code_block'].includes(element.tag as string)
+      ? element.text
+      : '';
   return body.map((paragraph) => (Array.isArray(paragraph) ? paragraph.map(elementText).join('') : '')).join('\n');
 }
 
 describe('readMessageText', () => {
   it('reads a text message and a post (received and language-wrapped shapes)', () => {
     expect(text('{"text":"@_user_1 /room a"}')).toEqual({ ok: true, text: '@_user_1 /room a', format: 'text' });
-    const body = { title: 't', content: [[{ tag: 'at', user_id: 'ou_1' }, { tag: 'text', text: '/room a' }], [], [{ tag: 'a', href: 'http://x', text: 'b' }]] };
+    const body = {
+      title: 't',
+      content: [
+        [
+          { tag: 'at', user_id: 'ou_1' },
+          { tag: 'text', text: '/room a' },
+        ],
+        [],
+        [{ tag: 'a', href: 'http://x', text: 'b' }],
+      ],
+    };
     expect(post(JSON.stringify(body))).toEqual({ ok: true, text: '/room a\n\nb', format: 'post' });
     expect(postTextOf(JSON.stringify({ zh_cn: body }))).toBe('/room a\n\nb');
   });
 
   it('decodes every JSON escape, lone surrogates included', () => {
-    expect(textOf(String.raw`{"text":"\"\\\/\b\f\n\r\t\u0041\u00e9\uD83C\uDFE2\ud800x"}`)).toBe('"\\/\b\f\n\r\t\u0041\u00e9🏢\ud800x');
+    expect(textOf(String.raw`{"text":"\"\\\/\b\f\n\r\t\u0041\u00e9\uD83C\uDFE2\ud800x"}`)).toBe(
+      '"\\/\b\f\n\r\t\u0041\u00e9🏢\ud800x',
+    );
   });
 
   it('refuses what JSON.parse refuses', () => {
@@ -100,14 +116,30 @@ describe('readMessageText', () => {
 
   it('reads posts as the parser always has: the top-level content first, empty lines kept', () => {
     const body = (content: unknown) => JSON.stringify({ title: 'x', content });
-    expect(postTextOf(body([[], [], [{ tag: 'text', text: 'a' }], [], 'x', [5, null, { tag: 'img' }], []]))).toBe('\n\na\n\n\n\n');
-    expect(postTextOf(JSON.stringify({ en_us: { content: [[{ tag: 'text', text: 'en' }]] }, content: [[{ tag: 'text', text: 'top' }]] }))).toBe('top');
-    expect(postTextOf(JSON.stringify({ zh_cn: { title: 'no content' }, en_us: { content: [[{ tag: 'text', text: 'en' }]] } }))).toBe('en');
+    expect(postTextOf(body([[], [], [{ tag: 'text', text: 'a' }], [], 'x', [5, null, { tag: 'img' }], []]))).toBe(
+      '\n\na\n\n\n\n',
+    );
+    expect(
+      postTextOf(
+        JSON.stringify({
+          en_us: { content: [[{ tag: 'text', text: 'en' }]] },
+          content: [[{ tag: 'text', text: 'top' }]],
+        }),
+      ),
+    ).toBe('top');
+    expect(
+      postTextOf(
+        JSON.stringify({ zh_cn: { title: 'no content' }, en_us: { content: [[{ tag: 'text', text: 'en' }]] } }),
+      ),
+    ).toBe('en');
     expect(postTextOf(JSON.stringify({ title: 'only a title' }))).toBeUndefined();
   });
 
   it('says which message types it does not read', () => {
-    expect(readMessageText({ message_type: 'image', content: '{}' })).toEqual({ ok: false, reason: 'unsupported_message_type' });
+    expect(readMessageText({ message_type: 'image', content: '{}' })).toEqual({
+      ok: false,
+      reason: 'unsupported_message_type',
+    });
     expect(readMessageText({ message_type: 'text', content: 5 })).toEqual({ ok: false, reason: 'unreadable_content' });
   });
 });
@@ -115,7 +147,38 @@ describe('readMessageText', () => {
 describe('readMessageText agrees with JSON.parse (properties)', () => {
   // JSON texts, and near-misses: pieces of JSON glued at random, and valid JSON with one edit.
   const jsonPiece = fc.oneof(
-    fc.constantFrom('{', '}', '[', ']', '"', ':', ',', ' ', '\n', '\\', '\\u', '00', 'e9', 'D8', 'fF', 'g', 'G', '0', '1', '-', '.', 'e', 'E', '+', 'true', 'null', 'fals', '"text"', '"a"', 'x'),
+    fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      '"',
+      ':',
+      ',',
+      ' ',
+      '\n',
+      '\\',
+      '\\u',
+      '00',
+      'e9',
+      'D8',
+      'fF',
+      'g',
+      'G',
+      '0',
+      '1',
+      '-',
+      '.',
+      'e',
+      'E',
+      '+',
+      'true',
+      'null',
+      'fals',
+      '"text"',
+      '"a"',
+      'x',
+    ),
     fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 1 }), // control characters among them
     fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
     fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit)), // lone surrogates
@@ -123,7 +186,11 @@ describe('readMessageText agrees with JSON.parse (properties)', () => {
   const nearJson = fc.string({ unit: jsonPiece, maxLength: 30 });
   const edited = fc.tuple(fc.json(), fc.nat(), fc.nat({ max: 2 }), jsonPiece).map(([json, at, how, piece]) => {
     const i = json.length === 0 ? 0 : at % json.length;
-    return how === 0 ? json.slice(0, i) + piece + json.slice(i) : how === 1 ? json.slice(0, i) + json.slice(i + 1) : json.slice(0, i) + piece + json.slice(i + 1);
+    return how === 0
+      ? json.slice(0, i) + piece + json.slice(i)
+      : how === 1
+        ? json.slice(0, i) + json.slice(i + 1)
+        : json.slice(0, i) + piece + json.slice(i + 1);
   });
   const anyJsonText = fc.oneof(fc.json(), nearJson, edited);
 
@@ -139,9 +206,16 @@ describe('readMessageText agrees with JSON.parse (properties)', () => {
 
   it('on contents that are anything at all', () => {
     fc.assert(
-      fc.property(fc.oneof(anyJsonText, fc.string({ unit: 'binary' }), fc.constant('{"text":').chain((head) => nearJson.map((tail) => head + tail))), (content) => {
-        expect(textOf(content)).toBe(referenceText(content));
-      }),
+      fc.property(
+        fc.oneof(
+          anyJsonText,
+          fc.string({ unit: 'binary' }),
+          fc.constant('{"text":').chain((head) => nearJson.map((tail) => head + tail)),
+        ),
+        (content) => {
+          expect(textOf(content)).toBe(referenceText(content));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -149,13 +223,30 @@ describe('readMessageText agrees with JSON.parse (properties)', () => {
   it('on post-shaped contents, with junk where Feishu puts elements', () => {
     const junk = fc.jsonValue({ maxDepth: 2 });
     const element = fc.oneof(
-      fc.record({ tag: fc.constantFrom('text', 'a', 'code_block', 'at', 'img', 'emotion'), text: fc.oneof(fc.string({ unit: 'binary' }), junk) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          tag: fc.constantFrom('text', 'a', 'code_block', 'at', 'img', 'emotion'),
+          text: fc.oneof(fc.string({ unit: 'binary' }), junk),
+        },
+        { requiredKeys: [] },
+      ),
       junk,
     );
     const paragraphs = fc.array(fc.oneof(fc.array(element, { maxLength: 4 }), junk), { maxLength: 5 });
     // Keys are never array indices: JSON.parse lists those first, the reader takes document order (see textOfPost).
-    const key = fc.oneof(fc.constantFrom('title', 'content', 'zh_cn', 'en_us'), fc.string().filter((k) => !/^(?:0|[1-9]\d*)$/.test(k)));
-    const body = fc.dictionary(key, fc.oneof(paragraphs, fc.record({ title: fc.string(), content: fc.oneof(paragraphs, junk) }, { requiredKeys: [] }), junk), { maxKeys: 4 });
+    const key = fc.oneof(
+      fc.constantFrom('title', 'content', 'zh_cn', 'en_us'),
+      fc.string().filter((k) => !/^(?:0|[1-9]\d*)$/.test(k)),
+    );
+    const body = fc.dictionary(
+      key,
+      fc.oneof(
+        paragraphs,
+        fc.record({ title: fc.string(), content: fc.oneof(paragraphs, junk) }, { requiredKeys: [] }),
+        junk,
+      ),
+      { maxKeys: 4 },
+    );
     fc.assert(
       fc.property(body, fc.boolean(), (value, pretty) => {
         const content = JSON.stringify(value, null, pretty ? 2 : undefined);

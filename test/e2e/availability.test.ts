@@ -41,7 +41,8 @@ async function ask(s: Stack, text: string): Promise<{ reply: RecordedReply; anch
 
 const text = (card: unknown, locale: 'en_us' | 'zh_cn' = 'en_us') => renderCardAsText(card as Card, locale);
 /** HH:MM, in the bot's zone, of a seeded time `minutes` after the quarter hour of the request. */
-const seededTimes = (anchors: number[], minutes: number) => anchors.map((anchor) => clockTime(anchor + minutes * 60_000, zone));
+const seededTimes = (anchors: number[], minutes: number) =>
+  anchors.map((anchor) => clockTime(anchor + minutes * 60_000, zone));
 const freeBusyCalls = (s: Stack) => s.emulator.requests.filter((r) => r.api === 'freebusy');
 
 describe('availability on the card', () => {
@@ -59,7 +60,9 @@ describe('availability on the card', () => {
     stack = await start();
     const { reply, anchors } = await ask(stack, '/room test02');
     expect(seededTimes(anchors, 90).some((time) => text(reply.card).includes(`🟢 Free until ${time}`))).toBe(true);
-    expect(seededTimes(anchors, 90).some((time) => text(reply.card, 'zh_cn').includes(`🟢 空闲，至 ${time}`))).toBe(true);
+    expect(seededTimes(anchors, 90).some((time) => text(reply.card, 'zh_cn').includes(`🟢 空闲，至 ${time}`))).toBe(
+      true,
+    );
   });
 
   it('a private booking, and one made by an app, name nobody', async () => {
@@ -77,7 +80,10 @@ describe('availability on the card', () => {
     const disabled = stack.emulator.rooms.list().find((room) => room.is_disabled)!;
     const { reply } = await ask(stack, `/room ${disabled.custom_room_id} SZ-C-0201`);
     const lines = text(reply.card).split('\n');
-    const disabledBlock = lines.slice(lines.findIndex((line) => line.includes(disabled.room_id))).slice(0, 3).join('\n');
+    const disabledBlock = lines
+      .slice(lines.findIndex((line) => line.includes(disabled.room_id)))
+      .slice(0, 3)
+      .join('\n');
     expect(disabledBlock).toContain('Disabled');
     expect(disabledBlock).not.toMatch(/🟢|🔴/);
     expect(text(reply.card)).toContain('🟢 Free for the rest of the day');
@@ -87,7 +93,11 @@ describe('availability on the card', () => {
     stack = await start({ emulator: { rooms: [...loadRoomSeed(), ...generateRooms('many', 45)] } });
     const ids = Array.from({ length: 45 }, (_, i) => `many-${i}`);
     const { reply } = await ask(stack, `/room ${ids.join(' ')}`);
-    expect(freeBusyCalls(stack).map((call) => call.query.match(/room_ids=/g)!.length).sort()).toEqual([20, 20, 5]);
+    expect(
+      freeBusyCalls(stack)
+        .map((call) => call.query.match(/room_ids=/g)!.length)
+        .sort(),
+    ).toEqual([20, 20, 5]);
     expect(stack.emulator.requests.filter((r) => r.api === 'batch_get')).toHaveLength(1);
     expect(text(reply.card).match(/🟢 Free/g)).toHaveLength(45);
   });
@@ -103,7 +113,13 @@ describe('availability on the card', () => {
 
   it('free/busy failing: the card still answers with IDs and details, and says so in one line', async () => {
     stack = await start({ env: { FEISHU_MAX_ATTEMPTS: '1' } });
-    stack.emulator.faults.inject({ api: 'freebusy', kind: 'error', code: 99991672, msg: 'Access denied', times: Infinity });
+    stack.emulator.faults.inject({
+      api: 'freebusy',
+      kind: 'error',
+      code: 99991672,
+      msg: 'Access denied',
+      times: Infinity,
+    });
     const { reply } = await ask(stack, '/room test01');
     const en = text(reply.card);
     expect(en).toContain('omm_eada1d61a550955240c28757e7dec3af');

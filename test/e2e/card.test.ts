@@ -51,8 +51,16 @@ describe('the reply card', () => {
     await stack.emulator.waitForReplies(2, 5_000);
     expect(lookups(stack)).toHaveLength(1);
     // ...but Refresh asks Feishu again, and sees the room created meanwhile.
-    stack.emulator.rooms.put({ ...stack.emulator.rooms.byCustomRoomId('test01')!, custom_room_id: 'later01', room_id: 'omm_0123456789abcdef0123456789abcdef', name: 'Later' });
-    const outcome = await stack.emulator.clickCardButton({ messageId: reply!.replyMessageId, value: callbackValue(reply!.card) });
+    stack.emulator.rooms.put({
+      ...stack.emulator.rooms.byCustomRoomId('test01')!,
+      custom_room_id: 'later01',
+      room_id: 'omm_0123456789abcdef0123456789abcdef',
+      name: 'Later',
+    });
+    const outcome = await stack.emulator.clickCardButton({
+      messageId: reply!.replyMessageId,
+      value: callbackValue(reply!.card),
+    });
     expect(outcome.ok).toBe(true);
     expect(outcome.response?.toast?.type).toBe('success');
     expect(lookups(stack)).toHaveLength(2);
@@ -65,7 +73,10 @@ describe('the reply card', () => {
     stack = await startStack();
     await stack.emulator.sendMessage({ text: '/room test01' });
     const [reply] = await stack.emulator.waitForReplies(1, 5_000);
-    const outcome = await stack.emulator.clickCardButton({ messageId: reply!.replyMessageId, value: { action: 'refresh', ids: ['bad\u0000id'] } });
+    const outcome = await stack.emulator.clickCardButton({
+      messageId: reply!.replyMessageId,
+      value: { action: 'refresh', ids: ['bad\u0000id'] },
+    });
     expect(outcome.ok).toBe(true);
     expect(outcome.response?.card).toBeUndefined();
     expect(outcome.response?.toast?.type).toBe('warning');

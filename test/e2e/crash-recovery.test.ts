@@ -40,7 +40,9 @@ function expectEachAnsweredOnce(target: Emulator, sent: readonly SentMessage[]):
 }
 
 async function sendMany(target: Emulator, count: number, tag: string): Promise<SentMessage[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => target.sendMessage({ text: `/room test0${(i % 2) + 1} ${tag}${i}` })));
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => target.sendMessage({ text: `/room test0${(i % 2) + 1} ${tag}${i}` })),
+  );
 }
 
 describe('embedded mode (local journal)', () => {
@@ -64,7 +66,9 @@ describe('embedded mode (local journal)', () => {
     await emulator.waitForReplies(40, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 300)); // a second answer would show up here
     expectEachAnsweredOnce(emulator, sent);
-    expect(second.logs.some((line) => line.includes('intake journal opened') && !line.includes('"unanswered":0'))).toBe(true);
+    expect(second.logs.some((line) => line.includes('intake journal opened') && !line.includes('"unanswered":0'))).toBe(
+      true,
+    );
   }, 90_000);
 
   it('a re-delivery after a crash is answered once, not swallowed and not doubled', async () => {
@@ -139,7 +143,10 @@ describe.skipIf(!redisAvailable())('Redis mode (BullMQ, several replicas)', () =
     await redis.stop();
     const duringOutage = Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        stack!.emulator.sendMessage({ text: `/room test01 during${i}` }, { url: `${(i % 2 ? second : stack!.bot).url}/webhook/event` }),
+        stack!.emulator.sendMessage(
+          { text: `/room test01 during${i}` },
+          { url: `${(i % 2 ? second : stack!.bot).url}/webhook/event` },
+        ),
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));

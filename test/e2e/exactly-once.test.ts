@@ -19,7 +19,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function repliesPerMessage(s: Stack): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const reply of s.emulator.replies) counts.set(reply.parentMessageId, (counts.get(reply.parentMessageId) ?? 0) + 1);
+  for (const reply of s.emulator.replies)
+    counts.set(reply.parentMessageId, (counts.get(reply.parentMessageId) ?? 0) + 1);
   return counts;
 }
 
@@ -31,7 +32,9 @@ describe('exactly one reply per message', () => {
     await sleep(300);
     expect(sent.deliveries.filter((d) => d.status === 200).length).toBeGreaterThanOrEqual(3);
     expect(stack.emulator.repliesTo(sent.messageId)).toHaveLength(1);
-    expect(stack.logs.lines.filter((l) => l.msg === 'duplicate delivery' && l.message_id === sent.messageId).length).toBeGreaterThanOrEqual(2);
+    expect(
+      stack.logs.lines.filter((l) => l.msg === 'duplicate delivery' && l.message_id === sent.messageId).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('200 messages, each delivered 3 times, with 429s, 500s and slow answers → exactly 200 right replies', async () => {
@@ -44,7 +47,14 @@ describe('exactly one reply per message', () => {
     faults.inject({ api: 'batch_get_id', kind: 'http_500', probability: 0.1, times: Infinity });
     faults.inject({ api: 'batch_get', kind: 'latency', latencyMs: 50, probability: 0.2, times: Infinity });
     faults.inject({ api: 'reply', kind: 'http_500', probability: 0.1, times: Infinity });
-    faults.inject({ api: 'reply', kind: 'rate_limit', code: 230020, resetSeconds: 0, probability: 0.1, times: Infinity });
+    faults.inject({
+      api: 'reply',
+      kind: 'rate_limit',
+      code: 230020,
+      resetSeconds: 0,
+      probability: 0.1,
+      times: Infinity,
+    });
     faults.inject({ api: 'reply', kind: 'latency', latencyMs: 100, probability: 0.2, times: Infinity });
 
     const rooms = stack.emulator.rooms.list().filter((room) => !room.is_disabled);
@@ -52,7 +62,10 @@ describe('exactly one reply per message', () => {
     await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const room = rooms[i % rooms.length]!;
-        const sent = await stack!.emulator.sendMessage({ text: `/room ${room.custom_room_id}`, chatType: i % 2 ? 'group' : 'p2p' });
+        const sent = await stack!.emulator.sendMessage({
+          text: `/room ${room.custom_room_id}`,
+          chatType: i % 2 ? 'group' : 'p2p',
+        });
         expected.set(sent.messageId, room.room_id);
       }),
     );
@@ -77,15 +90,26 @@ describe('exactly one reply per message', () => {
     const sent = await stack.emulator.sendMessage({ text: '/room test01' });
     await stack.emulator.waitForReplies(1, 5_000);
     expect(stack.emulator.repliesTo(sent.messageId)).toHaveLength(1);
-    expect(stack.logs.lines.some((l) => l.message_id === sent.messageId && l.msg === 'message not answered yet; trying again')).toBe(true);
+    expect(
+      stack.logs.lines.some(
+        (l) => l.message_id === sent.messageId && l.msg === 'message not answered yet; trying again',
+      ),
+    ).toBe(true);
   });
 
   it('a reply that keeps failing is retried by the queue; a re-delivery meanwhile is a duplicate; answered once when Feishu is back', async () => {
-    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '100', QUEUE_RETRY_MAX_DELAY_MS: '200' } });
+    stack = await startStack({
+      env: { FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '100', QUEUE_RETRY_MAX_DELAY_MS: '200' },
+    });
     stack.emulator.faults.inject({ api: 'reply', kind: 'http_500', times: Infinity });
     const created = stack.emulator.createMessage({ text: '/room test01' });
     await stack.emulator.deliverEnvelope(created.envelope);
-    await vi.waitFor(() => expect(stack!.logs.lines.filter((l) => l.message_id === created.messageId && /not answered yet/.test(String(l.msg))).length).toBeGreaterThan(2));
+    await vi.waitFor(() =>
+      expect(
+        stack!.logs.lines.filter((l) => l.message_id === created.messageId && /not answered yet/.test(String(l.msg)))
+          .length,
+      ).toBeGreaterThan(2),
+    );
     expect((await stack.emulator.deliverEnvelope(created.envelope)).acknowledged).toBe(true); // Feishu re-delivers
     stack.emulator.faults.clear();
     await stack.emulator.waitForReplies(1, 5_000);
@@ -96,10 +120,18 @@ describe('exactly one reply per message', () => {
   it('a Feishu outage of an hour, compressed (every API failing, retry pauses scaled down 1000×): answered after it, once', async () => {
     // 2 s base → 2 ms, 5 min cap → 300 ms, 3 h give-up → 10.8 s; the outage: 3.6 s (an hour)
     stack = await startStack({
-      env: { FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '2', QUEUE_RETRY_MAX_DELAY_MS: '300', QUEUE_GIVE_UP_AFTER_SECONDS: '11', LOOKUP_CACHE_TTL_SECONDS: '0' },
+      env: {
+        FEISHU_MAX_ATTEMPTS: '1',
+        QUEUE_RETRY_BASE_DELAY_MS: '2',
+        QUEUE_RETRY_MAX_DELAY_MS: '300',
+        QUEUE_GIVE_UP_AFTER_SECONDS: '11',
+        LOOKUP_CACHE_TTL_SECONDS: '0',
+      },
     });
     stack.emulator.faults.inject({ api: 'any', kind: 'http_500', times: Infinity });
-    const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => stack!.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} o${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => stack!.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} o${i}` })),
+    );
     expect(sent.every((s) => s.acknowledged)).toBe(true);
     await sleep(3_600);
     expect(stack.emulator.replies).toHaveLength(0);
@@ -112,10 +144,18 @@ describe('exactly one reply per message', () => {
   }, 30_000);
 
   it('gives a message up after QUEUE_GIVE_UP_AFTER_SECONDS, with a log line saying so', async () => {
-    stack = await startStack({ env: { FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '100', QUEUE_GIVE_UP_AFTER_SECONDS: '1' } });
+    stack = await startStack({
+      env: { FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '100', QUEUE_GIVE_UP_AFTER_SECONDS: '1' },
+    });
     stack.emulator.faults.inject({ api: 'reply', kind: 'http_500', times: Infinity });
     const sent = await stack.emulator.sendMessage({ text: '/room test01' });
-    await vi.waitFor(() => expect(stack!.logs.find({ message_id: sent.messageId, outcome: 'given_up', reason: 'expired' })).toHaveLength(1), { timeout: 5_000 });
+    await vi.waitFor(
+      () =>
+        expect(stack!.logs.find({ message_id: sent.messageId, outcome: 'given_up', reason: 'expired' })).toHaveLength(
+          1,
+        ),
+      { timeout: 5_000 },
+    );
     expect(stack.emulator.repliesTo(sent.messageId)).toHaveLength(0);
   });
 
@@ -125,7 +165,9 @@ describe('exactly one reply per message', () => {
       env: { QUEUE_CONCURRENCY: '1', QUEUE_MAX_PENDING: '2' },
     });
     stack.emulator.faults.inject({ api: 'batch_get_id', kind: 'latency', latencyMs: 150, times: Infinity });
-    const sent = await Promise.all(Array.from({ length: 6 }, (_, i) => stack!.emulator.sendMessage({ text: `/room test0${(i % 2) + 1}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => stack!.emulator.sendMessage({ text: `/room test0${(i % 2) + 1}` })),
+    );
     await stack.emulator.waitForReplies(6, 20_000);
     const statuses = sent.flatMap((s) => s.deliveries.map((d) => d.status));
     expect(statuses).toContain(503);
@@ -136,7 +178,9 @@ describe('exactly one reply per message', () => {
   it('shutdown under load: new events get 503, every accepted event still gets its reply', async () => {
     stack = await startStack({ emulator: { retryDelaysMs: [] } });
     stack.emulator.faults.inject({ api: 'reply', kind: 'latency', latencyMs: 200, times: Infinity });
-    const sent = await Promise.all(Array.from({ length: 30 }, (_, i) => stack!.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} n${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => stack!.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} n${i}` })),
+    );
     expect(sent.every((s) => s.acknowledged)).toBe(true);
     expect(stack.emulator.replies.length).toBeLessThan(30); // work is still in flight
     const draining = stack.bot.shutdown(10_000);
@@ -167,7 +211,9 @@ describe.skipIf(!redisAvailable())('several replicas sharing Redis', () => {
     expect(counts.size).toBe(10);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     // Only one replica processed each message: the other saw the Redis mark.
-    expect(stack.logs.lines.filter((l) => l.outcome === 'duplicate' && l.msg === 'duplicate delivery')).toHaveLength(10);
+    expect(stack.logs.lines.filter((l) => l.outcome === 'duplicate' && l.msg === 'duplicate delivery')).toHaveLength(
+      10,
+    );
   });
 
   it('Redis going away: pushes get 503 (Feishu keeps them), logged loudly; the re-delivery after it is answered once', async () => {

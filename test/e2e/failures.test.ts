@@ -50,7 +50,9 @@ describe('webhook rejects forged pushes', () => {
     expect(stack.emulator.replies).toHaveLength(0);
     // nothing but what the bot reads once at start: the token, and its own identity
     expect(stack.emulator.requests.filter((r) => r.api !== 'token' && r.api !== 'bot_info')).toHaveLength(0);
-    expect(stack.logs.lines.some((l) => l.reason === 'bad_signature' || String(l.msg).includes('signature'))).toBe(true);
+    expect(stack.logs.lines.some((l) => l.reason === 'bad_signature' || String(l.msg).includes('signature'))).toBe(
+      true,
+    );
   });
 });
 
@@ -62,7 +64,9 @@ describe('Feishu failures end in a readable card, and the bot keeps going', () =
     expect(apiCalls(stack, '/open-apis/meeting_room/room/batch_get_id')).toHaveLength(2);
     expect(cardText(reply!.card)).toMatch(/unavailable|try again/i);
     expect(cardText(reply!.card)).not.toContain(APP.appSecret);
-    expect(stack.logs.lines.some((l) => l.code === 1500 && l.api === 'meeting_room.room.batch_get_id' && 'log_id' in l)).toBe(true);
+    expect(
+      stack.logs.lines.some((l) => l.code === 1500 && l.api === 'meeting_room.room.batch_get_id' && 'log_id' in l),
+    ).toBe(true);
     remove();
     const sent = await stack.emulator.sendMessage({ text: '/room test01' });
     const replies = await stack.emulator.waitForReplies(2, 8_000);
@@ -104,7 +108,9 @@ describe('Feishu failures end in a readable card, and the bot keeps going', () =
     const { sent } = await replyTo(stack, '/room test01');
     // the request log entry is written when the response finishes, just after the reply is recorded
     await vi.waitFor(() =>
-      expect(apiCalls(stack!, `/open-apis/im/v1/messages/${sent.messageId}/reply`).map((c) => c.status)).toEqual([400, 500, 200]),
+      expect(apiCalls(stack!, `/open-apis/im/v1/messages/${sent.messageId}/reply`).map((c) => c.status)).toEqual([
+        400, 500, 200,
+      ]),
     );
     expect(stack.emulator.repliesTo(sent.messageId)).toHaveLength(1);
   });

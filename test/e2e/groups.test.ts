@@ -16,7 +16,10 @@ const { test01: TEST01, test02: TEST02 } = SEED_ROOM_IDS;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A stack whose bot knows its identity (it reads it in the background at start). */
-async function groupStack(env: Record<string, string> = {}, eventMode: 'webhook' | 'websocket' = 'webhook'): Promise<Stack> {
+async function groupStack(
+  env: Record<string, string> = {},
+  eventMode: 'webhook' | 'websocket' = 'webhook',
+): Promise<Stack> {
   const started = await startStack({ env, eventMode });
   await waitForBotIdentity(started.bot);
   return started;
@@ -40,7 +43,9 @@ async function answer(s: Stack, input: MessageInput): Promise<string> {
 async function expectIgnored(s: Stack, input: MessageInput, reason: string): Promise<void> {
   const sent = await s.emulator.sendMessage({ chatType: 'group', ...input });
   expect(sent.acknowledged).toBe(true);
-  expect(s.logs.find({ message_id: sent.messageId, outcome: 'ignored', reason }), JSON.stringify(input)).toHaveLength(1);
+  expect(s.logs.find({ message_id: sent.messageId, outcome: 'ignored', reason }), JSON.stringify(input)).toHaveLength(
+    1,
+  );
   expect(s.logs.find({ message_id: sent.messageId, msg: 'message handled', outcome: 'found' })).toHaveLength(0);
   await sleep(100);
   expect(s.emulator.repliesTo(sent.messageId)).toHaveLength(0);
@@ -70,7 +75,11 @@ describe('groups: the bot answers whenever it is addressed', () => {
 
   it('@Alice @RoomBot /room test02 is answered once; /room without a mention and after @all is answered too', async () => {
     stack = await groupStack();
-    const sent = await stack.emulator.sendMessage({ chatType: 'group', text: '/room test02', mentions: [{ name: 'Alice' }, 'bot'] });
+    const sent = await stack.emulator.sendMessage({
+      chatType: 'group',
+      text: '/room test02',
+      mentions: [{ name: 'Alice' }, 'bot'],
+    });
     expect(sent.envelope.event.message.content).toBe(JSON.stringify({ text: '@_user_1 @_user_2 /room test02' }));
     await stack.emulator.waitForReplies(1, 5_000);
     await sleep(200);
@@ -79,7 +88,9 @@ describe('groups: the bot answers whenever it is addressed', () => {
 
     expect(await answer(stack, { text: '/room test01', mentions: [] })).toContain(TEST01); // the im:message.group_msg case
     expect(await answer(stack, { text: '/room test01', mentions: ['all'] })).toContain(TEST01);
-    expect(await answer(stack, { text: '@_user_1 test01 @_user_2 test02', mentions: ['bot', { name: 'Alice' }] })).toContain(TEST02); // mentions stripped
+    expect(
+      await answer(stack, { text: '@_user_1 test01 @_user_2 test02', mentions: ['bot', { name: 'Alice' }] }),
+    ).toContain(TEST02); // mentions stripped
   });
 
   it('reads bot/v3/info once per process, whatever the traffic', async () => {
@@ -116,7 +127,11 @@ describe('groups: bot/v3/info failing at start', () => {
     stack = await groupStack();
     // A second process, started while bot/v3/info fails; events go to it alone.
     stack.emulator.faults.inject({ api: 'bot_info', kind: 'http_500', times: Number.POSITIVE_INFINITY });
-    const replica = await stack.addReplica({ FEISHU_MAX_ATTEMPTS: '1', QUEUE_RETRY_BASE_DELAY_MS: '50', QUEUE_RETRY_MAX_DELAY_MS: '100' });
+    const replica = await stack.addReplica({
+      FEISHU_MAX_ATTEMPTS: '1',
+      QUEUE_RETRY_BASE_DELAY_MS: '50',
+      QUEUE_RETRY_MAX_DELAY_MS: '100',
+    });
     stack.emulator.setEventTargets(`${replica.url}/webhook/event`, `${replica.url}/webhook/card`);
     const before = stack.emulator.replies.length;
     expect(await answer(stack, { text: '/room test01', mentions: ['bot'] })).toContain(TEST01);
@@ -124,7 +139,11 @@ describe('groups: bot/v3/info failing at start', () => {
     await expectIgnored(stack, { text: 'test01', mentions: ['bot'] }, 'not_a_command'); // as before the bot knew itself
     await sleep(300); // several background retries
     expect((await replica.stats()).botIdentityKnown).toBe(false);
-    expect(stack.logs.find({ msg: 'bot identity unknown (bot/v3/info failed): in groups only /room commands are answered until it is known; retrying in the background' })).toHaveLength(1);
+    expect(
+      stack.logs.find({
+        msg: 'bot identity unknown (bot/v3/info failed): in groups only /room commands are answered until it is known; retrying in the background',
+      }),
+    ).toHaveLength(1);
     expect(botInfoCalls(stack).filter((r) => r.status === 500).length).toBeGreaterThan(2);
 
     stack.emulator.faults.clear();
@@ -141,7 +160,10 @@ describe('groups: who may ask', () => {
     stack = await groupStack();
     await expectIgnored(stack, { text: '/room test01', ...EXTERNAL }, 'external_sender');
     await expectIgnored(stack, { text: 'test01', mentions: ['bot'], ...EXTERNAL }, 'external_sender');
-    const refusal = stack.logs.find({ reason: 'external_sender', msg: 'message not answered: refused by the access settings' });
+    const refusal = stack.logs.find({
+      reason: 'external_sender',
+      msg: 'message not answered: refused by the access settings',
+    });
     expect(refusal).toHaveLength(2);
     expect(refusal[0]!.level).toBe(30); // info: an operator sees who was refused where
     expect(refusal[0]!.chat_id).toBe(stack.emulator.identity.chats.group);
@@ -172,7 +194,11 @@ describe('groups over the long connection', () => {
     expect(await answer(stack, { text: 'test01', mentions: ['bot'] })).toContain(TEST01);
     expect(await answer(stack, { text: '', mentions: ['bot'] })).toContain('@RoomBot /room test01 test02');
     await expectIgnored(stack, { text: 'test01', mentions: [{ name: 'Alice' }] }, 'not_a_command');
-    await expectIgnored(stack, { text: '/room test01', senderTenantKey: 'tenant_of_another_company' }, 'external_sender');
+    await expectIgnored(
+      stack,
+      { text: '/room test01', senderTenantKey: 'tenant_of_another_company' },
+      'external_sender',
+    );
     expect(botInfoCalls(stack)).toHaveLength(1);
   });
 });

@@ -14,20 +14,33 @@ afterEach(async () => {
 /** A push signed with the app's real encrypt key and the current time: only the content is hostile. */
 function signedPush(payload: Record<string, unknown>): { body: string; headers: Record<string, string> } {
   const body = encryptedBody(payload, APP.encryptKey);
-  return { body, headers: signatureHeaders(body, { key: APP.encryptKey, timestamp: String(Math.floor(Date.now() / 1000)) }) };
+  return {
+    body,
+    headers: signatureHeaders(body, { key: APP.encryptKey, timestamp: String(Math.floor(Date.now() / 1000)) }),
+  };
 }
 
 async function postPush(url: string, push: { body: string; headers: Record<string, string> }): Promise<Response> {
-  return fetch(url, { method: 'POST', body: push.body, headers: { 'content-type': 'application/json; charset=utf-8', ...push.headers } });
+  return fetch(url, {
+    method: 'POST',
+    body: push.body,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...push.headers },
+  });
 }
 
 describe('hostile input', () => {
   it('a message_id that tries to be a path is refused with 400 and never reaches a URL', async () => {
     stack = await startStack();
     const created = stack.emulator.createMessage({ text: '/room test01' });
-    const envelope = structuredClone(created.envelope) as unknown as { header: { token: string }; event: { message: { message_id: string } } };
+    const envelope = structuredClone(created.envelope) as unknown as {
+      header: { token: string };
+      event: { message: { message_id: string } };
+    };
     envelope.event.message.message_id = 'om_x/../../../../meeting_room/room/batch_get_id?custom_room_ids=a&';
-    const res = await postPush(`${stack.bot.url}/webhook/event`, signedPush(envelope as unknown as Record<string, unknown>));
+    const res = await postPush(
+      `${stack.bot.url}/webhook/event`,
+      signedPush(envelope as unknown as Record<string, unknown>),
+    );
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_id' });
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -43,7 +56,14 @@ describe('hostile input', () => {
     const lookupsBefore = stack.emulator.requests.filter((r) => r.api === 'batch_get_id').length;
     const callback = {
       schema: '2.0',
-      header: { event_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', token: APP.verificationToken, create_time: String(Date.now() * 1000), event_type: 'card.action.trigger', tenant_key: 'tk', app_id: APP.appId },
+      header: {
+        event_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+        token: APP.verificationToken,
+        create_time: String(Date.now() * 1000),
+        event_type: 'card.action.trigger',
+        tenant_key: 'tk',
+        app_id: APP.appId,
+      },
       event: {
         operator: { open_id: 'ou_1' },
         token: 'c-0123456789abcdef0123456789abcdef01234567',
@@ -56,7 +76,9 @@ describe('hostile input', () => {
     expect(first.status).toBe(200);
     const firstAnswer = await first.json();
     expect(firstAnswer).toMatchObject({ toast: { type: 'success' } });
-    const replays = await Promise.all(Array.from({ length: 50 }, () => postPush(`${stack!.bot.url}/webhook/card`, push)));
+    const replays = await Promise.all(
+      Array.from({ length: 50 }, () => postPush(`${stack!.bot.url}/webhook/card`, push)),
+    );
     for (const replay of replays) {
       expect(replay.status).toBe(200);
       expect(await replay.json()).toEqual(firstAnswer);
@@ -72,7 +94,11 @@ describe('hostile input', () => {
     const started = Date.now();
     for (let i = 0; i < 200; i += 1) {
       const body = i % 2 ? junk : JSON.stringify({ encrypt: junk });
-      await fetch(`${stack.bot.url}${paths[i % paths.length]}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then((r) => r.arrayBuffer());
+      await fetch(`${stack.bot.url}${paths[i % paths.length]}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      }).then((r) => r.arrayBuffer());
     }
     const seconds = Math.ceil((Date.now() - started) / 1000) + 1;
     const lines = stack.logs.lines.slice(before);
@@ -83,8 +109,16 @@ describe('hostile input', () => {
     expect(stack.logs.text()).not.toContain('x'.repeat(200));
     // the next line of a kind, in a later second, says how many were left out
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await fetch(`${stack.bot.url}/webhook/event`, { method: 'POST', body: junk, headers: { 'content-type': 'application/json' } }).then((r) => r.arrayBuffer());
-    expect(stack.logs.lines.some((l) => l.reason === 'missing_signature' && typeof l.suppressed === 'number' && l.suppressed > 0)).toBe(true);
+    await fetch(`${stack.bot.url}/webhook/event`, {
+      method: 'POST',
+      body: junk,
+      headers: { 'content-type': 'application/json' },
+    }).then((r) => r.arrayBuffer());
+    expect(
+      stack.logs.lines.some(
+        (l) => l.reason === 'missing_signature' && typeof l.suppressed === 'number' && l.suppressed > 0,
+      ),
+    ).toBe(true);
   });
 
   it('a client that trickles its headers is cut off after HEADERS_TIMEOUT_MS, not Node’s 30 s check', async () => {

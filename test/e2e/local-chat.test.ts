@@ -29,7 +29,14 @@ function driveChat(options: { ansi?: boolean; replyTimeoutMs?: number; isTTY?: b
   let printed = '';
   output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
   // a reply timeout far above the test timeout: a chat that waited for a reply it will not get hangs the test
-  const rl = startChat(stack.emulator, { limits: stack.config.lookup, access: accessPolicy(stack.config.access), input, output, replyTimeoutMs: options.replyTimeoutMs ?? 120_000, ...(options.ansi !== undefined ? { ansi: options.ansi } : {}) });
+  const rl = startChat(stack.emulator, {
+    limits: stack.config.lookup,
+    access: accessPolicy(stack.config.access),
+    input,
+    output,
+    replyTimeoutMs: options.replyTimeoutMs ?? 120_000,
+    ...(options.ansi !== undefined ? { ansi: options.ansi } : {}),
+  });
   function printedUntil(text: string, from: number): Promise<string> {
     return new Promise((resolve) => {
       const check = () => {
@@ -75,10 +82,14 @@ describe('local chat', () => {
   it('in a group: answers @RoomBot and /room, and says at once when a message gets no answer', async () => {
     await waitForBotIdentity(stack.bot);
     chat = driveChat();
-    expect(await chat.type(':group')).toContain('(now sending in a group: @RoomBot mentions the bot, e.g. @RoomBot test01; /room commands need no mention)');
+    expect(await chat.type(':group')).toContain(
+      '(now sending in a group: @RoomBot mentions the bot, e.g. @RoomBot test01; /room commands need no mention)',
+    );
     const deliveries = stack.emulator.deliveries.length;
     const shown = await chat.type('hello everyone');
-    expect(shown).toContain('(the bot answers group messages that @mention it (@RoomBot) or start with /room; this one does neither)');
+    expect(shown).toContain(
+      '(the bot answers group messages that @mention it (@RoomBot) or start with /room; this one does neither)',
+    );
     expect(stack.emulator.deliveries.length).toBe(deliveries + 1); // it was sent, and acknowledged
     expect(stack.emulator.deliveries.at(-1)?.acknowledged).toBe(true);
     expect(await chat.type('@Alice test01')).toContain('this one does neither');
@@ -102,7 +113,9 @@ describe('local chat', () => {
   it('refuses an unknown : command with the list of commands, and sends nothing', async () => {
     chat = driveChat();
     const deliveries = stack.emulator.deliveries.length;
-    expect(await chat.type(':foo')).toContain('(unknown command :foo; the commands are :group :p2p :zh :en :refresh :help :quit)');
+    expect(await chat.type(':foo')).toContain(
+      '(unknown command :foo; the commands are :group :p2p :zh :en :refresh :help :quit)',
+    );
     expect(stack.emulator.deliveries.length).toBe(deliveries);
   });
 
@@ -128,8 +141,13 @@ describe('the curl path (the control API)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text: '/room test01' }),
     });
-    const { message_id: messageId, replies: repliesPath } = (await posted.json()) as { message_id: string; replies: string };
-    const answer = (await (await fetch(`${stack.emulator.url}${repliesPath}`)).json()) as { replies: Array<{ parentMessageId: string; content: string }> };
+    const { message_id: messageId, replies: repliesPath } = (await posted.json()) as {
+      message_id: string;
+      replies: string;
+    };
+    const answer = (await (await fetch(`${stack.emulator.url}${repliesPath}`)).json()) as {
+      replies: Array<{ parentMessageId: string; content: string }>;
+    };
     expect(answer.replies).toHaveLength(1);
     expect(answer.replies[0]!.parentMessageId).toBe(messageId);
     expect(answer.replies[0]!.content).toContain('test01');

@@ -29,7 +29,11 @@ afterEach(async () => {
 const FAST_RECONNECT: Partial<WsClientConfig> = { ReconnectInterval: 0.3, ReconnectNonce: 0.05 };
 
 async function wsStack(options: StackOptions = {}): Promise<Stack> {
-  const stack = await startStack({ ...options, eventMode: 'websocket', emulator: { wsClientConfig: FAST_RECONNECT, ...options.emulator } });
+  const stack = await startStack({
+    ...options,
+    eventMode: 'websocket',
+    emulator: { wsClientConfig: FAST_RECONNECT, ...options.emulator },
+  });
   cleanups.push(() => stack.close());
   return stack;
 }
@@ -42,7 +46,9 @@ function repliesPerMessage(emulator: Emulator): Map<string, number> {
   return counts;
 }
 
-async function readyz(bot: Pick<RunningBot, 'url'>): Promise<{ status: number; body: { status: string; problems?: string[]; events?: string } }> {
+async function readyz(
+  bot: Pick<RunningBot, 'url'>,
+): Promise<{ status: number; body: { status: string; problems?: string[]; events?: string } }> {
   const response = await fetch(`${bot.url}/readyz`);
   return { status: response.status, body: (await response.json()) as { status: string; problems?: string[] } };
 }
@@ -54,7 +60,8 @@ async function metric(bot: Pick<RunningBot, 'url'>, sample: string): Promise<num
   return line === undefined ? undefined : Number(line.slice(sample.length + 1));
 }
 
-const lookups = (emulator: Emulator) => emulator.requests.filter((r) => r.path === '/open-apis/meeting_room/room/batch_get_id');
+const lookups = (emulator: Emulator) =>
+  emulator.requests.filter((r) => r.path === '/open-apis/meeting_room/room/batch_get_id');
 
 describe('messages over the long connection', () => {
   it('answers a /room in a p2p chat and in a group once each; the webhook routes are off', async () => {
@@ -72,13 +79,32 @@ describe('messages over the long connection', () => {
     }
     await stack.emulator.waitForReplies(2, 5_000);
     await sleep(200);
-    expect(repliesPerMessage(stack.emulator)).toEqual(new Map([[p2p.messageId, 1], [group.messageId, 1]]));
+    expect(repliesPerMessage(stack.emulator)).toEqual(
+      new Map([
+        [p2p.messageId, 1],
+        [group.messageId, 1],
+      ]),
+    );
     const [first, second] = stack.emulator.replies;
-    expect(renderCardAsText(first!.card as Card, 'en_us')).toContain(stack.emulator.rooms.byCustomRoomId('test01')!.room_id);
-    expect(renderCardAsText(second!.card as Card, 'en_us')).toContain(stack.emulator.rooms.byCustomRoomId('test02')!.room_id);
+    expect(renderCardAsText(first!.card as Card, 'en_us')).toContain(
+      stack.emulator.rooms.byCustomRoomId('test01')!.room_id,
+    );
+    expect(renderCardAsText(second!.card as Card, 'en_us')).toContain(
+      stack.emulator.rooms.byCustomRoomId('test02')!.room_id,
+    );
 
-    expect((await fetch(`${stack.bot.url}/webhook/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
-    expect(stack.logs.find({ msg: 'listening for health checks and metrics; events come over the long connection' })).toHaveLength(1);
+    expect(
+      (
+        await fetch(`${stack.bot.url}/webhook/event`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      stack.logs.find({ msg: 'listening for health checks and metrics; events come over the long connection' }),
+    ).toHaveLength(1);
   });
 
   it('acknowledges within the deadline while the lookup is slow; the reply comes after', async () => {
@@ -122,7 +148,9 @@ describe('messages over the long connection', () => {
       env: { QUEUE_CONCURRENCY: '1', QUEUE_MAX_PENDING: '2' },
     });
     stack.emulator.faults.inject({ api: 'batch_get_id', kind: 'latency', latencyMs: 150, times: Infinity });
-    const sent = await Promise.all(Array.from({ length: 6 }, (_, i) => stack.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} q${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => stack.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} q${i}` })),
+    );
     await stack.emulator.waitForReplies(6, 20_000);
     const refused = sent.flatMap((s) => s.deliveries).filter((d) => !d.acknowledged);
     expect(refused.length).toBeGreaterThan(0);
@@ -133,7 +161,10 @@ describe('messages over the long connection', () => {
   });
 
   it('does not acknowledge an event whose verification token is wrong', async () => {
-    const stack = await wsStack({ emulator: { retryDelaysMs: [100] }, env: { FEISHU_VERIFICATION_TOKEN: 'not-the-console-token' } });
+    const stack = await wsStack({
+      emulator: { retryDelaysMs: [100] },
+      env: { FEISHU_VERIFICATION_TOKEN: 'not-the-console-token' },
+    });
     const sent = await stack.emulator.sendMessage({ text: '/room test01' });
     expect(sent.acknowledged).toBe(false);
     expect(sent.deliveries.map((d) => d.status)).toEqual([500, 500]);
@@ -148,9 +179,17 @@ describe('the Refresh button over the long connection', () => {
     await stack.emulator.sendMessage({ text: '/room test01 later01' });
     const [reply] = await stack.emulator.waitForReplies(1, 5_000);
     expect(renderCardAsText(reply!.card as Card, 'en_us')).toMatch(/not found/i);
-    stack.emulator.rooms.put({ ...stack.emulator.rooms.byCustomRoomId('test01')!, custom_room_id: 'later01', room_id: 'omm_0123456789abcdef0123456789abcdef', name: 'Later' });
+    stack.emulator.rooms.put({
+      ...stack.emulator.rooms.byCustomRoomId('test01')!,
+      custom_room_id: 'later01',
+      room_id: 'omm_0123456789abcdef0123456789abcdef',
+      name: 'Later',
+    });
 
-    const outcome = await stack.emulator.clickCardButton({ messageId: reply!.replyMessageId, value: callbackValue(reply!.card) });
+    const outcome = await stack.emulator.clickCardButton({
+      messageId: reply!.replyMessageId,
+      value: callbackValue(reply!.card),
+    });
     // With FEISHU_VERIFICATION_TOKEN set, a check of the SDK's merged object would have compared the card's
     // update token (c-…) and refused the click.
     expect(outcome).toMatchObject({ ok: true, status: 200 });
@@ -168,10 +207,15 @@ describe('the Refresh button over the long connection', () => {
     // 1.5 s each: past the callback deadline together, each within the bot's 2 s call timeout (no retry)
     stack.emulator.faults.inject({ api: 'batch_get_id', kind: 'latency', latencyMs: 1_500 });
     stack.emulator.faults.inject({ api: 'batch_get', kind: 'latency', latencyMs: 1_500 });
-    const outcome = await stack.emulator.clickCardButton({ messageId: reply!.replyMessageId, value: callbackValue(reply!.card) });
+    const outcome = await stack.emulator.clickCardButton({
+      messageId: reply!.replyMessageId,
+      value: callbackValue(reply!.card),
+    });
     expect(outcome).toMatchObject({ ok: true, response: STILL_WORKING });
     expect(stack.emulator.replies[0]!.cardUpdates).toBe(0);
-    expect(stack.logs.find({ msg: 'card action slower than the callback deadline; answered with a toast' })).toHaveLength(1);
+    expect(
+      stack.logs.find({ msg: 'card action slower than the callback deadline; answered with a toast' }),
+    ).toHaveLength(1);
   });
 });
 
@@ -185,9 +229,13 @@ describe('the connection', () => {
     expect(stack.emulator.dropWsConnections()).toBe(1);
 
     await vi.waitFor(async () => expect((await readyz(stack.bot)).status).toBe(503), { timeout: 2_000, interval: 20 });
-    expect((await readyz(stack.bot)).body.problems).toEqual([expect.stringMatching(/^long connection down since .*; reconnecting$/)]);
+    expect((await readyz(stack.bot)).body.problems).toEqual([
+      expect.stringMatching(/^long connection down since .*; reconnecting$/),
+    ]);
     expect(await metric(stack.bot, 'roombot_long_connection_up')).toBe(0);
-    const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => stack.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} d${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => stack.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} d${i}` })),
+    );
 
     expect(sent.every((s) => s.acknowledged)).toBe(true);
     await stack.emulator.waitForReplies(5, 5_000);
@@ -202,7 +250,12 @@ describe('the connection', () => {
       'long connection re-established',
     ]);
     expect(Number(stack.logs.find({ msg: 'long connection re-established' })[0]!.down_ms)).toBeGreaterThanOrEqual(500);
-    for (const [change, count] of [['connected', 1], ['disconnected', 1], ['reconnected', 1], ['refused', 0]] as const) {
+    for (const [change, count] of [
+      ['connected', 1],
+      ['disconnected', 1],
+      ['reconnected', 1],
+      ['refused', 0],
+    ] as const) {
       expect(await metric(stack.bot, `roombot_long_connection_changes_total{change="${change}"}`), change).toBe(count);
     }
     expect(await metric(stack.bot, 'roombot_long_connection_up')).toBe(1);
@@ -214,7 +267,10 @@ describe('the connection', () => {
     // The endpoint holds its answer 1.5 s: the bot listens (for /readyz) well before its connection is up.
     emulator.faults.inject({ api: 'ws_endpoint', kind: 'latency', latencyMs: 1_500 });
     const port = await freePort();
-    const starting = startBot(stackConfig(emulator.url, { FEISHU_EVENT_MODE: 'websocket', PORT: String(port) }), captureLogs().logger);
+    const starting = startBot(
+      stackConfig(emulator.url, { FEISHU_EVENT_MODE: 'websocket', PORT: String(port) }),
+      captureLogs().logger,
+    );
     // Pushed as soon as a connection has pinged: the SDK may drop a frame that comes before its listener,
     // and then Feishu's re-delivery is what brings it.
     const early = emulator.sendMessage({ text: '/room test01' });
@@ -235,11 +291,16 @@ describe('the connection', () => {
   it('shutdown closes the connection first, then finishes every accepted answer', async () => {
     const stack = await wsStack({ emulator: { retryDelaysMs: [] } });
     stack.emulator.faults.inject({ api: 'reply', kind: 'latency', latencyMs: 200, times: Infinity });
-    const sent = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} s${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => stack.emulator.sendMessage({ text: `/room test0${(i % 2) + 1} s${i}` })),
+    );
     expect(sent.every((s) => s.acknowledged)).toBe(true);
     expect(stack.emulator.replies.length).toBeLessThan(10);
     const draining = stack.bot.shutdown(10_000);
-    await vi.waitFor(() => expect(stack.emulator.wsConnections().every((c) => !c.open)).toBe(true), { timeout: 1_000, interval: 10 });
+    await vi.waitFor(() => expect(stack.emulator.wsConnections().every((c) => !c.open)).toBe(true), {
+      timeout: 1_000,
+      interval: 10,
+    });
     const late = await stack.emulator.sendMessage({ text: '/room test01' }, { ackTimeoutMs: 300 });
     expect(late.deliveries[0]).toMatchObject({ acknowledged: false, error: 'no connection' });
     expect((await draining).finished).toBe(true);
@@ -254,10 +315,17 @@ describe('a refused app', () => {
     cleanups.push(() => emulator.close());
     const logs = captureLogs();
     const port = await freePort();
-    const config = stackConfig(emulator.url, { FEISHU_EVENT_MODE: 'websocket', FEISHU_APP_SECRET: 'not-the-secret', PORT: String(port) });
+    const config = stackConfig(emulator.url, {
+      FEISHU_EVENT_MODE: 'websocket',
+      FEISHU_APP_SECRET: 'not-the-secret',
+      PORT: String(port),
+    });
     const failure = await startBot(config, logs.logger).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(LongConnectionRefused);
-    expect(failure).toMatchObject({ code: WsCode.AUTH_FAILED, message: expect.stringMatching(/code 514.*check FEISHU_APP_ID and FEISHU_APP_SECRET/) });
+    expect(failure).toMatchObject({
+      code: WsCode.AUTH_FAILED,
+      message: expect.stringMatching(/code 514.*check FEISHU_APP_ID and FEISHU_APP_SECRET/),
+    });
     expect(logs.find({ code: 514 })).toEqual([expect.objectContaining({ level: 60 })]);
     expect(emulator.requests.filter((r) => r.path === '/callback/ws/endpoint')).toHaveLength(1); // not retried
     expect(emulator.wsConnections()).toEqual([]);
@@ -287,13 +355,19 @@ describe('a refused app', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe('Cannot start: Feishu refused the app credentials for the long connection (code 514): check FEISHU_APP_ID and FEISHU_APP_SECRET');
+    expect(stderr.trim()).toBe(
+      'Cannot start: Feishu refused the app credentials for the long connection (code 514): check FEISHU_APP_ID and FEISHU_APP_SECRET',
+    );
   }, 30_000);
 
   it('too many connections: a replica beyond Feishu’s limit does not start, and says why', async () => {
     const stack = await wsStack({ emulator: { wsMaxConnections: 1 } });
     const failure = await stack.addReplica().catch((error: unknown) => error);
-    expect(failure).toMatchObject({ name: 'LongConnectionRefused', code: WsCode.EXCEED_CONN_LIMIT, message: expect.stringMatching(/as many connections open as allowed/) });
+    expect(failure).toMatchObject({
+      name: 'LongConnectionRefused',
+      code: WsCode.EXCEED_CONN_LIMIT,
+      message: expect.stringMatching(/as many connections open as allowed/),
+    });
     expect(stack.emulator.wsConnections().filter((c) => c.open)).toHaveLength(1);
     expect((await stack.emulator.sendMessage({ text: '/room test01' })).acknowledged).toBe(true); // the first replica still serves
   });
@@ -304,7 +378,10 @@ describe('a refused app', () => {
     stack.emulator.dropWsConnections();
     const refusal = await stack.bot.fatal;
     expect(refusal).toMatchObject({ code: WsCode.AUTH_FAILED, message: expect.stringMatching(/FEISHU_APP_SECRET/) });
-    expect(await readyz(stack.bot)).toEqual({ status: 503, body: { status: 'not_ready', problems: ['long connection refused by Feishu'] } });
+    expect(await readyz(stack.bot)).toEqual({
+      status: 503,
+      body: { status: 'not_ready', problems: ['long connection refused by Feishu'] },
+    });
     expect(await metric(stack.bot, 'roombot_long_connection_changes_total{change="refused"}')).toBe(1);
     await sleep(700); // two reconnect intervals
     expect(stack.emulator.requests.filter((r) => r.path === '/callback/ws/endpoint')).toHaveLength(2); // the first connect, the refused one
@@ -318,7 +395,9 @@ describe.skipIf(!redisAvailable())('several replicas, each with its connection, 
     const stack = await wsStack({ env: { REDIS_URL: redis.url }, emulator: { extraDeliveries: { concurrent: 1 } } });
     await stack.addReplica();
     await stack.emulator.waitForWsConnections(2);
-    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => stack.emulator.sendMessage({ text: `/room test01 r${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => stack.emulator.sendMessage({ text: `/room test01 r${i}` })),
+    );
     expect(sent.every((s) => s.deliveries.length === 2 && s.deliveries.every((d) => d.acknowledged))).toBe(true);
     await stack.emulator.waitForReplies(20, 10_000);
     await sleep(300);
@@ -334,7 +413,14 @@ describe.skipIf(!redisAvailable())('several replicas, each with its connection, 
 describe('local mode (npm start without credentials)', () => {
   it('honours FEISHU_EVENT_MODE=websocket: the chat works the same', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...withoutCredentials(process.env), FEISHU_EVENT_MODE: 'websocket', EMULATOR_PORT: '0', PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'roombot-data-')), LOG_LEVEL: 'silent' },
+      env: {
+        ...withoutCredentials(process.env),
+        FEISHU_EVENT_MODE: 'websocket',
+        EMULATOR_PORT: '0',
+        PORT: '0',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'roombot-data-')),
+        LOG_LEVEL: 'silent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cleanups.push(async () => {
@@ -353,7 +439,11 @@ describe('local mode (npm start without credentials)', () => {
       { timeout: 20_000, interval: 50 },
     );
     expect(stdout).toContain('events over the long connection the bot opened');
-    const posted = await fetch(`${emulatorUrl}/_emulator/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '/room test01' }) });
+    const posted = await fetch(`${emulatorUrl}/_emulator/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '/room test01' }),
+    });
     expect(posted.status).toBe(202);
     const replies = await vi.waitFor(
       async () => {
@@ -364,7 +454,10 @@ describe('local mode (npm start without credentials)', () => {
       { timeout: 5_000, interval: 50 },
     );
     expect(replies).toHaveLength(1);
-    const info = (await (await fetch(`${emulatorUrl}/_emulator`)).json()) as { transport: string; wsConnections: number };
+    const info = (await (await fetch(`${emulatorUrl}/_emulator`)).json()) as {
+      transport: string;
+      wsConnections: number;
+    };
     expect(info).toMatchObject({ transport: 'websocket', wsConnections: 1 });
   }, 30_000);
 });

@@ -31,7 +31,11 @@ describe('health and metrics', () => {
 
     await stack.emulator.sendMessage({ text: '/room test01' });
     await stack.emulator.waitForReplies(1, 5_000);
-    await fetch(`${stack.bot.url}/webhook/event`, { method: 'POST', body: '{}', headers: { 'content-type': 'text/plain' } });
+    await fetch(`${stack.bot.url}/webhook/event`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'text/plain' },
+    });
 
     const res = await fetch(`${stack.bot.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -66,7 +70,9 @@ describe('readiness waits for Feishu', () => {
     try {
       const early = await fetch(`${bot.url}/readyz`);
       expect(early.status).toBe(503);
-      expect(((await early.json()) as { problems: string[] }).problems).toContain('no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)');
+      expect(((await early.json()) as { problems: string[] }).problems).toContain(
+        'no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)',
+      );
       emulator.faults.clear();
       await bot.tokenIssued;
       expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
@@ -90,6 +96,8 @@ describe.skipIf(!redisAvailable())('readiness follows the intake store', () => {
     });
     expect((await fetch(`${stack.bot.url}/livez`)).status).toBe(200);
     await redis.restart();
-    await vi.waitFor(async () => expect((await fetch(`${stack!.bot.url}/readyz`)).status).toBe(200), { timeout: 8_000 });
+    await vi.waitFor(async () => expect((await fetch(`${stack!.bot.url}/readyz`)).status).toBe(200), {
+      timeout: 8_000,
+    });
   });
 });

@@ -4,7 +4,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { APP } from '../helpers/stack.js';
-import { botEnv, isRunning, listening, logged, processTree, spawnBot, type SpawnedBot } from '../helpers/bot-process.js';
+import {
+  botEnv,
+  isRunning,
+  listening,
+  logged,
+  processTree,
+  spawnBot,
+  type SpawnedBot,
+} from '../helpers/bot-process.js';
 
 let emulator: Emulator | undefined;
 const started: SpawnedBot[] = [];
@@ -32,7 +40,9 @@ describe('process lifecycle', () => {
     emulator!.setEventTargets(`${url}/webhook/event`, `${url}/webhook/card`);
     emulator!.faults.inject({ api: 'reply', kind: 'latency', latencyMs: 300, times: Infinity });
 
-    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => emulator!.sendMessage({ text: `/room test01 m${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => emulator!.sendMessage({ text: `/room test01 m${i}` })),
+    );
     expect(sent.every((s) => s.acknowledged)).toBe(true);
     expect(emulator!.replies.length).toBeLessThan(20);
 

@@ -38,7 +38,11 @@ describe('/room end to end', () => {
 
   it('replies in a group after an @mention, and shows unknown IDs as not found', async () => {
     stack = await startStack();
-    const sent = await stack.emulator.sendMessage({ text: '/room test01 nosuchroom', chatType: 'group', mentionBot: true });
+    const sent = await stack.emulator.sendMessage({
+      text: '/room test01 nosuchroom',
+      chatType: 'group',
+      mentionBot: true,
+    });
     const [reply] = await stack.emulator.waitForReplies(1, 5_000);
     expect(reply!.parentMessageId).toBe(sent.messageId);
     const en = renderCardAsText(reply!.card as Card, 'en_us');

@@ -39,18 +39,33 @@ async function busyPort(): Promise<number> {
 }
 
 describe('start-up errors', () => {
-  it('a wrong app secret: exit 1 with one message naming FEISHU_APP_ID / FEISHU_APP_SECRET and Feishu\'s code', async () => {
+  it("a wrong app secret: exit 1 with one message naming FEISHU_APP_ID / FEISHU_APP_SECRET and Feishu's code", async () => {
     emulator = await startEmulator({ ...APP });
-    const bot = start({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: 'wrong-secret-value', FEISHU_DOMAIN: emulator.url });
+    const bot = start({
+      FEISHU_APP_ID: APP.appId,
+      FEISHU_APP_SECRET: 'wrong-secret-value',
+      FEISHU_DOMAIN: emulator.url,
+    });
     const stderr = await failedWith(bot, 1);
-    expect(stderr).toEqual([expect.stringMatching(/^Cannot start: Feishu refused the app credentials FEISHU_APP_ID \/ FEISHU_APP_SECRET \(code 10014: app secret invalid/)]);
+    expect(stderr).toEqual([
+      expect.stringMatching(
+        /^Cannot start: Feishu refused the app credentials FEISHU_APP_ID \/ FEISHU_APP_SECRET \(code 10014: app secret invalid/,
+      ),
+    ]);
     expect(bot.stderr() + bot.logs.join('\n')).not.toContain('wrong-secret-value');
   });
 
   it('Feishu unreachable: the bot keeps running and retrying; SIGTERM still stops it at once with exit 0', async () => {
-    const bot = start({ FEISHU_APP_ID: 'cli_somebody', FEISHU_APP_SECRET: 'secret', FEISHU_DOMAIN: 'http://127.0.0.1:1', FEISHU_MAX_ATTEMPTS: '1' });
+    const bot = start({
+      FEISHU_APP_ID: 'cli_somebody',
+      FEISHU_APP_SECRET: 'secret',
+      FEISHU_DOMAIN: 'http://127.0.0.1:1',
+      FEISHU_MAX_ATTEMPTS: '1',
+    });
     await listening(bot);
-    await expect.poll(() => logged(bot, 'Feishu not reachable at start; trying again').length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => logged(bot, 'Feishu not reachable at start; trying again').length, { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(2);
     bot.process.kill('SIGTERM');
     expect(await bot.exited).toBe(0);
   });
@@ -58,13 +73,17 @@ describe('start-up errors', () => {
   it('a busy port: one line naming the port and PORT, exit 1', async () => {
     const port = await busyPort();
     const bot = start({ PORT: String(port) });
-    expect(await failedWith(bot, 1)).toEqual([`Cannot start: port ${port} (PORT) is already in use on 127.0.0.1 (HOST): stop what listens there or set PORT to a free port`]);
+    expect(await failedWith(bot, 1)).toEqual([
+      `Cannot start: port ${port} (PORT) is already in use on 127.0.0.1 (HOST): stop what listens there or set PORT to a free port`,
+    ]);
   });
 
-  it("a busy emulator port in local mode names EMULATOR_PORT", async () => {
+  it('a busy emulator port in local mode names EMULATOR_PORT', async () => {
     const port = await busyPort();
     const bot = start({ EMULATOR_PORT: String(port) });
-    expect(await failedWith(bot, 1)).toEqual([`Cannot start: port ${port} (EMULATOR_PORT) is already in use: stop what listens there or set EMULATOR_PORT to a free port`]);
+    expect(await failedWith(bot, 1)).toEqual([
+      `Cannot start: port ${port} (EMULATOR_PORT) is already in use: stop what listens there or set EMULATOR_PORT to a free port`,
+    ]);
   });
 
   it('a bad value from the environment: names the variable and shows the value', async () => {

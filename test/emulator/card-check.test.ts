@@ -7,7 +7,13 @@ const valid = {
   schema: '2.0',
   config: { update_multi: true, summary: { content: 's' } },
   header: { title: { tag: 'plain_text', content: 'Title' }, template: 'blue' },
-  body: { elements: [{ tag: 'markdown', content: '**x**' }, { tag: 'hr' }, { tag: 'button', text: { tag: 'plain_text', content: 'Go' }, behaviors: [{ type: 'callback', value: { a: 1 } }] }] },
+  body: {
+    elements: [
+      { tag: 'markdown', content: '**x**' },
+      { tag: 'hr' },
+      { tag: 'button', text: { tag: 'plain_text', content: 'Go' }, behaviors: [{ type: 'callback', value: { a: 1 } }] },
+    ],
+  },
 };
 
 describe('card JSON 2.0 check (what Feishu refuses with 230099)', () => {
@@ -16,7 +22,11 @@ describe('card JSON 2.0 check (what Feishu refuses with 230099)', () => {
     const cards = [
       buildHelpCard({ limits: CONFIGURED_LIMITS }),
       buildErrorCard({ problem: 'permission', scope: 'calendar:room:readonly' }),
-      buildLookupCard({ requested: ['a', 'b'], found: new Map([['a', 'omm_1']]), refresh: { value: { action: 'refresh', ids: ['a', 'b'] } } }),
+      buildLookupCard({
+        requested: ['a', 'b'],
+        found: new Map([['a', 'omm_1']]),
+        refresh: { value: { action: 'refresh', ids: ['a', 'b'] } },
+      }),
     ];
     for (const card of cards) expect(checkCard(card)).toBeUndefined();
   });
@@ -27,8 +37,16 @@ describe('card JSON 2.0 check (what Feishu refuses with 230099)', () => {
     ['update_multi false', { ...valid, config: { update_multi: false } }, /update_multi/],
     ['a header without title', { ...valid, header: { template: 'blue' } }, /header.title: required/],
     ['an unknown component', { ...valid, body: { elements: [{ tag: 'note', elements: [] }] } }, /unknown tag "note"/],
-    ['an unknown component property', { ...valid, body: { elements: [{ tag: 'markdown', content: 'x', colour: 'red' }] } }, /unsupported property "colour"/],
-    ['a bad behavior', { ...valid, body: { elements: [{ tag: 'button', behaviors: [{ type: 'jump' }] }] } }, /behavior/],
+    [
+      'an unknown component property',
+      { ...valid, body: { elements: [{ tag: 'markdown', content: 'x', colour: 'red' }] } },
+      /unsupported property "colour"/,
+    ],
+    [
+      'a bad behavior',
+      { ...valid, body: { elements: [{ tag: 'button', behaviors: [{ type: 'jump' }] }] } },
+      /behavior/,
+    ],
   ])('refuses %s', (_label, card, problem) => {
     expect(checkCard(card as Record<string, unknown>)).toMatch(problem);
   });

@@ -10,7 +10,11 @@ afterEach(async () => {
   await receiver?.close();
 });
 
-async function call(path: string, method = 'GET', body?: unknown): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
+async function call(
+  path: string,
+  method = 'GET',
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
   const response = await fetch(`${emulator!.url}${path}`, {
     method,
     ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
@@ -23,11 +27,18 @@ describe('/_emulator control API', () => {
   it('reads @RoomBot, @Alice and @all typed in the text as mentions; sends as another tenant or in another chat', async () => {
     receiver = await startReceiver();
     emulator = await startTestEmulator({ eventUrl: `${receiver.url}/event` });
-    const pushed = () => JSON.parse(receiver!.received.at(-1)!.rawBody.toString('utf8')) as { event: { sender: { tenant_key: string }; message: { content: string; chat_id: string; mentions?: Array<{ key: string; id: { open_id: string } }> } } };
+    const pushed = () =>
+      JSON.parse(receiver!.received.at(-1)!.rawBody.toString('utf8')) as {
+        event: {
+          sender: { tenant_key: string };
+          message: { content: string; chat_id: string; mentions?: Array<{ key: string; id: { open_id: string } }> };
+        };
+      };
     const send = async (body: Record<string, unknown>) => {
       const count = receiver!.received.length;
       expect((await call('/_emulator/messages', 'POST', body)).status).toBe(202);
-      for (let tries = 0; receiver!.received.length === count && tries < 200; tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let tries = 0; receiver!.received.length === count && tries < 200; tries += 1)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       return pushed().event;
     };
 
@@ -43,14 +54,21 @@ describe('/_emulator control API', () => {
     const listed = await send({ text: 'test01', chatType: 'group', mentions: ['all'] });
     expect(listed.message.content).toBe(JSON.stringify({ text: '@_all test01' }));
 
-    const external = await send({ text: '/room test01', chatType: 'group', senderTenantKey: 'tenant_b', chatId: 'oc_external' });
+    const external = await send({
+      text: '/room test01',
+      chatType: 'group',
+      senderTenantKey: 'tenant_b',
+      chatId: 'oc_external',
+    });
     expect(external.sender.tenant_key).toBe('tenant_b');
     expect(external.message.chat_id).toBe('oc_external');
     expect((await call('/_emulator/messages', 'POST', { text: 'x', mentions: ['everyone'] })).status).toBe(400);
   });
 
   it('sends messages, lists replies, clicks cards, injects faults and expires tokens', async () => {
-    receiver = await startReceiver((push) => (push.path === '/card' ? { body: { card: { type: 'raw', data: { v: 2 } } } } : {}));
+    receiver = await startReceiver((push) =>
+      push.path === '/card' ? { body: { card: { type: 'raw', data: { v: 2 } } } } : {},
+    );
     emulator = await startTestEmulator({ eventUrl: `${receiver.url}/event`, cardUrl: `${receiver.url}/card` });
 
     const sent = await call('/_emulator/messages', 'POST', { text: '/room test01', chatType: 'group' });
@@ -60,7 +78,9 @@ describe('/_emulator control API', () => {
 
     const replyId = await replyAsBot(emulator, emulator.app, messageId, { v: 1 });
     const replies = await call('/_emulator/replies');
-    expect((replies.json!.replies as Array<{ replyMessageId: string }>).map((r) => r.replyMessageId)).toEqual([replyId]);
+    expect((replies.json!.replies as Array<{ replyMessageId: string }>).map((r) => r.replyMessageId)).toEqual([
+      replyId,
+    ]);
 
     const click = await call(`/_emulator/replies/${replyId}/click`, 'POST', { value: { action: 'refresh' } });
     expect(click.json).toMatchObject({ ok: true, card: { v: 2 } });
@@ -98,7 +118,10 @@ describe('GET /_emulator/replies: waiting for the next reply', () => {
     const other = await call('/_emulator/messages', 'POST', { text: '/room test02' });
     expect((await replies(`to=${messageId}`)).body).toEqual({ replies: [], count: 0 }); // no wait: what curl showed
     const waiting = replies(`to=${messageId}&wait=10`);
-    const stillWaiting = await Promise.race([waiting.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 300))]);
+    const stillWaiting = await Promise.race([
+      waiting.then(() => false),
+      new Promise((resolve) => setTimeout(() => resolve(true), 300)),
+    ]);
     expect(stillWaiting).toBe(true);
     await replyAsBot(emulator, emulator.app, other.json!.message_id as string, { v: 0 }); // not the one waited for
     const replyId = await replyAsBot(emulator, emulator.app, messageId, { v: 1 });
@@ -113,7 +136,8 @@ describe('GET /_emulator/replies: waiting for the next reply', () => {
 
   it('after a count or a reply message_id, returns only newer replies; waits for the next one', async () => {
     emulator = await startTestEmulator();
-    const replyToNew = (text: string) => replyAsBot(emulator!, emulator!.app, emulator!.createMessage({ text }).messageId, { text });
+    const replyToNew = (text: string) =>
+      replyAsBot(emulator!, emulator!.app, emulator!.createMessage({ text }).messageId, { text });
     const first = await replyToNew('/room a');
     expect((await replies('after=0')).body.replies.map((r) => r.replyMessageId)).toEqual([first]);
     expect((await replies('after=1')).body).toEqual({ replies: [], count: 1 });

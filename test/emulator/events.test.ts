@@ -2,9 +2,22 @@
 // body, url verification, acknowledgement, re-delivery and duplicates.
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeSignature, decryptPayload } from '../../src/protocol/crypto.js';
-import type { CardActionEvent, EventEnvelope, MessageReceiveEvent, UrlVerification } from '../../src/protocol/events.js';
+import type {
+  CardActionEvent,
+  EventEnvelope,
+  MessageReceiveEvent,
+  UrlVerification,
+} from '../../src/protocol/events.js';
 import { typedMentions, type Emulator } from '../../src/emulator/index.js';
-import { replyAsBot, startReceiver, startTestEmulator, type Receiver, type ReceivedPush, type ReceiverReply, type TestApp } from './support.js';
+import {
+  replyAsBot,
+  startReceiver,
+  startTestEmulator,
+  type Receiver,
+  type ReceivedPush,
+  type ReceiverReply,
+  type TestApp,
+} from './support.js';
 
 const ENCRYPT_KEY = 'emulator test encrypt key';
 
@@ -18,8 +31,16 @@ async function setup(
   answer?: (push: ReceivedPush, index: number) => ReceiverReply | Promise<ReceiverReply>,
 ): Promise<{ emulator: Emulator & { app: TestApp }; receiver: Receiver }> {
   const receiver = await startReceiver(answer);
-  const emulator = await startTestEmulator({ encryptKey: ENCRYPT_KEY, eventUrl: `${receiver.url}/webhook/event`, cardUrl: `${receiver.url}/webhook/card`, ...options });
-  cleanups.push(() => receiver.close(), () => emulator.close());
+  const emulator = await startTestEmulator({
+    encryptKey: ENCRYPT_KEY,
+    eventUrl: `${receiver.url}/webhook/event`,
+    cardUrl: `${receiver.url}/webhook/card`,
+    ...options,
+  });
+  cleanups.push(
+    () => receiver.close(),
+    () => emulator.close(),
+  );
   return { emulator, receiver };
 }
 
@@ -59,14 +80,25 @@ describe('im.message.receive_v1 push', () => {
       tenant_key: emulator.identity.tenantKey,
     });
     expect(envelope.schema).toBe('2.0');
-    expect(envelope.event.sender).toEqual({ sender_id: emulator.identity.user, sender_type: 'user', tenant_key: emulator.identity.tenantKey });
+    expect(envelope.event.sender).toEqual({
+      sender_id: emulator.identity.user,
+      sender_type: 'user',
+      tenant_key: emulator.identity.tenantKey,
+    });
     expect(envelope.event.message).toMatchObject({
       message_id: sent.messageId,
       chat_id: emulator.identity.chats.group,
       chat_type: 'group',
       message_type: 'text',
       content: JSON.stringify({ text: '@_user_1 /room test01' }),
-      mentions: [{ key: '@_user_1', id: { open_id: emulator.identity.bot.openId, union_id: emulator.identity.bot.unionId }, name: 'RoomBot', tenant_key: emulator.identity.tenantKey }],
+      mentions: [
+        {
+          key: '@_user_1',
+          id: { open_id: emulator.identity.bot.openId, union_id: emulator.identity.bot.unionId },
+          name: 'RoomBot',
+          tenant_key: emulator.identity.tenantKey,
+        },
+      ],
     });
     expect(sent.messageId).toMatch(/^om_[0-9a-f]{32}$/);
     expect(sent.chatId).toMatch(/^oc_[0-9a-f]{32}$/);
@@ -102,17 +134,42 @@ describe('im.message.receive_v1 push', () => {
   it('mentions whom it is told, in order: the bot by its open_id, members, and @_all in the text only', async () => {
     const { emulator } = await setup();
     const { identity } = emulator;
-    const created = emulator.createMessage({ text: '/room test02', chatType: 'group', mentions: [{ name: 'Alice' }, 'all', 'bot'] });
+    const created = emulator.createMessage({
+      text: '/room test02',
+      chatType: 'group',
+      mentions: [{ name: 'Alice' }, 'all', 'bot'],
+    });
     const { message } = created.envelope.event;
     expect(message.content).toBe(JSON.stringify({ text: '@_user_1 @_all @_user_2 /room test02' }));
     expect(message.mentions).toEqual([
-      { key: '@_user_1', id: { open_id: expect.stringMatching(/^ou_[0-9a-f]{32}$/), union_id: expect.stringMatching(/^on_/), user_id: expect.any(String) }, name: 'Alice', tenant_key: identity.tenantKey },
-      { key: '@_user_2', id: { open_id: identity.bot.openId, union_id: identity.bot.unionId }, name: 'RoomBot', tenant_key: identity.tenantKey },
+      {
+        key: '@_user_1',
+        id: {
+          open_id: expect.stringMatching(/^ou_[0-9a-f]{32}$/),
+          union_id: expect.stringMatching(/^on_/),
+          user_id: expect.any(String),
+        },
+        name: 'Alice',
+        tenant_key: identity.tenantKey,
+      },
+      {
+        key: '@_user_2',
+        id: { open_id: identity.bot.openId, union_id: identity.bot.unionId },
+        name: 'RoomBot',
+        tenant_key: identity.tenantKey,
+      },
     ]);
     // the same name is the same member; placeholders already in the text stay where they are
-    const again = emulator.createMessage({ text: 'ask @_user_1 about test01', chatType: 'group', mentions: [{ name: 'Alice', tenantKey: 'tenant_b' }] });
+    const again = emulator.createMessage({
+      text: 'ask @_user_1 about test01',
+      chatType: 'group',
+      mentions: [{ name: 'Alice', tenantKey: 'tenant_b' }],
+    });
     expect(again.envelope.event.message.content).toBe(JSON.stringify({ text: 'ask @_user_1 about test01' }));
-    expect(again.envelope.event.message.mentions![0]).toMatchObject({ id: { open_id: message.mentions![0]!.id.open_id }, tenant_key: 'tenant_b' });
+    expect(again.envelope.event.message.mentions![0]).toMatchObject({
+      id: { open_id: message.mentions![0]!.id.open_id },
+      tenant_key: 'tenant_b',
+    });
     // nobody at all, even in a group
     const none = emulator.createMessage({ text: 'lunch?', chatType: 'group', mentions: [] });
     expect(none.envelope.event.message.content).toBe(JSON.stringify({ text: 'lunch?' }));
@@ -127,16 +184,26 @@ describe('im.message.receive_v1 push', () => {
 
   it('sends as a member of another tenant when asked (an external group)', async () => {
     const { emulator } = await setup();
-    const created = emulator.createMessage({ text: '/room test01', chatType: 'group', senderTenantKey: 'tenant_of_another_company' });
+    const created = emulator.createMessage({
+      text: '/room test01',
+      chatType: 'group',
+      senderTenantKey: 'tenant_of_another_company',
+    });
     expect(created.envelope.event.sender.tenant_key).toBe('tenant_of_another_company');
     expect(created.envelope.header.tenant_key).toBe(emulator.identity.tenantKey);
   });
 
   it('turns a typed line into text and mentions, as a Feishu client does', () => {
     expect(typedMentions('@RoomBot test01', 'RoomBot')).toEqual({ text: '@_user_1 test01', mentions: ['bot'] });
-    expect(typedMentions('@Alice @roombot /room test02', 'RoomBot')).toEqual({ text: '@_user_1 @_user_2 /room test02', mentions: [{ name: 'Alice' }, 'bot'] });
+    expect(typedMentions('@Alice @roombot /room test02', 'RoomBot')).toEqual({
+      text: '@_user_1 @_user_2 /room test02',
+      mentions: [{ name: 'Alice' }, 'bot'],
+    });
     expect(typedMentions('@all test01 @所有人', 'RoomBot')).toEqual({ text: '@_all test01 @_all', mentions: ['all'] });
-    expect(typedMentions('@Bob ask @Bob', 'RoomBot')).toEqual({ text: '@_user_1 ask @_user_1', mentions: [{ name: 'Bob' }] });
+    expect(typedMentions('@Bob ask @Bob', 'RoomBot')).toEqual({
+      text: '@_user_1 ask @_user_1',
+      mentions: [{ name: 'Bob' }],
+    });
     expect(typedMentions('mail a@b.c /room x', 'RoomBot')).toEqual({ text: 'mail a@b.c /room x', mentions: [] });
   });
 
@@ -157,13 +224,17 @@ describe('im.message.receive_v1 push', () => {
     const push = receiver.received[0]!;
     const timestamp = header(push, 'x-lark-request-timestamp');
     expect(Number(timestamp)).toBeLessThan(Date.now() / 1000 - 500);
-    expect(header(push, 'x-lark-signature')).toBe(computeSignature(timestamp, header(push, 'x-lark-request-nonce'), ENCRYPT_KEY, push.rawBody));
+    expect(header(push, 'x-lark-signature')).toBe(
+      computeSignature(timestamp, header(push, 'x-lark-request-nonce'), ENCRYPT_KEY, push.rawBody),
+    );
   });
 });
 
 describe('delivery', () => {
   it('re-delivers the identical event, freshly signed, until HTTP 200', async () => {
-    const { emulator, receiver } = await setup({ retryDelaysMs: [20, 20, 20] }, (_push, index) => ({ status: index < 2 ? 500 : 200 }));
+    const { emulator, receiver } = await setup({ retryDelaysMs: [20, 20, 20] }, (_push, index) => ({
+      status: index < 2 ? 500 : 200,
+    }));
     const sent = await emulator.sendMessage({ text: '/room test01' });
 
     expect(sent.acknowledged).toBe(true);
@@ -176,13 +247,22 @@ describe('delivery', () => {
     expect(events.every((event) => JSON.stringify(event) === JSON.stringify(sent.envelope))).toBe(true);
     expect(new Set(receiver.received.map((push) => header(push, 'x-lark-request-nonce'))).size).toBe(3);
     for (const push of receiver.received) {
-      expect(header(push, 'x-lark-signature')).toBe(computeSignature(header(push, 'x-lark-request-timestamp'), header(push, 'x-lark-request-nonce'), ENCRYPT_KEY, push.rawBody));
+      expect(header(push, 'x-lark-signature')).toBe(
+        computeSignature(
+          header(push, 'x-lark-request-timestamp'),
+          header(push, 'x-lark-request-nonce'),
+          ENCRYPT_KEY,
+          push.rawBody,
+        ),
+      );
     }
     expect(emulator.deliveries).toHaveLength(3);
   });
 
   it('counts an answer slower than the ack timeout as a failure and re-delivers', async () => {
-    const { emulator } = await setup({ ackTimeoutMs: 100, retryDelaysMs: [20] }, (_push, index) => ({ delayMs: index === 0 ? 1000 : 0 }));
+    const { emulator } = await setup({ ackTimeoutMs: 100, retryDelaysMs: [20] }, (_push, index) => ({
+      delayMs: index === 0 ? 1000 : 0,
+    }));
     const sent = await emulator.sendMessage({ text: '/room test01' });
     expect(sent.deliveries.map((d) => [d.kind, d.error ?? d.status])).toEqual([
       ['first', 'timeout'],
@@ -214,13 +294,16 @@ describe('delivery', () => {
     const secondArrived = new Promise<void>((resolve) => (release = resolve));
     const answeredBefore: number[] = [];
     let answered = 0;
-    const { emulator, receiver } = await setup({ extraDeliveries: { concurrent: 1, afterAck: 1 }, ackTimeoutMs: 1000 }, async (_push, index) => {
-      answeredBefore[index] = answered;
-      if (index === 1) release();
-      if (index < 2) await secondArrived;
-      answered += 1;
-      return {};
-    });
+    const { emulator, receiver } = await setup(
+      { extraDeliveries: { concurrent: 1, afterAck: 1 }, ackTimeoutMs: 1000 },
+      async (_push, index) => {
+        answeredBefore[index] = answered;
+        if (index === 1) release();
+        if (index < 2) await secondArrived;
+        answered += 1;
+        return {};
+      },
+    );
     const sent = await emulator.sendMessage({ text: '/room test01' });
 
     expect(sent.acknowledged).toBe(true);
@@ -228,7 +311,9 @@ describe('delivery', () => {
     expect(answeredBefore).toEqual([0, 0, 2]); // the third push came after both earlier ones were answered
     expect(sent.deliveries.map((d) => d.kind).sort()).toEqual(['duplicate', 'duplicate', 'first']);
     expect(sent.deliveries.every((d) => d.acknowledged)).toBe(true); // none waited out the ack timeout
-    const ids = receiver.received.map((push) => decrypted<EventEnvelope<MessageReceiveEvent>>(push).event.message.message_id);
+    const ids = receiver.received.map(
+      (push) => decrypted<EventEnvelope<MessageReceiveEvent>>(push).event.message.message_id,
+    );
     expect(new Set(ids)).toEqual(new Set([sent.messageId]));
   });
 
@@ -267,7 +352,10 @@ describe('url verification', () => {
     expect(ok).toMatchObject({ ok: true, status: 200 });
     const push = receiver.received[0]!;
     expect(push.headers['x-lark-signature']).toBeUndefined();
-    expect(decrypted<UrlVerification>(push)).toMatchObject({ type: 'url_verification', token: emulator.app.verificationToken });
+    expect(decrypted<UrlVerification>(push)).toMatchObject({
+      type: 'url_verification',
+      token: emulator.app.verificationToken,
+    });
 
     mode = 'wrong';
     expect((await emulator.verifyUrl()).ok).toBe(false);
@@ -277,23 +365,46 @@ describe('url verification', () => {
 describe('card.action.trigger', () => {
   async function cardReply(emulator: Emulator & { app: TestApp }): Promise<string> {
     const user = emulator.createMessage({ text: '/room test01' });
-    return replyAsBot(emulator, emulator.app, user.messageId, { header: { title: { tag: 'plain_text', content: 'v1' } } });
+    return replyAsBot(emulator, emulator.app, user.messageId, {
+      header: { title: { tag: 'plain_text', content: 'v1' } },
+    });
   }
 
   it('posts a signed callback and replaces the card when the answer carries a raw card', async () => {
     const updated = { header: { title: { tag: 'plain_text', content: 'v2' } } };
-    const { emulator, receiver } = await setup({}, () => ({ body: { toast: { type: 'success', content: '已刷新' }, card: { type: 'raw', data: updated } } }));
+    const { emulator, receiver } = await setup({}, () => ({
+      body: { toast: { type: 'success', content: '已刷新' }, card: { type: 'raw', data: updated } },
+    }));
     const replyId = await cardReply(emulator);
 
-    const result = await emulator.clickCardButton({ messageId: replyId, value: { action: 'refresh', ids: ['test01'] } });
-    expect(result).toMatchObject({ ok: true, status: 200, response: { toast: { type: 'success', content: '已刷新' } }, card: updated });
+    const result = await emulator.clickCardButton({
+      messageId: replyId,
+      value: { action: 'refresh', ids: ['test01'] },
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      status: 200,
+      response: { toast: { type: 'success', content: '已刷新' } },
+      card: updated,
+    });
     expect(emulator.replies[0]).toMatchObject({ card: updated, content: JSON.stringify(updated), cardUpdates: 1 });
 
     const push = receiver.received.at(-1)!;
     expect(push.path).toBe('/webhook/card');
-    expect(header(push, 'x-lark-signature')).toBe(computeSignature(header(push, 'x-lark-request-timestamp'), header(push, 'x-lark-request-nonce'), ENCRYPT_KEY, push.rawBody));
+    expect(header(push, 'x-lark-signature')).toBe(
+      computeSignature(
+        header(push, 'x-lark-request-timestamp'),
+        header(push, 'x-lark-request-nonce'),
+        ENCRYPT_KEY,
+        push.rawBody,
+      ),
+    );
     const callback = decrypted<EventEnvelope<CardActionEvent>>(push);
-    expect(callback.header).toMatchObject({ event_type: 'card.action.trigger', token: emulator.app.verificationToken, app_id: emulator.app.appId });
+    expect(callback.header).toMatchObject({
+      event_type: 'card.action.trigger',
+      token: emulator.app.verificationToken,
+      app_id: emulator.app.appId,
+    });
     expect(callback.header.create_time).toMatch(/^\d{16}$/); // microseconds
     expect(callback.event).toMatchObject({
       operator: { open_id: emulator.identity.user.open_id, tenant_key: emulator.identity.tenantKey },
@@ -308,13 +419,24 @@ describe('card.action.trigger', () => {
     const replyId = await cardReply(emulator);
     const before = emulator.replies[0]!.card;
 
-    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({ ok: false, errorCode: 200671 });
+    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({
+      ok: false,
+      errorCode: 200671,
+    });
     reply = { delayMs: 1000 };
-    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({ ok: false, errorCode: 200341 });
+    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({
+      ok: false,
+      errorCode: 200341,
+    });
     reply = { body: { card: { type: 'raw' } } };
-    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({ ok: false, errorCode: 200673 });
+    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({
+      ok: false,
+      errorCode: 200673,
+    });
     reply = { body: { toast: { type: 'info', content: 'ok' } } };
-    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x', operatorOpenId: 'ou_someone' })).toMatchObject({ ok: true });
+    expect(
+      await emulator.clickCardButton({ messageId: replyId, value: 'x', operatorOpenId: 'ou_someone' }),
+    ).toMatchObject({ ok: true });
     expect(emulator.replies[0]!.card).toEqual(before);
     expect(emulator.replies[0]!.cardUpdates).toBe(0);
   });

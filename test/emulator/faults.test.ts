@@ -16,13 +16,21 @@ afterEach(() => emulator.close());
 
 function lookup() {
   return client.request<{ code: number }>(
-    { method: 'GET', url: '/open-apis/meeting_room/room/batch_get_id', params: { custom_room_ids: ['test01'] }, paramsSerializer: { serialize: repeatKeys } },
+    {
+      method: 'GET',
+      url: '/open-apis/meeting_room/room/batch_get_id',
+      params: { custom_room_ids: ['test01'] },
+      paramsSerializer: { serialize: repeatKeys },
+    },
     lark.withTenantToken(token),
   );
 }
 
 function reply(messageId: string) {
-  return client.im.message.reply({ path: { message_id: messageId }, data: { msg_type: 'text', content: '{"text":"hi"}' } }, lark.withTenantToken(token));
+  return client.im.message.reply(
+    { path: { message_id: messageId }, data: { msg_type: 'text', content: '{"text":"hi"}' } },
+    lark.withTenantToken(token),
+  );
 }
 
 describe('fault injection', () => {
@@ -57,15 +65,29 @@ describe('fault injection', () => {
 
   it('answers any code, message and status', async () => {
     const msg = 'Access denied. One of the following scopes is required: [calendar:room:readonly]';
-    emulator.faults.inject({ api: 'batch_get_id', kind: 'error', code: 99991672, msg, httpStatus: 400, times: Infinity });
-    for (let i = 0; i < 3; i += 1) expect(await failureOf(lookup())).toMatchObject({ status: 400, code: 99991672, msg });
+    emulator.faults.inject({
+      api: 'batch_get_id',
+      kind: 'error',
+      code: 99991672,
+      msg,
+      httpStatus: 400,
+      times: Infinity,
+    });
+    for (let i = 0; i < 3; i += 1)
+      expect(await failureOf(lookup())).toMatchObject({ status: 400, code: 99991672, msg });
     emulator.faults.clear();
     expect((await lookup()).code).toBe(0);
   });
 
   it('fails the token endpoint too', async () => {
     emulator.faults.inject({ api: 'token', kind: 'http_500' });
-    expect(await failureOf(client.auth.tenantAccessToken.internal({ data: { app_id: emulator.app.appId, app_secret: emulator.app.appSecret } }))).toMatchObject({
+    expect(
+      await failureOf(
+        client.auth.tenantAccessToken.internal({
+          data: { app_id: emulator.app.appId, app_secret: emulator.app.appSecret },
+        }),
+      ),
+    ).toMatchObject({
       status: 500,
     });
   });
@@ -88,7 +110,10 @@ describe('fault injection', () => {
     });
     // A client that gives up before the delay times out; the next call is answered at once.
     await expect(
-      slowClient.request({ method: 'GET', url: '/open-apis/meeting_room/room/batch_get_id?custom_room_ids=test01' }, lark.withTenantToken(token)),
+      slowClient.request(
+        { method: 'GET', url: '/open-apis/meeting_room/room/batch_get_id?custom_room_ids=test01' },
+        lark.withTenantToken(token),
+      ),
     ).rejects.toThrow(/timeout/);
     expect((await lookup()).code).toBe(0);
   });

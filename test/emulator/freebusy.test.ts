@@ -15,7 +15,12 @@ const NOW = Date.parse('2025-03-10T10:07:00+08:00');
 interface FreeBusyBody {
   code: number;
   msg: string;
-  data: { time_min: string; time_max: string; free_busy: Record<string, Array<Record<string, unknown>>>; error_room_ids: string[] };
+  data: {
+    time_min: string;
+    time_max: string;
+    free_busy: Record<string, Array<Record<string, unknown>>>;
+    error_room_ids: string[];
+  };
 }
 
 let emulator: (Emulator & { app: TestApp }) | undefined;
@@ -30,7 +35,12 @@ async function freeBusyClient(now = NOW) {
   const token = await fetchTenantToken(client, emulator.app);
   const get = (params: Record<string, string | readonly string[]>, serialize = true) =>
     client.request<FreeBusyBody>(
-      { method: 'GET', url: '/open-apis/meeting_room/freebusy/batch_get', params, ...(serialize ? { paramsSerializer: { serialize: repeatKeys } } : {}) },
+      {
+        method: 'GET',
+        url: '/open-apis/meeting_room/freebusy/batch_get',
+        params,
+        ...(serialize ? { paramsSerializer: { serialize: repeatKeys } } : {}),
+      },
       lark.withTenantToken(token),
     );
   return { emulator, get };
@@ -51,9 +61,15 @@ describe('meeting_room freebusy/batch_get', () => {
         original_time: 0,
         organizer_info: { name: '张伟', open_id: expect.stringMatching(/^ou_[0-9a-f]{32}$/) },
       },
-      expect.objectContaining({ start_time: '2025-03-10T12:00:00+08:00', end_time: '2025-03-10T13:00:00+08:00', organizer_info: expect.objectContaining({ name: 'Alex Chen' }) }),
+      expect.objectContaining({
+        start_time: '2025-03-10T12:00:00+08:00',
+        end_time: '2025-03-10T13:00:00+08:00',
+        organizer_info: expect.objectContaining({ name: 'Alex Chen' }),
+      }),
     ]);
-    expect(body.data.free_busy[TEST02]).toEqual([expect.objectContaining({ start_time: '2025-03-10T11:30:00+08:00', end_time: '2025-03-10T12:30:00+08:00' })]);
+    expect(body.data.free_busy[TEST02]).toEqual([
+      expect.objectContaining({ start_time: '2025-03-10T11:30:00+08:00', end_time: '2025-03-10T12:30:00+08:00' }),
+    ]);
   });
 
   it('leaves out rooms without bookings in the span, lists unknown rooms in error_room_ids', async () => {
@@ -66,9 +82,17 @@ describe('meeting_room freebusy/batch_get', () => {
 
   it('returns only the bookings that overlap [time_min, time_max]', async () => {
     const { get } = await freeBusyClient();
-    const afterFirst = await get({ room_ids: [TEST01], time_min: '2025-03-10T11:00:00+08:00', time_max: '2025-03-10T12:00:00+08:00' });
+    const afterFirst = await get({
+      room_ids: [TEST01],
+      time_min: '2025-03-10T11:00:00+08:00',
+      time_max: '2025-03-10T12:00:00+08:00',
+    });
     expect(afterFirst.data.free_busy).toEqual({});
-    const overlapping = await get({ room_ids: [TEST01], time_min: '2025-03-10T10:59:00+08:00', time_max: '2025-03-10T12:00:01+08:00' });
+    const overlapping = await get({
+      room_ids: [TEST01],
+      time_min: '2025-03-10T10:59:00+08:00',
+      time_max: '2025-03-10T12:00:01+08:00',
+    });
     expect(overlapping.data.free_busy[TEST01]).toHaveLength(2);
   });
 
@@ -85,24 +109,43 @@ describe('meeting_room freebusy/batch_get', () => {
 
   it('is as strict as Feishu: repeated room_ids only, at most 20, both times required', async () => {
     const { get } = await freeBusyClient();
-    expect(await failureOf(get({ room_ids: [TEST01, TEST02], ...DAY }, false))).toMatchObject({ status: 400, code: 99992402 });
+    expect(await failureOf(get({ room_ids: [TEST01, TEST02], ...DAY }, false))).toMatchObject({
+      status: 400,
+      code: 99992402,
+    });
     const twentyOne = Array.from({ length: 21 }, (_, i) => `omm_${String(i).padStart(32, '0')}`);
     expect(await failureOf(get({ room_ids: twentyOne, ...DAY }))).toMatchObject({ status: 400, code: 99992402 });
     expect((await get({ room_ids: twentyOne.slice(0, 20), ...DAY })).code).toBe(0);
-    expect(await failureOf(get({ room_ids: [TEST01], time_min: DAY.time_min }))).toMatchObject({ status: 400, code: 99992402 });
-    expect(await failureOf(get({ room_ids: [TEST01], time_max: DAY.time_max }))).toMatchObject({ status: 400, code: 99992402 });
+    expect(await failureOf(get({ room_ids: [TEST01], time_min: DAY.time_min }))).toMatchObject({
+      status: 400,
+      code: 99992402,
+    });
+    expect(await failureOf(get({ room_ids: [TEST01], time_max: DAY.time_max }))).toMatchObject({
+      status: 400,
+      code: 99992402,
+    });
   });
 
   it('refuses times that are not RFC 3339 with 100003, and time_max before time_min', async () => {
     const { get } = await freeBusyClient();
-    for (const bad of ['2025-03-10 10:00:00+08:00', '2025-03-10T10:00:00', '2025-02-30T10:00:00Z', '2025-03-10T24:00:00Z', '1741572000', '2025-03-10t10:00:00z']) {
+    for (const bad of [
+      '2025-03-10 10:00:00+08:00',
+      '2025-03-10T10:00:00',
+      '2025-02-30T10:00:00Z',
+      '2025-03-10T24:00:00Z',
+      '1741572000',
+      '2025-03-10t10:00:00z',
+    ]) {
       expect(await failureOf(get({ room_ids: [TEST01], time_min: bad, time_max: DAY.time_max })), bad).toMatchObject({
         status: 400,
         code: 100003,
         msg: 'time format must follow RFC3339 standard',
       });
     }
-    expect(await failureOf(get({ room_ids: [TEST01], time_min: DAY.time_max, time_max: DAY.time_min }))).toMatchObject({ status: 400, code: 99992402 });
+    expect(await failureOf(get({ room_ids: [TEST01], time_min: DAY.time_max, time_max: DAY.time_min }))).toMatchObject({
+      status: 400,
+      code: 99992402,
+    });
     expect((await get({ room_ids: [TEST01], time_min: DAY.time_min, time_max: DAY.time_min })).code).toBe(0);
   });
 });
@@ -110,10 +153,18 @@ describe('meeting_room freebusy/batch_get', () => {
 describe('faults', () => {
   it("can be aimed at it by the name 'freebusy', leaving the other room APIs alone", async () => {
     const { emulator, get } = await freeBusyClient();
-    emulator.faults.inject({ api: 'freebusy', kind: 'error', code: 99991672, msg: 'Access denied. One of the following scopes is required: [calendar:room:readonly]' });
+    emulator.faults.inject({
+      api: 'freebusy',
+      kind: 'error',
+      code: 99991672,
+      msg: 'Access denied. One of the following scopes is required: [calendar:room:readonly]',
+    });
     expect(await failureOf(get({ room_ids: [TEST01], ...DAY }))).toMatchObject({ status: 400, code: 99991672 });
     expect((await get({ room_ids: [TEST01], ...DAY })).code).toBe(0);
-    expect(emulator.requests.filter((r) => r.api === 'freebusy').map((r) => r.fault ?? 'none')).toEqual(['error', 'none']);
+    expect(emulator.requests.filter((r) => r.api === 'freebusy').map((r) => r.fault ?? 'none')).toEqual([
+      'error',
+      'none',
+    ]);
   });
 });
 
@@ -122,7 +173,8 @@ describe('seeded bookings', () => {
     const seed = loadRoomSeed();
     const test01 = seed.find((room) => room.custom_room_id === 'test01')!;
     const test02 = seed.find((room) => room.custom_room_id === 'test02')!;
-    const busyAt = (bookings: ReturnType<typeof placeBookings>, now: number) => bookings.some((b) => b.start <= now && now < b.end);
+    const busyAt = (bookings: ReturnType<typeof placeBookings>, now: number) =>
+      bookings.some((b) => b.start <= now && now < b.end);
     for (let now = NOW; now < NOW + 24 * 3_600_000; now += 7 * 60_000) {
       expect(busyAt(placeBookings(test01, now), now)).toBe(true);
       expect(busyAt(placeBookings(test02, now), now)).toBe(false);
@@ -132,7 +184,9 @@ describe('seeded bookings', () => {
 
   it('are validated: an end before the start is refused, naming the field', () => {
     const room = loadRoomSeed()[0]!;
-    expect(() => parseRooms([{ ...room, bookings: [{ start_minutes: 30, end_minutes: 0 }] }])).toThrow(/rooms\[0\]\.bookings\[0\]\.end_minutes/);
+    expect(() => parseRooms([{ ...room, bookings: [{ start_minutes: 30, end_minutes: 0 }] }])).toThrow(
+      /rooms\[0\]\.bookings\[0\]\.end_minutes/,
+    );
   });
 });
 
@@ -145,7 +199,15 @@ describe('RFC 3339', () => {
   });
 
   it('refuses what is not one, where Date.parse would guess', () => {
-    for (const text of ['2023-02-29T00:00:00Z', '2019-09-04T08:45:00', '2019-09-04', '2019-09-04T08:45Z', '2019-09-04T08:45:00+0800', '2019-09-04T08:45:00+24:00', ' 2019-09-04T08:45:00Z']) {
+    for (const text of [
+      '2023-02-29T00:00:00Z',
+      '2019-09-04T08:45:00',
+      '2019-09-04',
+      '2019-09-04T08:45Z',
+      '2019-09-04T08:45:00+0800',
+      '2019-09-04T08:45:00+24:00',
+      ' 2019-09-04T08:45:00Z',
+    ]) {
       expect(parseRfc3339(text), text).toBeUndefined();
     }
   });

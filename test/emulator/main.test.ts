@@ -33,7 +33,14 @@ describe('src/emulator/main.ts', () => {
   it('prints its URL, pushes messages from the control API and from stdin, and stops on SIGTERM', async () => {
     receiver = await startReceiver();
     const started = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], {
-      env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_EVENT_URL: `${receiver.url}/webhook/event`, FEISHU_APP_ID: 'cli_cli_test', FEISHU_ENCRYPT_KEY: '', LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        EMULATOR_PORT: '0',
+        EMULATOR_EVENT_URL: `${receiver.url}/webhook/event`,
+        FEISHU_APP_ID: 'cli_cli_test',
+        FEISHU_ENCRYPT_KEY: '',
+        LOG_LEVEL: 'silent',
+      },
     });
     child = started;
     let stdout = '';
@@ -47,13 +54,19 @@ describe('src/emulator/main.ts', () => {
     });
     expect(((await token.json()) as { code: number }).code).toBe(0);
 
-    const sent = await fetch(`${url}/_emulator/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"/room test01"}' });
+    const sent = await fetch(`${url}/_emulator/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"text":"/room test01"}',
+    });
     expect(sent.status).toBe(202);
     const { message_id: messageId } = (await sent.json()) as { message_id: string };
     started.stdin.write('group /room test02\n');
 
     const pushes = await waitFor(() => (receiver!.received.length >= 2 ? receiver!.received : undefined));
-    const messages = pushes.map((push) => (JSON.parse(push.rawBody.toString('utf8')) as EventEnvelope<MessageReceiveEvent>).event.message);
+    const messages = pushes.map(
+      (push) => (JSON.parse(push.rawBody.toString('utf8')) as EventEnvelope<MessageReceiveEvent>).event.message,
+    );
     expect(messages[0]).toMatchObject({ message_id: messageId, chat_type: 'p2p', content: '{"text":"/room test01"}' });
     expect(messages[1]).toMatchObject({ chat_type: 'group', content: '{"text":"@_user_1 /room test02"}' });
 
@@ -63,9 +76,20 @@ describe('src/emulator/main.ts', () => {
   });
 
   it('delivers over the long connection with EMULATOR_EVENT_TRANSPORT=websocket', async () => {
-    const app = { appId: 'cli_00000000000000aa', appSecret: 'emulator-app-secret', verificationToken: 'emulator-verification-token' };
+    const app = {
+      appId: 'cli_00000000000000aa',
+      appSecret: 'emulator-app-secret',
+      verificationToken: 'emulator-verification-token',
+    };
     const started = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], {
-      env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_EVENT_TRANSPORT: 'websocket', FEISHU_APP_ID: app.appId, FEISHU_ENCRYPT_KEY: '', LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        EMULATOR_PORT: '0',
+        EMULATOR_EVENT_TRANSPORT: 'websocket',
+        FEISHU_APP_ID: app.appId,
+        FEISHU_ENCRYPT_KEY: '',
+        LOG_LEVEL: 'silent',
+      },
     });
     child = started;
     let stdout = '';
@@ -75,7 +99,9 @@ describe('src/emulator/main.ts', () => {
     await waitFor(() => (/long connection/.test(stdout) ? true : undefined));
 
     const received: string[] = [];
-    const sdk = startSdkClient({ url }, app, { 'im.message.receive_v1': async (data) => void received.push(data.message.content) });
+    const sdk = startSdkClient({ url }, app, {
+      'im.message.receive_v1': async (data) => void received.push(data.message.content),
+    });
     try {
       await sdk.ready;
       started.stdin.write('/room test01\n');

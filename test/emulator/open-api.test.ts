@@ -44,12 +44,17 @@ function batchGetId(ids: readonly string[], token: string, serialize = true): Pr
 }
 
 function batchGet(query: string, token: string): Promise<RoomsBody> {
-  return client.request<RoomsBody>({ method: 'GET', url: `/open-apis/meeting_room/room/batch_get?${query}` }, lark.withTenantToken(token));
+  return client.request<RoomsBody>(
+    { method: 'GET', url: `/open-apis/meeting_room/room/batch_get?${query}` },
+    lark.withTenantToken(token),
+  );
 }
 
 describe('tenant_access_token/internal', () => {
   it('issues a t- token with the configured expiry', async () => {
-    const body = (await client.auth.tenantAccessToken.internal({ data: { app_id: emulator.app.appId, app_secret: emulator.app.appSecret } })) as unknown as Record<string, unknown>;
+    const body = (await client.auth.tenantAccessToken.internal({
+      data: { app_id: emulator.app.appId, app_secret: emulator.app.appSecret },
+    })) as unknown as Record<string, unknown>;
     expect(body).toMatchObject({ code: 0, msg: 'ok', expire: 7200 });
     expect(body.tenant_access_token).toMatch(/^t-[0-9a-f]{40}$/);
     expect(emulator.issuedTokens()).toEqual([body.tenant_access_token]);
@@ -63,7 +68,9 @@ describe('tenant_access_token/internal', () => {
     const shortLived = await startTestEmulator({ tokenExpireSeconds: 60 });
     const shortClient = sdkClient(shortLived, shortLived.app);
     const get = async () =>
-      ((await shortClient.auth.tenantAccessToken.internal({ data: { app_id: shortLived.app.appId, app_secret: shortLived.app.appSecret } })) as unknown as { tenant_access_token: string; expire: number });
+      (await shortClient.auth.tenantAccessToken.internal({
+        data: { app_id: shortLived.app.appId, app_secret: shortLived.app.appSecret },
+      })) as unknown as { tenant_access_token: string; expire: number };
     const first = await get();
     const second = await get();
     await shortLived.close();
@@ -72,9 +79,13 @@ describe('tenant_access_token/internal', () => {
   });
 
   it('refuses an unknown app_id with 10003 and a wrong secret with 10014', async () => {
-    const unknownApp = await failureOf(client.auth.tenantAccessToken.internal({ data: { app_id: 'cli_nobody', app_secret: emulator.app.appSecret } }));
+    const unknownApp = await failureOf(
+      client.auth.tenantAccessToken.internal({ data: { app_id: 'cli_nobody', app_secret: emulator.app.appSecret } }),
+    );
     expect(unknownApp).toMatchObject({ status: 400, code: 10003 });
-    const wrongSecret = await failureOf(client.auth.tenantAccessToken.internal({ data: { app_id: emulator.app.appId, app_secret: 'wrong' } }));
+    const wrongSecret = await failureOf(
+      client.auth.tenantAccessToken.internal({ data: { app_id: emulator.app.appId, app_secret: 'wrong' } }),
+    );
     expect(wrongSecret).toMatchObject({ status: 400, code: 10014, msg: 'app secret invalid' });
     expect(wrongSecret.logId).toBe(wrongSecret.headers['x-tt-logid']);
   });
@@ -86,9 +97,16 @@ describe('meeting_room batch_get_id', () => {
     expect(body).toEqual({
       code: 0,
       msg: 'success',
-      data: { rooms: [{ room_id: TEST01, custom_room_id: 'test01' }, { room_id: TEST02, custom_room_id: 'test02' }] },
+      data: {
+        rooms: [
+          { room_id: TEST01, custom_room_id: 'test01' },
+          { room_id: TEST02, custom_room_id: 'test02' },
+        ],
+      },
     });
-    expect(emulator.requests.at(-1)?.query).toBe('custom_room_ids=test01&custom_room_ids=test02&custom_room_ids=no-such-room');
+    expect(emulator.requests.at(-1)?.query).toBe(
+      'custom_room_ids=test01&custom_room_ids=test02&custom_room_ids=no-such-room',
+    );
   });
 
   it('works through the SDK managing its own token', async () => {
@@ -104,7 +122,9 @@ describe('meeting_room batch_get_id', () => {
 
   it("decodes IDs with non-ASCII characters and '+'-encoded spaces", async () => {
     const body = await batchGetId(['深圳-1202'], await tokenFor());
-    expect(body.data.rooms).toEqual([{ room_id: emulator.rooms.byCustomRoomId('深圳-1202')?.room_id, custom_room_id: '深圳-1202' }]);
+    expect(body.data.rooms).toEqual([
+      { room_id: emulator.rooms.byCustomRoomId('深圳-1202')?.room_id, custom_room_id: '深圳-1202' },
+    ]);
   });
 
   it("refuses the SDK's default bracketed serialization (custom_room_ids[]=…) with 99992402", async () => {
@@ -123,11 +143,17 @@ describe('meeting_room batch_get_id', () => {
 
   it('answers a missing token with 99991661 and an unknown or expired one with 99991663', async () => {
     // Without withTenantToken this client sends no Authorization header at all.
-    const noToken = await failureOf(client.request({ method: 'GET', url: '/open-apis/meeting_room/room/batch_get_id?custom_room_ids=test01' }));
+    const noToken = await failureOf(
+      client.request({ method: 'GET', url: '/open-apis/meeting_room/room/batch_get_id?custom_room_ids=test01' }),
+    );
     expect(noToken).toMatchObject({ status: 400, code: 99991661 });
 
     const invalid = await failureOf(batchGetId(['test01'], 't-0000000000000000000000000000000000000000'));
-    expect(invalid).toMatchObject({ status: 400, code: 99991663, msg: 'Invalid access token for authorization. Please make a request with token attached.' });
+    expect(invalid).toMatchObject({
+      status: 400,
+      code: 99991663,
+      msg: 'Invalid access token for authorization. Please make a request with token attached.',
+    });
 
     const token = await tokenFor();
     emulator.expireAllTokens();
@@ -198,7 +224,8 @@ describe('every answer', () => {
   it('is logged up to maxRecords, oldest dropped', async () => {
     const small = await startTestEmulator({ maxRecords: 2 });
     const smallClient = sdkClient(small, small.app, { disableTokenCache: true });
-    for (const appId of ['cli_a', 'cli_b', 'cli_c']) await failureOf(smallClient.auth.tenantAccessToken.internal({ data: { app_id: appId, app_secret: 'x' } }));
+    for (const appId of ['cli_a', 'cli_b', 'cli_c'])
+      await failureOf(smallClient.auth.tenantAccessToken.internal({ data: { app_id: appId, app_secret: 'x' } }));
     expect(small.requests.map((r) => (r.body as { app_id: string }).app_id)).toEqual(['cli_b', 'cli_c']);
     await small.close();
   });
@@ -208,27 +235,58 @@ describe('every answer', () => {
     await batchGetId(['test01'], token);
     const tokenCall = emulator.requests.find((r) => r.api === 'token');
     const lookup = emulator.requests.find((r) => r.api === 'batch_get_id');
-    expect(tokenCall).toMatchObject({ api: 'token', method: 'POST', path: '/open-apis/auth/v3/tenant_access_token/internal', status: 200, code: 0 });
+    expect(tokenCall).toMatchObject({
+      api: 'token',
+      method: 'POST',
+      path: '/open-apis/auth/v3/tenant_access_token/internal',
+      status: 200,
+      code: 0,
+    });
     expect(tokenCall!.body).toEqual({ app_id: emulator.app.appId, app_secret: emulator.app.appSecret });
-    expect(lookup).toMatchObject({ api: 'batch_get_id', method: 'GET', query: 'custom_room_ids=test01', status: 200, code: 0 });
+    expect(lookup).toMatchObject({
+      api: 'batch_get_id',
+      method: 'GET',
+      query: 'custom_room_ids=test01',
+      status: 200,
+      code: 0,
+    });
     expect(lookup!.headers.authorization).toBe(`Bearer ${token}`);
   });
 });
 
 describe('bot/v3/info', () => {
   it("answers the bot's open_id and name at the top level (not under data), with a tenant token only", async () => {
-    const info = await client.request<Record<string, unknown>>({ method: 'GET', url: '/open-apis/bot/v3/info' }, lark.withTenantToken(await tokenFor()));
+    const info = await client.request<Record<string, unknown>>(
+      { method: 'GET', url: '/open-apis/bot/v3/info' },
+      lark.withTenantToken(await tokenFor()),
+    );
     expect(info).toEqual({
       code: 0,
       msg: 'ok',
-      bot: { activate_status: 2, app_name: 'RoomBot', avatar_url: '', ip_white_list: [], open_id: emulator.identity.bot.openId },
+      bot: {
+        activate_status: 2,
+        app_name: 'RoomBot',
+        avatar_url: '',
+        ip_white_list: [],
+        open_id: emulator.identity.bot.openId,
+      },
     });
     expect(info).not.toHaveProperty('data');
-    expect(await failureOf(client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }))).toMatchObject({ status: 400, code: 99991661 });
-    const invalid = client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }, lark.withTenantToken('t-0000000000000000000000000000000000000000'));
+    expect(await failureOf(client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }))).toMatchObject({
+      status: 400,
+      code: 99991661,
+    });
+    const invalid = client.request(
+      { method: 'GET', url: '/open-apis/bot/v3/info' },
+      lark.withTenantToken('t-0000000000000000000000000000000000000000'),
+    );
     expect(await failureOf(invalid)).toMatchObject({ status: 400, code: 99991663 });
     emulator.faults.inject({ api: 'bot_info', kind: 'http_500' });
-    expect(await failureOf(client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }, lark.withTenantToken(await tokenFor())))).toMatchObject({ status: 500 });
+    expect(
+      await failureOf(
+        client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }, lark.withTenantToken(await tokenFor())),
+      ),
+    ).toMatchObject({ status: 500 });
     expect(emulator.requests.filter((r) => r.api === 'bot_info').map((r) => r.status)).toEqual([200, 400, 400, 500]);
   });
 });

@@ -2,7 +2,14 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { failureOf, fetchTenantToken, startEmulatorWithToken, sdkClient, startTestEmulator, type TestApp } from './support.js';
+import {
+  failureOf,
+  fetchTenantToken,
+  startEmulatorWithToken,
+  sdkClient,
+  startTestEmulator,
+  type TestApp,
+} from './support.js';
 
 let emulator: Emulator & { app: TestApp };
 let client: lark.Client;
@@ -13,16 +20,27 @@ beforeEach(async () => {
 });
 afterEach(() => emulator.close());
 
-const card = { schema: '2.0', header: { title: { tag: 'plain_text', content: '会议室 Rooms' } }, body: { elements: [] } };
+const card = {
+  schema: '2.0',
+  header: { title: { tag: 'plain_text', content: '会议室 Rooms' } },
+  body: { elements: [] },
+};
 
-function reply(messageId: string, data: { msg_type: string; content: string; uuid?: string; reply_in_thread?: boolean }) {
+function reply(
+  messageId: string,
+  data: { msg_type: string; content: string; uuid?: string; reply_in_thread?: boolean },
+) {
   return client.im.message.reply({ path: { message_id: messageId }, data }, lark.withTenantToken(token));
 }
 
 describe('message reply', () => {
   it('records an interactive reply and answers with the message object', async () => {
     const user = emulator.createMessage({ text: '/room test01', chatType: 'group' });
-    const response = await reply(user.messageId, { msg_type: 'interactive', content: JSON.stringify(card), uuid: 'u-1' });
+    const response = await reply(user.messageId, {
+      msg_type: 'interactive',
+      content: JSON.stringify(card),
+      uuid: 'u-1',
+    });
 
     expect(response.code).toBe(0);
     const data = response.data!;
@@ -33,7 +51,12 @@ describe('message reply', () => {
       chat_id: user.chatId,
       deleted: false,
       updated: false,
-      sender: { id: emulator.app.appId, id_type: 'app_id', sender_type: 'app', tenant_key: emulator.identity.tenantKey },
+      sender: {
+        id: emulator.app.appId,
+        id_type: 'app_id',
+        sender_type: 'app',
+        tenant_key: emulator.identity.tenantKey,
+      },
       body: { content: JSON.stringify(card) },
     });
     expect(data.message_id).toMatch(/^om_[0-9a-f]{32}$/);
@@ -41,7 +64,14 @@ describe('message reply', () => {
 
     expect(emulator.replies).toHaveLength(1);
     expect(emulator.repliesTo(user.messageId)).toEqual([
-      expect.objectContaining({ replyMessageId: data.message_id, parentMessageId: user.messageId, chatId: user.chatId, msgType: 'interactive', card, uuid: 'u-1' }),
+      expect.objectContaining({
+        replyMessageId: data.message_id,
+        parentMessageId: user.messageId,
+        chatId: user.chatId,
+        msgType: 'interactive',
+        card,
+        uuid: 'u-1',
+      }),
     ]);
   });
 
@@ -51,7 +81,11 @@ describe('message reply', () => {
       reply(user.messageId, { msg_type: 'interactive', content: JSON.stringify(card), uuid: 'same-uuid' }),
       reply(user.messageId, { msg_type: 'interactive', content: JSON.stringify(card), uuid: 'same-uuid' }),
     ]);
-    const c = await reply(user.messageId, { msg_type: 'interactive', content: JSON.stringify(card), uuid: 'same-uuid' });
+    const c = await reply(user.messageId, {
+      msg_type: 'interactive',
+      content: JSON.stringify(card),
+      uuid: 'same-uuid',
+    });
     expect(b.data?.message_id).toBe(a.data?.message_id);
     expect(c.data?.message_id).toBe(a.data?.message_id);
     expect(emulator.replies).toHaveLength(1);
@@ -111,8 +145,13 @@ describe('message reply', () => {
   });
 
   it('refuses a message_id that is not om_… and one it does not know', async () => {
-    expect(await failureOf(reply('oc_123', { msg_type: 'text', content: '{"text":"x"}' }))).toMatchObject({ status: 400, code: 230001 });
-    expect(await failureOf(reply('om_0123456789abcdef0123456789abcdef', { msg_type: 'text', content: '{"text":"x"}' }))).toMatchObject({ status: 400, code: 230001 });
+    expect(await failureOf(reply('oc_123', { msg_type: 'text', content: '{"text":"x"}' }))).toMatchObject({
+      status: 400,
+      code: 230001,
+    });
+    expect(
+      await failureOf(reply('om_0123456789abcdef0123456789abcdef', { msg_type: 'text', content: '{"text":"x"}' })),
+    ).toMatchObject({ status: 400, code: 230001 });
   });
 
   it('refuses a card over 30 KB (UTF-8 bytes of content) with 230025', async () => {
@@ -122,10 +161,15 @@ describe('message reply', () => {
       return JSON.stringify({ text: 'x'.repeat(bytes - shell.length) });
     };
     expect((await reply(user.messageId, { msg_type: 'interactive', content: contentOfSize(30 * 1024) })).code).toBe(0);
-    expect(await failureOf(reply(user.messageId, { msg_type: 'interactive', content: contentOfSize(30 * 1024 + 1) }))).toMatchObject({ status: 400, code: 230025 });
+    expect(
+      await failureOf(reply(user.messageId, { msg_type: 'interactive', content: contentOfSize(30 * 1024 + 1) })),
+    ).toMatchObject({ status: 400, code: 230025 });
     // 3-byte characters: 10 241 of them are under 30 KB as characters but over it as bytes
     const wide = JSON.stringify({ text: '会'.repeat(10_241) });
-    expect(await failureOf(reply(user.messageId, { msg_type: 'post', content: wide }))).toMatchObject({ status: 400, code: 230025 });
+    expect(await failureOf(reply(user.messageId, { msg_type: 'post', content: wide }))).toMatchObject({
+      status: 400,
+      code: 230025,
+    });
     expect(emulator.replies).toHaveLength(1);
   });
 
@@ -143,14 +187,25 @@ describe('message reply', () => {
   it('needs a valid token', async () => {
     const user = emulator.createMessage({ text: '/room test01' });
     emulator.expireAllTokens();
-    expect(await failureOf(reply(user.messageId, { msg_type: 'text', content: '{"text":"x"}' }))).toMatchObject({ status: 400, code: 99991663 });
+    expect(await failureOf(reply(user.messageId, { msg_type: 'text', content: '{"text":"x"}' }))).toMatchObject({
+      status: 400,
+      code: 99991663,
+    });
   });
 
   it('threads a reply to a reply under the same root', async () => {
     const user = emulator.createMessage({ text: '/room test01' });
     const first = await reply(user.messageId, { msg_type: 'text', content: '{"text":"one"}' });
-    const second = await reply(first.data!.message_id!, { msg_type: 'text', content: '{"text":"two"}', reply_in_thread: true });
-    expect(second.data).toMatchObject({ root_id: user.messageId, parent_id: first.data!.message_id, chat_id: user.chatId });
+    const second = await reply(first.data!.message_id!, {
+      msg_type: 'text',
+      content: '{"text":"two"}',
+      reply_in_thread: true,
+    });
+    expect(second.data).toMatchObject({
+      root_id: user.messageId,
+      parent_id: first.data!.message_id,
+      chat_id: user.chatId,
+    });
     expect(second.data?.thread_id).toMatch(/^omt_/);
   });
 });

@@ -28,7 +28,9 @@ describe('room seed', () => {
   it('refuses malformed or duplicate rooms, naming the field', () => {
     expect(() => parseRooms([{ ...room, room_id: 'room-1' }])).toThrow(/rooms\[0\]\.room_id/);
     expect(() => parseRooms([{ ...room, capacity: -1 }])).toThrow(/capacity/);
-    expect(() => parseRooms([room, { ...room, room_id: 'omm_00000000000000000000000000000002' }])).toThrow(/duplicate custom_room_id "r1"/);
+    expect(() => parseRooms([room, { ...room, room_id: 'omm_00000000000000000000000000000002' }])).toThrow(
+      /duplicate custom_room_id "r1"/,
+    );
     const { name: _name, ...withoutName } = room;
     expect(() => parseRooms([withoutName])).toThrow(/name/);
   });

@@ -27,7 +27,9 @@ export function freshApp(): TestApp {
   };
 }
 
-export async function startTestEmulator(overrides: Partial<EmulatorOptions> = {}): Promise<Emulator & { app: TestApp }> {
+export async function startTestEmulator(
+  overrides: Partial<EmulatorOptions> = {},
+): Promise<Emulator & { app: TestApp }> {
   const app = freshApp();
   const emulator = await startEmulator({ ...app, ...overrides });
   return Object.assign(emulator, { app });
@@ -36,7 +38,11 @@ export async function startTestEmulator(overrides: Partial<EmulatorOptions> = {}
 const quietSdkLogger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {} };
 
 /** The real SDK client, with its own token management, talking to the emulator. */
-export function sdkClient(emulator: Emulator, app: Pick<TestApp, 'appId' | 'appSecret'>, options: { disableTokenCache?: boolean } = {}): lark.Client {
+export function sdkClient(
+  emulator: Emulator,
+  app: Pick<TestApp, 'appId' | 'appSecret'>,
+  options: { disableTokenCache?: boolean } = {},
+): lark.Client {
   return new lark.Client({
     appId: app.appId,
     appSecret: app.appSecret,
@@ -50,7 +56,8 @@ export function sdkClient(emulator: Emulator, app: Pick<TestApp, 'appId' | 'appS
 /** custom_room_ids=a&custom_room_ids=b, as Feishu expects. */
 export function repeatKeys(params: Record<string, string | readonly string[]>): string {
   const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) for (const item of typeof value === 'string' ? [value] : value) query.append(key, item);
+  for (const [key, value] of Object.entries(params))
+    for (const item of typeof value === 'string' ? [value] : value) query.append(key, item);
   return query.toString();
 }
 
@@ -112,7 +119,12 @@ export async function startReceiver(
   app.use(async (ctx) => {
     const chunks: Buffer[] = [];
     for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
-    const push: ReceivedPush = { path: ctx.path, headers: { ...ctx.headers }, rawBody: Buffer.concat(chunks), at: Date.now() };
+    const push: ReceivedPush = {
+      path: ctx.path,
+      headers: { ...ctx.headers },
+      rawBody: Buffer.concat(chunks),
+      at: Date.now(),
+    };
     const index = received.push(push) - 1;
     const reply = await answer(push, index);
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
@@ -134,9 +146,16 @@ export async function startReceiver(
 }
 
 /** Posts a card reply as the bot would (token + im.message.reply through the SDK); returns the reply's message_id. */
-export async function replyAsBot(emulator: Emulator, app: TestApp, messageId: string, card: Record<string, unknown>): Promise<string> {
+export async function replyAsBot(
+  emulator: Emulator,
+  app: TestApp,
+  messageId: string,
+  card: Record<string, unknown>,
+): Promise<string> {
   const client = sdkClient(emulator, app, { disableTokenCache: true });
-  const tokenBody = (await client.auth.tenantAccessToken.internal({ data: { app_id: app.appId, app_secret: app.appSecret } })) as unknown as {
+  const tokenBody = (await client.auth.tenantAccessToken.internal({
+    data: { app_id: app.appId, app_secret: app.appSecret },
+  })) as unknown as {
     tenant_access_token: string;
   };
   const response = await client.im.message.reply(
@@ -147,15 +166,24 @@ export async function replyAsBot(emulator: Emulator, app: TestApp, messageId: st
 }
 
 /** A tenant_access_token from the emulator, through the SDK's typed auth API (the answer is top-level, not under data). */
-export async function fetchTenantToken(client: lark.Client, app: Pick<TestApp, 'appId' | 'appSecret'>): Promise<string> {
-  const body = (await client.auth.tenantAccessToken.internal({ data: { app_id: app.appId, app_secret: app.appSecret } })) as unknown as {
+export async function fetchTenantToken(
+  client: lark.Client,
+  app: Pick<TestApp, 'appId' | 'appSecret'>,
+): Promise<string> {
+  const body = (await client.auth.tenantAccessToken.internal({
+    data: { app_id: app.appId, app_secret: app.appSecret },
+  })) as unknown as {
     tenant_access_token: string;
   };
   return body.tenant_access_token;
 }
 
 /** An emulator, a real SDK client without its own token cache, and a tenant token from that emulator. */
-export async function startEmulatorWithToken(): Promise<{ emulator: Emulator & { app: TestApp }; client: lark.Client; token: string }> {
+export async function startEmulatorWithToken(): Promise<{
+  emulator: Emulator & { app: TestApp };
+  client: lark.Client;
+  token: string;
+}> {
   const emulator = await startTestEmulator();
   const client = sdkClient(emulator, emulator.app, { disableTokenCache: true });
   return { emulator, client, token: await fetchTenantToken(client, emulator.app) };

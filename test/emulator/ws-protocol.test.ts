@@ -68,7 +68,9 @@ function rawConnect(url: string): Promise<RawClient> {
 }
 
 /** The refusal of an upgrade: status and the Handshake-* headers. */
-function refusedUpgrade(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+function refusedUpgrade(
+  url: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     socket.on('unexpected-response', (_req, res) => {
@@ -88,7 +90,10 @@ function ping(serviceId: number): Frame {
 describe('POST /callback/ws/endpoint', () => {
   it('answers a URL whose first query key is not one the SDK needs, and the complete ClientConfig', async () => {
     const emulator = await setup();
-    const { status, answer } = await askEndpoint(emulator.url, { AppID: emulator.app.appId, AppSecret: emulator.app.appSecret });
+    const { status, answer } = await askEndpoint(emulator.url, {
+      AppID: emulator.app.appId,
+      AppSecret: emulator.app.appSecret,
+    });
     expect(status).toBe(200);
     expect(answer).toMatchObject({ code: 0, msg: 'ok' });
     expect(answer.data.ClientConfig).toEqual(FEISHU_WS_CLIENT_CONFIG);
@@ -103,8 +108,16 @@ describe('POST /callback/ws/endpoint', () => {
 
   it('refuses wrong or missing credentials with code 514 and still carries data: {}', async () => {
     const emulator = await setup();
-    for (const body of [{ AppID: emulator.app.appId, AppSecret: 'wrong' }, { AppID: 'cli_0000000000000000', AppSecret: emulator.app.appSecret }, {}, 'not json']) {
-      expect(await askEndpoint(emulator.url, body)).toMatchObject({ status: 200, answer: { code: WsCode.AUTH_FAILED, data: {} } });
+    for (const body of [
+      { AppID: emulator.app.appId, AppSecret: 'wrong' },
+      { AppID: 'cli_0000000000000000', AppSecret: emulator.app.appSecret },
+      {},
+      'not json',
+    ]) {
+      expect(await askEndpoint(emulator.url, body)).toMatchObject({
+        status: 200,
+        answer: { code: WsCode.AUTH_FAILED, data: {} },
+      });
     }
   });
 
@@ -112,7 +125,10 @@ describe('POST /callback/ws/endpoint', () => {
     const emulator = await setup();
     const credentials = { AppID: emulator.app.appId, AppSecret: emulator.app.appSecret };
     emulator.faults.inject({ api: 'ws_endpoint', kind: 'error', code: WsCode.INTERNAL_ERROR, msg: 'busy' });
-    expect(await askEndpoint(emulator.url, credentials)).toEqual({ status: 200, answer: { code: WsCode.INTERNAL_ERROR, msg: 'busy', data: {} } });
+    expect(await askEndpoint(emulator.url, credentials)).toEqual({
+      status: 200,
+      answer: { code: WsCode.INTERNAL_ERROR, msg: 'busy', data: {} },
+    });
     emulator.faults.inject({ api: 'ws_endpoint', kind: 'http_500' });
     expect((await askEndpoint(emulator.url, credentials)).status).toBe(500);
     emulator.faults.inject({ api: 'any', kind: 'http_500' }); // 'any' means the Open APIs only
@@ -141,8 +157,13 @@ describe('the WebSocket upgrade', () => {
     const second = await connectionUrl(emulator); // both handed out while none was open
     await rawConnect(first);
     const refused = await refusedUpgrade(second);
-    expect(refused).toMatchObject({ status: 401, headers: { 'handshake-status': '514', 'handshake-autherrcode': String(WsCode.EXCEED_CONN_LIMIT) } });
-    expect((await askEndpoint(emulator.url, { AppID: emulator.app.appId, AppSecret: emulator.app.appSecret })).answer.code).toBe(WsCode.EXCEED_CONN_LIMIT);
+    expect(refused).toMatchObject({
+      status: 401,
+      headers: { 'handshake-status': '514', 'handshake-autherrcode': String(WsCode.EXCEED_CONN_LIMIT) },
+    });
+    expect(
+      (await askEndpoint(emulator.url, { AppID: emulator.app.appId, AppSecret: emulator.app.appSecret })).answer.code,
+    ).toBe(WsCode.EXCEED_CONN_LIMIT);
   });
 });
 
@@ -155,12 +176,25 @@ describe('frames', () => {
 
     client.send(ping(serviceId));
     const pong = await client.next();
-    expect(pong).toMatchObject({ SeqID: 0, LogID: 0, service: serviceId, method: 0, headers: [{ key: 'type', value: 'pong' }] });
-    expect(JSON.parse(Buffer.from(pong.payload!).toString('utf8'))).toEqual({ ...FEISHU_WS_CLIENT_CONFIG, PingInterval: 7 });
+    expect(pong).toMatchObject({
+      SeqID: 0,
+      LogID: 0,
+      service: serviceId,
+      method: 0,
+      headers: [{ key: 'type', value: 'pong' }],
+    });
+    expect(JSON.parse(Buffer.from(pong.payload!).toString('utf8'))).toEqual({
+      ...FEISHU_WS_CLIENT_CONFIG,
+      PingInterval: 7,
+    });
 
     emulator.setWsClientConfig({ ReconnectInterval: 3 });
     client.send(ping(serviceId));
-    expect(JSON.parse(Buffer.from((await client.next()).payload!).toString('utf8'))).toEqual({ ...FEISHU_WS_CLIENT_CONFIG, PingInterval: 7, ReconnectInterval: 3 });
+    expect(JSON.parse(Buffer.from((await client.next()).payload!).toString('utf8'))).toEqual({
+      ...FEISHU_WS_CLIENT_CONFIG,
+      PingInterval: 7,
+      ReconnectInterval: 3,
+    });
     expect(emulator.wsConnections()[0]).toMatchObject({ open: true, pings: 2 });
   });
 
@@ -177,8 +211,16 @@ describe('frames', () => {
     client.send(ping(serviceId));
     await client.next();
     const answers: Array<(event: Frame) => Frame | undefined> = [
-      (event) => ({ ...event, headers: [...event.headers, { key: 'biz_rt', value: '1' }], payload: Buffer.from('{"code":200}') }),
-      (event) => ({ ...event, headers: event.headers.map((h) => (h.key === 'message_id' ? { ...h, value: 'another' } : h)), payload: Buffer.from('{"code":200}') }),
+      (event) => ({
+        ...event,
+        headers: [...event.headers, { key: 'biz_rt', value: '1' }],
+        payload: Buffer.from('{"code":200}'),
+      }),
+      (event) => ({
+        ...event,
+        headers: event.headers.map((h) => (h.key === 'message_id' ? { ...h, value: 'another' } : h)),
+        payload: Buffer.from('{"code":200}'),
+      }),
       (event) => ({ ...event, payload: Buffer.from('ok') }),
       () => undefined,
     ];
@@ -212,7 +254,12 @@ describe('frames', () => {
 });
 
 describe('/_emulator control routes over the long connection', () => {
-  async function call(emulator: { url: string }, path: string, method = 'GET', body?: unknown): Promise<Record<string, unknown>> {
+  async function call(
+    emulator: { url: string },
+    path: string,
+    method = 'GET',
+    body?: unknown,
+  ): Promise<Record<string, unknown>> {
     const response = await fetch(`${emulator.url}${path}`, {
       method,
       ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),

@@ -28,7 +28,12 @@ describe('connecting', () => {
     expect(connection!.pings).toBeGreaterThanOrEqual(1);
     expect(sdk.client.getConnectionStatus().state).toBe('connected');
     const [call] = endpointCalls(emulator);
-    expect(call).toMatchObject({ method: 'POST', status: 200, code: 0, body: { AppID: emulator.app.appId, AppSecret: emulator.app.appSecret } });
+    expect(call).toMatchObject({
+      method: 'POST',
+      status: 200,
+      code: 0,
+      body: { AppID: emulator.app.appId, AppSecret: emulator.app.appSecret },
+    });
     expect(sdk.errorLogs).toEqual([]);
   });
 
@@ -92,7 +97,13 @@ describe('events', () => {
     expect(sent.acknowledged).toBe(true);
     expect(sent.deliveries).toHaveLength(1);
     const [attempt] = sent.deliveries;
-    expect(attempt).toMatchObject({ kind: 'first', status: 200, acknowledged: true, eventId: sent.eventId, eventType: 'im.message.receive_v1' });
+    expect(attempt).toMatchObject({
+      kind: 'first',
+      status: 200,
+      acknowledged: true,
+      eventId: sent.eventId,
+      eventType: 'im.message.receive_v1',
+    });
     expect(JSON.parse(attempt!.responseBody)).toEqual({ code: 200 });
     expect(attempt!.requestHeaders).toMatchObject({ type: 'event', sum: '1', seq: '0' });
     expect(attempt!.requestHeaders.message_id).toMatch(/^[0-9a-f]{32}$/);
@@ -107,7 +118,11 @@ describe('events', () => {
       event_id: sent.eventId,
       token: emulator.app.verificationToken,
       app_id: emulator.app.appId,
-      message: { message_id: sent.messageId, chat_type: 'group', content: JSON.stringify({ text: '@_user_1 /room test01' }) },
+      message: {
+        message_id: sent.messageId,
+        chat_type: 'group',
+        content: JSON.stringify({ text: '@_user_1 /room test01' }),
+      },
     });
   });
 
@@ -187,12 +202,16 @@ describe('events', () => {
     await Promise.all(clients.map((sdk) => sdk.ready));
     await emulator.waitForWsConnections(3);
 
-    const sent = await Promise.all(Array.from({ length: 30 }, (_, i) => emulator.sendMessage({ text: `/room test${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => emulator.sendMessage({ text: `/room test${i}` })),
+    );
     expect(sent.every((message) => message.acknowledged && message.deliveries.length === 1)).toBe(true);
     expect([...handled.values()]).toEqual(Array(30).fill(1));
     expect(perClient.reduce((a, b) => a + b, 0)).toBe(30);
     expect(perClient.filter((count) => count > 0).length).toBeGreaterThan(1);
-    expect(new Set(sent.map((message) => message.deliveries[0]!.connectionId)).size).toBe(perClient.filter((count) => count > 0).length);
+    expect(new Set(sent.map((message) => message.deliveries[0]!.connectionId)).size).toBe(
+      perClient.filter((count) => count > 0).length,
+    );
   });
 
   it('pushes duplicates over the connection too', async () => {
@@ -249,7 +268,12 @@ describe('reconnecting', () => {
     emulator.faults.inject({ api: 'ws_endpoint', kind: 'error', code: WsCode.INTERNAL_ERROR, times: 2 });
     emulator.dropWsConnections();
     await until(() => sdk.reconnects === 1, 5000, 'reconnected');
-    expect(endpointCalls(emulator).map((call) => call.code)).toEqual([0, WsCode.INTERNAL_ERROR, WsCode.INTERNAL_ERROR, 0]);
+    expect(endpointCalls(emulator).map((call) => call.code)).toEqual([
+      0,
+      WsCode.INTERNAL_ERROR,
+      WsCode.INTERNAL_ERROR,
+      0,
+    ]);
     expect(endpointCalls(emulator)[1]).toMatchObject({ status: 200 });
   });
 });
@@ -266,13 +290,24 @@ describe('card.action.trigger', () => {
       },
     }).ready;
     const user = emulator.createMessage({ text: '/room test01' });
-    const replyId = await replyAsBot(emulator, emulator.app, user.messageId, { header: { title: { tag: 'plain_text', content: 'v1' } } });
+    const replyId = await replyAsBot(emulator, emulator.app, user.messageId, {
+      header: { title: { tag: 'plain_text', content: 'v1' } },
+    });
 
     const result = await emulator.clickCardButton({ messageId: replyId, value: { action: 'refresh' } });
-    expect(result).toMatchObject({ ok: true, status: 200, response: { toast: { type: 'success', content: '已刷新' } }, card: updated });
+    expect(result).toMatchObject({
+      ok: true,
+      status: 200,
+      response: { toast: { type: 'success', content: '已刷新' } },
+      card: updated,
+    });
     expect(emulator.replies[0]).toMatchObject({ card: updated, cardUpdates: 1 });
     expect(clicks).toHaveLength(1);
-    expect(clicks[0]).toMatchObject({ event_type: 'card.action.trigger', action: { value: { action: 'refresh' } }, context: { open_message_id: replyId } });
+    expect(clicks[0]).toMatchObject({
+      event_type: 'card.action.trigger',
+      action: { value: { action: 'refresh' } },
+      context: { open_message_id: replyId },
+    });
     // The SDK merges header and event: the event's card-update token hides the header's verification token.
     expect(clicks[0]!.token).toMatch(/^c-/);
   });
@@ -290,11 +325,22 @@ describe('card.action.trigger', () => {
     const user = emulator.createMessage({ text: '/room test01' });
     const replyId = await replyAsBot(emulator, emulator.app, user.messageId, { elements: [] });
 
-    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({ ok: false, status: 500, errorCode: 200671 });
+    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({
+      ok: false,
+      status: 500,
+      errorCode: 200671,
+    });
     behaviour = 'slow';
-    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({ ok: false, errorCode: 200341 });
+    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({
+      ok: false,
+      errorCode: 200341,
+    });
     behaviour = 'nothing';
-    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({ ok: true, status: 200, body: '' });
+    expect(await emulator.clickCardButton({ messageId: replyId, value: 'x' })).toMatchObject({
+      ok: true,
+      status: 200,
+      body: '',
+    });
     expect(emulator.replies[0]!.cardUpdates).toBe(0);
   });
 });

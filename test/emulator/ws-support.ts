@@ -6,7 +6,9 @@ import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { startTestEmulator, type TestApp } from './support.js';
 
 /** Handlers by event type, typed by the SDK where it knows the event (it has no type for card.action.trigger). */
-export type Handlers = Parameters<lark.EventDispatcher['register']>[0] & { 'card.action.trigger'?: (data: unknown) => Promise<unknown> };
+export type Handlers = Parameters<lark.EventDispatcher['register']>[0] & {
+  'card.action.trigger'?: (data: unknown) => Promise<unknown>;
+};
 
 export interface SdkLongConnection {
   client: lark.WSClient;
@@ -21,7 +23,11 @@ export interface SdkLongConnection {
 }
 
 /** Starts a WSClient with `handlers` registered on an EventDispatcher, against the emulator. */
-export function startSdkClient(emulator: Pick<Emulator, 'url'>, app: Pick<TestApp, 'appId' | 'appSecret' | 'verificationToken'>, handlers: Handlers = {}): SdkLongConnection {
+export function startSdkClient(
+  emulator: Pick<Emulator, 'url'>,
+  app: Pick<TestApp, 'appId' | 'appSecret' | 'verificationToken'>,
+  handlers: Handlers = {},
+): SdkLongConnection {
   const errors: Error[] = [];
   const errorLogs: string[] = [];
   let reconnects = 0;
@@ -54,7 +60,11 @@ export function startSdkClient(emulator: Pick<Emulator, 'url'>, app: Pick<TestAp
       reconnects += 1;
     },
   });
-  const dispatcher = new lark.EventDispatcher({ verificationToken: app.verificationToken, logger, loggerLevel: lark.LoggerLevel.error }).register(handlers);
+  const dispatcher = new lark.EventDispatcher({
+    verificationToken: app.verificationToken,
+    logger,
+    loggerLevel: lark.LoggerLevel.error,
+  }).register(handlers);
   void client.start({ eventDispatcher: dispatcher });
   return {
     client,
@@ -96,7 +106,10 @@ export function cleanupsAfterEach(): Cleanups {
 export async function startWsEmulator(cleanups: Cleanups, options: Partial<EmulatorOptions> = {}) {
   const emulator = await startTestEmulator({ eventTransport: 'websocket', ...options });
   cleanups.push(() => emulator.close());
-  const connect = (handlers: Handlers = {}, app: Pick<TestApp, 'appId' | 'appSecret' | 'verificationToken'> = emulator.app): SdkLongConnection => {
+  const connect = (
+    handlers: Handlers = {},
+    app: Pick<TestApp, 'appId' | 'appSecret' | 'verificationToken'> = emulator.app,
+  ): SdkLongConnection => {
     const connection = startSdkClient(emulator, app, handlers);
     cleanups.push(() => connection.close());
     return connection;

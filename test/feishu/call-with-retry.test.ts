@@ -12,13 +12,23 @@ const API = 'meeting_room.room.batch_get_id';
 /** An HTTP answer as axios throws it for a non-2xx status. */
 function httpError(status: number, data: unknown = {}, headers: Record<string, string> = {}): AxiosError {
   const config = { headers: new AxiosHeaders() };
-  return new AxiosError(`Request failed with status code ${status}`, 'ERR_BAD_RESPONSE', config, {}, { status, statusText: '', headers, data, config });
+  return new AxiosError(
+    `Request failed with status code ${status}`,
+    'ERR_BAD_RESPONSE',
+    config,
+    {},
+    { status, statusText: '', headers, data, config },
+  );
 }
 
 /** No answer at all (refused, reset, timed out), as axios throws it. */
 const networkError = (code = 'ECONNREFUSED') => new AxiosError(`connect ${code} 127.0.0.1:9`, code);
 
-const feishuBody = (code: number, msg = 'feishu says no', logId = '20240101000000abcdef') => ({ code, msg, error: { log_id: logId } });
+const feishuBody = (code: number, msg = 'feishu says no', logId = '20240101000000abcdef') => ({
+  code,
+  msg,
+  error: { log_id: logId },
+});
 
 interface Harness {
   policy: CallPolicy;
@@ -28,7 +38,9 @@ interface Harness {
   retries: string[];
 }
 
-function harness(options: Partial<Pick<CallPolicy, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'random'>> = {}): Harness {
+function harness(
+  options: Partial<Pick<CallPolicy, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'random'>> = {},
+): Harness {
   const logs = captureLogs();
   const sleeps: number[] = [];
   const calls: Harness['calls'] = [];
@@ -95,7 +107,10 @@ describe('classification', () => {
   });
 
   it("keeps Feishu's code, msg, log_id and the HTTP status", () => {
-    const error = toFeishuError(API, httpError(400, feishuBody(230001, 'invalid param', 'log-from-body'), { 'x-tt-logid': 'log-from-header' })) as FeishuApiError;
+    const error = toFeishuError(
+      API,
+      httpError(400, feishuBody(230001, 'invalid param', 'log-from-body'), { 'x-tt-logid': 'log-from-header' }),
+    ) as FeishuApiError;
     expect(error).toMatchObject({ code: 230001, feishuMsg: 'invalid param', logId: 'log-from-body', httpStatus: 400 });
   });
 
@@ -105,13 +120,23 @@ describe('classification', () => {
   });
 
   it('reads x-ogw-ratelimit-reset (seconds) as the wait Feishu asks for', () => {
-    expect((toFeishuError(API, httpError(429, {}, { 'x-ogw-ratelimit-reset': '3' })) as FeishuApiError).retryAfterMs).toBe(3000);
-    expect((toFeishuError(API, httpError(429, {}, { 'x-ogw-ratelimit-reset': 'soon' })) as FeishuApiError).retryAfterMs).toBeUndefined();
-    expect((toFeishuError(API, httpError(429, {}, { 'x-ogw-ratelimit-reset': '-1' })) as FeishuApiError).retryAfterMs).toBeUndefined();
+    expect(
+      (toFeishuError(API, httpError(429, {}, { 'x-ogw-ratelimit-reset': '3' })) as FeishuApiError).retryAfterMs,
+    ).toBe(3000);
+    expect(
+      (toFeishuError(API, httpError(429, {}, { 'x-ogw-ratelimit-reset': 'soon' })) as FeishuApiError).retryAfterMs,
+    ).toBeUndefined();
+    expect(
+      (toFeishuError(API, httpError(429, {}, { 'x-ogw-ratelimit-reset': '-1' })) as FeishuApiError).retryAfterMs,
+    ).toBeUndefined();
   });
 
   it('a network error says what happened in place of a Feishu message', () => {
-    expect(toFeishuError(API, networkError('ECONNRESET'))).toMatchObject({ kind: 'unavailable', feishuMsg: 'ECONNRESET', httpStatus: undefined });
+    expect(toFeishuError(API, networkError('ECONNRESET'))).toMatchObject({
+      kind: 'unavailable',
+      feishuMsg: 'ECONNRESET',
+      httpStatus: undefined,
+    });
   });
 
   it('errors that are not HTTP errors, and FeishuApiErrors, pass through unchanged', () => {
@@ -123,14 +148,27 @@ describe('classification', () => {
 
   it('a 200 whose body has code != 0 is a failure, classified by its code', async () => {
     const { policy } = harness({ maxAttempts: 1 });
-    const error = await failure(callWithRetry(API, policy, scripted([feishuBody(230027, 'no permission', 'log-200')]).call));
-    expect(error).toMatchObject({ kind: 'permission', code: 230027, feishuMsg: 'no permission', logId: 'log-200', httpStatus: 200 });
+    const error = await failure(
+      callWithRetry(API, policy, scripted([feishuBody(230027, 'no permission', 'log-200')]).call),
+    );
+    expect(error).toMatchObject({
+      kind: 'permission',
+      code: 230027,
+      feishuMsg: 'no permission',
+      logId: 'log-200',
+      httpStatus: 200,
+    });
   });
 
   it('a 200 with code 0, or with no code at all, is the answer', async () => {
     const { policy } = harness();
-    await expect(callWithRetry(API, policy, async () => ({ code: 0, data: { n: 1 } }))).resolves.toEqual({ code: 0, data: { n: 1 } });
-    await expect(callWithRetry(API, policy, async () => ({ tenant_access_token: 't' }))).resolves.toEqual({ tenant_access_token: 't' });
+    await expect(callWithRetry(API, policy, async () => ({ code: 0, data: { n: 1 } }))).resolves.toEqual({
+      code: 0,
+      data: { n: 1 },
+    });
+    await expect(callWithRetry(API, policy, async () => ({ tenant_access_token: 't' }))).resolves.toEqual({
+      tenant_access_token: 't',
+    });
   });
 });
 
@@ -164,7 +202,7 @@ describe('retries', () => {
     expect(sleeps).toEqual([]);
   });
 
-  it('does not retry an error that is not Feishu\'s (a bug stays visible)', async () => {
+  it("does not retry an error that is not Feishu's (a bug stays visible)", async () => {
     const { policy, sleeps } = harness({ maxAttempts: 4 });
     const bug = new TypeError('cannot read properties of undefined');
     const script = scripted([bug]);
@@ -175,7 +213,10 @@ describe('retries', () => {
 
   it('waits as long as x-ogw-ratelimit-reset says, capped at maxDelayMs', async () => {
     const { policy, sleeps } = harness({ maxAttempts: 3, maxDelayMs: 5000 });
-    const script = scripted([httpError(429, {}, { 'x-ogw-ratelimit-reset': '2' }), httpError(429, feishuBody(99991400), { 'x-ogw-ratelimit-reset': '60' })]);
+    const script = scripted([
+      httpError(429, {}, { 'x-ogw-ratelimit-reset': '2' }),
+      httpError(429, feishuBody(99991400), { 'x-ogw-ratelimit-reset': '60' }),
+    ]);
     await callWithRetry(API, policy, script.call);
     expect(sleeps).toEqual([2000, 5000]);
   });
@@ -262,7 +303,12 @@ describe('tenant token', () => {
 describe('metrics and log', () => {
   it("counts every attempt with Feishu's code or what happened instead, and every retry", async () => {
     const { policy, calls, retries } = harness({ maxAttempts: 5 });
-    const script = scripted([httpError(429, feishuBody(99991400)), httpError(503), networkError(), new TypeError('bug')]);
+    const script = scripted([
+      httpError(429, feishuBody(99991400)),
+      httpError(503),
+      networkError(),
+      new TypeError('bug'),
+    ]);
     await expect(callWithRetry(API, policy, script.call)).rejects.toBeInstanceOf(TypeError);
     expect(calls.map((call) => call.code)).toEqual(['99991400', 'http_503', 'network', 'error']);
     expect(calls.every((call) => call.api === API && call.seconds >= 0)).toBe(true);
@@ -278,9 +324,21 @@ describe('metrics and log', () => {
 
   it("logs each retry with Feishu's fields, the attempt and the wait", async () => {
     const { policy, logs } = harness({ maxAttempts: 2, random: () => 1 });
-    await callWithRetry(API, policy, scripted([httpError(400, feishuBody(99991400, 'too many requests', 'log-rl'))]).call);
+    await callWithRetry(
+      API,
+      policy,
+      scripted([httpError(400, feishuBody(99991400, 'too many requests', 'log-rl'))]).call,
+    );
     const [line] = logs.find({ msg: 'feishu call failed; retrying' });
-    expect(line).toMatchObject({ api: API, kind: 'rate_limited', code: 99991400, feishu_msg: 'too many requests', log_id: 'log-rl', attempt: 1, retry_in_ms: 200 });
+    expect(line).toMatchObject({
+      api: API,
+      kind: 'rate_limited',
+      code: 99991400,
+      feishu_msg: 'too many requests',
+      log_id: 'log-rl',
+      attempt: 1,
+      retry_in_ms: 200,
+    });
   });
 
   it('logs nothing when the call succeeds at once', async () => {

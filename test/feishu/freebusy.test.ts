@@ -26,14 +26,30 @@ afterEach(async () => {
 });
 
 async function calendar(options: { cacheTtlMs?: number; extraRooms?: number } = {}) {
-  emulator = await startTestEmulator({ now: () => NOW, rooms: [...loadRoomSeed(), ...generateRooms('gen', options.extraRooms ?? 0)] });
+  emulator = await startTestEmulator({
+    now: () => NOW,
+    rooms: [...loadRoomSeed(), ...generateRooms('gen', options.extraRooms ?? 0)],
+  });
   const { logger } = captureLogs();
   const policy: CallPolicy = { maxAttempts: 2, logger, baseDelayMs: 10 };
   const client = createFeishuClient({ ...emulator.app, domain: emulator.url, timeoutMs: 2000, logger });
   const tokens = createTenantTokenProvider(client, emulator.app, policy);
   const store = createMemoryStore({ maxEntries: 1000 });
-  const rooms = createFeishuRoomCalendar({ client, tokens, policy, cache: store, cacheTtlMs: options.cacheTtlMs ?? 60_000 });
-  const directory = createFeishuRoomDirectory({ client, tokens, policy, batchSize: 50, cache: store, cacheTtlMs: 300_000 });
+  const rooms = createFeishuRoomCalendar({
+    client,
+    tokens,
+    policy,
+    cache: store,
+    cacheTtlMs: options.cacheTtlMs ?? 60_000,
+  });
+  const directory = createFeishuRoomDirectory({
+    client,
+    tokens,
+    policy,
+    batchSize: 50,
+    cache: store,
+    cacheTtlMs: 300_000,
+  });
   return { rooms, directory, store };
 }
 
@@ -51,8 +67,16 @@ describe('Feishu room calendar (freebusy/batch_get)', () => {
     );
     expect(call!.status).toBe(200);
     expect(answers.get(TEST01)).toEqual([
-      { start_time: '2025-03-10T09:30:00+08:00', end_time: '2025-03-10T11:00:00+08:00', organizer_info: { name: '张伟' } },
-      { start_time: '2025-03-10T12:00:00+08:00', end_time: '2025-03-10T13:00:00+08:00', organizer_info: { name: 'Alex Chen' } },
+      {
+        start_time: '2025-03-10T09:30:00+08:00',
+        end_time: '2025-03-10T11:00:00+08:00',
+        organizer_info: { name: '张伟' },
+      },
+      {
+        start_time: '2025-03-10T12:00:00+08:00',
+        end_time: '2025-03-10T13:00:00+08:00',
+        organizer_info: { name: 'Alex Chen' },
+      },
     ]);
     expect(answers.get(quiet)).toEqual([]); // left out of free_busy: free throughout
     expect(answers.has('omm_00000000000000000000000000000000')).toBe(false); // error_room_ids: unknown
@@ -60,7 +84,10 @@ describe('Feishu room calendar (freebusy/batch_get)', () => {
 
   it('K rooms cost ceil(K / 20) calls', async () => {
     const { rooms } = await calendar({ extraRooms: 45 });
-    const ids = emulator!.rooms.list().filter((r) => r.custom_room_id.startsWith('gen-')).map((r) => r.room_id);
+    const ids = emulator!.rooms
+      .list()
+      .filter((r) => r.custom_room_id.startsWith('gen-'))
+      .map((r) => r.room_id);
     const answers = await rooms.getFreeBusy(ids, TODAY);
     expect(answers.size).toBe(45);
     expect(freeBusyCalls().map((c) => c.query.match(/room_ids=/g)!.length)).toEqual([20, 20, 5]);

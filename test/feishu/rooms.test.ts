@@ -49,11 +49,15 @@ describe('Feishu room directory', () => {
 
   it('K IDs cost ceil(K / batch size) calls, each with repeated keys', async () => {
     const { rooms } = await directory({ batchSize: 3 });
-    const ids = emulator!.rooms.list().slice(0, 7).map((r) => r.custom_room_id);
+    const ids = emulator!.rooms
+      .list()
+      .slice(0, 7)
+      .map((r) => r.custom_room_id);
     const found = await rooms.findRoomIds(ids);
     expect(found.size).toBe(7);
     expect(calls('batch_get_id')).toHaveLength(3);
-    for (const call of calls('batch_get_id')) expect(call.query).toMatch(/^custom_room_ids=[^&[\]]+(&custom_room_ids=[^&[\]]+)*$/);
+    for (const call of calls('batch_get_id'))
+      expect(call.query).toMatch(/^custom_room_ids=[^&[\]]+(&custom_room_ids=[^&[\]]+)*$/);
   });
 
   it('a repeated lookup within the TTL costs no call (also for unknown IDs); bypassCache asks again', async () => {
@@ -77,7 +81,13 @@ describe('Feishu room directory', () => {
 
   it('a permanent error is not retried and says what Feishu said', async () => {
     const { rooms } = await directory();
-    emulator!.faults.inject({ api: 'batch_get_id', kind: 'error', code: 99991672, msg: 'Access denied', httpStatus: 400 });
+    emulator!.faults.inject({
+      api: 'batch_get_id',
+      kind: 'error',
+      code: 99991672,
+      msg: 'Access denied',
+      httpStatus: 400,
+    });
     const error = await rooms.findRoomIds(['test01']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FeishuApiError);
     expect(error).toMatchObject({ kind: 'permission', code: 99991672, httpStatus: 400, logId: expect.any(String) });
@@ -90,7 +100,13 @@ describe('Feishu room directory', () => {
     emulator = await startTestEmulator();
     const { logger } = captureLogs();
     const policy: CallPolicy = { maxAttempts: 2, logger, baseDelayMs: 10 };
-    const client = createFeishuClient({ appId: emulator.app.appId, appSecret: 'wrong', domain: emulator.url, timeoutMs: 2000, logger });
+    const client = createFeishuClient({
+      appId: emulator.app.appId,
+      appSecret: 'wrong',
+      domain: emulator.url,
+      timeoutMs: 2000,
+      logger,
+    });
     const tokens = createTenantTokenProvider(client, { appId: emulator.app.appId, appSecret: 'wrong' }, policy);
     await expect(tokens.get()).rejects.toMatchObject({ kind: 'rejected', code: 10014 });
   });

@@ -18,7 +18,10 @@ afterEach(async () => {
 async function check(credentials: { appId?: string; appSecret?: string; domain?: string } = {}, signal?: AbortSignal) {
   emulator ??= await startTestEmulator();
   const logs = captureLogs();
-  const app = { appId: credentials.appId ?? emulator.app.appId, appSecret: credentials.appSecret ?? emulator.app.appSecret };
+  const app = {
+    appId: credentials.appId ?? emulator.app.appId,
+    appSecret: credentials.appSecret ?? emulator.app.appSecret,
+  };
   const domain = credentials.domain ?? emulator.url;
   const policy: CallPolicy = { maxAttempts: 1, logger: logs.logger };
   const client = createFeishuClient({ ...app, domain, timeoutMs: 2000, logger: logs.logger });
@@ -27,7 +30,8 @@ async function check(credentials: { appId?: string; appSecret?: string; domain?:
   return { result, logs, tokens };
 }
 
-const retries = (logs: ReturnType<typeof captureLogs>) => logs.lines.filter((line) => String(line.msg).startsWith('Feishu not reachable at start'));
+const retries = (logs: ReturnType<typeof captureLogs>) =>
+  logs.lines.filter((line) => String(line.msg).startsWith('Feishu not reachable at start'));
 
 describe('credentials check at start', () => {
   it('passes when Feishu issues a token, and that token is the one the bot then uses', async () => {
@@ -37,11 +41,13 @@ describe('credentials check at start', () => {
     expect(emulator!.issuedTokens()).toHaveLength(1);
   });
 
-  it('a wrong secret (10014) or an unknown app ID (10003) is refused with the variables and Feishu\'s code, never the secret', async () => {
+  it("a wrong secret (10014) or an unknown app ID (10003) is refused with the variables and Feishu's code, never the secret", async () => {
     const wrongSecret = await check({ appSecret: 'not-the-secret' });
     const refused = await wrongSecret.result.catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(StartupError);
-    expect((refused as Error).message).toMatch(/FEISHU_APP_ID \/ FEISHU_APP_SECRET \(code 10014: app secret invalid, http 400, log_id \w+\)/);
+    expect((refused as Error).message).toMatch(
+      /FEISHU_APP_ID \/ FEISHU_APP_SECRET \(code 10014: app secret invalid, http 400, log_id \w+\)/,
+    );
     expect((refused as Error).message).not.toContain('not-the-secret');
 
     const unknownApp = await check({ appId: 'cli_nobody' });

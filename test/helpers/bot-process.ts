@@ -58,7 +58,15 @@ export function spawnBot(env: Record<string, string>, options: SpawnOptions = {}
   const dataDir = mkdtempSync(join(tmpdir(), 'roombot-process-'));
   const child = spawn(command, args as string[], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', EMULATOR_PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      EMULATOR_PORT: '0',
+      LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });
@@ -89,7 +97,9 @@ export async function listening(bot: SpawnedBot, timeoutMs = 20_000): Promise<st
     const url = logged(bot, 'webhook listening')[0]?.url;
     if (typeof url === 'string') return url;
     if (exitCode !== undefined || Date.now() > deadline) {
-      throw new Error(`bot ${exitCode === undefined ? 'did not start' : `exited with ${exitCode}`}:\n${bot.logs.join('\n')}\n${bot.stderr()}`);
+      throw new Error(
+        `bot ${exitCode === undefined ? 'did not start' : `exited with ${exitCode}`}:\n${bot.logs.join('\n')}\n${bot.stderr()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

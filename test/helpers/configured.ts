@@ -6,4 +6,7 @@ import { loadConfig } from '../../src/config.js';
 export const CONFIGURED = loadConfig({});
 
 /** lookup.maxIds and lookup.maxIdLength as configured. */
-export const CONFIGURED_LIMITS: CommandLimits = { maxIds: CONFIGURED.lookup.maxIds, maxIdLength: CONFIGURED.lookup.maxIdLength };
+export const CONFIGURED_LIMITS: CommandLimits = {
+  maxIds: CONFIGURED.lookup.maxIds,
+  maxIdLength: CONFIGURED.lookup.maxIdLength,
+};

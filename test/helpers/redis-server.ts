@@ -81,10 +81,16 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function spawnServer(binary: string, port: number, dataDir: string | undefined): { child: ChildProcess; output: () => string } {
+function spawnServer(
+  binary: string,
+  port: number,
+  dataDir: string | undefined,
+): { child: ChildProcess; output: () => string } {
   // persistent: every write in the append-only file, synced before Redis answers (what production needs
   // for "accepted means answered" to survive a Redis restart)
-  const persistence = dataDir ? ['--dir', dataDir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const persistence = dataDir
+    ? ['--dir', dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

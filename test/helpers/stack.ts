@@ -15,7 +15,10 @@ export const APP = {
 } as const;
 
 /** Room IDs of the emulator's seed (src/emulator/rooms.seed.json), as the doc's example gives them. */
-export const SEED_ROOM_IDS = { test01: 'omm_eada1d61a550955240c28757e7dec3af', test02: 'omm_83d09ad4f6896e02029a6a075f71c9d1' } as const;
+export const SEED_ROOM_IDS = {
+  test01: 'omm_eada1d61a550955240c28757e7dec3af',
+  test02: 'omm_83d09ad4f6896e02029a6a075f71c9d1',
+} as const;
 
 export interface Stack {
   emulator: Emulator;

@@ -26,7 +26,11 @@ describe('webhook transport: media type, body limit, methods, paths', () => {
 
   it('refuses a body without Content-Type with 415', async () => {
     const push = signedEncryptedPush(message);
-    const res = await fetch(`${h.url}/webhook/event`, { method: 'POST', body: new Blob([push.body]), headers: push.headers });
+    const res = await fetch(`${h.url}/webhook/event`, {
+      method: 'POST',
+      body: new Blob([push.body]),
+      headers: push.headers,
+    });
     expect(res.status).toBe(415);
     expect(h.events).toHaveLength(0);
   });
@@ -96,7 +100,12 @@ describe('webhook transport: media type, body limit, methods, paths', () => {
     // no terminating 0-chunk: the body never ends, so only counting can stop it
     const res = await rawRequest(
       h.url,
-      ['POST /webhook/event HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', 'Transfer-Encoding: chunked'],
+      [
+        'POST /webhook/event HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        'Transfer-Encoding: chunked',
+      ],
       chunks,
     );
     expect(res.status).toBe(413);
@@ -122,7 +131,11 @@ describe('webhook transport: media type, body limit, methods, paths', () => {
   });
 
   it('answers an unknown path with a JSON 404', async () => {
-    const res = await fetch(`${h.url}/webhook/events`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const res = await fetch(`${h.url}/webhook/events`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: 'not_found' });
     expect(h.logs.find({ reason: 'not_found', status: 404, path: '/webhook/events' })).toHaveLength(1);

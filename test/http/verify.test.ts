@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeSignature, encryptPayload } from '../../src/protocol/crypto.js';
-import { checkTimestamp, createEnvelopeDecoder, createPlainEnvelopeChecker, isJsonContentType, nestsAtMost, readSignatureHeaders, tokensMatch, verifySignature } from '../../src/http/verify.js';
+import {
+  checkTimestamp,
+  createEnvelopeDecoder,
+  createPlainEnvelopeChecker,
+  isJsonContentType,
+  nestsAtMost,
+  readSignatureHeaders,
+  tokensMatch,
+  verifySignature,
+} from '../../src/http/verify.js';
 import { fixture } from './support/harness.js';
 
 const settings = { verificationToken: 'tok', encryptKey: 'key', signatureToleranceSeconds: 300 };
@@ -56,7 +65,9 @@ describe('verification helpers', () => {
   });
 
   it('reads the X-Lark-* headers', () => {
-    expect(readSignatureHeaders({ 'x-lark-request-timestamp': '1', 'x-lark-request-nonce': 'n', 'x-lark-signature': 's' })).toEqual({
+    expect(
+      readSignatureHeaders({ 'x-lark-request-timestamp': '1', 'x-lark-request-nonce': 'n', 'x-lark-signature': 's' }),
+    ).toEqual({
       timestamp: '1',
       nonce: 'n',
       signature: 's',
@@ -65,8 +76,12 @@ describe('verification helpers', () => {
 });
 
 describe('envelope decoder', () => {
-  const decodeEnvelope = (body: Buffer, headers: Parameters<ReturnType<typeof createEnvelopeDecoder>>[1], now: number, with_: typeof settings) =>
-    createEnvelopeDecoder(with_)(body, headers, now);
+  const decodeEnvelope = (
+    body: Buffer,
+    headers: Parameters<ReturnType<typeof createEnvelopeDecoder>>[1],
+    now: number,
+    with_: typeof settings,
+  ) => createEnvelopeDecoder(with_)(body, headers, now);
   const message = { ...fixture('message-receive-p2p.json') };
   (message.header as Record<string, unknown>).token = 'tok';
 
@@ -77,14 +92,24 @@ describe('envelope decoder', () => {
   });
 
   it('returns the challenge of an unsigned url_verification', () => {
-    const body = JSON.stringify({ encrypt: encryptPayload(JSON.stringify({ type: 'url_verification', token: 'tok', challenge: 'c1' }), 'key') });
+    const body = JSON.stringify({
+      encrypt: encryptPayload(JSON.stringify({ type: 'url_verification', token: 'tok', challenge: 'c1' }), 'key'),
+    });
     expect(decodeEnvelope(Buffer.from(body), {}, NOW, settings)).toEqual({ kind: 'challenge', challenge: 'c1' });
   });
 
   it('refuses a url_verification without a challenge string', () => {
     const body = JSON.stringify({ type: 'url_verification', token: 'tok', challenge: 7 });
-    expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
-    expect(decodeEnvelope(Buffer.from(body), {}, NOW, { ...settings, encryptKey: '' })).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
+    expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({
+      kind: 'rejected',
+      status: 400,
+      reason: 'invalid_envelope',
+    });
+    expect(decodeEnvelope(Buffer.from(body), {}, NOW, { ...settings, encryptKey: '' })).toMatchObject({
+      kind: 'rejected',
+      status: 400,
+      reason: 'invalid_envelope',
+    });
   });
 
   it('gives every unsigned body that is not a valid challenge one identical answer, whatever decryption made of it (no padding oracle)', () => {
@@ -94,37 +119,70 @@ describe('envelope decoder', () => {
       { encrypt: encryptPayload('not json at all', 'key', iv) }, // good padding, not JSON
       { encrypt: encryptPayload('[1,2]', 'key', iv) }, // JSON, not an object
       { encrypt: encryptPayload(JSON.stringify(message), 'key', iv) }, // a real event, unsigned
-      { encrypt: encryptPayload(JSON.stringify({ type: 'url_verification', token: 'wrong', challenge: 'c' }), 'key', iv) },
+      {
+        encrypt: encryptPayload(
+          JSON.stringify({ type: 'url_verification', token: 'wrong', challenge: 'c' }),
+          'key',
+          iv,
+        ),
+      },
       { encrypt: encryptPayload(JSON.stringify({ type: 'url_verification', token: 'tok', challenge: 5 }), 'key', iv) },
       { encrypt: 'AAAA' }, // wrong length
       { encrypt: 12 },
       message, // plain event, unsigned
     ];
     const answers = unsignedBodies.map((body) => decodeEnvelope(Buffer.from(JSON.stringify(body)), {}, NOW, settings));
-    expect(answers[0]).toEqual({ kind: 'rejected', status: 401, reason: 'missing_signature', message: expect.any(String) });
+    expect(answers[0]).toEqual({
+      kind: 'rejected',
+      status: 401,
+      reason: 'missing_signature',
+      message: expect.any(String),
+    });
     for (const answer of answers) expect(answer).toEqual(answers[0]);
   });
 
   it('refuses an envelope without event_id or without an event object', () => {
-    for (const mutate of [(m: Record<string, unknown>) => delete (m.header as Record<string, unknown>).event_id, (m: Record<string, unknown>) => delete m.event]) {
+    for (const mutate of [
+      (m: Record<string, unknown>) => delete (m.header as Record<string, unknown>).event_id,
+      (m: Record<string, unknown>) => delete m.event,
+    ]) {
       const copy = structuredClone(message);
       mutate(copy);
       const body = JSON.stringify(copy);
-      expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
+      expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({
+        kind: 'rejected',
+        status: 400,
+        reason: 'invalid_envelope',
+      });
     }
   });
 
   it('refuses JSON that is not a Feishu push', () => {
     const body = JSON.stringify({ hello: 'world' });
-    expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'invalid_envelope' });
+    expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({
+      kind: 'rejected',
+      status: 400,
+      reason: 'invalid_envelope',
+    });
   });
 
   it('checks the signature before parsing, refuses bodies nested deeper than any push, and big unsigned bodies unread', () => {
     const nested = `{"a":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
-    expect(decodeEnvelope(Buffer.from(nested), { ...signed(nested), signature: 'ab'.repeat(32) }, NOW, settings)).toMatchObject({ reason: 'bad_signature' });
-    expect(decodeEnvelope(Buffer.from(nested), signed(nested), NOW, settings)).toMatchObject({ status: 400, reason: 'malformed_json' });
-    expect(decodeEnvelope(Buffer.from(nested), {}, NOW, { ...settings, encryptKey: '' })).toMatchObject({ status: 400, reason: 'malformed_json' });
-    expect(decodeEnvelope(Buffer.from(nested), {}, NOW, settings)).toMatchObject({ status: 401, reason: 'missing_signature' });
+    expect(
+      decodeEnvelope(Buffer.from(nested), { ...signed(nested), signature: 'ab'.repeat(32) }, NOW, settings),
+    ).toMatchObject({ reason: 'bad_signature' });
+    expect(decodeEnvelope(Buffer.from(nested), signed(nested), NOW, settings)).toMatchObject({
+      status: 400,
+      reason: 'malformed_json',
+    });
+    expect(decodeEnvelope(Buffer.from(nested), {}, NOW, { ...settings, encryptKey: '' })).toMatchObject({
+      status: 400,
+      reason: 'malformed_json',
+    });
+    expect(decodeEnvelope(Buffer.from(nested), {}, NOW, settings)).toMatchObject({
+      status: 401,
+      reason: 'missing_signature',
+    });
     // a bracket inside a string is text, not nesting
     const quoted = JSON.stringify({ ...message, note: '['.repeat(100) });
     expect(decodeEnvelope(Buffer.from(quoted), signed(quoted), NOW, settings)).toMatchObject({ kind: 'event' });
@@ -158,18 +216,28 @@ describe('envelope decoder', () => {
 
   it('refuses a non-string "encrypt"', () => {
     const body = JSON.stringify({ encrypt: 12 });
-    expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({ kind: 'rejected', status: 400, reason: 'undecryptable' });
+    expect(decodeEnvelope(Buffer.from(body), signed(body), NOW, settings)).toMatchObject({
+      kind: 'rejected',
+      status: 400,
+      reason: 'undecryptable',
+    });
   });
 });
 
 describe('plain envelope checker (the long connection)', () => {
-  const card = fixture('card-action-trigger.json') as { header: Record<string, unknown>; event: Record<string, unknown> };
+  const card = fixture('card-action-trigger.json') as {
+    header: Record<string, unknown>;
+    event: Record<string, unknown>;
+  };
 
   it('checks the token in the header, not the card-update token of a card callback', () => {
     const check = createPlainEnvelopeChecker(String(card.header.token));
     expect(card.event.token).not.toBe(card.header.token);
     expect(check(card)).toEqual({ kind: 'event', envelope: card });
-    expect(createPlainEnvelopeChecker(String(card.event.token))(card)).toMatchObject({ kind: 'rejected', reason: 'bad_token' });
+    expect(createPlainEnvelopeChecker(String(card.event.token))(card)).toMatchObject({
+      kind: 'rejected',
+      reason: 'bad_token',
+    });
   });
 
   it('takes any token when none is configured, and refuses what is not a schema 2.0 envelope', () => {

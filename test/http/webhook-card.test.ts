@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CardActionResponse } from '../../src/protocol/events.js';
 import { STILL_WORKING } from '../../src/bot/card-actions.js';
 import { DEFAULT_CARD_ACTION_ERROR_RESPONSE } from '../../src/transports/dispatch.js';
-import { encryptedBody, fixture, post, signatureHeaders, signedEncryptedPush, startHarness, withToken, type Harness } from './support/harness.js';
+import {
+  encryptedBody,
+  fixture,
+  post,
+  signatureHeaders,
+  signedEncryptedPush,
+  startHarness,
+  withToken,
+  type Harness,
+} from './support/harness.js';
 
 const cardAction = fixture('card-action-trigger.json');
 const challenge = fixture('url-verification.json');
@@ -41,13 +50,17 @@ describe('POST /webhook/card', () => {
     const unsigned = await post(`${h.url}/webhook/card`, { body: encryptedBody(cardAction), headers: {} });
     expect(unsigned.status).toBe(401);
     const badSignature = signedEncryptedPush(cardAction);
-    badSignature.headers['X-Lark-Signature'] = signatureHeaders(badSignature.body, { key: 'other' })['X-Lark-Signature']!;
+    badSignature.headers['X-Lark-Signature'] = signatureHeaders(badSignature.body, { key: 'other' })[
+      'X-Lark-Signature'
+    ]!;
     expect((await post(`${h.url}/webhook/card`, badSignature)).status).toBe(401);
     expect((await post(`${h.url}/webhook/card`, signedEncryptedPush(withToken(cardAction, 'wrong')))).status).toBe(401);
     expect(h.cardActions).toHaveLength(0);
     expect(h.logs.find({ reason: 'missing_signature', path: '/webhook/card' })).toHaveLength(1);
     expect(h.logs.find({ reason: 'bad_signature', path: '/webhook/card' })).toHaveLength(1);
-    expect(h.logs.find({ reason: 'bad_token', path: '/webhook/card', event_id: 'f7984f25108f8137722bb63cee927e66' })).toHaveLength(1);
+    expect(
+      h.logs.find({ reason: 'bad_token', path: '/webhook/card', event_id: 'f7984f25108f8137722bb63cee927e66' }),
+    ).toHaveLength(1);
   });
 
   it('also answers a card callback delivered to the event URL (one URL configured for both)', async () => {
@@ -73,7 +86,9 @@ describe('POST /webhook/card', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(STILL_WORKING);
     expect(STILL_WORKING.toast?.type).toBe('info');
-    expect(h.logs.find({ msg: 'card action slower than the callback deadline; answered with a toast' })).toHaveLength(1);
+    expect(h.logs.find({ msg: 'card action slower than the callback deadline; answered with a toast' })).toHaveLength(
+      1,
+    );
     release();
     await expect.poll(() => finished).toBe(true);
   });

@@ -49,7 +49,10 @@ describe('POST /webhook/event with an encrypt key', () => {
   it('refuses a url_verification with the wrong token: 401, the same answer as any unsigned body (no oracle)', async () => {
     const res = await post(url, { body: encryptedBody(withToken(challenge, 'wrong-token')), headers: {} });
     expect(res.status).toBe(401);
-    const garbage = await post(url, { body: JSON.stringify({ encrypt: Buffer.alloc(48, 1).toString('base64') }), headers: {} });
+    const garbage = await post(url, {
+      body: JSON.stringify({ encrypt: Buffer.alloc(48, 1).toString('base64') }),
+      headers: {},
+    });
     expect(garbage.status).toBe(401);
     expect(await res.text()).toBe(await garbage.text());
     expect(h.logs.find({ reason: 'missing_signature', status: 401 })).toHaveLength(2);
@@ -312,7 +315,10 @@ describe('answers that arrive together', () => {
   afterEach(() => h.close());
 
   function messageWithId(messageId: string) {
-    const copy = structuredClone(message) as { header: { event_id: string }; event: { message: { message_id: string } } };
+    const copy = structuredClone(message) as {
+      header: { event_id: string };
+      event: { message: { message_id: string } };
+    };
     copy.header.event_id = `ev_${messageId}`;
     copy.event.message.message_id = messageId;
     return copy as unknown as typeof message;

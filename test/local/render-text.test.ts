@@ -53,7 +53,9 @@ describe('renderCardAsText: our cards', () => {
   it('renders help and error cards', () => {
     expect(renderCardAsText(buildHelpCard({ limits: CONFIGURED_LIMITS }), 'en_us')).toContain('/room test01 test02');
     expect(renderCardAsText(buildHelpCard({ limits: CONFIGURED_LIMITS }), 'zh_cn')).toContain('用法');
-    expect(renderCardAsText(buildErrorCard({ problem: 'rate_limited' }), 'zh_cn')).toBe('== 请求太频繁 ==\n\n飞书暂时限制了查询频率。请稍等片刻后再试。');
+    expect(renderCardAsText(buildErrorCard({ problem: 'rate_limited' }), 'zh_cn')).toBe(
+      '== 请求太频繁 ==\n\n飞书暂时限制了查询频率。请稍等片刻后再试。',
+    );
   });
 
   it('shows a divider as a rule', () => {
@@ -66,9 +68,25 @@ describe('renderCardAsText: other card shapes', () => {
     const card: Card = {
       header: { title: { tag: 'plain_text', content: 'Title', i18n: { zh_cn: '标题', en_us: 'Title EN' } } },
       elements: [
-        { tag: 'div', text: { tag: 'lark_md', content: '**x**' }, fields: [{ is_short: true, text: { tag: 'lark_md', content: 'f1' } }] },
-        { tag: 'action', actions: [{ tag: 'button', text: { tag: 'plain_text', content: 'Go' } }, { tag: 'button', text: { tag: 'plain_text', content: 'Stop' } }] },
-        { tag: 'note', elements: [{ tag: 'plain_text', content: 'n1' }, { tag: 'lark_md', content: 'n2' }] },
+        {
+          tag: 'div',
+          text: { tag: 'lark_md', content: '**x**' },
+          fields: [{ is_short: true, text: { tag: 'lark_md', content: 'f1' } }],
+        },
+        {
+          tag: 'action',
+          actions: [
+            { tag: 'button', text: { tag: 'plain_text', content: 'Go' } },
+            { tag: 'button', text: { tag: 'plain_text', content: 'Stop' } },
+          ],
+        },
+        {
+          tag: 'note',
+          elements: [
+            { tag: 'plain_text', content: 'n1' },
+            { tag: 'lark_md', content: 'n2' },
+          ],
+        },
         { tag: 'img', img_key: 'img_x', alt: { tag: 'plain_text', content: 'a picture' } },
       ],
     };
@@ -77,10 +95,18 @@ describe('renderCardAsText: other card shapes', () => {
 
   it('picks the locale from i18n_elements and falls back to content', () => {
     const card: Card = {
-      i18n_elements: { en_us: [{ tag: 'markdown', content: 'english' }], zh_cn: [{ tag: 'markdown', content: '中文' }] },
+      i18n_elements: {
+        en_us: [{ tag: 'markdown', content: 'english' }],
+        zh_cn: [{ tag: 'markdown', content: '中文' }],
+      },
     };
     expect(renderCardAsText(card, 'zh_cn')).toBe('中文');
-    expect(renderCardAsText({ body: { elements: [{ tag: 'markdown', content: 'only', i18n_content: { en_us: '' } }] } }, 'en_us')).toBe('only');
+    expect(
+      renderCardAsText(
+        { body: { elements: [{ tag: 'markdown', content: 'only', i18n_content: { en_us: '' } }] } },
+        'en_us',
+      ),
+    ).toBe('only');
   });
 
   it('walks column sets and containers, and shows text of unknown tags', () => {
@@ -104,7 +130,9 @@ describe('renderCardAsText: other card shapes', () => {
   });
 
   it('decodes character references', () => {
-    const card: Card = { body: { elements: [{ tag: 'markdown', content: '&#60;a&#62; &lt;b&gt; &#x26; &amp;amp; &unknown; &#0;' }] } };
+    const card: Card = {
+      body: { elements: [{ tag: 'markdown', content: '&#60;a&#62; &lt;b&gt; &#x26; &amp;amp; &unknown; &#0;' }] },
+    };
     expect(renderCardAsText(card, 'en_us')).toBe('<a> <b> & &amp; &unknown; &#0;');
   });
 
@@ -120,7 +148,12 @@ describe('renderCardAsText: other card shapes', () => {
     const malformed: unknown[] = [
       {},
       { header: 5, body: 'x' },
-      { header: { title: null }, body: { elements: [null, 5, 'x', [], { tag: 5 }, { tag: 'div' }, { tag: 'button' }, { tag: 'action', actions: 'x' }] } },
+      {
+        header: { title: null },
+        body: {
+          elements: [null, 5, 'x', [], { tag: 5 }, { tag: 'div' }, { tag: 'button' }, { tag: 'action', actions: 'x' }],
+        },
+      },
       { elements: { not: 'an array' } },
       { i18n_elements: { fr_fr: [{ tag: 'markdown', content: 'fr' }] } },
       { body: { elements: [deep] } },

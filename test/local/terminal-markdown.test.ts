@@ -12,13 +12,25 @@ describe('card markdown as terminal text', () => {
 
   it('code spans become their text; links become "text (url)"', () => {
     expect(plain('`test01` → `omm_abc`')).toBe('test01 → omm_abc');
-    expect(plain('see [the docs](https://open.feishu.cn/document) first')).toBe('see the docs (https://open.feishu.cn/document) first');
+    expect(plain('see [the docs](https://open.feishu.cn/document) first')).toBe(
+      'see the docs (https://open.feishu.cn/document) first',
+    );
     expect(plain('[https://a.example](https://a.example)')).toBe('https://a.example');
     expect(ansi('**[docs](u)** and `**not bold**`')).toBe('\u001b[1mdocs (u)\u001b[22m and **not bold**');
   });
 
   it('leaves what is not markup as it is: lone marks, buttons, marks across lines', () => {
-    for (const text of ['a ** b', '**unclosed `x', '[Refresh]', '``', '****', 'x*y*', '[a](no close', '**across\nlines**', '2 * 3 = 6']) {
+    for (const text of [
+      'a ** b',
+      '**unclosed `x',
+      '[Refresh]',
+      '``',
+      '****',
+      'x*y*',
+      '[a](no close',
+      '**across\nlines**',
+      '2 * 3 = 6',
+    ]) {
       expect(plain(text)).toBe(text);
     }
     expect(plain('[a [b](u)')).toBe('[a b (u)');
@@ -26,7 +38,13 @@ describe('card markdown as terminal text', () => {
 
   it('stays linear on hostile lines (each would be quadratic for a naive search)', () => {
     const n = 200_000;
-    for (const line of ['['.repeat(n) + ']', '[a]('.repeat(n / 4), '**' + '*'.repeat(n), '`'.repeat(1) + ' '.repeat(n), '[x]'.repeat(n / 3) + '(']) {
+    for (const line of [
+      '['.repeat(n) + ']',
+      '[a]('.repeat(n / 4),
+      '**' + '*'.repeat(n),
+      '`'.repeat(1) + ' '.repeat(n),
+      '[x]'.repeat(n / 3) + '(',
+    ]) {
       expect(plain(line)).toBe(line);
     }
   });

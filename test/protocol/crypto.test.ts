@@ -1,6 +1,13 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { aesKeyFor, computeSignature, decryptPayload, encryptPayload, signatureDigest, signatureMatches } from '../../src/protocol/crypto.js';
+import {
+  aesKeyFor,
+  computeSignature,
+  decryptPayload,
+  encryptPayload,
+  signatureDigest,
+  signatureMatches,
+} from '../../src/protocol/crypto.js';
 
 describe('Feishu event crypto', () => {
   it("decrypts Feishu's published vector (encrypt key 'test key')", () => {
@@ -42,7 +49,10 @@ describe('Feishu event crypto', () => {
     const iv = Buffer.alloc(16, 1);
     const withLastBlock = (last: number[]) => {
       const cipher = createCipheriv('aes-256-cbc', createHash('sha256').update(key).digest(), iv).setAutoPadding(false);
-      const plain = Buffer.concat([Buffer.from('0123456789abcdef'), Buffer.from([...Buffer.alloc(16 - last.length, 0x41), ...last])]);
+      const plain = Buffer.concat([
+        Buffer.from('0123456789abcdef'),
+        Buffer.from([...Buffer.alloc(16 - last.length, 0x41), ...last]),
+      ]);
       return Buffer.concat([iv, cipher.update(plain), cipher.final()]).toString('base64');
     };
     expect(decryptPayload(withLastBlock([0x01]), key)).toBe(`0123456789abcdef${'A'.repeat(15)}`);

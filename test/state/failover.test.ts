@@ -7,7 +7,8 @@ import { redisAvailable, useRedisServer } from '../helpers/redis-server.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { describeStateStoreContract } from './store-contract.js';
 
-const OUTAGE = 'state store: redis unavailable, failing open to the in-memory store (dedupe is per replica until it is back)';
+const OUTAGE =
+  'state store: redis unavailable, failing open to the in-memory store (dedupe is per replica until it is back)';
 const RECOVERY = 'state store: redis is back, leaving the in-memory fallback';
 
 /** A primary that works like memory until told to fail, counting the calls that reached it. */
@@ -149,7 +150,10 @@ describe.skipIf(!redisAvailable())('failover store over a real redis-server', ()
 
     // writes reach Redis again: the other replica sees them
     expect(await store.setIfAbsent('msg:after', 'processing', 60_000)).toBe(true);
-    await vi.waitFor(async () => expect(await observer.get('msg:after')).toBe('processing'), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect(await observer.get('msg:after')).toBe('processing'), {
+      timeout: 15_000,
+      interval: 50,
+    });
     // and what this replica claimed during the outage is still a duplicate here
     expect(await store.setIfAbsent('msg:during', 'processing', 60_000)).toBe(false);
   });

@@ -13,7 +13,13 @@ import { captureLogs } from '../helpers/log-capture.js';
 const lookup: Command = { kind: 'lookup', ids: ['test01'] };
 
 function job(n: number, receivedAt = Date.now()): MessageJob {
-  return { message_id: `om_${String(n).padStart(32, '0')}`, event_id: `e${n}`, chat_type: 'p2p', command: lookup, received_at: receivedAt };
+  return {
+    message_id: `om_${String(n).padStart(32, '0')}`,
+    event_id: `e${n}`,
+    chat_type: 'p2p',
+    command: lookup,
+    received_at: receivedAt,
+  };
 }
 
 function freshDir(): string {
@@ -22,12 +28,23 @@ function freshDir(): string {
 
 async function openQueue(dir: string, options: Partial<LocalQueueOptions> = {}) {
   const logs = captureLogs();
-  const queue = await createLocalQueue({ dir, concurrency: 4, maxPending: 100, dedupeTtlMs: 60_000, maxDoneEntries: 1000, logger: logs.logger, ...options });
+  const queue = await createLocalQueue({
+    dir,
+    concurrency: 4,
+    maxPending: 100,
+    dedupeTtlMs: 60_000,
+    maxDoneEntries: 1000,
+    logger: logs.logger,
+    ...options,
+  });
   return { queue, logs };
 }
 
 /** Starts a worker that records what it was given and answers with `outcome`. */
-function recordingWorker(queue: IntakeQueue, outcome: (job: MessageJob, attempt: number) => AttemptOutcome = () => ({ kind: 'done' })) {
+function recordingWorker(
+  queue: IntakeQueue,
+  outcome: (job: MessageJob, attempt: number) => AttemptOutcome = () => ({ kind: 'done' }),
+) {
   const seen: { id: string; attempt: number }[] = [];
   queue.start(async (j, attempt) => {
     seen.push({ id: j.message_id, attempt });
@@ -94,7 +111,12 @@ describe('local intake queue', () => {
     await queue.close(1_000);
     const text = readFileSync(join(dir, JOURNAL_FILE), 'utf8');
     expect(text).not.toContain('om_tor');
-    expect(text.split('\n').filter(Boolean).every((line) => line === 'garbage that is not json' || JSON.parse(line))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => line === 'garbage that is not json' || JSON.parse(line)),
+    ).toBe(true);
   });
 
   it('a retry keeps its attempt count and its pause across a restart', async () => {

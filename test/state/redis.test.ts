@@ -60,7 +60,12 @@ describe('redis store against a dead address', () => {
   it('fails commands quickly with an error when nothing listens (no offline queue)', async () => {
     const logs = captureLogs();
     // port 1 on loopback: connection refused
-    const store = createRedisStore({ url: 'redis://127.0.0.1:1', logger: logs.logger, keyPrefix: 'test:', connectTimeoutMs: 200 });
+    const store = createRedisStore({
+      url: 'redis://127.0.0.1:1',
+      logger: logs.logger,
+      keyPrefix: 'test:',
+      connectTimeoutMs: 200,
+    });
     await expect(store.setIfAbsent('k', 'v', 1_000)).rejects.toThrow();
     await expect(store.get('k')).rejects.toThrow();
     await expect(store.waitUntilReady(100)).rejects.toThrow(/not ready after 100 ms \(check REDIS_URL\)/);
@@ -83,7 +88,12 @@ describe('redis store against a dead address', () => {
   it('never logs the password of the Redis URL', async () => {
     expect(redactRedisUrl('redis://user:s3cret@127.0.0.1:6379/2')).toBe('redis://user:***@127.0.0.1:6379/2');
     const logs = captureLogs();
-    const store = createRedisStore({ url: 'redis://user:s3cret@127.0.0.1:1', logger: logs.logger, keyPrefix: 'test:', connectTimeoutMs: 200 });
+    const store = createRedisStore({
+      url: 'redis://user:s3cret@127.0.0.1:1',
+      logger: logs.logger,
+      keyPrefix: 'test:',
+      connectTimeoutMs: 200,
+    });
     const failure = await store.waitUntilReady(300).catch((error: Error) => error);
     await store.close();
     expect(String(failure)).toContain('redis://user:***@127.0.0.1:1');

@@ -53,10 +53,13 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
       expect(await store.setIfAbsent('short', 'v', 40)).toBe(true);
       await store.set('short-set', 'v', 40);
       await store.set('long', 'v', 60_000);
-      await vi.waitFor(async () => {
-        expect(await store.get('short')).toBeUndefined();
-        expect(await store.get('short-set')).toBeUndefined();
-      }, { timeout: 5_000, interval: 20 });
+      await vi.waitFor(
+        async () => {
+          expect(await store.get('short')).toBeUndefined();
+          expect(await store.get('short-set')).toBeUndefined();
+        },
+        { timeout: 5_000, interval: 20 },
+      );
       expect(await store.setIfAbsent('short', 'again', 60_000)).toBe(true);
       expect(await store.get('long')).toBe('v');
     });
@@ -71,7 +74,9 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
     });
 
     it('of many concurrent setIfAbsent calls on one key, exactly one wins', async () => {
-      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => store.setIfAbsent('race', `v${i}`, 60_000)));
+      const results = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => store.setIfAbsent('race', `v${i}`, 60_000)),
+      );
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 

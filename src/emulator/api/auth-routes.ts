@@ -12,7 +12,12 @@ export interface AppCredentials {
   appSecret: string;
 }
 
-export function registerAuthRoutes(router: Router<EmulatorState>, app: AppCredentials, tokens: TokenIssuer, faults: FaultInjector): void {
+export function registerAuthRoutes(
+  router: Router<EmulatorState>,
+  app: AppCredentials,
+  tokens: TokenIssuer,
+  faults: FaultInjector,
+): void {
   router.post('/open-apis/auth/v3/tenant_access_token/internal', openApi('token', faults), (ctx) => {
     const body = jsonObjectOf(ctx.state.rawBody);
     if (!body || body.app_id !== app.appId) {

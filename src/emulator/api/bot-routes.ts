@@ -10,12 +10,23 @@ import type { EmulatorState } from './state.js';
 /** activate_status 2: 租户启用 (installed and enabled in the tenant). */
 const ACTIVATED = 2;
 
-export function registerBotRoutes(router: Router<EmulatorState>, identity: TenantIdentity, tokens: TokenIssuer, faults: FaultInjector): void {
+export function registerBotRoutes(
+  router: Router<EmulatorState>,
+  identity: TenantIdentity,
+  tokens: TokenIssuer,
+  faults: FaultInjector,
+): void {
   router.get('/open-apis/bot/v3/info', openApi('bot_info', faults), requireTenantToken(tokens), (ctx) => {
     ctx.body = {
       code: 0,
       msg: 'ok',
-      bot: { activate_status: ACTIVATED, app_name: identity.bot.name, avatar_url: '', ip_white_list: [], open_id: identity.bot.openId },
+      bot: {
+        activate_status: ACTIVATED,
+        app_name: identity.bot.name,
+        avatar_url: '',
+        ip_white_list: [],
+        open_id: identity.bot.openId,
+      },
     };
   });
 }

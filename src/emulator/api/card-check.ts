@@ -8,23 +8,86 @@ type Json = Record<string, unknown>;
 
 const TOP_LEVEL = new Set(['schema', 'config', 'card_link', 'header', 'body']);
 const CONFIG = new Set([
-  'streaming_mode', 'streaming_config', 'summary', 'locales', 'enable_forward', 'update_multi', 'width_mode',
-  'use_custom_translation', 'enable_forward_interaction', 'style',
+  'streaming_mode',
+  'streaming_config',
+  'summary',
+  'locales',
+  'enable_forward',
+  'update_multi',
+  'width_mode',
+  'use_custom_translation',
+  'enable_forward_interaction',
+  'style',
 ]);
 const HEADER = new Set(['title', 'subtitle', 'text_tag_list', 'i18n_text_tag_list', 'template', 'icon', 'padding']);
-const BODY = new Set(['direction', 'padding', 'horizontal_spacing', 'horizontal_align', 'vertical_spacing', 'vertical_align', 'elements']);
+const BODY = new Set([
+  'direction',
+  'padding',
+  'horizontal_spacing',
+  'horizontal_align',
+  'vertical_spacing',
+  'vertical_align',
+  'elements',
+]);
 const TEXT = new Set(['tag', 'content', 'i18n_content', 'text_size', 'text_align', 'text_color', 'lines']);
 const COMMON = ['tag', 'element_id', 'margin'];
 const ELEMENTS: Record<string, Set<string>> = {
   markdown: new Set([...COMMON, 'content', 'i18n_content', 'text_size', 'text_align', 'icon']),
   div: new Set([...COMMON, 'text', 'icon', 'width']),
   hr: new Set(COMMON),
-  button: new Set([...COMMON, 'type', 'size', 'width', 'text', 'icon', 'hover_tips', 'disabled', 'disabled_tips', 'confirm', 'behaviors', 'form_action_type', 'name', 'required']),
-  column_set: new Set([...COMMON, 'horizontal_spacing', 'horizontal_align', 'flex_mode', 'background_style', 'columns', 'action']),
-  column: new Set([...COMMON, 'background_style', 'width', 'weight', 'vertical_align', 'vertical_spacing', 'padding', 'direction', 'elements']),
+  button: new Set([
+    ...COMMON,
+    'type',
+    'size',
+    'width',
+    'text',
+    'icon',
+    'hover_tips',
+    'disabled',
+    'disabled_tips',
+    'confirm',
+    'behaviors',
+    'form_action_type',
+    'name',
+    'required',
+  ]),
+  column_set: new Set([
+    ...COMMON,
+    'horizontal_spacing',
+    'horizontal_align',
+    'flex_mode',
+    'background_style',
+    'columns',
+    'action',
+  ]),
+  column: new Set([
+    ...COMMON,
+    'background_style',
+    'width',
+    'weight',
+    'vertical_align',
+    'vertical_spacing',
+    'padding',
+    'direction',
+    'elements',
+  ]),
 };
 const BEHAVIOR_TYPES = new Set(['callback', 'open_url']);
-const HEADER_TEMPLATES = new Set(['blue', 'wathet', 'turquoise', 'green', 'yellow', 'orange', 'red', 'carmine', 'violet', 'purple', 'indigo', 'grey', 'default']);
+const HEADER_TEMPLATES = new Set([
+  'blue',
+  'wathet',
+  'turquoise',
+  'green',
+  'yellow',
+  'orange',
+  'red',
+  'carmine',
+  'violet',
+  'purple',
+  'indigo',
+  'grey',
+  'default',
+]);
 
 function unknownKeys(value: Json, allowed: Set<string>, path: string): string | undefined {
   const extra = Object.keys(value).find((key) => !allowed.has(key));
@@ -35,7 +98,8 @@ function checkText(value: unknown, path: string, required: boolean): string | un
   if (value === undefined) return required ? `${path}: required` : undefined;
   if (!isJsonObject(value)) return `${path}: must be an object`;
   if (value.tag !== 'plain_text' && value.tag !== 'lark_md') return `${path}.tag: must be plain_text or lark_md`;
-  if (typeof value.content !== 'string' && !isJsonObject(value.i18n_content)) return `${path}: content or i18n_content is required`;
+  if (typeof value.content !== 'string' && !isJsonObject(value.i18n_content))
+    return `${path}: content or i18n_content is required`;
   return unknownKeys(value, TEXT, path);
 }
 
@@ -47,7 +111,9 @@ function checkElement(element: unknown, path: string): string | undefined {
   if (extra) return extra;
   switch (element.tag) {
     case 'markdown':
-      return typeof element.content === 'string' || isJsonObject(element.i18n_content) ? undefined : `${path}: markdown needs content`;
+      return typeof element.content === 'string' || isJsonObject(element.i18n_content)
+        ? undefined
+        : `${path}: markdown needs content`;
     case 'div':
       return checkText(element.text, `${path}.text`, false);
     case 'button': {
@@ -91,7 +157,8 @@ export function checkCard(card: Json): string | undefined {
     if (!isJsonObject(card.header)) return 'header: must be an object';
     const header = unknownKeys(card.header, HEADER, 'header') ?? checkText(card.header.title, 'header.title', true);
     if (header) return header;
-    if (card.header.template !== undefined && !HEADER_TEMPLATES.has(String(card.header.template))) return 'header.template: unknown color';
+    if (card.header.template !== undefined && !HEADER_TEMPLATES.has(String(card.header.template)))
+      return 'header.template: unknown color';
   }
   if (card.body === undefined) return undefined;
   if (!isJsonObject(card.body)) return 'body: must be an object';

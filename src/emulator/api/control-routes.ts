@@ -34,7 +34,10 @@ export interface EmulatorControls {
   dropWsConnections(): number;
 }
 
-const mentionSchema = z.union([z.enum(['bot', 'all']), z.object({ name: z.string().min(1), tenantKey: z.string().min(1).optional() })]);
+const mentionSchema = z.union([
+  z.enum(['bot', 'all']),
+  z.object({ name: z.string().min(1), tenantKey: z.string().min(1).optional() }),
+]);
 
 const messageSchema = z.object({
   text: z.string().optional(),
@@ -91,7 +94,12 @@ function selectReplies(replies: readonly RecordedReply[], start: number, to: str
 }
 
 /** Resolves at the first new reply that `matches`, after `waitMs`, or when the client goes away. */
-function nextReply(emulator: EmulatorControls, ctx: ApiContext, matches: (reply: RecordedReply) => boolean, waitMs: number): Promise<void> {
+function nextReply(
+  emulator: EmulatorControls,
+  ctx: ApiContext,
+  matches: (reply: RecordedReply) => boolean,
+  waitMs: number,
+): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -126,7 +134,13 @@ async function bodyOf<T>(ctx: ApiContext, schema: z.ZodType<T>): Promise<T | und
 export function registerControlRoutes(router: Router<EmulatorState>, emulator: EmulatorControls, logger: Logger): void {
   router.get('/_emulator', (ctx) => {
     const openConnections = emulator.wsConnections().filter((connection) => connection.open).length;
-    ctx.body = { url: emulator.url, transport: emulator.eventTransport, ...emulator.eventTargets(), wsConnections: openConnections, replies: emulator.replies.length };
+    ctx.body = {
+      url: emulator.url,
+      transport: emulator.eventTransport,
+      ...emulator.eventTargets(),
+      wsConnections: openConnections,
+      replies: emulator.replies.length,
+    };
   });
 
   router.post('/_emulator/messages', async (ctx) => {
@@ -153,10 +167,16 @@ export function registerControlRoutes(router: Router<EmulatorState>, emulator: E
     const query: RepliesQuery | undefined = validated(ctx, repliesQuerySchema, ctx.query);
     if (!query) return;
     const start = startIndex(emulator.replies, query.after);
-    if (start === undefined) return badRequest(ctx, `after: no reply ${query.after} (give a count or a reply's message_id)`);
+    if (start === undefined)
+      return badRequest(ctx, `after: no reply ${query.after} (give a count or a reply's message_id)`);
     let selected = selectReplies(emulator.replies, start, query.to);
     if (selected.length === 0 && query.wait) {
-      await nextReply(emulator, ctx, (reply) => query.to === undefined || reply.parentMessageId === query.to, query.wait * 1000);
+      await nextReply(
+        emulator,
+        ctx,
+        (reply) => query.to === undefined || reply.parentMessageId === query.to,
+        query.wait * 1000,
+      );
       selected = selectReplies(emulator.replies, start, query.to);
     }
     ctx.body = { replies: selected, count: emulator.replies.length };

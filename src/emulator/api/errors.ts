@@ -32,7 +32,8 @@ export const FeishuMsg = {
   MEETING_ROOM_TIME_FORMAT: 'time format must follow RFC3339 standard',
   IM_INVALID_PARAM: 'Your request contains an invalid request parameter',
   IM_CONTENT_TOO_LONG: 'The length of the message content reaches its limit.',
-  IM_CARD_INVALID: 'Failed to create card content, ext=ErrCode: 200621; ErrMsg: parse card json err, please check whether the card json is correct; ErrorValue: ',
+  IM_CARD_INVALID:
+    'Failed to create card content, ext=ErrCode: 200621; ErrMsg: parse card json err, please check whether the card json is correct; ErrorValue: ',
 } as const;
 
 export interface FieldViolation {
@@ -46,7 +47,13 @@ export interface ErrorDetails {
 }
 
 /** Answers with a Feishu error body; `code` and `log_id` end up where Feishu puts them. */
-export function sendFeishuError(ctx: ApiContext, httpStatus: number, code: number, msg: string, details: ErrorDetails = {}): void {
+export function sendFeishuError(
+  ctx: ApiContext,
+  httpStatus: number,
+  code: number,
+  msg: string,
+  details: ErrorDetails = {},
+): void {
   const logId = ctx.state.logId;
   for (const [name, value] of Object.entries(details.headers ?? {})) ctx.set(name, value);
   ctx.status = httpStatus;
@@ -63,5 +70,7 @@ export function sendFeishuError(ctx: ApiContext, httpStatus: number, code: numbe
 
 /** 99992402 for one query/body field, as Feishu's gateway answers a missing or malformed parameter. */
 export function sendFieldViolation(ctx: ApiContext, field: string, description: string): void {
-  sendFeishuError(ctx, 400, FeishuCode.FIELD_VALIDATION, FeishuMsg.FIELD_VALIDATION, { fieldViolations: [{ field, description }] });
+  sendFeishuError(ctx, 400, FeishuCode.FIELD_VALIDATION, FeishuMsg.FIELD_VALIDATION, {
+    fieldViolations: [{ field, description }],
+  });
 }

@@ -11,7 +11,18 @@ import type { ApiContext, EmulatorState } from './state.js';
 import { isJsonObject } from '../../json.js';
 
 /** msg_type values the reply API accepts (回复消息, msg_type 可选值). */
-export const MESSAGE_TYPES = ['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user'] as const;
+export const MESSAGE_TYPES = [
+  'text',
+  'post',
+  'image',
+  'file',
+  'audio',
+  'media',
+  'sticker',
+  'interactive',
+  'share_chat',
+  'share_user',
+] as const;
 
 /** Size limits of `content` in UTF-8 bytes: text 150 KB; cards and rich text 30 KB (回复消息, content). */
 export const TEXT_CONTENT_LIMIT_BYTES = 150 * 1024;
@@ -44,7 +55,8 @@ export function parseReplyRequest(body: JsonObject): ReplyRequest | string {
   if (!isJsonObject(parsedContent)) {
     return `content of a ${msgType} message must be a JSON object`;
   }
-  if (uuid !== undefined && (typeof uuid !== 'string' || [...uuid].length > MAX_UUID_CHARS)) return `uuid must be a string of at most ${MAX_UUID_CHARS} characters`;
+  if (uuid !== undefined && (typeof uuid !== 'string' || [...uuid].length > MAX_UUID_CHARS))
+    return `uuid must be a string of at most ${MAX_UUID_CHARS} characters`;
   if (replyInThread !== undefined && typeof replyInThread !== 'boolean') return 'reply_in_thread must be a boolean';
   return {
     msgType,
@@ -65,36 +77,50 @@ export interface ReplyIdentity {
   tenantKey: string;
 }
 
-export function registerImRoutes(router: Router<EmulatorState>, messages: MessageStore, identity: ReplyIdentity, tokens: TokenIssuer, faults: FaultInjector): void {
-  const invalid = (ctx: ApiContext, ext: string) => sendFeishuError(ctx, 400, FeishuCode.IM_INVALID_PARAM, `${FeishuMsg.IM_INVALID_PARAM}, ext=${ext}`);
+export function registerImRoutes(
+  router: Router<EmulatorState>,
+  messages: MessageStore,
+  identity: ReplyIdentity,
+  tokens: TokenIssuer,
+  faults: FaultInjector,
+): void {
+  const invalid = (ctx: ApiContext, ext: string) =>
+    sendFeishuError(ctx, 400, FeishuCode.IM_INVALID_PARAM, `${FeishuMsg.IM_INVALID_PARAM}, ext=${ext}`);
 
-  router.post('/open-apis/im/v1/messages/:message_id/reply', openApi('reply', faults), requireTenantToken(tokens), (ctx) => {
-    const messageId = ctx.params.message_id ?? '';
-    if (!MESSAGE_ID.test(messageId)) return invalid(ctx, 'invalid message_id');
-    if (ctx.request.type !== 'application/json') return invalid(ctx, 'Content-Type must be application/json');
-    const body = jsonObjectOf(ctx.state.rawBody);
-    if (!body) return invalid(ctx, 'request body must be a JSON object');
-    const request = parseReplyRequest(body);
-    if (typeof request === 'string') return invalid(ctx, request);
-    if (contentTooLong(request)) return sendFeishuError(ctx, 400, FeishuCode.IM_CONTENT_TOO_LONG, FeishuMsg.IM_CONTENT_TOO_LONG);
-    const cardProblem = request.msgType === 'interactive' ? checkCard(request.parsedContent) : undefined;
-    if (cardProblem) return sendFeishuError(ctx, 400, FeishuCode.IM_CARD_INVALID, `${FeishuMsg.IM_CARD_INVALID}${cardProblem}; `);
-    const parent = messages.find(messageId);
-    if (!parent) return invalid(ctx, `message ${messageId} not found`);
+  router.post(
+    '/open-apis/im/v1/messages/:message_id/reply',
+    openApi('reply', faults),
+    requireTenantToken(tokens),
+    (ctx) => {
+      const messageId = ctx.params.message_id ?? '';
+      if (!MESSAGE_ID.test(messageId)) return invalid(ctx, 'invalid message_id');
+      if (ctx.request.type !== 'application/json') return invalid(ctx, 'Content-Type must be application/json');
+      const body = jsonObjectOf(ctx.state.rawBody);
+      if (!body) return invalid(ctx, 'request body must be a JSON object');
+      const request = parseReplyRequest(body);
+      if (typeof request === 'string') return invalid(ctx, request);
+      if (contentTooLong(request))
+        return sendFeishuError(ctx, 400, FeishuCode.IM_CONTENT_TOO_LONG, FeishuMsg.IM_CONTENT_TOO_LONG);
+      const cardProblem = request.msgType === 'interactive' ? checkCard(request.parsedContent) : undefined;
+      if (cardProblem)
+        return sendFeishuError(ctx, 400, FeishuCode.IM_CARD_INVALID, `${FeishuMsg.IM_CARD_INVALID}${cardProblem}; `);
+      const parent = messages.find(messageId);
+      if (!parent) return invalid(ctx, `message ${messageId} not found`);
 
-    // Same uuid within the hour: answer with the message already posted, post nothing new.
-    const earlier = request.uuid !== undefined ? messages.replyWithUuid(request.uuid) : undefined;
-    const reply =
-      earlier ??
-      messages.addReply({
-        parent,
-        msgType: request.msgType,
-        content: request.content,
-        ...(request.msgType === 'interactive' ? { card: request.parsedContent } : {}),
-        ...(request.uuid !== undefined ? { uuid: request.uuid } : {}),
-        replyInThread: request.replyInThread,
-        sender: { id: identity.appId, id_type: 'app_id', sender_type: 'app', tenant_key: identity.tenantKey },
-      });
-    ctx.body = { code: 0, msg: 'success', data: reply.message };
-  });
+      // Same uuid within the hour: answer with the message already posted, post nothing new.
+      const earlier = request.uuid !== undefined ? messages.replyWithUuid(request.uuid) : undefined;
+      const reply =
+        earlier ??
+        messages.addReply({
+          parent,
+          msgType: request.msgType,
+          content: request.content,
+          ...(request.msgType === 'interactive' ? { card: request.parsedContent } : {}),
+          ...(request.uuid !== undefined ? { uuid: request.uuid } : {}),
+          replyInThread: request.replyInThread,
+          sender: { id: identity.appId, id_type: 'app_id', sender_type: 'app', tenant_key: identity.tenantKey },
+        });
+      ctx.body = { code: 0, msg: 'success', data: reply.message };
+    },
+  );
 }

@@ -19,7 +19,16 @@ export const MAX_FREEBUSY_ROOMS = 20;
 const ANSWER_OFFSET_MINUTES = 8 * 60;
 
 /** Fields batch_get can return besides room_id (the doc also calls room_id "id"). */
-const DETAIL_FIELDS = ['building_id', 'building_name', 'capacity', 'description', 'display_id', 'floor_name', 'is_disabled', 'name'] as const; // the doc example's order
+const DETAIL_FIELDS = [
+  'building_id',
+  'building_name',
+  'capacity',
+  'description',
+  'display_id',
+  'floor_name',
+  'is_disabled',
+  'name',
+] as const; // the doc example's order
 type DetailField = (typeof DETAIL_FIELDS)[number];
 
 /** The IDs of a repeated query key, or undefined after answering 99992402. */
@@ -48,11 +57,15 @@ interface QuerySpan {
 function querySpan(ctx: ApiContext): QuerySpan | undefined {
   const pairs = parseRawQuery(ctx.querystring);
   const [timeMin, timeMax] = [valuesOf(pairs, 'time_min')[0] ?? '', valuesOf(pairs, 'time_max')[0] ?? ''];
-  for (const [key, value] of [['time_min', timeMin], ['time_max', timeMax]] as const) {
+  for (const [key, value] of [
+    ['time_min', timeMin],
+    ['time_max', timeMax],
+  ] as const) {
     if (value === '') return void sendFieldViolation(ctx, key, `${key} is required`);
   }
   const [from, to] = [parseRfc3339(timeMin), parseRfc3339(timeMax)];
-  if (from === undefined || to === undefined) return void sendFeishuError(ctx, 400, FeishuCode.MEETING_ROOM_TIME_FORMAT, FeishuMsg.MEETING_ROOM_TIME_FORMAT);
+  if (from === undefined || to === undefined)
+    return void sendFeishuError(ctx, 400, FeishuCode.MEETING_ROOM_TIME_FORMAT, FeishuMsg.MEETING_ROOM_TIME_FORMAT);
   if (to < from) return void sendFieldViolation(ctx, 'time_max', 'time_max must not be earlier than time_min');
   return { timeMin, timeMax, from, to };
 }
@@ -82,46 +95,73 @@ function details(room: EmulatedRoom, fields: ReadonlySet<DetailField>): Record<s
   return result;
 }
 
-export function registerMeetingRoomRoutes(router: Router<EmulatorState>, rooms: RoomCatalog, tokens: TokenIssuer, faults: FaultInjector, now: () => number): void {
-  router.get('/open-apis/meeting_room/room/batch_get_id', openApi('batch_get_id', faults), requireTenantToken(tokens), (ctx) => {
-    const ids = repeatedIds(ctx, 'custom_room_ids');
-    if (!ids) return;
-    const found = ids.flatMap((id) => {
-      const room = rooms.byCustomRoomId(id);
-      return room ? [{ room_id: room.room_id, custom_room_id: room.custom_room_id }] : [];
-    });
-    ctx.body = { code: 0, msg: 'success', data: { rooms: found } };
-  });
+export function registerMeetingRoomRoutes(
+  router: Router<EmulatorState>,
+  rooms: RoomCatalog,
+  tokens: TokenIssuer,
+  faults: FaultInjector,
+  now: () => number,
+): void {
+  router.get(
+    '/open-apis/meeting_room/room/batch_get_id',
+    openApi('batch_get_id', faults),
+    requireTenantToken(tokens),
+    (ctx) => {
+      const ids = repeatedIds(ctx, 'custom_room_ids');
+      if (!ids) return;
+      const found = ids.flatMap((id) => {
+        const room = rooms.byCustomRoomId(id);
+        return room ? [{ room_id: room.room_id, custom_room_id: room.custom_room_id }] : [];
+      });
+      ctx.body = { code: 0, msg: 'success', data: { rooms: found } };
+    },
+  );
 
-  router.get('/open-apis/meeting_room/room/batch_get', openApi('batch_get', faults), requireTenantToken(tokens), (ctx) => {
-    const ids = repeatedIds(ctx, 'room_ids');
-    if (!ids) return;
-    const fields = selectedFields(ctx);
-    const found = ids.flatMap((id) => {
-      const room = rooms.byId(id);
-      return room ? [details(room, fields)] : [];
-    });
-    ctx.body = { code: 0, msg: 'success', data: { rooms: found } };
-  });
+  router.get(
+    '/open-apis/meeting_room/room/batch_get',
+    openApi('batch_get', faults),
+    requireTenantToken(tokens),
+    (ctx) => {
+      const ids = repeatedIds(ctx, 'room_ids');
+      if (!ids) return;
+      const fields = selectedFields(ctx);
+      const found = ids.flatMap((id) => {
+        const room = rooms.byId(id);
+        return room ? [details(room, fields)] : [];
+      });
+      ctx.body = { code: 0, msg: 'success', data: { rooms: found } };
+    },
+  );
 
   // Bookings overlapping [time_min, time_max]; a room without any is left out of free_busy, an unknown room
   // is listed in error_room_ids (both as in the doc's examples).
-  router.get('/open-apis/meeting_room/freebusy/batch_get', openApi('freebusy', faults), requireTenantToken(tokens), (ctx) => {
-    const ids = repeatedIds(ctx, 'room_ids', MAX_FREEBUSY_ROOMS);
-    if (!ids) return;
-    const span = querySpan(ctx);
-    if (!span) return;
-    const freeBusy: Record<string, Record<string, unknown>[]> = {};
-    const errorRoomIds: string[] = [];
-    for (const id of ids) {
-      const room = rooms.byId(id);
-      if (!room) {
-        errorRoomIds.push(id);
-        continue;
+  router.get(
+    '/open-apis/meeting_room/freebusy/batch_get',
+    openApi('freebusy', faults),
+    requireTenantToken(tokens),
+    (ctx) => {
+      const ids = repeatedIds(ctx, 'room_ids', MAX_FREEBUSY_ROOMS);
+      if (!ids) return;
+      const span = querySpan(ctx);
+      if (!span) return;
+      const freeBusy: Record<string, Record<string, unknown>[]> = {};
+      const errorRoomIds: string[] = [];
+      for (const id of ids) {
+        const room = rooms.byId(id);
+        if (!room) {
+          errorRoomIds.push(id);
+          continue;
+        }
+        const overlapping = placeBookings(room, now()).filter(
+          (booking) => booking.start < span.to && booking.end > span.from,
+        );
+        if (overlapping.length > 0) freeBusy[id] = overlapping.sort((a, b) => a.start - b.start).map(freeBusyInstance);
       }
-      const overlapping = placeBookings(room, now()).filter((booking) => booking.start < span.to && booking.end > span.from);
-      if (overlapping.length > 0) freeBusy[id] = overlapping.sort((a, b) => a.start - b.start).map(freeBusyInstance);
-    }
-    ctx.body = { code: 0, msg: 'success', data: { time_min: span.timeMin, time_max: span.timeMax, free_busy: freeBusy, error_room_ids: errorRoomIds } };
-  });
+      ctx.body = {
+        code: 0,
+        msg: 'success',
+        data: { time_min: span.timeMin, time_max: span.timeMax, free_busy: freeBusy, error_room_ids: errorRoomIds },
+      };
+    },
+  );
 }

@@ -49,7 +49,12 @@ export function logIdAndErrors(logger: Logger): Middleware<EmulatorState> {
  * Reads the body once and appends every Open Platform request (/open-apis, and /callback: the long
  * connection's endpoint) to `log` after it is answered (keeps the last maxRecords).
  */
-export function recordRequests(log: ApiRequestRecord[], now: () => number, logger: Logger, maxRecords: number): Middleware<EmulatorState> {
+export function recordRequests(
+  log: ApiRequestRecord[],
+  now: () => number,
+  logger: Logger,
+  maxRecords: number,
+): Middleware<EmulatorState> {
   return async (ctx, next) => {
     if (!ctx.path.startsWith('/open-apis/') && !ctx.path.startsWith('/callback/')) return next();
     const at = now();
@@ -65,7 +70,17 @@ export function recordRequests(log: ApiRequestRecord[], now: () => number, logge
     const record = toRecord(ctx, at);
     log.push(record);
     if (log.length > maxRecords) log.splice(0, log.length - maxRecords);
-    logger.debug({ api: record.api, method: record.method, path: record.path, status: record.status, code: record.code, fault: record.fault }, 'open api request');
+    logger.debug(
+      {
+        api: record.api,
+        method: record.method,
+        path: record.path,
+        status: record.status,
+        code: record.code,
+        fault: record.fault,
+      },
+      'open api request',
+    );
   };
 }
 

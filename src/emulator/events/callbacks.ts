@@ -18,7 +18,8 @@ export function judgeChallengeAnswer(response: WebhookResponse, challenge: strin
   const base = { ...(response.status !== undefined ? { status: response.status } : {}), body: response.body };
   if (response.status !== 200) return { ...base, ok: false, problem: response.error ?? `HTTP ${response.status}` };
   const answer = parseObject(response.body);
-  if (answer?.challenge !== challenge) return { ...base, ok: false, problem: 'the answer is not {"challenge": <the same value>}' };
+  if (answer?.challenge !== challenge)
+    return { ...base, ok: false, problem: 'the answer is not {"challenge": <the same value>}' };
   return { ...base, ok: true };
 }
 
@@ -44,17 +45,29 @@ export interface CardClickResult {
 
 export function judgeCardAnswer(response: WebhookResponse): CardClickResult {
   const base = { ...(response.status !== undefined ? { status: response.status } : {}), body: response.body };
-  if (response.error === 'timeout') return { ...base, ok: false, errorCode: CardErrorCode.TIMEOUT, problem: 'no answer in time' };
-  if (response.status === undefined) return { ...base, ok: false, errorCode: CardErrorCode.CONNECT_FAILED, problem: response.error ?? 'no response' };
-  if (response.status !== 200) return { ...base, ok: false, errorCode: CardErrorCode.NOT_200, problem: `HTTP ${response.status}` };
+  if (response.error === 'timeout')
+    return { ...base, ok: false, errorCode: CardErrorCode.TIMEOUT, problem: 'no answer in time' };
+  if (response.status === undefined)
+    return { ...base, ok: false, errorCode: CardErrorCode.CONNECT_FAILED, problem: response.error ?? 'no response' };
+  if (response.status !== 200)
+    return { ...base, ok: false, errorCode: CardErrorCode.NOT_200, problem: `HTTP ${response.status}` };
   // An empty 200 keeps the card as it is.
   const answer = response.body.trim() === '' ? {} : parseObject(response.body);
-  if (!answer) return { ...base, ok: false, errorCode: CardErrorCode.BAD_BODY, problem: 'the answer is not a JSON object' };
+  if (!answer)
+    return { ...base, ok: false, errorCode: CardErrorCode.BAD_BODY, problem: 'the answer is not a JSON object' };
   const card = answer.card;
   if (card !== undefined && !isValidCard(card)) {
-    return { ...base, ok: false, errorCode: CardErrorCode.BAD_CARD, problem: 'card must be {type: "raw"|"template", data: object}' };
+    return {
+      ...base,
+      ok: false,
+      errorCode: CardErrorCode.BAD_CARD,
+      problem: 'card must be {type: "raw"|"template", data: object}',
+    };
   }
-  const cardProblem = card !== undefined && (card as { type: string }).type === 'raw' ? checkCard((card as { data: Record<string, unknown> }).data) : undefined;
+  const cardProblem =
+    card !== undefined && (card as { type: string }).type === 'raw'
+      ? checkCard((card as { data: Record<string, unknown> }).data)
+      : undefined;
   if (cardProblem) return { ...base, ok: false, errorCode: CardErrorCode.BAD_CARD, problem: cardProblem };
   return { ...base, ok: true, response: answer as CardActionResponse };
 }

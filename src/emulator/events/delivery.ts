@@ -96,7 +96,8 @@ export async function deliverOnSchedule(
   await Promise.all(concurrent);
   for (let i = 0; i < extras.afterAck && !closing.aborted; i += 1) await push('duplicate');
   cancelled ||= closing.aborted;
-  if (!acknowledged) logger.warn({ event_id: eventId, attempts: attempts.length, cancelled }, 'event was not acknowledged');
+  if (!acknowledged)
+    logger.warn({ event_id: eventId, attempts: attempts.length, cancelled }, 'event was not acknowledged');
   return { eventId, acknowledged, cancelled, attempts };
 }
 
@@ -131,6 +132,8 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boo
 
 /** The policy with the overrides that are set. */
 export function withOverrides(policy: DeliveryPolicy, overrides: Partial<DeliveryPolicy>): DeliveryPolicy {
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<DeliveryPolicy>;
+  const defined = Object.fromEntries(
+    Object.entries(overrides).filter(([, v]) => v !== undefined),
+  ) as Partial<DeliveryPolicy>;
   return { ...policy, ...defined };
 }

@@ -101,11 +101,19 @@ function placeMentions(identity: TenantIdentity, mentions: readonly MentionInput
     const key = `@_user_${(users += 1)}`;
     if (mention === 'bot') {
       const { openId, unionId, name } = identity.bot;
-      return { key, name, entry: { key, id: { union_id: unionId, open_id: openId }, name, tenant_key: identity.tenantKey } };
+      return {
+        key,
+        name,
+        entry: { key, id: { union_id: unionId, open_id: openId }, name, tenant_key: identity.tenantKey },
+      };
     }
     const member = memberIds(mention.name);
     const id = { ...member, open_id: mention.openId ?? member.open_id };
-    return { key, name: mention.name, entry: { key, id, name: mention.name, tenant_key: mention.tenantKey ?? identity.tenantKey } };
+    return {
+      key,
+      name: mention.name,
+      entry: { key, id, name: mention.name, tenant_key: mention.tenantKey ?? identity.tenantKey },
+    };
   });
 }
 
@@ -122,11 +130,15 @@ function textContent(text: string, mentions: readonly PlacedMention[]): string {
 
 function postContent(post: string | PostContent, mentions: readonly PlacedMention[]): string {
   if (typeof post !== 'string') return JSON.stringify(post);
-  const paragraphs = post.split('\n').map((line) => [{ tag: 'text', text: line, style: [] as string[] }] as Array<Record<string, unknown>>);
+  const paragraphs = post
+    .split('\n')
+    .map((line) => [{ tag: 'text', text: line, style: [] as string[] }] as Array<Record<string, unknown>>);
   if (mentions.length > 0) {
     const first = paragraphs[0]!;
     first[0] = { ...first[0], text: ` ${String(first[0]!.text)}` };
-    first.unshift(...mentions.map((mention) => ({ tag: 'at', user_id: mention.key, user_name: mention.name, style: [] })));
+    first.unshift(
+      ...mentions.map((mention) => ({ tag: 'at', user_id: mention.key, user_name: mention.name, style: [] })),
+    );
   }
   return JSON.stringify({ title: '', content: paragraphs });
 }
@@ -141,7 +153,8 @@ export function typedMentions(typed: string, botName: string): { text: string; m
   const keys = new Map<string, string>();
   let users = 0;
   const text = typed.replace(/(^|\s)@(\S+)/gu, (_match, before: string, name: string) => {
-    const mention: MentionInput = name.toLowerCase() === botName.toLowerCase() ? 'bot' : EVERYONE.has(name.toLowerCase()) ? 'all' : { name };
+    const mention: MentionInput =
+      name.toLowerCase() === botName.toLowerCase() ? 'bot' : EVERYONE.has(name.toLowerCase()) ? 'all' : { name };
     const id = typeof mention === 'string' ? mention : `member:${mention.name}`;
     let key = keys.get(id);
     if (key === undefined) {
@@ -176,7 +189,11 @@ export function buildMessageEvent(identity: TenantIdentity, input: MessageInput,
   const chatId = input.chatId ?? identity.chats[chatType];
   const mentions = placed.flatMap((mention) => (mention.entry ? [mention.entry] : []));
   const event: MessageReceiveEvent = {
-    sender: { sender_id: input.sender ?? identity.user, sender_type: input.senderType ?? 'user', tenant_key: input.senderTenantKey ?? identity.tenantKey },
+    sender: {
+      sender_id: input.sender ?? identity.user,
+      sender_type: input.senderType ?? 'user',
+      tenant_key: input.senderTenantKey ?? identity.tenantKey,
+    },
     message: {
       message_id: messageId,
       ...(input.rootId ? { root_id: input.rootId } : {}),
@@ -215,7 +232,12 @@ export interface CardClickInput {
 }
 
 /** A card.action.trigger callback; header.create_time is in microseconds, as the doc's example. */
-export function buildCardActionEvent(identity: TenantIdentity, input: CardClickInput, chatId: string, now: number): EventEnvelope<CardActionEvent> {
+export function buildCardActionEvent(
+  identity: TenantIdentity,
+  input: CardClickInput,
+  chatId: string,
+  now: number,
+): EventEnvelope<CardActionEvent> {
   const operator = input.operatorOpenId ? { ...identity.user, open_id: input.operatorOpenId } : identity.user;
   return {
     schema: '2.0',

@@ -3,7 +3,15 @@
 import { setMaxListeners } from 'node:events';
 import type { EventEnvelope } from '../../protocol/events.js';
 import type { Logger } from '../../log.js';
-import { deliverOnSchedule, logAttempt, reserveAttempt, withOverrides, type DeliveryAttempt, type DeliveryPolicy, type DeliveryResult } from './delivery.js';
+import {
+  deliverOnSchedule,
+  logAttempt,
+  reserveAttempt,
+  withOverrides,
+  type DeliveryAttempt,
+  type DeliveryPolicy,
+  type DeliveryResult,
+} from './delivery.js';
 import { encodePush, postWebhook, type EncodedPush, type WebhookResponse } from './transport.js';
 
 export interface PushOptions {
@@ -33,20 +41,34 @@ export class EventPusher {
   /** Encrypts/signs (when an Encrypt Key is set) with a fresh timestamp and nonce. */
   encode(payload: unknown, sign: boolean, options: PushOptions = {}): EncodedPush {
     const timestampSeconds = Math.floor(this.config.now() / 1000) + (options.clockSkewSeconds ?? 0);
-    return encodePush(payload, { ...(this.config.encryptKey ? { encryptKey: this.config.encryptKey } : {}), sign, timestampSeconds });
+    return encodePush(payload, {
+      ...(this.config.encryptKey ? { encryptKey: this.config.encryptKey } : {}),
+      sign,
+      timestampSeconds,
+    });
   }
 
   /** Pushes one event until acknowledged or the schedule is exhausted, plus the extra deliveries. */
-  deliver(envelope: EventEnvelope, url: string, overrides: Partial<DeliveryPolicy> & PushOptions = {}): Promise<DeliveryResult> {
+  deliver(
+    envelope: EventEnvelope,
+    url: string,
+    overrides: Partial<DeliveryPolicy> & PushOptions = {},
+  ): Promise<DeliveryResult> {
     const { clockSkewSeconds, ...policyOverrides } = overrides;
     const policy = withOverrides(this.config.policy, policyOverrides);
     const attempts: DeliveryAttempt[] = [];
-    const push = (kind: DeliveryAttempt['kind']) => this.pushOnce(envelope, url, kind, attempts, policy.ackTimeoutMs, { clockSkewSeconds });
+    const push = (kind: DeliveryAttempt['kind']) =>
+      this.pushOnce(envelope, url, kind, attempts, policy.ackTimeoutMs, { clockSkewSeconds });
     return deliverOnSchedule(envelope.header.event_id, policy, push, attempts, this.closing.signal, this.config.logger);
   }
 
   /** One POST of a signed push (or an unsigned one with sign=false), outside any retry schedule. */
-  async post(url: string, payload: unknown, sign: boolean, timeoutMs: number): Promise<WebhookResponse & { request: EncodedPush }> {
+  async post(
+    url: string,
+    payload: unknown,
+    sign: boolean,
+    timeoutMs: number,
+  ): Promise<WebhookResponse & { request: EncodedPush }> {
     const request = this.encode(payload, sign);
     const response = await postWebhook(url, request, timeoutMs, this.closing.signal);
     return { ...response, request };
@@ -86,7 +108,14 @@ export class EventPusher {
     } satisfies DeliveryAttempt);
     logAttempt(this.config.log, slot, this.config.maxRecords);
     this.config.logger.debug(
-      { event_id: slot.eventId, kind, attempt: number, status: slot.status, error: slot.error, duration_ms: slot.durationMs },
+      {
+        event_id: slot.eventId,
+        kind,
+        attempt: number,
+        status: slot.status,
+        error: slot.error,
+        duration_ms: slot.durationMs,
+      },
       'event pushed',
     );
     return slot;

@@ -56,7 +56,12 @@ export function assertLoopbackUrl(url: string): URL {
 }
 
 /** POSTs `push` to `url`; resolves (never rejects) with what happened within `timeoutMs`. */
-export function postWebhook(url: string, push: EncodedPush, timeoutMs: number, signal?: AbortSignal): Promise<WebhookResponse> {
+export function postWebhook(
+  url: string,
+  push: EncodedPush,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<WebhookResponse> {
   const target = assertLoopbackUrl(url);
   const started = performance.now();
   return new Promise((resolve) => {

@@ -132,7 +132,8 @@ export class WsConnection {
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
-    if (!isBinary) return this.violation(WS_CLOSE_UNSUPPORTED_DATA, 'text message; the long connection carries binary pbbp2 frames');
+    if (!isBinary)
+      return this.violation(WS_CLOSE_UNSUPPORTED_DATA, 'text message; the long connection carries binary pbbp2 frames');
     let frame: Frame;
     try {
       frame = decodeFrame(data);
@@ -167,7 +168,10 @@ export class WsConnection {
     const messageId = headerOf(frame, HeaderKey.MESSAGE_ID) ?? '';
     const pending = this.pending.get(messageId);
     if (!pending) {
-      this.deps.logger.debug({ connection: this.info.id, message_id: messageId }, 'acknowledgement of no pending push (late, or for another connection)');
+      this.deps.logger.debug(
+        { connection: this.info.id, message_id: messageId },
+        'acknowledgement of no pending push (late, or for another connection)',
+      );
       return;
     }
     this.info.acks += 1;

@@ -14,7 +14,12 @@ function refuse(ctx: ApiContext, code: number, msg: string, httpStatus = 200): v
   ctx.body = { code, msg, data: {} };
 }
 
-export function registerWsEndpoint(router: Router<EmulatorState>, app: AppCredentials, gateway: WsGateway, faults: FaultInjector): void {
+export function registerWsEndpoint(
+  router: Router<EmulatorState>,
+  app: AppCredentials,
+  gateway: WsGateway,
+  faults: FaultInjector,
+): void {
   router.post(WS_ENDPOINT_PATH, async (ctx) => {
     const decision = faults.decide('ws_endpoint');
     if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));

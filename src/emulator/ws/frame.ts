@@ -13,7 +13,9 @@ import protobuf from 'protobufjs';
 
 const { Field, Type } = protobuf;
 
-const HeaderType = new Type('Header').add(new Field('key', 1, 'string', 'required')).add(new Field('value', 2, 'string', 'required'));
+const HeaderType = new Type('Header')
+  .add(new Field('key', 1, 'string', 'required'))
+  .add(new Field('value', 2, 'string', 'required'));
 
 const FrameType = new Type('Frame')
   .add(new Field('SeqID', 1, 'uint64', 'required'))

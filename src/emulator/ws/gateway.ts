@@ -140,7 +140,10 @@ export class WsGateway {
   }
 
   private limitRefusal(): Refusal {
-    return { code: WsCode.EXCEED_CONN_LIMIT, msg: `the app already has ${this.options.maxConnections} long connections` };
+    return {
+      code: WsCode.EXCEED_CONN_LIMIT,
+      msg: `the app already has ${this.options.maxConnections} long connections`,
+    };
   }
 
   /** Resolves when a connection sends its first ping, after timeoutMs, or on abort, whichever comes first. */
@@ -171,11 +174,18 @@ export class WsGateway {
       url.searchParams.get('service_id') === String(ticket.serviceId);
     if (!valid) {
       // Handshake refusals as Feishu's gateway sends them (oapi-sdk-go ws: parseHandshakeError).
-      return rejectUpgrade(socket, 401, 'Unauthorized', { status: WsCode.AUTH_FAILED, msg: 'invalid or used ticket; ask /callback/ws/endpoint for a new URL' });
+      return rejectUpgrade(socket, 401, 'Unauthorized', {
+        status: WsCode.AUTH_FAILED,
+        msg: 'invalid or used ticket; ask /callback/ws/endpoint for a new URL',
+      });
     }
     if (this.open.size >= this.options.maxConnections) {
       const refusal = this.limitRefusal();
-      return rejectUpgrade(socket, 401, 'Unauthorized', { status: WsCode.AUTH_FAILED, msg: refusal.msg, authErrCode: refusal.code });
+      return rejectUpgrade(socket, 401, 'Unauthorized', {
+        status: WsCode.AUTH_FAILED,
+        msg: refusal.msg,
+        authErrCode: refusal.code,
+      });
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, ticket, url));
   }
@@ -184,7 +194,12 @@ export class WsGateway {
     url.searchParams.delete('ticket');
     const connection = new WsConnection(
       ws,
-      { id: ticket.deviceId, serviceId: ticket.serviceId, url: `${this.wsBase()}${url.pathname}?${url.searchParams.toString()}`, connectedAt: this.options.now() },
+      {
+        id: ticket.deviceId,
+        serviceId: ticket.serviceId,
+        url: `${this.wsBase()}${url.pathname}?${url.searchParams.toString()}`,
+        connectedAt: this.options.now(),
+      },
       {
         clientConfig: () => this.clientConfig(),
         now: this.options.now,
@@ -200,18 +215,28 @@ export class WsGateway {
     );
     this.open.add(connection);
     this.history.push(connection.info);
-    if (this.history.length > this.options.maxRecords) this.history.splice(0, this.history.length - this.options.maxRecords);
+    if (this.history.length > this.options.maxRecords)
+      this.history.splice(0, this.history.length - this.options.maxRecords);
     this.options.logger.debug({ connection: connection.info.id, open: this.open.size }, 'long connection opened');
   }
 }
 
-function rejectUpgrade(socket: Duplex, status: number, reason: string, handshake?: { status: number; msg: string; authErrCode?: number }): void {
+function rejectUpgrade(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  handshake?: { status: number; msg: string; authErrCode?: number },
+): void {
   const headers = handshake
     ? [
         `${HeaderKey.HANDSHAKE_STATUS}: ${handshake.status}`,
         `${HeaderKey.HANDSHAKE_MSG}: ${handshake.msg}`,
-        ...(handshake.authErrCode !== undefined ? [`${HeaderKey.HANDSHAKE_AUTH_ERR_CODE}: ${handshake.authErrCode}`] : []),
+        ...(handshake.authErrCode !== undefined
+          ? [`${HeaderKey.HANDSHAKE_AUTH_ERR_CODE}: ${handshake.authErrCode}`]
+          : []),
       ]
     : [];
-  socket.end([`HTTP/1.1 ${status} ${reason}`, ...headers, 'Connection: close', 'Content-Length: 0', '', ''].join('\r\n'));
+  socket.end(
+    [`HTTP/1.1 ${status} ${reason}`, ...headers, 'Connection: close', 'Content-Length: 0', '', ''].join('\r\n'),
+  );
 }

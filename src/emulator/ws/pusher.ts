@@ -6,7 +6,15 @@
 import { setMaxListeners } from 'node:events';
 import type { EventEnvelope } from '../../protocol/events.js';
 import type { Logger } from '../../log.js';
-import { deliverOnSchedule, logAttempt, reserveAttempt, withOverrides, type DeliveryAttempt, type DeliveryPolicy, type DeliveryResult } from '../events/delivery.js';
+import {
+  deliverOnSchedule,
+  logAttempt,
+  reserveAttempt,
+  withOverrides,
+  type DeliveryAttempt,
+  type DeliveryPolicy,
+  type DeliveryResult,
+} from '../events/delivery.js';
 import type { WebhookResponse } from '../events/transport.js';
 import type { AckOutcome } from './connection.js';
 import type { WsGateway } from './gateway.js';
@@ -67,7 +75,15 @@ export class WsEventPusher {
       } satisfies DeliveryAttempt);
       logAttempt(this.config.log, slot, this.config.maxRecords);
       this.config.logger.debug(
-        { event_id: slot.eventId, kind, attempt: number, connection: slot.connectionId, status: slot.status, error: slot.error, duration_ms: slot.durationMs },
+        {
+          event_id: slot.eventId,
+          kind,
+          attempt: number,
+          connection: slot.connectionId,
+          status: slot.status,
+          error: slot.error,
+          duration_ms: slot.durationMs,
+        },
         'event pushed over the long connection',
       );
       return slot;
@@ -102,9 +118,20 @@ export class WsEventPusher {
     const signal = this.closing.signal;
     const connection = await this.config.gateway.pickReady(timeoutMs, signal);
     if (!connection) {
-      return { url: '', headers: {}, ackText: '', error: signal.aborted ? 'cancelled' : 'no connection', durationMs: elapsed() };
+      return {
+        url: '',
+        headers: {},
+        ackText: '',
+        error: signal.aborted ? 'cancelled' : 'no connection',
+        durationMs: elapsed(),
+      };
     }
-    const outcome = await connection.push({ payload: Buffer.from(payload), fragments, timeoutMs: Math.max(1, timeoutMs - elapsed()), signal });
+    const outcome = await connection.push({
+      payload: Buffer.from(payload),
+      fragments,
+      timeoutMs: Math.max(1, timeoutMs - elapsed()),
+      signal,
+    });
     return { ...outcome, url: connection.info.url, connectionId: connection.info.id, durationMs: elapsed() };
   }
 }

@@ -36,13 +36,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-type CardActionSettings = Pick<DispatchOptions, 'cardActionTimeoutMs' | 'cardActionTimeoutResponse' | 'cardActionErrorResponse'>;
+type CardActionSettings = Pick<
+  DispatchOptions,
+  'cardActionTimeoutMs' | 'cardActionTimeoutResponse' | 'cardActionErrorResponse'
+>;
 
-type HarnessOptions = Partial<Omit<WebhookAppOptions, 'logger' | 'dispatch' | 'readiness'>> & CardActionSettings & {
-  /** Replaces the default answers (harness.outcome / a success toast); calls are still recorded. */
-  onEvent?: (envelope: EventEnvelope) => Promise<EventOutcome>;
-  onCardAction?: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
-};
+type HarnessOptions = Partial<Omit<WebhookAppOptions, 'logger' | 'dispatch' | 'readiness'>> &
+  CardActionSettings & {
+    /** Replaces the default answers (harness.outcome / a success toast); calls are still recorded. */
+    onEvent?: (envelope: EventEnvelope) => Promise<EventOutcome>;
+    onCardAction?: (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
+  };
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const logs = captureLogs();
@@ -55,7 +59,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     readiness: { ready: true, draining: false },
     close: async () => {},
   };
-  const { onEvent, onCardAction, cardActionTimeoutMs, cardActionTimeoutResponse, cardActionErrorResponse, ...appOptions } = options;
+  const {
+    onEvent,
+    onCardAction,
+    cardActionTimeoutMs,
+    cardActionTimeoutResponse,
+    cardActionErrorResponse,
+    ...appOptions
+  } = options;
   // the app's dispatch, built as service.ts builds it, around handlers that record what reaches them
   const dispatch = createDispatch({
     onEvent: async (envelope) => {
@@ -101,11 +112,16 @@ export interface Push {
 
 /** The body as Feishu sends it with an encrypt key: {"encrypt": base64(iv ‖ AES-256-CBC(json))}. */
 export function encryptedBody(payload: JsonObject | string, key = ENCRYPT_KEY): string {
-  return JSON.stringify({ encrypt: encryptPayload(typeof payload === 'string' ? payload : JSON.stringify(payload), key) });
+  return JSON.stringify({
+    encrypt: encryptPayload(typeof payload === 'string' ? payload : JSON.stringify(payload), key),
+  });
 }
 
 /** Signature headers over the exact body bytes. */
-export function signatureHeaders(body: string, options: { key?: string; timestamp?: string; nonce?: string } = {}): Record<string, string> {
+export function signatureHeaders(
+  body: string,
+  options: { key?: string; timestamp?: string; nonce?: string } = {},
+): Record<string, string> {
   const timestamp = options.timestamp ?? NOW_TS;
   const nonce = options.nonce ?? 'nonce-4f1c';
   return {
@@ -121,7 +137,11 @@ export function signedEncryptedPush(payload: JsonObject, options: { timestamp?: 
   return { body, headers: signatureHeaders(body, options) };
 }
 
-export async function post(url: string, push: Push, contentType = 'application/json; charset=utf-8'): Promise<Response> {
+export async function post(
+  url: string,
+  push: Push,
+  contentType = 'application/json; charset=utf-8',
+): Promise<Response> {
   return fetch(url, { method: 'POST', body: push.body, headers: { 'Content-Type': contentType, ...push.headers } });
 }
 

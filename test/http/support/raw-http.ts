@@ -17,7 +17,10 @@ export async function rawRequest(url: string, head: string[], bodyParts: (string
     let received = '';
     let closed = false;
     let settled = false;
-    const timer = setTimeout(() => finish(new Error(`no complete response; got: ${JSON.stringify(received.slice(0, 200))}`)), 10_000);
+    const timer = setTimeout(
+      () => finish(new Error(`no complete response; got: ${JSON.stringify(received.slice(0, 200))}`)),
+      10_000,
+    );
 
     function parsed(): RawResponse | undefined {
       const end = received.indexOf('\r\n\r\n');
