@@ -2,7 +2,7 @@
 // global one, so several bots in one process (the tests) keep their counts apart. The rest of the code sees
 // the BotMetrics interface only: what happened, never how it is counted.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { IntakeQueueStats } from './state/intake-queue.js';
+import type { IntakeQueueStats } from './bot/ports.js';
 
 export interface BotMetrics {
   /** An event or callback taken in by a transport, by what became of it (accepted, duplicate, ignored, …). */

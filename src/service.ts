@@ -16,15 +16,14 @@ import { createFeishuRoomCalendar } from './feishu/freebusy.js';
 import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
 import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
-import { createWebhookApp } from './http/app.js';
+import { createWebhookApp } from './transports/webhook/app.js';
 import { StartupError } from './errors.js';
 import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createMemoryStore } from './state/memory.js';
-import type { DrainResult, IntakeQueue, IntakeQueueStats } from './state/intake-queue.js';
+import type { DrainResult, IntakeQueue, IntakeQueueStats, StateStore } from './bot/ports.js';
 import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
-import type { StateStore } from './state/store.js';
 import { createDispatch } from './transports/dispatch.js';
 import { createLongConnection, type LongConnection } from './transports/long-connection.js';
 

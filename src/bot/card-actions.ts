@@ -5,7 +5,7 @@
 import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
-import type { StateStore } from '../state/store.js';
+import type { StateStore } from './ports.js';
 import type { RoomBot } from './handler.js';
 import { strings, toast } from './i18n.js';
 

@@ -15,8 +15,8 @@ import type {
   RoomCalendar,
   RoomDetails,
   RoomDirectory,
+  MessageJob,
 } from './ports.js';
-import type { MessageJob } from './message-job.js';
 import { replyUuidFor } from './reply-uuid.js';
 import { isJsonObject } from '../json.js';
 import { triageMessage, type AccessPolicy, type BotIdentity, type Triage } from './triage.js';

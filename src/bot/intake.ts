@@ -11,13 +11,12 @@
 // whoever dies meanwhile. The reply's uuid is derived from message_id, so an answer repeated after a crash
 // between "reply posted" and "record finished" is posted by Feishu only once (回复消息: uuid 去重, 1 h).
 import { FeishuApiError } from '../errors.js';
-import type { EventEnvelope, MessageReceiveEvent } from '../protocol/events.js';
-import { MESSAGE_RECEIVE } from '../protocol/events.js';
+import { type EventEnvelope, type MessageReceiveEvent, MESSAGE_RECEIVE } from '../protocol/events.js';
 import { isMessageId } from '../protocol/ids.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
-import type { AttemptOutcome, IntakeQueue, JobWorker } from '../state/intake-queue.js';
+import type { AttemptOutcome, IntakeQueue, JobWorker } from './ports.js';
 import type { RoomBot } from './handler.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import { isRefusal, triageOutcome } from './triage.js';

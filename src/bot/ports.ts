@@ -1,5 +1,6 @@
-// What the bot needs from the outside world. src/feishu implements these with the SDK; tests may
-// implement them too. Nothing here does I/O.
+// What the bot needs from the outside world: every port, in one place. src/feishu implements the Feishu ones
+// with the SDK, src/state the stores and the intake queue; tests may implement them too. Nothing here does I/O.
+import type { Command } from './command.js';
 
 /** meeting_room v1 room details (batch_get, fields=*). Fields Feishu may omit are optional. */
 export interface RoomDetails {
@@ -63,4 +64,81 @@ export type Card = Record<string, unknown>;
 export interface Messenger {
   /** im.v1.message.reply with msg_type "interactive"; `uuid` makes repeated attempts post at most once. */
   replyWithCard(messageId: string, card: Card, uuid: string): Promise<{ message_id?: string }>;
+}
+
+// The intake: what is recorded for one accepted message, and the durable queue it waits in until answered
+// (a local journal for one process, BullMQ on Redis for several replicas). The webhook and the long connection
+// ack a message only once `add` has resolved, so from then on a crash cannot lose it.
+
+/** What is recorded for one accepted message: everything its answer needs, parsed once at intake. */
+export interface MessageJob {
+  message_id: string;
+  event_id: string;
+  chat_type: string;
+  command: Command;
+  /** When the intake accepted it (ms since epoch); retries give up relative to this. */
+  received_at: number;
+}
+
+export type AddResult =
+  /** Recorded now: it will be answered even if this process dies. */
+  | 'added'
+  /** Already recorded (a re-delivery): answered, or being answered, from the first record. */
+  | 'duplicate'
+  /** The store holds as many unanswered messages as it may: ask Feishu to re-deliver later. */
+  | 'full';
+
+/** What the worker made of one attempt. */
+export type AttemptOutcome =
+  | { kind: 'done' }
+  /** A transient failure: try again after the pause; the record survives restarts meanwhile. */
+  | { kind: 'retry'; delayMs: number }
+  /** Nothing more can be done (a permanent error, or retried for as long as allowed); logged by the worker. */
+  | { kind: 'give_up' };
+
+/** Answers one message; `attempt` counts from 1. Must not throw (a throw is treated as a retry). */
+export type JobWorker = (job: MessageJob, attempt: number) => Promise<AttemptOutcome>;
+
+export interface DrainResult {
+  /** Every job that was running when the drain started has finished. */
+  finished: boolean;
+  /** Jobs still running when the deadline came (they stay recorded and are answered after a restart). */
+  remaining: number;
+}
+
+export interface IntakeQueueStats {
+  /** Ready to run, waiting for a worker slot. */
+  waiting: number;
+  running: number;
+  /** Waiting for their retry pause to end. */
+  delayed: number;
+  /** How long the oldest unanswered message has waited since it was accepted, ms (undefined when none). */
+  oldestAgeMs?: number;
+}
+
+export interface IntakeQueue {
+  /** Where records live, for logs, metrics and health. */
+  readonly mode: 'local' | 'redis';
+  /** The store can record now (Redis connected); readiness reports it. */
+  readonly reachable: boolean;
+  /** Records the job durably; resolves once a crash can no longer lose it. Rejects when the store fails. */
+  add(job: MessageJob): Promise<AddResult>;
+  /** Starts the workers (recorded jobs from before a restart included). */
+  start(worker: JobWorker): void;
+  /** Stops accepting, lets running jobs finish until the deadline, then releases files and connections. */
+  close(deadlineMs: number): Promise<DrainResult>;
+  stats(): Promise<IntakeQueueStats>;
+}
+
+// Cached lookups and card-callback replay marks: memory, or Redis shared by the replicas.
+
+export interface StateStore {
+  /** Sets key to value only if it is absent; true when this call set it (SET NX PX). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Sets key unconditionally with a TTL. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  get(key: string): Promise<string | undefined>;
+  delete(key: string): Promise<void>;
+  /** Releases connections/timers. */
+  close(): Promise<void>;
 }

@@ -7,8 +7,7 @@
 //   organizer_info: { name, open_id } }] }, error_room_ids? }. A room without bookings in the span is
 //   absent from free_busy (the doc's example answers "free_busy": {}); organizer_info is left out for
 //   private bookings (私密日程不返回该信息). Errors: 会议室错误码 (100003 time not RFC 3339, 105001 internal).
-import type { FreeBusyInstance, RoomCalendar, TimeWindow } from '../bot/ports.js';
-import type { StateStore } from '../state/store.js';
+import type { FreeBusyInstance, RoomCalendar, TimeWindow, StateStore } from '../bot/ports.js';
 import { cachedBatchLookup, meetingRoomGet, NOT_FOUND, type MeetingRoomApi } from './rooms.js';
 import { isJsonObject } from '../json.js';
 

@@ -3,8 +3,7 @@
 // The SDK has no typed methods for these; client.request is the documented escape hatch.
 // They take repeated query keys (custom_room_ids=a&custom_room_ids=b), hence repeatKeysSerializer.
 import type * as lark from '@larksuiteoapi/node-sdk';
-import type { LookupOptions, RoomDetails, RoomDirectory } from '../bot/ports.js';
-import type { StateStore } from '../state/store.js';
+import type { LookupOptions, RoomDetails, RoomDirectory, StateStore } from '../bot/ports.js';
 import { callWithRetry, type CallPolicy } from './call-with-retry.js';
 import { repeatKeysSerializer, withTenantToken } from './client.js';
 import type { TenantTokenProvider } from './token.js';

@@ -8,7 +8,7 @@
 // While out, the primary is probed at most once per retryIntervalMs (the next operation tries it);
 // the outage is logged once at error level when it starts, and once more when Redis answers again.
 import type { Logger } from '../log.js';
-import type { StateStore } from './store.js';
+import type { StateStore } from '../bot/ports.js';
 
 /** During an outage, an operation tries Redis again at most this often: often enough to come back within a second, rare enough not to add a timeout to every operation. */
 const PRIMARY_RETRY_INTERVAL_MS = 1_000;

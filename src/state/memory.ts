@@ -4,7 +4,7 @@
 // Expiry is lazy (checked on read) plus a small sweep of the oldest entries on every write, so there
 // are no timers to keep the process alive and the cost per operation stays O(1) amortised.
 import type { Logger } from '../log.js';
-import type { StateStore } from './store.js';
+import type { StateStore } from '../bot/ports.js';
 
 export interface MemoryStoreOptions {
   /** Entries kept at most; beyond it the least recently written entry is evicted. */

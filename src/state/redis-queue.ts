@@ -11,7 +11,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
-import type { AddResult, DrainResult, IntakeQueue, JobWorker, MessageJob } from './intake-queue.js';
+import type { AddResult, DrainResult, IntakeQueue, JobWorker, MessageJob } from '../bot/ports.js';
 import { redactRedisUrl } from './redis.js';
 
 export interface RedisQueueOptions {

@@ -3,7 +3,7 @@
 // caller (see failover.ts) can fall back instead of holding webhook answers hostage.
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import type { StateStore } from './store.js';
+import type { StateStore } from '../bot/ports.js';
 
 /** Fail fast (see above): one connect attempt and one command are given this long before they fail. */
 const CONNECT_TIMEOUT_MS = 2_000;

@@ -11,7 +11,7 @@ import {
   type CardActionResponse,
   type EventEnvelope,
 } from '../protocol/events.js';
-import type { RejectReason } from '../http/errors.js';
+import type { RejectReason } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export type Answer =

@@ -19,9 +19,8 @@
 //   the first frame, and "up" is reported from onReady / onReconnected, which come after the listener.
 import type { CardActionResponse } from '../protocol/events.js';
 import { createLongConnectionClient } from '../feishu/client.js';
-import { LongConnectionRefused } from '../errors.js';
-import type { RejectReason } from '../http/errors.js';
-import { createPlainEnvelopeChecker } from '../http/verify.js';
+import { LongConnectionRefused, type RejectReason } from '../errors.js';
+import { createPlainEnvelopeChecker } from './webhook/verify.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';

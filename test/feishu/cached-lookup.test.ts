@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { cachedBatchLookup } from '../../src/feishu/rooms.js';
 import { createMemoryStore } from '../../src/state/memory.js';
-import type { StateStore } from '../../src/state/store.js';
+import type { StateStore } from '../../src/bot/ports.js';
 import { createLogger } from '../../src/log.js';
 
 const READ_MS = 30;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { createFailoverStore } from '../../src/state/failover.js';
 import { createMemoryStore } from '../../src/state/memory.js';
-import type { StateStore } from '../../src/state/store.js';
+import type { StateStore } from '../../src/bot/ports.js';
 import { redisAvailable, useRedisServer } from '../helpers/redis-server.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { describeStateStoreContract } from './store-contract.js';

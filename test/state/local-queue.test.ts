@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/bot/command.js';
 import { ConfigError } from '../../src/errors.js';
-import type { AttemptOutcome, IntakeQueue, MessageJob } from '../../src/state/intake-queue.js';
+import type { AttemptOutcome, IntakeQueue, MessageJob } from '../../src/bot/ports.js';
 import { createLocalQueue, JOURNAL_FILE, type LocalQueueOptions } from '../../src/state/local-queue.js';
 import { captureLogs } from '../helpers/log-capture.js';
 

@@ -1,6 +1,6 @@
 // One behaviour suite for every StateStore implementation (memory, Redis, failover).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StateStore } from '../../src/state/store.js';
+import type { StateStore } from '../../src/bot/ports.js';
 
 export interface StoreUnderTest {
   store: StateStore;

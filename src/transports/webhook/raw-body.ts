@@ -3,7 +3,7 @@
 // refused before reading anything, and a body without one (chunked) is counted while it streams; once over
 // the limit we stop reading and keep nothing of the rest.
 import type { IncomingMessage } from 'node:http';
-import { RequestRejected } from './errors.js';
+import { RequestRejected } from '../../errors.js';
 
 function tooLarge(limitBytes: number): RequestRejected {
   return new RequestRejected(413, 'body_too_large', `request body exceeds ${limitBytes} bytes`, {

@@ -1,10 +1,10 @@
 // The webhook's Koa app. Not listening: main.ts (or a test, on port 0) calls app.listen / http.createServer.
 import Koa, { type Context, type Next } from 'koa';
-import type { Logger } from '../log.js';
-import { NO_METRICS, type BotMetrics } from '../metrics.js';
-import { createThrottledLog } from '../throttled-log.js';
-import { RequestRejected, type RejectReason } from './errors.js';
-import type { Dispatch } from '../transports/dispatch.js';
+import type { Logger } from '../../log.js';
+import { NO_METRICS, type BotMetrics } from '../../metrics.js';
+import { createThrottledLog } from '../../throttled-log.js';
+import { RequestRejected, type RejectReason } from '../../errors.js';
+import type { Dispatch } from '../dispatch.js';
 import { createRouter, type Readiness } from './routes.js';
 
 export type { EventOutcome, Readiness } from './routes.js';

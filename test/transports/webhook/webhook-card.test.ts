@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CardActionResponse } from '../../src/protocol/events.js';
-import { STILL_WORKING } from '../../src/bot/card-actions.js';
-import { DEFAULT_CARD_ACTION_ERROR_RESPONSE } from '../../src/transports/dispatch.js';
+import type { CardActionResponse } from '../../../src/protocol/events.js';
+import { STILL_WORKING } from '../../../src/bot/card-actions.js';
+import { DEFAULT_CARD_ACTION_ERROR_RESPONSE } from '../../../src/transports/dispatch.js';
 import {
   encryptedBody,
   fixture,

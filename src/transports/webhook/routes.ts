@@ -6,9 +6,9 @@
 import type { Context } from 'koa';
 import Router from 'koa-router';
 import { METHODS } from 'node:http';
-import type { Logger } from '../log.js';
-import type { Answer, Dispatch } from '../transports/dispatch.js';
-import { RequestRejected, RETRY_AFTER_SECONDS } from './errors.js';
+import type { Logger } from '../../log.js';
+import type { Answer, Dispatch } from '../dispatch.js';
+import { RequestRejected, RETRY_AFTER_SECONDS } from '../../errors.js';
 import { readRawBody } from './raw-body.js';
 import {
   createEnvelopeDecoder,
@@ -18,7 +18,7 @@ import {
   type VerificationSettings,
 } from './verify.js';
 
-export type { IntakeOutcome as EventOutcome } from '../bot/intake.js';
+export type { IntakeOutcome as EventOutcome } from '../../bot/intake.js';
 
 export interface Readiness {
   ready: boolean;

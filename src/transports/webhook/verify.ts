@@ -9,10 +9,10 @@ import {
   signatureDigest,
   signatureMatches,
   SIGNATURE_HEADERS,
-} from '../protocol/crypto.js';
-import type { EventEnvelope } from '../protocol/events.js';
-import type { RejectReason } from './errors.js';
-import { isJsonObject } from '../json.js';
+} from '../../protocol/crypto.js';
+import type { EventEnvelope } from '../../protocol/events.js';
+import type { RejectReason } from '../../errors.js';
+import { isJsonObject } from '../../json.js';
 
 export interface VerificationSettings {
   verificationToken: string;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeSignature, encryptPayload } from '../../src/protocol/crypto.js';
+import { computeSignature, encryptPayload } from '../../../src/protocol/crypto.js';
 import {
   checkTimestamp,
   createEnvelopeDecoder,
@@ -10,7 +10,7 @@ import {
   readSignatureHeaders,
   tokensMatch,
   verifySignature,
-} from '../../src/http/verify.js';
+} from '../../../src/transports/webhook/verify.js';
 import { fixture } from './support/harness.js';
 
 const settings = { verificationToken: 'tok', encryptKey: 'key', signatureToleranceSeconds: 300 };
