@@ -1,5 +1,6 @@
-// Builds the running bot from a validated config: stores, Feishu adapter, bot, queue, webhook, server.
-// main.ts calls it; so do the end-to-end tests (several instances can run in one process).
+// Builds the running bot from a validated config in three steps: build (stores, queue, Feishu adapters, bot,
+// transports), listen (server, workers, long connection), shutdown (drain, close). main.ts calls startBot;
+// so do the end-to-end tests (several instances can run in one process).
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -118,7 +119,28 @@ function warnAboutPushSecurity(config: AppConfig, logger: Logger): void {
   }
 }
 
-export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
+/** The bot built but not yet taking events: what listen() starts and shutdownBot() stops. */
+interface BotParts {
+  config: AppConfig;
+  logger: Logger;
+  store: StateStore;
+  queue: IntakeQueue;
+  metrics: ReturnType<typeof createMetrics>;
+  tokens: ReturnType<typeof createTenantTokenProvider>;
+  directory: ReturnType<typeof createFeishuRoomDirectory>;
+  calendar: ReturnType<typeof createFeishuRoomCalendar>;
+  messenger: ReturnType<typeof createFeishuMessenger>;
+  identity: ReturnType<typeof startBotIdentity>;
+  bot: ReturnType<typeof createRoomBot>;
+  retry: { baseDelayMs: number; maxDelayMs: number; giveUpAfterMs: number };
+  longConnection: LongConnection | undefined;
+  server: Server;
+  /** Whether the bot takes work now; what dispatch and /readyz read. */
+  state: { ready: boolean; draining: boolean; tokenIssued: boolean };
+}
+
+/** Stores, queue, Feishu adapters, the bot, its intakes and transports: built, nothing listening yet. */
+async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   const { eventMode } = config.feishu;
   warnAboutPushSecurity(config, logger);
   const store = await createStore(config, logger);
@@ -174,10 +196,10 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     metrics,
   });
 
-  let ready = false;
-  let draining = false;
+  // Ready once listening; Feishu's first tenant token is a readiness problem until it comes.
+  const state = { ready: false, draining: false, tokenIssued: false };
   // One dispatch for whichever transport brings the events: it needs only whether the bot takes work now.
-  const dispatch = createDispatch({ onEvent, onCardAction, readiness: () => ({ ready, draining }), logger });
+  const dispatch = createDispatch({ onEvent, onCardAction, readiness: () => state, logger });
   const longConnection: LongConnection | undefined =
     eventMode === 'websocket'
       ? createLongConnection({
@@ -190,10 +212,8 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
           metrics,
         })
       : undefined;
-  // Ready only once Feishu has issued a tenant token: until then nothing could be answered.
-  let tokenIssued = false;
   const problems = (): string[] => [
-    ...(tokenIssued ? [] : ['no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)']),
+    ...(state.tokenIssued ? [] : ['no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)']),
     ...(queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`]),
     ...(longConnection?.problems() ?? []),
   ];
@@ -205,11 +225,15 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     signatureToleranceSeconds: config.server.signatureToleranceSeconds,
     logger,
     dispatch,
-    readiness: () => ({ ready, draining, problems: problems(), details: { intake: queue.mode, events: eventMode } }),
+    readiness: () => ({
+      ready: state.ready,
+      draining: state.draining,
+      problems: problems(),
+      details: { intake: queue.mode, events: eventMode },
+    }),
     metrics,
     renderMetrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
   });
-
   const server = createServer(
     {
       headersTimeout: config.server.headersTimeoutMs,
@@ -219,6 +243,39 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     app.callback(),
   );
   server.maxConnections = config.server.maxConnections;
+  return {
+    config,
+    logger,
+    store,
+    queue,
+    metrics,
+    tokens,
+    directory,
+    calendar,
+    messenger,
+    identity,
+    bot,
+    retry,
+    longConnection,
+    server,
+    state,
+  };
+}
+
+/** The base URL a server listens on, with a wildcard address said as loopback. */
+function baseUrl(server: Server): { url: string; listen: string } {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  return { url, listen: `${host}:${address.port}` };
+}
+
+/**
+ * Listens, starts the workers, then opens the long connection (in websocket mode). A failure to listen or a
+ * refused connection closes what was built and rejects.
+ */
+async function listen(parts: BotParts): Promise<string> {
+  const { config, logger, server, queue, longConnection } = parts;
   server.listen(config.server.port, config.server.host);
   await Promise.race([
     once(server, 'listening'),
@@ -226,31 +283,29 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       throw error;
     }),
   ]).catch(async (error: unknown) => {
-    identity.stop();
+    parts.identity.stop();
     await queue.close(0);
-    await store.close();
+    await parts.store.close();
     throw error;
   });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  queue.start(createJobWorker({ bot, retry, logger, metrics }));
-  ready = true;
+  const { url, listen: listening } = baseUrl(server);
+  queue.start(createJobWorker({ bot: parts.bot, retry: parts.retry, logger, metrics: parts.metrics }));
+  parts.state.ready = true;
   if (longConnection) {
     logger.info(
-      { url, feishu: config.feishu.domain, intake: queue.mode, events: eventMode },
+      { url, feishu: config.feishu.domain, intake: queue.mode, events: config.feishu.eventMode },
       'listening for health checks and metrics; events come over the long connection',
     );
     // Until the connection is up /readyz says so; a refusal (bad credentials, too many connections) ends the start.
     await longConnection.start().catch(async (error: unknown) => {
-      await closeAll();
+      await closeAll(parts);
       throw error;
     });
   } else {
     logger.info(
       {
         url,
-        listen: `${host}:${address.port}`,
+        listen: listening,
         feishu: config.feishu.domain,
         signed_events: config.feishu.encryptKey !== '',
         intake: queue.mode,
@@ -258,69 +313,96 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
       'webhook listening',
     );
   }
+  return url;
+}
 
-  async function closeAll(deadlineMs = 0): Promise<DrainResult> {
-    identity.stop();
-    const drained = await queue.close(deadlineMs);
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    await closed;
-    await store.close();
-    return drained;
-  }
+/** Stops the background work, lets the queue finish within the deadline, then closes the server and the store. */
+async function closeAll(parts: BotParts, deadlineMs = 0): Promise<DrainResult> {
+  parts.identity.stop();
+  const drained = await parts.queue.close(deadlineMs);
+  const closed = new Promise<void>((resolve) => parts.server.close(() => resolve()));
+  parts.server.closeIdleConnections();
+  await closed;
+  await parts.store.close();
+  return drained;
+}
 
-  // Refused credentials end the start (main exits 1, naming the variables); an unreachable Feishu is retried.
-  const stopWaiting = new AbortController();
-  const firstToken = waitForTenantToken(tokens, config.feishu.domain, { logger, signal: stopWaiting.signal }).then(
-    () => {
-      tokenIssued = true;
-    },
+/**
+ * Stops taking events (503, or the long connection closed), lets running answers finish within the
+ * deadline, then closes everything.
+ */
+async function shutdownBot(parts: BotParts, deadlineMs: number): Promise<DrainResult> {
+  const { logger, queue, longConnection } = parts;
+  parts.state.draining = true;
+  // The long connection first: Feishu gives new events to the other replicas' connections (or keeps them
+  // for this one's restart), and those being taken in are recorded before the queue closes.
+  await longConnection?.close();
+  logger.info(
+    await queue.stats().catch(() => ({ stats: 'unavailable' })),
+    longConnection
+      ? 'shutting down: long connection closed, running answers finish'
+      : 'shutting down: new events get 503, running answers finish',
   );
-  const credentialsRefused = firstToken.then(
-    () => new Promise<never>(() => {}),
-    (error: unknown) => (error instanceof StartupError ? error : new StartupError(String(error))),
-  );
-
-  let shutdownResult: Promise<DrainResult> | undefined;
-  async function shutdown(deadlineMs = config.server.shutdownTimeoutMs): Promise<DrainResult> {
-    draining = true;
-    stopWaiting.abort();
-    // The long connection first: Feishu gives new events to the other replicas' connections (or keeps them
-    // for this one's restart), and those being taken in are recorded before the queue closes.
-    await longConnection?.close();
-    logger.info(
-      await queue.stats().catch(() => ({ stats: 'unavailable' })),
-      longConnection
-        ? 'shutting down: long connection closed, running answers finish'
-        : 'shutting down: new events get 503, running answers finish',
+  const drained = await closeAll(parts, deadlineMs);
+  if (!drained.finished)
+    logger.error(
+      { remaining: drained.remaining },
+      'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart',
     );
-    const drained = await closeAll(deadlineMs);
-    if (!drained.finished)
-      logger.error(
-        { remaining: drained.remaining },
-        'shutdown deadline reached with answers unfinished; they stay recorded and are answered after a restart',
-      );
-    logger.info({ finished: drained.finished }, 'stopped');
-    return drained;
-  }
+  logger.info({ finished: drained.finished }, 'stopped');
+  return drained;
+}
 
+/**
+ * Waits in the background for Feishu's first tenant token: then the bot is ready. Refused credentials
+ * resolve `refused` (main exits 1, naming the variables); an unreachable Feishu is retried until stopped.
+ */
+function awaitFirstToken(parts: BotParts, signal: AbortSignal) {
+  const { config, logger, tokens } = parts;
+  const firstToken = waitForTenantToken(tokens, config.feishu.domain, { logger, signal }).then(() => {
+    parts.state.tokenIssued = true;
+  });
+  return {
+    issued: firstToken.catch(() => new Promise<never>(() => {})),
+    refused: firstToken.then(
+      () => new Promise<never>(() => {}),
+      (error: unknown) => (error instanceof StartupError ? error : new StartupError(String(error))),
+    ),
+  };
+}
+
+function statsOf(parts: BotParts): () => Promise<BotStats> {
+  const { queue, tokens, directory, calendar, messenger, identity } = parts;
+  return async () => ({
+    ...(await queue.stats()),
+    tokenFetches: tokens.fetchCount,
+    batchGetIdCalls: directory.stats.batchGetIdCalls,
+    batchGetCalls: directory.stats.batchGetCalls,
+    freeBusyCalls: calendar.stats.freeBusyCalls,
+    replyCalls: messenger.stats.replyCalls,
+    botInfoCalls: identity.fetchCount,
+    botIdentityKnown: identity.current() !== undefined,
+  });
+}
+
+export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
+  const parts = await buildBot(config, logger);
+  const url = await listen(parts);
+  const stopWaiting = new AbortController();
+  const token = awaitFirstToken(parts, stopWaiting.signal);
+  let shutdownResult: Promise<DrainResult> | undefined;
+  const shutdown = (deadlineMs: number): Promise<DrainResult> => {
+    stopWaiting.abort();
+    return shutdownBot(parts, deadlineMs);
+  };
   return {
     url,
-    server,
-    intakeMode: queue.mode,
-    eventMode,
-    fatal: Promise.race([credentialsRefused, longConnection?.refused ?? new Promise<never>(() => {})]),
-    tokenIssued: firstToken.catch(() => new Promise<never>(() => {})),
-    stats: async () => ({
-      ...(await queue.stats()),
-      tokenFetches: tokens.fetchCount,
-      batchGetIdCalls: directory.stats.batchGetIdCalls,
-      batchGetCalls: directory.stats.batchGetCalls,
-      freeBusyCalls: calendar.stats.freeBusyCalls,
-      replyCalls: messenger.stats.replyCalls,
-      botInfoCalls: identity.fetchCount,
-      botIdentityKnown: identity.current() !== undefined,
-    }),
-    shutdown: (deadlineMs) => (shutdownResult ??= shutdown(deadlineMs)),
+    server: parts.server,
+    intakeMode: parts.queue.mode,
+    eventMode: config.feishu.eventMode,
+    fatal: Promise.race([token.refused, parts.longConnection?.refused ?? new Promise<never>(() => {})]),
+    tokenIssued: token.issued,
+    stats: statsOf(parts),
+    shutdown: (deadlineMs = config.server.shutdownTimeoutMs) => (shutdownResult ??= shutdown(deadlineMs)),
   };
 }
