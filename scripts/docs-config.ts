@@ -100,9 +100,22 @@ function shownDefault({ key, defaultValue }: ConfigKey): string {
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
+/** The section a key belongs to: its first part (`server` for server.port); keys without one share a section. */
+const sectionOf = (key: string) => (key.includes('.') ? `\`${key.split('.')[0]}\`` : 'top-level keys');
+
+/** One table per section of app.config.json, in the order `_env` first names them. */
 export function renderTable(keys: readonly ConfigKey[]): string {
-  const rows = keys.map((k) => `| \`${k.variable}\` | \`${k.key}\` | ${shownDefault(k)} | ${cell(k.meaning)} |`);
-  return ['| Variable | Key | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
+  const sections = new Map<string, string[]>();
+  for (const k of keys) {
+    const rows = sections.get(sectionOf(k.key)) ?? [];
+    rows.push(`| \`${k.variable}\` | \`${k.key}\` | ${shownDefault(k)} | ${cell(k.meaning)} |`);
+    sections.set(sectionOf(k.key), rows);
+  }
+  return [...sections]
+    .map(([section, rows]) =>
+      [`### ${section}`, '', '| Variable | Key | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n'),
+    )
+    .join('\n\n');
 }
 
 /** docs/configuration.md with its table replaced by the one app.config.json gives. */
