@@ -124,7 +124,7 @@ export function renderConfigurationPage(page: string, keys: readonly ConfigKey[]
   const end = page.indexOf(TABLE_END);
   if (start === -1 || end < start)
     throw new Error(`docs/configuration.md lacks the marker lines ${TABLE_START} … ${TABLE_END}`);
-  return `${page.slice(0, start + TABLE_START.length)}\n${renderTable(keys)}\n${page.slice(end)}`;
+  return `${page.slice(0, start + TABLE_START.length)}\n\n${renderTable(keys)}\n\n${page.slice(end)}`;
 }
 
 /** A comment wrapped at 118 columns, each line starting "# ". */
