@@ -14,7 +14,7 @@ export type ThrottledLog = (
 /** Kinds tracked at most: the kinds come from a fixed list of reasons, this only bounds a mistake. */
 const MAX_KINDS = 256;
 
-/** At most 10 lines a second per kind (as the README says): enough to see what happens, too few to flood. */
+/** At most 10 lines a second per kind (docs/operations.md, Logs): enough to see what happens, too few to flood. */
 const INTERVAL_MS = 1_000;
 const BURST = 10;
 

@@ -69,7 +69,7 @@ export function createTenantTokenProvider(
   };
 }
 
-/** While Feishu cannot be reached at start: try again after 1 s, doubling up to 30 s (as the README says). */
+/** While Feishu cannot be reached at start: try again after 1 s, doubling up to 30 s (docs/operations.md). */
 export const START_RETRY_FIRST_DELAY_MS = 1_000;
 export const START_RETRY_MAX_DELAY_MS = 30_000;
 

@@ -6,7 +6,7 @@
 //
 // Redis down: `add` fails at once (no offline queue) and the webhook answers 503, so Feishu keeps the
 // event and re-delivers it later (15 s, 5 min, 1 h, 6 h). Nothing is acked that is not in Redis; what
-// was in Redis is answered once Redis is back (Redis must persist: appendonly, see README). A job whose
+// was in Redis is answered once Redis is back (Redis must persist: appendonly, see docs/exactly-once.md). A job whose
 // completion could not be recorded is run again, and the reply's uuid keeps Feishu from posting twice.
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';

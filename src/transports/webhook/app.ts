@@ -47,7 +47,7 @@ function shownPath(path: string): string {
 /**
  * The one place that answers failures: a RequestRejected becomes its 4xx/503 with a JSON body, anything
  * else a 500. Each is logged as a bounded summary (reason, status, method, a shortened path; never the
- * body), and at most once a second per reason, with the count of those left out: a flood of bad
+ * body), at most 10 a second per reason (throttled-log.ts), with the count of those left out: a flood of bad
  * requests or of 503s under overload must not become a flood of log lines.
  */
 function errorMiddleware(logger: Logger, metrics: Pick<BotMetrics, 'rejection'>) {
