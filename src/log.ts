@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import sonicBoom from 'sonic-boom';
+import { boundedError } from './log-bounds.js';
 
 // sonic-boom is CommonJS: its class is the default export (and a property of it, as typed).
 const { SonicBoom } = sonicBoom;
@@ -52,12 +53,15 @@ class StdoutDestination implements DestinationStream {
 
 /**
  * One structured logger for the whole process. No log call passes credentials or tokens (Feishu errors
- * are logged as code/feishu_msg/log_id; SDK lines are reduced to text in feishu/client.ts).
+ * are logged as code/feishu_msg/log_id; SDK lines are reduced to text in feishu/client.ts), and every error
+ * is logged bounded (log-bounds.ts).
  * Without a destination it writes to stdout asynchronously; call flushLogs() before process.exit so
  * nothing buffered is lost.
  */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level, base: undefined }, destination ?? new StdoutDestination());
+  // err (and error) fields bounded however they were thrown: see log-bounds.ts
+  const serializers = { err: boundedError, error: boundedError };
+  return pino({ level, base: undefined, serializers }, destination ?? new StdoutDestination());
 }
 
 /** Writes out whatever the logger still buffers (resolves at once if its destination cannot say). */

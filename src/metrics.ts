@@ -12,6 +12,8 @@ export interface BotMetrics {
    * without /room), addressed_help, or why it was not answered (not_a_command, external_sender, chat_not_allowed, …).
    */
   triage(outcome: string): void;
+  /** A message, card click or command refused by the access policy (bot/access.ts), by entry point and reason. */
+  accessRefused(entry: string, reason: string): void;
   /** A request refused before it reached the intake, by reason (bad_signature, body_too_large, …). */
   rejection(reason: string): void;
   /** One call to the Feishu Open API: its api name, Feishu's code (0 = success; "http_503", "network" when Feishu did not answer with one) and its duration. */
@@ -55,6 +57,12 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
     name: 'roombot_messages_triaged_total',
     help: 'Message events accepted or ignored, by what the triage made of them (command, addressed_lookup, addressed_help, not_a_command, external_sender, chat_not_allowed, …)',
     labelNames: ['outcome'],
+    registers,
+  });
+  const accessRefusals = new Counter({
+    name: 'roombot_access_refused_total',
+    help: 'Messages, card clicks and commands refused by the access policy (ALLOW_EXTERNAL_SENDERS, ALLOWED_CHAT_IDS), by entry (message, card_action, …) and reason (external_sender, chat_not_allowed)',
+    labelNames: ['entry', 'reason'],
     registers,
   });
   const rejections = new Counter({
@@ -125,6 +133,7 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
     },
     event: (outcome) => events.inc({ outcome }),
     triage: (outcome) => triaged.inc({ outcome }),
+    accessRefused: (entry, reason) => accessRefusals.inc({ entry, reason }),
     rejection: (reason) => rejections.inc({ reason }),
     feishuCall(api, code, seconds) {
       calls.inc({ api, code });
@@ -170,6 +179,7 @@ function longConnectionMetrics(
 export const NO_METRICS: BotMetrics = {
   event: () => undefined,
   triage: () => undefined,
+  accessRefused: () => undefined,
   rejection: () => undefined,
   feishuCall: () => undefined,
   retry: () => undefined,

@@ -18,6 +18,8 @@ import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
 import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
 import { createWebhookApp } from './transports/webhook/app.js';
+import { handleClientErrors } from './transports/webhook/client-errors.js';
+import { capConnections } from './transports/webhook/connection-cap.js';
 import { StartupError } from './errors.js';
 import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
@@ -191,6 +193,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   const onCardAction = createCardActionIntake({
     bot,
     store,
+    access,
     replayWindowMs: config.server.signatureToleranceSeconds * 1000,
     logger,
     metrics,
@@ -215,6 +218,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   const problems = (): string[] => [
     ...(state.tokenIssued ? [] : ['no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)']),
     ...(queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`]),
+    ...(queue.problem === undefined ? [] : [queue.problem]),
     ...(longConnection?.problems() ?? []),
   ];
   const app = createWebhookApp({
@@ -242,7 +246,8 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     },
     app.callback(),
   );
-  server.maxConnections = config.server.maxConnections;
+  capConnections(server, config.server.maxConnections, logger, metrics);
+  handleClientErrors(server, logger);
   return {
     config,
     logger,

@@ -218,7 +218,7 @@ describe.skipIf(!redisAvailable())('doctor checks: Redis (real redis-server)', (
     expect(results[0]?.detail).toMatch(/answers PING, version \d+\.\d+/);
   });
 
-  it('warns (without failing the run) when appendonly is no or keys may be evicted', async () => {
+  it('warns when appendonly is no, and fails when keys may be evicted (the bot is not ready then)', async () => {
     const { Redis } = await import('ioredis');
     const admin = new Redis(volatile.url);
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
@@ -229,11 +229,11 @@ describe.skipIf(!redisAvailable())('doctor checks: Redis (real redis-server)', (
       detail: expect.stringContaining('would not survive a Redis restart'),
     });
     expect(byName.get('redis eviction')).toMatchObject({
-      status: 'warn',
+      status: 'fail',
       detail: expect.stringContaining('maxmemory-policy is allkeys-lru'),
     });
     expect(byName.has('data directory')).toBe(false);
-    expect(exitCodeOf(results)).toBe(0);
+    expect(exitCodeOf(results)).toBe(1);
   });
 
   it('a Redis that does not answer fails, naming REDIS_URL', async () => {

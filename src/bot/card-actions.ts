@@ -2,9 +2,11 @@
 // within the timestamp window, and each replay would cost a lookup that bypasses the cache. So each
 // callback's event_id is claimed once (in the shared store, so a replay to another replica is caught too):
 // a replay gets the first answer back, or "still working" while the first is being answered.
+// A click passes the same access policy as a message (bot/access.ts) before anything else is done for it.
 import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
+import { decideAccess, type AccessPolicy } from './access.js';
 import type { StateStore } from './ports.js';
 import type { RoomBot } from './handler.js';
 import { strings, toast } from './i18n.js';
@@ -12,10 +14,12 @@ import { strings, toast } from './i18n.js';
 export interface CardActionIntakeOptions {
   bot: Pick<RoomBot, 'handleCardAction'>;
   store: StateStore;
+  /** Who may click: the same policy as for messages. */
+  access: AccessPolicy;
   /** How long an answered callback is remembered: the signature's timestamp window (older replays fail it). */
   replayWindowMs: number;
   logger: Logger;
-  metrics?: Pick<BotMetrics, 'event'>;
+  metrics?: Pick<BotMetrics, 'event' | 'accessRefused'>;
 }
 
 export type CardActionIntake = (envelope: EventEnvelope<CardActionEvent>) => Promise<CardActionResponse>;
@@ -32,9 +36,13 @@ export const STILL_WORKING: CardActionResponse = { toast: toast('info', strings.
 
 const INVALID_REQUEST: CardActionResponse = { toast: toast('error', strings.toastInvalidRequest) };
 
+/** Neutral: says nothing about who may use the bot where. */
+const NOT_AVAILABLE_HERE: CardActionResponse = { toast: toast('info', strings.toastNotAvailableHere) };
+
 export function createCardActionIntake({
   bot,
   store,
+  access,
   replayWindowMs,
   logger,
   metrics = NO_METRICS,
@@ -45,6 +53,26 @@ export function createCardActionIntake({
       metrics.event('card_action_invalid');
       logger.warn({ outcome: 'invalid', reason: 'event_id' }, 'card action with an impossible event_id refused');
       return INVALID_REQUEST;
+    }
+    const decision = decideAccess(access, {
+      senderTenantKey: envelope.event?.operator?.tenant_key,
+      appTenantKey: envelope.header.tenant_key,
+      chatId: envelope.event?.context?.open_chat_id,
+    });
+    if (!decision.allowed) {
+      metrics.event('card_action_refused');
+      metrics.accessRefused('card_action', decision.reason);
+      logger.info(
+        {
+          event_id: eventId,
+          message_id: shortText(envelope.event?.context?.open_message_id),
+          chat_id: shortText(envelope.event?.context?.open_chat_id),
+          outcome: 'refused',
+          reason: decision.reason,
+        },
+        'card action not answered: refused by the access settings',
+      );
+      return NOT_AVAILABLE_HERE;
     }
     const key = `card:${eventId}`;
     let first = true;
@@ -67,4 +95,9 @@ export function createCardActionIntake({
     await store.set(key, JSON.stringify(response), replayWindowMs).catch(() => undefined);
     return response;
   };
+}
+
+/** A client-sent ID as logged: strings only, cut to an ID's length. */
+function shortText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.slice(0, 64) : undefined;
 }

@@ -190,6 +190,7 @@ export const strings = {
   toastRefreshFailed: { zh_cn: '刷新失败，请稍后再试。', en_us: 'Could not refresh; please try again shortly.' },
   toastButtonUnsupported: { zh_cn: '此按钮已不再支持。', en_us: 'This button is no longer supported.' },
   toastStillWorking: { zh_cn: '正在处理中，请稍后再试。', en_us: 'Still working on it, please try again in a moment.' },
+  toastNotAvailableHere: { zh_cn: '此操作在这里不可用。', en_us: 'This action is not available here.' },
   toastInvalidRequest: { zh_cn: '请求无效。', en_us: 'Invalid request.' },
   toastFailed: { zh_cn: '出错了，请稍后重试。', en_us: 'Something went wrong, please try again.' },
 } as const;

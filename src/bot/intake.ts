@@ -35,7 +35,7 @@ export interface IntakeOptions {
   queue: IntakeQueue;
   bot: Pick<RoomBot, 'triage'>;
   logger: Logger;
-  metrics?: Pick<BotMetrics, 'event' | 'triage'>;
+  metrics?: Pick<BotMetrics, 'event' | 'triage' | 'accessRefused'>;
   now?: () => number;
 }
 
@@ -53,7 +53,7 @@ function take(
   bot: Pick<RoomBot, 'triage'>,
   logger: Logger,
   now: () => number,
-  metrics: Pick<BotMetrics, 'triage'>,
+  metrics: Pick<BotMetrics, 'triage' | 'accessRefused'>,
 ): Intake {
   // During a Redis outage every push fails the same way: one line a second says so, with a count.
   const storeFailures = createThrottledLog(logger, { burst: 1 });
@@ -85,9 +85,10 @@ function take(
       };
       // A refusal (another tenant's sender, a chat not allowed) is info, with the chat to allow; other ignored
       // messages debug: with the group_msg scope that would be a line for every message of every group.
-      if (isRefusal(command.reason))
+      if (isRefusal(command.reason)) {
+        metrics.accessRefused('message', command.reason);
         logger.info({ ...fields, chat_id: message.chat_id }, 'message not answered: refused by the access settings');
-      else logger.debug(fields, 'message handled');
+      } else logger.debug(fields, 'message handled');
       metrics.triage(command.reason);
       return 'ignored';
     }
@@ -163,6 +164,14 @@ function tryAnswer(bot: Pick<RoomBot, 'answer'>, retry: RetryPolicy, logger: Log
       await bot.answer(job);
       return { kind: 'done' };
     } catch (error) {
+      if (!(error instanceof FeishuApiError)) {
+        // a bug or bad data, not Feishu: logged as what it is
+        logger.error(
+          { ...fields, err: error, outcome: 'given_up', reason: 'internal_error' },
+          'message not answered: unexpected error while answering',
+        );
+        return { kind: 'give_up' };
+      }
       if (!isTransient(error)) {
         logger.error(
           { ...fields, err: error, outcome: 'given_up', reason: 'permanent' },

@@ -121,6 +121,8 @@ export interface IntakeQueue {
   readonly mode: 'local' | 'redis';
   /** The store can record now (Redis connected); readiness reports it. */
   readonly reachable: boolean;
+  /** A setting of the store that puts accepted messages at risk (Redis that may evict); readiness reports it. */
+  readonly problem?: string | undefined;
   /** Records the job durably; resolves once a crash can no longer lose it. Rejects when the store fails. */
   add(job: MessageJob): Promise<AddResult>;
   /** Starts the workers (recorded jobs from before a restart included). */

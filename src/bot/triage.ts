@@ -5,13 +5,11 @@
 // help card); a message that is not addressed is answered only when it is a `/room` command (with the
 // im:message.group_msg scope Feishu pushes every group message, mentions of others and @_all included).
 //
-// Who may ask: the room directory is internal to the tenant the app is installed in (the envelope header's
-// tenant_key). In external groups (外部群) members of other tenants write too; their messages carry another
-// sender.tenant_key and are refused unless allowExternalSenders. allowedChatIds, when not empty, limits the
-// chats the bot answers in at all. Both are checked only for messages the bot would answer, so what they count
-// is refusals that matter, not every line of chatter.
+// Who may ask is decided by access.ts (one policy for every entry point), and only for messages the bot would
+// answer, so what it counts is refusals that matter, not every line of chatter.
 import { isJsonObject } from '../json.js';
 import type { EventHeader, MessageReceiveEvent } from '../protocol/events.js';
+import { decideAccess, type AccessPolicy, type RefusalReason } from './access.js';
 import { parseCommand, type Command, type CommandLimits, type IgnoreReason } from './command.js';
 
 /** The bot as Feishu knows it (bot/v3/info): its open_id in this tenant, and its name as members see it. */
@@ -20,24 +18,7 @@ export interface BotIdentity {
   name: string;
 }
 
-/** Who may get answers (config `access`). */
-export interface AccessPolicy {
-  /** Answer senders of other tenants (external groups); default false. */
-  allowExternalSenders: boolean;
-  /** The only chats (chat_id) answered in; empty = every chat. */
-  allowedChatIds: ReadonlySet<string>;
-}
-
-/** The policy from its settings (config `access`). */
-export function accessPolicy(settings: {
-  allowExternalSenders: boolean;
-  allowedChatIds: readonly string[];
-}): AccessPolicy {
-  return { allowExternalSenders: settings.allowExternalSenders, allowedChatIds: new Set(settings.allowedChatIds) };
-}
-
-/** Why a message that the bot would answer is refused. */
-export type RefusalReason = 'external_sender' | 'chat_not_allowed';
+export { accessPolicy, type AccessPolicy, type RefusalReason } from './access.js';
 
 export type TriageIgnoreReason = IgnoreReason | 'sender_not_user' | RefusalReason;
 
@@ -65,11 +46,12 @@ export function triageMessage(
   const addressed = message.chat_type === 'p2p' || mentionsBot(message.mentions, context.bot);
   const command = parseCommand(message, context.limits, addressed);
   if (command.kind === 'ignore') return command;
-  const { allowedChatIds, allowExternalSenders } = context.access;
-  if (allowedChatIds.size > 0 && !allowedChatIds.has(message.chat_id))
-    return { kind: 'ignore', reason: 'chat_not_allowed' };
-  if (!allowExternalSenders && !isSameTenant(event.sender.tenant_key, header.tenant_key))
-    return { kind: 'ignore', reason: 'external_sender' };
+  const access = decideAccess(context.access, {
+    senderTenantKey: event.sender.tenant_key,
+    appTenantKey: header.tenant_key,
+    chatId: message.chat_id,
+  });
+  if (!access.allowed) return { kind: 'ignore', reason: access.reason };
   return command;
 }
 
@@ -82,11 +64,6 @@ export function mentionsBot(mentions: unknown, bot: BotIdentity | undefined): bo
     if (isJsonObject(id) && id.open_id === bot.openId) return true;
   }
   return false;
-}
-
-/** Both tenants known and equal: a sender without a tenant_key is not taken for one of ours. */
-function isSameTenant(senderTenant: unknown, appTenant: unknown): boolean {
-  return typeof senderTenant === 'string' && senderTenant !== '' && senderTenant === appTenant;
 }
 
 /** Whether an ignored message was refused by the access policy (logged and counted) rather than not for the bot. */

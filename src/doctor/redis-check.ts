@@ -2,20 +2,11 @@
 // persistent, and never evicting.
 import { Redis } from 'ioredis';
 import { redactRedisUrl } from '../state/redis.js';
+import { evictionProblem, parseRedisInfo, readEvictionPolicy } from '../state/redis-policy.js';
 import { errorText, fail, pass, warn, type CheckResult } from './report.js';
 
 /** BullMQ's recommended minimum (it warns below it, and refuses to start below 5.0). */
 export const MIN_REDIS_VERSION: readonly [number, number] = [6, 2];
-
-/** `INFO` text (`key:value` lines, `# Section` headers) → its fields. */
-export function parseRedisInfo(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
-  }
-  return fields;
-}
 
 /** "7.0.15" ≥ [6, 2]? Unparseable versions count as too old. */
 export function versionAtLeast(version: string, [major, minor]: readonly [number, number]): boolean {
@@ -47,11 +38,10 @@ export async function checkRedis(url: string, timeoutMs = REDIS_CHECK_TIMEOUT_MS
     await client.ping();
     const server = parseRedisInfo(await client.info('server'));
     const persistence = parseRedisInfo(await client.info('persistence'));
-    const memory = parseRedisInfo(await client.info('memory'));
     return [
       redisVersionResult(where, server.get('redis_version') ?? 'unknown'),
       persistenceResult(persistence),
-      evictionResult(memory),
+      evictionResult(await readEvictionPolicy(client)),
     ];
   } catch (error) {
     const text = errorText(connectionError ?? error);
@@ -80,12 +70,10 @@ function persistenceResult(persistence: Map<string, string>): CheckResult {
   );
 }
 
-/** BullMQ's jobs must never be evicted: an evicted job is a message acknowledged and never answered. */
-function evictionResult(memory: Map<string, string>): CheckResult {
-  const policy = memory.get('maxmemory_policy') ?? 'unknown';
-  if (policy === 'noeviction') return pass('redis eviction', 'maxmemory-policy noeviction');
-  return warn(
-    'redis eviction',
-    `maxmemory-policy is ${policy}: under memory pressure Redis may drop accepted messages; set maxmemory-policy noeviction`,
-  );
+/** BullMQ's jobs must never be evicted: the bot is not ready with any other policy, so neither is the doctor. */
+function evictionResult(policy: string): CheckResult {
+  const problem = evictionProblem(policy);
+  return problem === undefined
+    ? pass('redis eviction', 'maxmemory-policy noeviction')
+    : fail('redis eviction', problem);
 }

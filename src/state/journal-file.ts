@@ -6,6 +6,9 @@
 //   loss is harmless (`{ sync: false }`) are written at once and synced with the next lines that need it.
 // - A crash in the middle of a write leaves at most a torn last line: `open` drops it (and truncates it
 //   away) and skips any line that does not parse, counting them.
+// - A write that does not land whole (a short write or ENOSPC/EFBIG on a full disk, a failed sync) fails
+//   its append, and the file is cut back to the last whole line before anything else is appended: a
+//   record written after space is back never lands on a torn line that replay would skip.
 // - `compact` rewrites the file from a snapshot of what is still live (temp file, fsync, rename, fsync of
 //   the directory), so the file stays bounded; it runs between two group commits, never during one.
 // - One process per directory: a lock file holds the owner's pid; a lock left by a dead process (or by
@@ -21,6 +24,11 @@ export interface JournalFileOptions {
   name: string;
   /** Lines to write when compacting: the live state, as lines that `open` would replay into the same state. */
   snapshot: () => unknown[];
+  /**
+   * How every line begins (e.g. '{"op":'): lets `open` recover the whole line at the end of a torn one, as
+   * journals written before torn tails were cut back can hold. Absent: such a line is skipped.
+   */
+  lineStart?: string;
   /** Compact once the file has grown past max(this, 2 × its size after the last compaction). */
   compactMinBytes: number;
 }
@@ -61,6 +69,8 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
   let next: Batch | undefined;
   let flushing: Promise<void> | undefined;
   let closed = false;
+  /** A write failed part-way: the file may hold bytes past `size` that must be cut before the next write. */
+  let torn = false;
 
   async function takeLock(): Promise<void> {
     if (openHere.has(lockPath)) {
@@ -97,11 +107,9 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
     const lines: unknown[] = [];
     for (const text of content.toString('utf8', 0, end).split('\n')) {
       if (text === '') continue;
-      try {
-        lines.push(JSON.parse(text));
-      } catch {
-        skipped += 1;
-      }
+      const parsed = parseLine(text, options.lineStart);
+      if (parsed === undefined) skipped += 1;
+      else lines.push(parsed);
     }
     handle = await open(path, 'a');
     if (end < content.length) await handle.truncate(end);
@@ -112,9 +120,24 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
 
   async function write(text: string, sync: boolean): Promise<void> {
     if (!handle) throw new Error('journal is not open');
+    if (torn) {
+      await handle.truncate(size);
+      torn = false;
+    }
     const bytes = Buffer.from(text, 'utf8');
-    await handle.write(bytes);
-    if (sync) await handle.datasync();
+    try {
+      const { bytesWritten } = await handle.write(bytes);
+      if (bytesWritten < bytes.length) throw new JournalWriteError(bytesWritten, bytes.length);
+      if (sync) await handle.datasync();
+    } catch (error) {
+      torn = true;
+      // cut at once where possible: the torn bytes also hold space a full disk needs
+      await handle
+        .truncate(size)
+        .then(() => (torn = false))
+        .catch(() => undefined);
+      throw error;
+    }
     size += bytes.length;
   }
 
@@ -124,7 +147,12 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
       .map((line) => `${JSON.stringify(line)}\n`)
       .join('');
     const temporary = `${path}.compacting`;
-    await writeFile(temporary, text, { flush: true });
+    try {
+      await writeFile(temporary, text, { flush: true });
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined); // a half-written copy on a full disk only takes space
+      throw error;
+    }
     await rename(temporary, path);
     syncDirectory(options.dir);
     await handle?.close();
@@ -177,6 +205,33 @@ export function createJournalFile(options: JournalFileOptions): JournalFile {
       openHere.delete(lockPath);
     },
   };
+}
+
+/** A write to the journal that did not land whole (the disk or the file-size limit is full). */
+export class JournalWriteError extends Error {
+  readonly code = 'ESHORTWRITE';
+  constructor(written: number, length: number) {
+    super(`intake journal: short write (${written} of ${length} bytes; disk full?)`);
+    this.name = 'JournalWriteError';
+  }
+}
+
+/**
+ * A journal line, or undefined. A line that does not parse may be a torn write with a whole line appended to
+ * it (journals written before torn tails were cut): the last whole record in it is still recovered.
+ */
+function parseLine(text: string, lineStart: string | undefined): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const start = lineStart === undefined ? -1 : text.lastIndexOf(lineStart);
+    if (start <= 0) return undefined;
+    try {
+      return JSON.parse(text.slice(start));
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */

@@ -62,6 +62,7 @@ export async function createLocalQueue(options: LocalQueueOptions): Promise<Inta
   const journal = createJournalFile({
     dir: options.dir,
     name: JOURNAL_FILE,
+    lineStart: '{"op":',
     compactMinBytes: options.compactMinBytes ?? COMPACT_MIN_BYTES,
     snapshot: () => {
       forgetExpired();

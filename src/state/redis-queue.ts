@@ -6,13 +6,18 @@
 //
 // Redis down: `add` fails at once (no offline queue) and the webhook answers 503, so Feishu keeps the
 // event and re-delivers it later (15 s, 5 min, 1 h, 6 h). Nothing is acked that is not in Redis; what
-// was in Redis is answered once Redis is back (Redis must persist: appendonly, see docs/exactly-once.md). A job whose
+// was in Redis is answered once Redis is back (Redis must persist: appendonly, see docs/exactly-once.md). Redis must not
+// evict (maxmemory-policy noeviction, checked at start and on every reconnect): until it does, the bot is
+// not ready and new events get 503. A full Redis with noeviction refuses writes: new events get 503, and
+// what was accepted before waits in Redis until there is room. A job whose
 // completion could not be recorded is run again, and the reply's uuid keeps Feishu from posting twice.
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { isJsonObject } from '../json.js';
 import type { Logger } from '../log.js';
 import type { AddResult, DrainResult, IntakeQueue, JobWorker, MessageJob } from '../bot/ports.js';
 import { redactRedisUrl } from './redis.js';
+import { evictionProblem, readEvictionPolicy } from './redis-policy.js';
 
 export interface RedisQueueOptions {
   url: string;
@@ -35,6 +40,9 @@ const MAX_STALLS = 3;
 /** How often the pending count behind `maxPending` is read again (reading it per push would double the cost). */
 const COUNT_REFRESH_MS = 1_000;
 
+/** How often a wrong maxmemory-policy is read again. */
+const POLICY_RECHECK_MS = 2_000;
+
 /** The longest a closing step waits for Redis before the connections are simply dropped. */
 const CLOSE_STEP_MS = 1_000;
 
@@ -46,6 +54,12 @@ async function atMost(ms: number, promise: Promise<unknown>): Promise<void> {
     new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
   ]);
   clearTimeout(timer);
+}
+
+/** A job's data as add() wrote it: what the worker needs to answer it. */
+function isMessageJob(data: unknown): data is MessageJob {
+  if (!isJsonObject(data)) return false;
+  return typeof data.message_id === 'string' && isJsonObject(data.command) && typeof data.received_at === 'number';
 }
 
 /** Thrown by the processor to have BullMQ retry after the pause the worker chose. */
@@ -97,8 +111,31 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
       loggedDown = false;
     });
   }
+  // The eviction policy, at start and after every reconnect (it may be another Redis, or reconfigured).
+  let problem: string | undefined;
+  let policyChecked: Promise<void> = Promise.resolve();
+  const checkPolicy = (): Promise<void> =>
+    (policyChecked = readEvictionPolicy(producer).then(
+      (policy) => {
+        const found = evictionProblem(policy);
+        if (found !== undefined && found !== problem)
+          logger.error({ redis: where, maxmemory_policy: policy }, `${found}; the bot is not ready until it is`);
+        else if (found === undefined && problem !== undefined)
+          logger.warn({ redis: where, maxmemory_policy: policy }, 'Redis maxmemory-policy is noeviction now; ready');
+        problem = found;
+      },
+      (error: unknown) =>
+        logger.warn({ err: error, redis: where }, 'could not read the Redis maxmemory-policy (INFO memory)'),
+    ));
+  producer.on('ready', () => void checkPolicy());
+  // while wrong, read again now and then: an operator's CONFIG SET needs no reconnect to make the bot ready
+  const recheck = setInterval(() => {
+    if (problem !== undefined && producer.status === 'ready') void checkPolicy();
+  }, POLICY_RECHECK_MS);
+  recheck.unref();
   await producer.connect().catch(() => undefined);
   await consumer.connect().catch(() => undefined);
+  await policyChecked;
 
   const queue = new Queue<MessageJob>(QUEUE_NAME, { connection: producer, prefix });
   queue.on('error', () => undefined); // connection errors are logged once above
@@ -122,7 +159,12 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
     get reachable() {
       return producer.status === 'ready';
     },
+    get problem() {
+      return problem;
+    },
     async add(job) {
+      // nothing is acknowledged into a Redis that may drop it: 503, Feishu re-delivers once it is fixed
+      if (problem !== undefined) throw new Error(problem);
       // The first delivery claims a mark; later ones are duplicates. The add below runs for them too: it is
       // idempotent (same jobId), and it covers a first delivery that died between its claim and its add.
       const first =
@@ -146,6 +188,14 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
       worker = new Worker<MessageJob>(
         QUEUE_NAME,
         async (job: Job<MessageJob>) => {
+          if (!isMessageJob(job.data)) {
+            // only an evicting (or hand-edited) Redis loses a job's data: say so, not "Feishu refused"
+            logger.error(
+              { message_id: job.id, outcome: 'given_up', reason: 'job_data_missing' },
+              'intake job has no message data in Redis (evicted? maxmemory-policy must be noeviction); not answered',
+            );
+            return 'give_up';
+          }
           runningHere += 1;
           try {
             const outcome = await work(job.data, job.attemptsMade + 1);
@@ -175,6 +225,7 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
     },
     async close(deadlineMs) {
       closing = true;
+      clearInterval(recheck);
       let result: DrainResult = { finished: true, remaining: 0 };
       if (worker) {
         const current = worker;

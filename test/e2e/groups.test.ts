@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Card } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/local/render-text.js';
 import type { MessageInput } from '../../src/emulator/index.js';
+import { strings } from '../../src/bot/i18n.js';
+import { callbackValue } from '../helpers/card.js';
 import { SEED_ROOM_IDS, startStack, waitForBotIdentity, type Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
@@ -185,6 +187,73 @@ describe('groups: who may ask', () => {
     await expectIgnored(stack, { text: '/room test01' }, 'chat_not_allowed'); // the emulator's default group
     await expectIgnored(stack, { text: '/room test01', chatType: 'p2p' }, 'chat_not_allowed');
     await expectIgnored(stack, { text: 'lunch?', mentions: [] }, 'not_a_command');
+  });
+});
+
+describe('groups: card clicks pass the same policy as messages', () => {
+  const LOOKUP_APIS = new Set(['batch_get_id', 'batch_get', 'freebusy', 'reply']);
+  const feishuCalls = (s: Stack) =>
+    s.emulator.requests.filter((r) => r.api !== undefined && LOOKUP_APIS.has(r.api)).length;
+
+  /** A group /room answered by the stack's bot: the card message whose Refresh is clicked. */
+  async function cardInGroup(s: Stack): Promise<{ replyMessageId: string; value: Record<string, unknown> }> {
+    const sent = await s.emulator.sendMessage({ chatType: 'group', text: '/room test01' });
+    expect(sent.acknowledged).toBe(true);
+    const [reply] = await s.emulator.waitForReplies(1, 5_000);
+    // until the bot has logged its answer, the emulator may not have recorded the reply call yet
+    while (s.logs.find({ message_id: sent.messageId, msg: 'message handled' }).length === 0) await sleep(5);
+    return { replyMessageId: reply!.replyMessageId, value: callbackValue(reply!.card) };
+  }
+
+  it("another tenant's member clicking Refresh gets a neutral toast: no lookup, logged, counted", async () => {
+    stack = await groupStack();
+    const card = await cardInGroup(stack);
+    const before = feishuCalls(stack);
+    const outcome = await stack.emulator.clickCardButton({
+      messageId: card.replyMessageId,
+      value: card.value,
+      operatorTenantKey: 'tenant_of_another_company',
+    });
+    expect(outcome.ok).toBe(true);
+    expect(outcome.response?.card).toBeUndefined();
+    expect(outcome.response?.toast).toMatchObject({ type: 'info', i18n: strings.toastNotAvailableHere });
+    expect(feishuCalls(stack)).toBe(before);
+    const [line] = stack.logs.find({ msg: 'card action not answered: refused by the access settings' });
+    expect(line).toMatchObject({ reason: 'external_sender', chat_id: stack.emulator.identity.chats.group });
+    const text = await (await fetch(`${stack.bot.url}/metrics`)).text();
+    expect(sample(text, 'roombot_access_refused_total{entry="card_action",reason="external_sender"}')).toBe(1);
+    // the same click by a member of the app's tenant refreshes
+    const own = await stack.emulator.clickCardButton({ messageId: card.replyMessageId, value: card.value });
+    expect(own.response?.toast?.type).toBe('success');
+    expect(feishuCalls(stack)).toBeGreaterThan(before);
+  });
+
+  it('a card left in a chat that is no longer in ALLOWED_CHAT_IDS: its Refresh does nothing', async () => {
+    stack = await groupStack();
+    const card = await cardInGroup(stack);
+    // the operator restricts the bot to other chats; the old card stays in the group
+    const restricted = await stack.addReplica({ ALLOWED_CHAT_IDS: 'oc_facilities' });
+    const before = feishuCalls(stack);
+    const outcome = await stack.emulator.clickCardButton({
+      messageId: card.replyMessageId,
+      value: card.value,
+      url: `${restricted.url}/webhook/card`,
+    });
+    expect(outcome.response?.toast).toMatchObject({ type: 'info', i18n: strings.toastNotAvailableHere });
+    expect(outcome.response?.card).toBeUndefined();
+    expect(feishuCalls(stack)).toBe(before);
+    expect(
+      stack.logs.find({ msg: 'card action not answered: refused by the access settings', reason: 'chat_not_allowed' }),
+    ).toHaveLength(1);
+    const text = await (await fetch(`${restricted.url}/metrics`)).text();
+    expect(sample(text, 'roombot_access_refused_total{entry="card_action",reason="chat_not_allowed"}')).toBe(1);
+  });
+
+  it('a refused message counts in the same metric', async () => {
+    stack = await groupStack({ ALLOWED_CHAT_IDS: 'oc_facilities' });
+    await expectIgnored(stack, { text: '/room test01' }, 'chat_not_allowed');
+    const text = await (await fetch(`${stack.bot.url}/metrics`)).text();
+    expect(sample(text, 'roombot_access_refused_total{entry="message",reason="chat_not_allowed"}')).toBe(1);
   });
 });
 

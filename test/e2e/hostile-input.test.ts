@@ -65,7 +65,7 @@ describe('hostile input', () => {
         app_id: APP.appId,
       },
       event: {
-        operator: { open_id: 'ou_1' },
+        operator: { tenant_key: 'tk', open_id: 'ou_1' },
         token: 'c-0123456789abcdef0123456789abcdef01234567',
         action: { value: { action: 'refresh', ids: ['test01'] }, tag: 'button' },
         context: { open_message_id: sent.messageId, open_chat_id: sent.chatId },
@@ -121,6 +121,37 @@ describe('hostile input', () => {
     ).toBe(true);
   });
 
+  it('200 malformed chunked requests (parser errors outside the route): log bytes bounded, a suppressed count', async () => {
+    stack = await startStack();
+    const { port } = new URL(stack.bot.url);
+    const junk = 'A'.repeat(15 * 1024);
+    const malformed = () =>
+      new Promise<string>((resolve) => {
+        let answer = '';
+        const socket = connect({ host: '127.0.0.1', port: Number(port) }, () =>
+          socket.write(
+            'POST /webhook/event HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+              `Transfer-Encoding: chunked\r\n\r\nzz\r\n${junk}\r\n`,
+          ),
+        );
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(answer));
+      });
+    const before = stack.logs.text().length;
+    const answers = await Promise.all(Array.from({ length: 200 }, malformed));
+    expect(answers.every((a) => a === '' || a.startsWith('HTTP/1.1 400'))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await malformed(); // the next line of the kind, a second later, says how many were left out
+    const written = stack.logs.text().slice(before);
+    const lines = written.split('\n').filter(Boolean);
+    expect(written.length, 'log bytes for 3 MB of malformed requests').toBeLessThan(64 * 1024);
+    for (const line of lines) expect(line.length).toBeLessThan(2_048);
+    expect(written).not.toContain('rawPacket');
+    expect(written).not.toContain('A'.repeat(100));
+    expect(lines.some((l) => /"suppressed":\d+/.test(l))).toBe(true);
+  });
+
   it('a client that trickles its headers is cut off after HEADERS_TIMEOUT_MS, not Node’s 30 s check', async () => {
     stack = await startStack({ env: { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1500' } });
     const { port } = new URL(stack.bot.url);
@@ -133,6 +164,48 @@ describe('hostile input', () => {
     const heldMs = await closed;
     clearInterval(trickle);
     expect(heldMs).toBeLessThan(4_000);
+  });
+
+  it('slowloris at MAX_CONNECTIONS: legitimate pushes still get in (≥ 95 % acked within 3 s)', async () => {
+    // no re-delivery: a push counts only if its first attempt is acked within the emulator's 3 s
+    stack = await startStack({ env: { MAX_CONNECTIONS: '20' }, emulator: { retryDelaysMs: [] } });
+    const { port } = new URL(stack.bot.url);
+    const SLOW_CLIENTS = 60;
+    const MAX_ATTACK_CONNECTIONS = 20_000; // bounded, whatever happens
+    let attacking = true;
+    let attackConnections = 0;
+    const sockets = new Set<Socket>();
+    // each slow client sends half a request and holds it; when it is cut off it comes straight back
+    const slowClient = (): void => {
+      if (!attacking || attackConnections >= MAX_ATTACK_CONNECTIONS) return;
+      attackConnections += 1;
+      const socket = connect({ host: '127.0.0.1', port: Number(port) }, () =>
+        socket.write('POST /webhook/event HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n'),
+      );
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        setImmediate(slowClient);
+      });
+    };
+    for (let i = 0; i < SLOW_CLIENTS; i += 1) slowClient();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the cap is full of slow clients
+    const pushes = 40;
+    const results: boolean[] = [];
+    for (let i = 0; i < pushes; i += 1) {
+      const sent = await stack.emulator.sendMessage({ text: `/room test01 slow${i}` });
+      results.push(sent.acknowledged);
+    }
+    attacking = false;
+    for (const socket of sockets) socket.destroy();
+    const acked = results.filter(Boolean).length;
+    expect(
+      acked / pushes,
+      `${acked} of ${pushes} acked; ${attackConnections} attack connections`,
+    ).toBeGreaterThanOrEqual(0.95);
+    const metrics = await (await fetch(`${stack.bot.url}/metrics`)).text();
+    expect(metrics).toMatch(/roombot_rejections_total\{reason="connection_evicted"\} [1-9]/);
   });
 
   it('connections beyond MAX_CONNECTIONS are closed at once', async () => {

@@ -34,6 +34,8 @@ export interface SpawnOptions {
   via?: 'node' | 'npm';
   /** Its own process group (pgid = its pid), so that the group can be signalled. */
   detached?: boolean;
+  /** A command that runs the bot, e.g. ['prlimit', '--fsize=4096', '--'] (it must exec it: same pid). */
+  wrapper?: readonly string[];
 }
 
 /** The environment of a bot process serving the emulator's app. */
@@ -56,20 +58,25 @@ export function botEnv(emulator: Emulator, extra: Record<string, string> = {}): 
 export function spawnBot(env: Record<string, string>, options: SpawnOptions = {}): SpawnedBot {
   const [command, args] = options.via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['dist/main.js']];
   const dataDir = mkdtempSync(join(tmpdir(), 'roombot-process-'));
-  const child = spawn(command, args as string[], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      EMULATOR_PORT: '0',
-      LOG_LEVEL: 'info',
-      DATA_DIR: dataDir,
-      ...env,
+  const wrapper = options.wrapper ?? [];
+  const child = spawn(
+    wrapper[0] ?? command,
+    [...wrapper.slice(1), ...(wrapper.length > 0 ? [command] : []), ...(args as string[])],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        EMULATOR_PORT: '0',
+        LOG_LEVEL: 'info',
+        DATA_DIR: dataDir,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: options.detached ?? false,
-  });
+  );
   const logs: string[] = [];
   let stderr = '';
   createInterface({ input: child.stdout! }).on('line', (line) => logs.push(line));
@@ -106,8 +113,8 @@ export async function listening(bot: SpawnedBot, timeoutMs = 20_000): Promise<st
 }
 
 /** Starts the bot (node dist/main.js) and resolves once it listens. */
-export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
-  const bot = spawnBot(env);
+export async function startBotProcess(env: Record<string, string>, options: SpawnOptions = {}): Promise<BotProcess> {
+  const bot = spawnBot(env, options);
   try {
     return { ...bot, url: await listening(bot) };
   } catch (error) {

@@ -119,6 +119,18 @@ describe('local intake queue', () => {
     ).toBe(true);
   });
 
+  it('recovers a whole record appended to a torn line (journals written before torn tails were cut)', async () => {
+    const dir = freshDir();
+    const torn = '{"op":"add","job":{"message_id":"om_tor';
+    writeFileSync(join(dir, JOURNAL_FILE), `${torn}${JSON.stringify({ op: 'add', job: job(7) })}\n`);
+    const { queue, logs } = await openQueue(dir);
+    const seen = recordingWorker(queue);
+    await until(() => seen.length === 1);
+    expect(seen[0]!.id).toBe(job(7).message_id);
+    expect(logs.lines.some((l) => l.skipped_lines !== undefined)).toBe(false);
+    await queue.close(1_000);
+  });
+
   it('a retry keeps its attempt count and its pause across a restart', async () => {
     const dir = freshDir();
     const { queue } = await openQueue(dir);

@@ -52,6 +52,7 @@ const messageSchema = z.object({
 const clickSchema = z.object({
   value: z.union([z.record(z.string(), z.unknown()), z.string()]),
   operatorOpenId: z.string().optional(),
+  operatorTenantKey: z.string().min(1).optional(),
 });
 
 const faultSchema = z.object({

@@ -226,6 +226,8 @@ export interface CardClickInput {
   /** The button's `value` (object or string), as the card declared it. */
   value: Record<string, unknown> | string;
   operatorOpenId?: string;
+  /** The clicker's tenant_key; default the app's tenant. Another one is a member of another tenant (external group, 外部群). */
+  operatorTenantKey?: string;
   /** Component tag; default 'button'. */
   tag?: string;
   name?: string;
@@ -243,7 +245,7 @@ export function buildCardActionEvent(
     schema: '2.0',
     header: header(identity, CARD_ACTION_TRIGGER, String(now * 1000)),
     event: {
-      operator: { tenant_key: identity.tenantKey, ...operator },
+      operator: { tenant_key: input.operatorTenantKey ?? identity.tenantKey, ...operator },
       token: newCardToken(),
       action: { value: input.value, tag: input.tag ?? 'button', ...(input.name ? { name: input.name } : {}) },
       host: 'im_message',

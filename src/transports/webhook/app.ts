@@ -5,6 +5,7 @@ import { NO_METRICS, type BotMetrics } from '../../metrics.js';
 import { createThrottledLog } from '../../throttled-log.js';
 import { RequestRejected, type RejectReason } from '../../errors.js';
 import type { Dispatch } from '../dispatch.js';
+import { handleKoaErrors } from './client-errors.js';
 import { createRouter, type Readiness } from './routes.js';
 
 export type { EventOutcome, Readiness } from './routes.js';
@@ -109,7 +110,7 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
   const app = new Koa();
   // Errors that escape the middleware (e.g. a socket error while streaming a response) are logged, not printed.
   app.silent = true;
-  app.on('error', (error: unknown) => logger.error({ err: error }, 'koa error outside the request pipeline'));
+  handleKoaErrors(app, logger);
 
   const router = createRouter({
     webhookRoutes: options.webhookRoutes ?? true,
