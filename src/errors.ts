@@ -75,6 +75,7 @@ export type RejectReason =
   | 'stale_timestamp' // 401: X-Lark-Request-Timestamp outside the accepted window
   | 'bad_token' // 401: verification token differs from the configured one
   | 'invalid_id' // 400: an ID in the event (message_id) cannot be Feishu's; it is never used
+  | 'foreign_app' // 400: header.app_id is another app's
   | 'busy' // 503: the intake queue is full; Feishu re-delivers later
   | 'store_unavailable' // 503: the intake store (Redis) could not record the event; Feishu re-delivers later
   | 'draining' // 503: shutting down; Feishu re-delivers (to another replica)
