@@ -8,6 +8,8 @@ export type FeishuFailureKind =
   | 'permission' // 99991672 and the like: the admin has to enable a scope
   | 'rejected'; // any other non-zero code: permanent, show an error
 
+const TRANSIENT_KINDS: ReadonlySet<FeishuFailureKind> = new Set(['rate_limited', 'unavailable', 'invalid_token']);
+
 /** A failed call to the Feishu Open API, with what Feishu said about it (code, msg, log_id). */
 export class FeishuApiError extends Error {
   override readonly name = 'FeishuApiError';
@@ -22,6 +24,14 @@ export class FeishuApiError extends Error {
     readonly retryAfterMs?: number,
   ) {
     super(`${api} failed: ${kind} (http ${httpStatus ?? '-'}, code ${code ?? '-'}: ${feishuMsg ?? 'no message'})`);
+  }
+
+  /**
+   * Worth trying again later: Feishu was busy, down or unreachable, or refused a token that the next attempt
+   * fetches anew; not a permanent refusal (permission, rejected).
+   */
+  get transient(): boolean {
+    return TRANSIENT_KINDS.has(this.kind);
   }
 
   /** Fields for a structured log line; never contains credentials. `msg` is the log line's own message. */
