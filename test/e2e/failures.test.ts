@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Card } from '../../src/bot/ports.js';
 import { renderCardAsText } from '../../src/local/render-text.js';
-import { computeSignature, encryptPayload } from '../../src/protocol/crypto.js';
+import { computeSignature, encryptPayload } from '../../src/emulator/crypto.js';
 import { APP, startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
