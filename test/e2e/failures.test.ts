@@ -50,9 +50,7 @@ describe('webhook rejects forged pushes', () => {
     expect(stack.emulator.replies).toHaveLength(0);
     // nothing but what the bot reads once at start: the token, and its own identity
     expect(stack.emulator.requests.filter((r) => r.api !== 'token' && r.api !== 'bot_info')).toHaveLength(0);
-    expect(stack.logs.lines.some((l) => l.reason === 'bad_signature' || String(l.msg).includes('signature'))).toBe(
-      true,
-    );
+    expect(stack.logs.lines.some((l) => l.reason === 'bad_signature')).toBe(true);
   });
 });
 
