@@ -101,7 +101,13 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
   };
   if (config.redisUrl) {
     const { createRedisQueue } = await import('./state/redis-queue.js');
-    return createRedisQueue({ ...common, url: config.redisUrl, prefix: redisPrefix(config) });
+    return createRedisQueue({
+      ...common,
+      url: config.redisUrl,
+      prefix: redisPrefix(config),
+      lockMs: config.queue.redisLockMs,
+      stalledCheckMs: config.queue.redisStalledCheckMs,
+    });
   }
   return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
 }

@@ -265,6 +265,7 @@ describe('POST /webhook/event with an encrypt key', () => {
     h.readiness = { ready: true, draining: true };
     const res = await post(url, { body: encryptedBody(challenge), headers: {} });
     expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ challenge: challenge.challenge });
   });
 
   it('never writes the encrypt key or the verification token into the logs', async () => {

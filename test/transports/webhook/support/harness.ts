@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { computeSignature, encryptPayload } from '../../../../src/protocol/crypto.js';
+import { computeSignature, encryptPayload } from '../../../../src/emulator/crypto.js';
 import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../../../../src/protocol/events.js';
 import {
   createWebhookApp,
@@ -43,10 +43,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-type CardActionSettings = Pick<
-  DispatchOptions,
-  'cardActionTimeoutMs' | 'cardActionTimeoutResponse' | 'cardActionErrorResponse'
->;
+type CardActionSettings = Pick<DispatchOptions, 'cardActionTimeoutMs'>;
 
 type HarnessOptions = Partial<Omit<WebhookAppOptions, 'logger' | 'dispatch' | 'readiness'>> &
   CardActionSettings & {
@@ -66,14 +63,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     readiness: { ready: true, draining: false },
     close: async () => {},
   };
-  const {
-    onEvent,
-    onCardAction,
-    cardActionTimeoutMs,
-    cardActionTimeoutResponse,
-    cardActionErrorResponse,
-    ...appOptions
-  } = options;
+  const { onEvent, onCardAction, cardActionTimeoutMs, ...appOptions } = options;
   // the app's dispatch, built as service.ts builds it, around handlers that record what reaches them
   const dispatch = createDispatch({
     appId: FIXTURE_APP_ID,
@@ -88,8 +78,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     readiness: () => harness.readiness,
     logger: logs.logger,
     cardActionTimeoutMs,
-    cardActionTimeoutResponse,
-    cardActionErrorResponse,
   });
   const app = createWebhookApp({
     verificationToken: TOKEN,
