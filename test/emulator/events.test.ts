@@ -18,7 +18,7 @@ import {
   type ReceivedPush,
   type ReceiverReply,
   type TestApp,
-} from './support.js';
+} from '../helpers/emulator.js';
 
 const ENCRYPT_KEY = 'emulator test encrypt key';
 

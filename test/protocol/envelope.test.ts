@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPlainEnvelopeChecker, tokensMatch } from '../../src/protocol/envelope.js';
-import { fixture } from '../transports/webhook/support/harness.js';
+import { fixture } from '../helpers/webhook-harness.js';
 
 describe('tokensMatch', () => {
   it('compares tokens exactly', () => {

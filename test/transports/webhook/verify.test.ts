@@ -9,7 +9,7 @@ import {
   readSignatureHeaders,
   verifySignature,
 } from '../../../src/transports/webhook/verify.js';
-import { fixture } from './support/harness.js';
+import { fixture } from '../../helpers/webhook-harness.js';
 
 const settings = { verificationToken: 'tok', encryptKey: 'key', signatureToleranceSeconds: 300 };
 const NOW = 1_700_000_000_000;

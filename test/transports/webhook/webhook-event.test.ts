@@ -11,7 +11,7 @@ import {
   TOKEN,
   withToken,
   type Harness,
-} from './support/harness.js';
+} from '../../helpers/webhook-harness.js';
 
 const message = fixture('message-receive-p2p.json');
 const challenge = fixture('url-verification.json');
