@@ -1,5 +1,6 @@
 // `npm run doctor` against the emulator (the real SDK over real HTTP), a real redis-server and temp data
-// directories: as a process for a passing and a failing configuration, and check by check for the rest.
+// directories: as a process (node dist/doctor.js, what npm run doctor runs; test/global-setup.ts builds it) for a
+// passing and a failing configuration, and check by check for the rest.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { checkRedis, versionAtLeast } from '../src/doctor/redis-check.js';
 import { exitCodeOf, formatReport, type CheckResult } from '../src/doctor/report.js';
 import { runDoctor } from '../src/doctor/run.js';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
+import { REPO_ROOT } from './helpers/bot-process.js';
 import { freshApp, type TestApp } from './helpers/emulator.js';
 import { redisAvailable, startRedisServer, type RedisServer } from './helpers/redis-server.js';
 
@@ -61,7 +63,8 @@ function appEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 async function doctorProcess(env: Record<string, string>): Promise<{ code: number | null; lines: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/doctor.ts'], {
+  const child = spawn(process.execPath, ['dist/doctor.js'], {
+    cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -15,6 +15,7 @@ import { startEmulator, WsCode, type Emulator, type WsClientConfig } from '../..
 import { LongConnectionRefused } from '../../src/errors.js';
 import { STILL_WORKING } from '../../src/bot/card-actions.js';
 import { startBot, type RunningBot } from '../../src/service.js';
+import { REPO_ROOT } from '../helpers/bot-process.js';
 import { callbackValue } from '../helpers/card.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -336,7 +337,8 @@ describe('a refused app', () => {
   it('bad credentials: the process exits with code 1 and one clear line', async () => {
     const emulator = await startEmulator({ ...APP, eventTransport: 'websocket' });
     cleanups.push(() => emulator.close());
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: REPO_ROOT,
       env: {
         ...process.env,
         FEISHU_APP_ID: APP.appId,
@@ -412,7 +414,8 @@ describe.skipIf(!redisAvailable())('several replicas, each with its connection, 
 
 describe('local mode (npm start without credentials)', () => {
   it('honours FEISHU_EVENT_MODE=websocket: the chat works the same', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: REPO_ROOT,
       env: {
         ...withoutCredentials(process.env),
         FEISHU_EVENT_MODE: 'websocket',
