@@ -144,8 +144,11 @@ export function createLongConnection(options: LongConnectionOptions): LongConnec
   };
 }
 
-/** What each frame goes through before its acknowledgement, and the frames still going through it. */
-function createReceiver(
+/**
+ * What each frame goes through before its acknowledgement, and the frames still going through it: resolves
+ * with the acknowledgement's data (a callback's answer, or nothing), rejects to leave the frame unacknowledged.
+ */
+export function createReceiver(
   verificationToken: string,
   dispatch: Dispatch,
   logger: Logger,
