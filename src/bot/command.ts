@@ -6,6 +6,7 @@
 // needs (a message that does not start with `/room` is decided at its first word; a message addressed to the
 // bot is read further only while each word still looks like a room ID).
 import { readMessageText } from './message-text.js';
+import { ESCAPE_WORD, isDirectoryKeyword, parseDirectoryCommand } from './directory/parse.js';
 import { isJsonObject } from '../json.js';
 
 /**
@@ -46,6 +47,10 @@ export type Command =
       /** Asked without `/room`: an addressed message whose every word looks like a room ID (`@RoomBot test01`). */
       implicit?: true;
     }
+  /** `/room find <words>` (docs/directory.md). */
+  | { kind: 'find'; words: string[] }
+  /** `/room free [N] [words]`: rooms free now, capacity ≥ minCapacity, in buildings/floors matching the words. */
+  | { kind: 'free'; minCapacity?: number; words: string[] }
   | { kind: 'help'; reason: HelpReason }
   | { kind: 'ignore'; reason: IgnoreReason }
   | { kind: 'invalid'; problem: 'too_many_ids'; count: number; max: number }
@@ -92,16 +97,22 @@ export function parseCommand(
   // Unaddressed, only "/room" matters: a longer first word is left unread. Addressed, it may be a room ID.
   const first = words.word(addressed ? addressedWordMaxUnits(limits) : KEYWORD_MAX_UNITS);
   if (first !== undefined && isKeyword(first, COMMAND_WORDS)) return parseCommandIds(words, limits);
+  if (addressed && first !== undefined && isDirectoryKeyword(first)) return parseCommandIds(words, limits, first);
   return addressed ? parseImplicitLookup(first, words, limits) : { kind: 'ignore', reason: 'not_a_command' };
 }
 
-/** After `/room`: the IDs, checked against the limits. */
-function parseCommandIds(words: Words, limits: CommandLimits): Command {
-  const { ids, count } = readIds(words, limits.maxIds);
+/** After `/room` (or an addressed `find`/`free`, passed as `lead`): the IDs or words, checked against the limits. */
+function parseCommandIds(words: Words, limits: CommandLimits, lead?: string): Command {
+  const read = readIds(words, limits.maxIds);
+  const ids = lead === undefined ? read.ids : [lead, ...read.ids.filter((id) => id !== lead)];
+  const count = lead === undefined || read.ids.includes(lead) ? read.count : read.count + 1;
   if (count === 0) return { kind: 'help', reason: 'no_ids' };
   if (isKeyword(ids[0]!, HELP_WORDS)) return { kind: 'help', reason: 'requested' };
-  if (count > limits.maxIds) return { kind: 'invalid', problem: 'too_many_ids', count, max: limits.maxIds };
-  return validateIds(ids, limits.maxIdLength);
+  // `--` (IDs that are keywords follow) is not an ID
+  const idCount = ids[0] === ESCAPE_WORD ? count - 1 : count;
+  if (idCount > limits.maxIds) return { kind: 'invalid', problem: 'too_many_ids', count: idCount, max: limits.maxIds };
+  const command = validateIds(ids, limits.maxIdLength);
+  return command.kind === 'lookup' ? (parseDirectoryCommand(command.ids) ?? command) : command;
 }
 
 /**
