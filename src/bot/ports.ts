@@ -179,3 +179,8 @@ export interface SyncedDirectory {
   /** The current view; before the first sync landed, waits for it at most `timeoutMs` (undefined then). */
   view(timeoutMs: number): Promise<DirectoryView | undefined>;
 }
+
+/** Reads the whole directory from Feishu (src/feishu/directory.ts): what a sync runs. */
+export interface DirectoryReader {
+  fetch(): Promise<{ rooms: DirectoryRoom[]; customIds: boolean }>;
+}
