@@ -26,6 +26,7 @@ import { capConnections } from './transports/webhook/connection-cap.js';
 import { StartupError } from './errors.js';
 import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
+import { createJournalStore } from './state/journal-store.js';
 import { createMemoryStore } from './state/memory.js';
 import { createDirectorySync, type DirectorySync } from './state/directory-sync.js';
 import type { DrainResult, IntakeQueue, IntakeQueueStats, StateStore } from './bot/ports.js';
@@ -118,6 +119,22 @@ const DIRECTORY_RETRY_MS = 60_000;
 /** A replica that dies while syncing holds the lock at most this long (a 10,000-room sync takes ~2 min at 10/s). */
 const DIRECTORY_LOCK_TTL_MS = 10 * 60_000;
 
+/**
+ * Marks that must outlive a restart (the card-callback replay guard): Redis when there is one (the cache
+ * store), else a journal in DATA_DIR beside the intake journal.
+ */
+async function createMarksStore(config: AppConfig, cache: StateStore, logger: Logger): Promise<StateStore> {
+  if (config.redisUrl) return cache;
+  return createJournalStore({
+    dir: resolve(config.dataDir),
+    name: MARKS_FILE,
+    maxEntries: config.dedupe.maxEntries,
+    logger,
+  });
+}
+
+const MARKS_FILE = 'marks.jsonl';
+
 /** Node checks its header/request timeouts only this often (default 30 s): slow clients would outstay them. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
@@ -139,6 +156,8 @@ interface BotParts {
   config: AppConfig;
   logger: Logger;
   store: StateStore;
+  /** Marks that survive a restart; the same object as store with Redis. */
+  marks: StateStore;
   queue: IntakeQueue;
   metrics: ReturnType<typeof createMetrics>;
   tokens: ReturnType<typeof createTenantTokenProvider>;
@@ -162,6 +181,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   warnAboutPushSecurity(config, logger);
   const store = await createStore(config, logger);
   const queue = await createIntakeQueue(config, logger);
+  const marks = await createMarksStore(config, store, logger);
   const metrics = createMetrics({ intakeMode: queue.mode, queueStats: () => queue.stats(), eventMode });
   const policy: CallPolicy = {
     maxAttempts: config.feishu.maxAttempts,
@@ -235,7 +255,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   const onEvent = createIntake({ queue, bot, logger, metrics });
   const onCardAction = createCardActionIntake({
     bot,
-    store,
+    store: marks,
     access,
     replayWindowMs: config.server.signatureToleranceSeconds * 1000,
     logger,
@@ -245,7 +265,13 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   // Ready once listening; Feishu's first tenant token is a readiness problem until it comes.
   const state = { ready: false, draining: false, tokenIssued: false };
   // One dispatch for whichever transport brings the events: it needs only whether the bot takes work now.
-  const dispatch = createDispatch({ onEvent, onCardAction, readiness: () => state, logger });
+  const dispatch = createDispatch({
+    appId: config.feishu.appId,
+    onEvent,
+    onCardAction,
+    readiness: () => state,
+    logger,
+  });
   const longConnection: LongConnection | undefined =
     eventMode === 'websocket'
       ? createLongConnection({
@@ -295,6 +321,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     config,
     logger,
     store,
+    marks,
     queue,
     metrics,
     tokens,
@@ -335,7 +362,7 @@ async function listen(parts: BotParts): Promise<string> {
   ]).catch(async (error: unknown) => {
     parts.identity.stop();
     await queue.close(0);
-    await parts.store.close();
+    await closeStores(parts);
     throw error;
   });
   const { url, listen: listening } = baseUrl(server);
@@ -375,8 +402,13 @@ async function closeAll(parts: BotParts, deadlineMs = 0): Promise<DrainResult> {
   const closed = new Promise<void>((resolve) => parts.server.close(() => resolve()));
   parts.server.closeIdleConnections();
   await closed;
-  await parts.store.close();
+  await closeStores(parts);
   return drained;
+}
+
+async function closeStores(parts: BotParts): Promise<void> {
+  await parts.store.close();
+  if (parts.marks !== parts.store) await parts.marks.close();
 }
 
 /**

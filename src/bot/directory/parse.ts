@@ -1,5 +1,5 @@
 // The directory subcommands after `/room` (pure, linear in the words): `find`/`search`/`查找`/`搜索 <words>`,
-// `free`/`空闲 [N] [words]`, and `--`, after which every word is a custom room ID even if it is a keyword
+// `free`/`空闲 [N] [words]`; command.ts handles `--`, after which every word is a custom room ID even a keyword
 // (`/room -- free` looks up the room whose custom ID is "free").
 
 /** What the words after `/room` ask of the directory; undefined when they are room IDs to look up. */
@@ -11,6 +11,8 @@ export type DirectoryCommand =
 
 const FIND_WORDS: ReadonlySet<string> = new Set(['find', 'search', '查找', '搜索']);
 const FREE_WORDS: ReadonlySet<string> = new Set(['free', '空闲']);
+/** The subcommand keywords (folded) command.ts hands to parseDirectoryCommand. */
+export const DIRECTORY_KEYWORDS: readonly string[] = [...FIND_WORDS, ...FREE_WORDS];
 export const ESCAPE_WORD = '--';
 /** Longest keyword, in UTF-16 units, with room for what NFKC folds ("ｆｒｅｅ"). */
 const KEYWORD_MAX_UNITS = 16;
@@ -41,8 +43,6 @@ export function capacityOf(word: string): number | undefined {
 export function parseDirectoryCommand(words: readonly string[]): DirectoryCommand | undefined {
   const [first, ...rest] = words;
   if (first === undefined) return undefined;
-  if (first === ESCAPE_WORD)
-    return rest.length === 0 ? { kind: 'help', reason: 'no_ids' } : { kind: 'lookup', ids: rest };
   const folded = keyword(first);
   if (folded === undefined) return undefined;
   if (FIND_WORDS.has(folded))
