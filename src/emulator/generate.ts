@@ -16,17 +16,20 @@ export interface GeneratedDirectoryOptions {
   roomsPerBuilding: number;
   /** Rooms per floor; default 10. */
   roomsPerFloor?: number;
+  /** Index of the first building (several calls with different ones give disjoint directories); default 0. */
+  firstBuilding?: number;
 }
 
 export function generateDirectory(options: GeneratedDirectoryOptions): EmulatedRoom[] {
   const perFloor = options.roomsPerFloor ?? 10;
   const rooms: EmulatedRoom[] = [];
-  for (let b = 0; b < options.buildings; b += 1) {
+  const first = options.firstBuilding ?? 0;
+  for (let b = first; b < first + options.buildings; b += 1) {
     const buildingId = `omb_${hex(`building/${b}`)}`;
     const buildingName = `${CITIES[b % CITIES.length]} Tower ${b + 1}`;
     for (let r = 0; r < options.roomsPerBuilding; r += 1) {
       const floor = Math.floor(r / perFloor) + 1;
-      const n = b * options.roomsPerBuilding + r;
+      const n = (b - first) * options.roomsPerBuilding + r + first * 1_000_003;
       rooms.push({
         custom_room_id: `G${b + 1}-${floor}${String((r % perFloor) + 1).padStart(2, '0')}`,
         room_id: `omm_${hex(`room/${b}/${r}`)}`,

@@ -50,9 +50,13 @@ function hex(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
-/** The floor level of a room: omb_ + a hash of building and floor. */
-export function floorLevelId(room: Pick<EmulatedRoom, 'building_id' | 'floor_name'>): string {
-  return `omb_${hex(`${room.building_id}/${room.floor_name}`)}`;
+const floorLevels = new WeakMap<EmulatedRoom, string>();
+
+/** The floor level of a room: omb_ + a hash of building and floor (remembered: large directories ask often). */
+export function floorLevelId(room: EmulatedRoom): string {
+  let id = floorLevels.get(room);
+  if (id === undefined) floorLevels.set(room, (id = `omb_${hex(`${room.building_id}/${room.floor_name}`)}`));
+  return id;
 }
 
 interface Level {
