@@ -11,29 +11,42 @@ export interface FreeFilter {
   words: readonly string[];
 }
 
-/** Rooms worth asking about, smallest fitting capacity first, at most `max`; and how many fit in all. */
+/**
+ * Rooms worth asking about, smallest fitting capacity first (ties in directory order), at most `max`; and how
+ * many fit in all. Linear: a count per capacity finds the largest capacity that still makes the cut.
+ */
 export function freeCandidates(
   entries: readonly IndexedRoom[],
   filter: FreeFilter,
   max: number,
 ): { rooms: DirectoryRoom[]; total: number } {
   const minCapacity = filter.minCapacity ?? 0;
-  let total = 0;
-  function* fitting(): Generator<IndexedRoom> {
-    for (const entry of entries) {
-      const { room } = entry;
-      if (room.is_disabled || room.capacity < minCapacity) continue;
-      if (!filter.words.every((word) => entry.place.includes(word))) continue;
-      total += 1;
-      yield entry;
+  const fitting: DirectoryRoom[] = [];
+  for (const entry of entries) {
+    const { room } = entry;
+    if (room.is_disabled || room.capacity < minCapacity) continue;
+    let all = true;
+    for (const word of filter.words) {
+      if (!entry.place.includes(word)) {
+        all = false;
+        break;
+      }
     }
+    if (all) fitting.push(room);
   }
-  const best = topK(fitting(), max, (a, b) => a.room.capacity - b.room.capacity || compareText(a.name, b.name));
-  return { rooms: best.map((entry) => entry.room), total };
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (fitting.length <= max) return { rooms: fitting.sort((a, b) => a.capacity - b.capacity), total: fitting.length };
+  const perCapacity = new Map<number, number>();
+  for (const room of fitting) perCapacity.set(room.capacity, (perCapacity.get(room.capacity) ?? 0) + 1);
+  let cut = 0;
+  let below = 0;
+  for (const capacity of [...perCapacity.keys()].sort((a, b) => a - b)) {
+    cut = capacity;
+    if (below + perCapacity.get(capacity)! >= max) break;
+    below += perCapacity.get(capacity)!;
+  }
+  let atCut = max - below;
+  const chosen = fitting.filter((room) => room.capacity < cut || (room.capacity === cut && atCut-- > 0));
+  return { rooms: chosen.sort((a, b) => a.capacity - b.capacity), total: fitting.length };
 }
 
 export interface FreeRoom {

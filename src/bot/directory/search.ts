@@ -27,18 +27,21 @@ function rankOf(entry: IndexedRoom, query: string): number {
   return entry.name.startsWith(query) ? 1 : 2;
 }
 
-/** `words` are folded already (foldWords); no words match nothing. */
+/** `words` are folded already (foldWords); no words match nothing. Plain loops: it runs over every room. */
 export function searchRooms(entries: readonly IndexedRoom[], words: readonly string[], limit: number): SearchResult {
   if (words.length === 0) return { rooms: [], total: 0 };
   const query = words.join(' ');
-  let total = 0;
-  function* matches(): Generator<Ranked> {
-    for (const entry of entries) {
-      if (!words.every((word) => entry.text.includes(word))) continue;
-      total += 1;
-      yield { entry, rank: rankOf(entry, query) };
+  const matches: Ranked[] = [];
+  for (const entry of entries) {
+    let all = true;
+    for (const word of words) {
+      if (!entry.text.includes(word)) {
+        all = false;
+        break;
+      }
     }
+    if (all) matches.push({ entry, rank: rankOf(entry, query) });
   }
-  const best = topK(matches(), limit, compareRanked);
-  return { rooms: best.map((ranked) => ranked.entry.room), total };
+  const best = topK(matches, limit, compareRanked);
+  return { rooms: best.map((ranked) => ranked.entry.room), total: matches.length };
 }
