@@ -31,7 +31,7 @@ export const layers = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'dist/**', '.tmp/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'dist/**', '.tmp/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
