@@ -14,6 +14,9 @@ import { startBotIdentity } from './feishu/bot-info.js';
 import type { CallPolicy } from './feishu/call-with-retry.js';
 import { createFeishuClient } from './feishu/client.js';
 import { createFeishuRoomCalendar } from './feishu/freebusy.js';
+import { createFeishuBookingCalendar } from './feishu/calendar.js';
+import { createBookingClicks } from './bot/booking/clicks.js';
+import { createBookingRunner } from './bot/booking/job.js';
 import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
 import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
@@ -57,6 +60,8 @@ export interface BotStats extends IntakeQueueStats {
   batchGetCalls: number;
   freeBusyCalls: number;
   replyCalls: number;
+  patchCalls: number;
+  calendarCalls: number;
   botInfoCalls: number;
   /** Whether bot/v3/info has answered: until then group messages count as addressed only by /room. */
   botIdentityKnown: boolean;
@@ -131,6 +136,8 @@ interface BotParts {
   tokens: ReturnType<typeof createTenantTokenProvider>;
   directory: ReturnType<typeof createFeishuRoomDirectory>;
   calendar: ReturnType<typeof createFeishuRoomCalendar>;
+  bookingCalendar: ReturnType<typeof createFeishuBookingCalendar>;
+  bookings: ReturnType<typeof createBookingRunner> | undefined;
   messenger: ReturnType<typeof createFeishuMessenger>;
   identity: ReturnType<typeof startBotIdentity>;
   bot: ReturnType<typeof createRoomBot>;
@@ -179,19 +186,42 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   // In the background: the start never waits for it (see feishu/bot-info.ts).
   const identity = startBotIdentity({ client, tokens, policy, logger, retry });
   const access = accessPolicy(config.access);
+  const timeZone = config.availability.timezone;
+  const booking = config.booking.enabled ? { maxMinutes: config.booking.maxMinutes } : undefined;
   const bot = createRoomBot({
     directory,
     calendar,
-    timeZone: config.availability.timezone,
+    timeZone,
     messenger,
     limits: config.lookup,
     access,
+    ...(booking ? { booking } : {}),
     botIdentity: identity.current,
+    logger,
+  });
+  // Bookings are jobs in the same intake as messages; the runner is what the workers hand them to.
+  const bookingCalendar = createFeishuBookingCalendar({ client, tokens, policy, timeZone });
+  const bookings = booking
+    ? createBookingRunner({
+        calendar: bookingCalendar,
+        rooms: calendar,
+        patcher: messenger,
+        messenger,
+        timeZone,
+        logger,
+      })
+    : undefined;
+  const bookingClicks = createBookingClicks({
+    queue,
+    enabled: booking !== undefined,
+    limits: { maxMinutes: config.booking.maxMinutes },
+    timeZone,
     logger,
   });
   const onEvent = createIntake({ queue, bot, logger, metrics });
   const onCardAction = createCardActionIntake({
     bot,
+    bookings: bookingClicks,
     store,
     access,
     replayWindowMs: config.server.signatureToleranceSeconds * 1000,
@@ -257,6 +287,8 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     tokens,
     directory,
     calendar,
+    bookingCalendar,
+    bookings,
     messenger,
     identity,
     bot,
@@ -294,7 +326,15 @@ async function listen(parts: BotParts): Promise<string> {
     throw error;
   });
   const { url, listen: listening } = baseUrl(server);
-  queue.start(createJobWorker({ bot: parts.bot, retry: parts.retry, logger, metrics: parts.metrics }));
+  queue.start(
+    createJobWorker({
+      bot: parts.bot,
+      ...(parts.bookings ? { bookings: parts.bookings } : {}),
+      retry: parts.retry,
+      logger,
+      metrics: parts.metrics,
+    }),
+  );
   parts.state.ready = true;
   if (longConnection) {
     logger.info(
@@ -377,7 +417,7 @@ function awaitFirstToken(parts: BotParts, signal: AbortSignal) {
 }
 
 function statsOf(parts: BotParts): () => Promise<BotStats> {
-  const { queue, tokens, directory, calendar, messenger, identity } = parts;
+  const { queue, tokens, directory, calendar, bookingCalendar, messenger, identity } = parts;
   return async () => ({
     ...(await queue.stats()),
     tokenFetches: tokens.fetchCount,
@@ -385,6 +425,8 @@ function statsOf(parts: BotParts): () => Promise<BotStats> {
     batchGetCalls: directory.stats.batchGetCalls,
     freeBusyCalls: calendar.stats.freeBusyCalls,
     replyCalls: messenger.stats.replyCalls,
+    patchCalls: messenger.stats.patchCalls,
+    calendarCalls: bookingCalendar.stats.calendarCalls,
     botInfoCalls: identity.fetchCount,
     botIdentityKnown: identity.current() !== undefined,
   });

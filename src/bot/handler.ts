@@ -18,6 +18,7 @@ import type {
   MessageJob,
 } from './ports.js';
 import { replyUuidFor } from './reply-uuid.js';
+import type { BookingLimits } from './booking/slots.js';
 import { isJsonObject } from '../json.js';
 import { triageMessage, type AccessPolicy, type BotIdentity, type Triage } from './triage.js';
 
@@ -33,6 +34,8 @@ export interface RoomBotOptions {
   limits: CommandLimits;
   /** Who may get answers: other tenants' members, which chats. */
   access: AccessPolicy;
+  /** Book buttons on rooms free now (BOOKING_ENABLED); absent: none. */
+  booking?: BookingLimits;
   /** The bot's own identity once bot/v3/info has answered (undefined before: group mentions are not recognised). */
   botIdentity: () => BotIdentity | undefined;
   logger: Logger;
@@ -59,6 +62,7 @@ interface LookupOutcome {
 
 export function createRoomBot(options: RoomBotOptions): RoomBot {
   const { directory, calendar, timeZone, clock = Date.now, messenger, limits, access, botIdentity, logger } = options;
+  const { booking } = options;
   async function lookup(ids: string[], options: LookupOptions, reference: string): Promise<LookupOutcome> {
     let found: Map<string, string>;
     try {
@@ -88,6 +92,7 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
       detailsUnavailable: details === undefined,
       availability: { window, timeZone, bookings, unavailable: bookings === undefined },
       refresh,
+      ...(booking ? { booking } : {}),
     });
     return { card, outcome: 'found', found: found.size };
   }
