@@ -4,7 +4,19 @@
 // an HTTP 200 {code, msg, data: {}}, e.g. code 1000040343, the one the SDK retries).
 
 /** The Open APIs the emulator serves, by short name; 'any' matches all of them. */
-export type ApiName = 'token' | 'batch_get_id' | 'batch_get' | 'freebusy' | 'reply' | 'bot_info';
+export type ApiName =
+  | 'token'
+  | 'batch_get_id'
+  | 'batch_get'
+  | 'freebusy'
+  | 'reply'
+  | 'bot_info'
+  | 'calendar_primary'
+  | 'event_create'
+  | 'event_delete'
+  | 'attendee_create'
+  | 'attendee_list'
+  | 'message_patch';
 
 /** What a fault can target: an Open API, or the long connection's endpoint (which 'any' does not match). */
 export type FaultTarget = ApiName | 'ws_endpoint';

@@ -9,6 +9,8 @@ import { MESSAGE_RECEIVE } from '../protocol/events.js';
 import { createLogger } from '../log.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerBotRoutes } from './api/bot-routes.js';
+import { registerCalendarRoutes } from './api/calendar-routes.js';
+import { CalendarStore } from './calendar.js';
 import { registerControlRoutes } from './api/control-routes.js';
 import { FeishuCode, sendFeishuError } from './api/errors.js';
 import { registerImRoutes } from './api/im-routes.js';
@@ -80,6 +82,33 @@ function messageOf(envelope: EventEnvelope): MessageReceiveEvent['message'] | un
   return (envelope.event as Partial<MessageReceiveEvent>).message;
 }
 
+/** Resolves with the card of `messageId` once `accept` says yes to it (now, or after an update). */
+function waitForCard(
+  messages: MessageStore,
+  messageId: string,
+  accept: (card: JsonObject) => boolean,
+  timeoutMs: number,
+): Promise<JsonObject> {
+  const current = messages.reply(messageId)?.card;
+  if (current && accept(current)) return Promise.resolve(current);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(
+        new Error(
+          `card of ${messageId} not as expected within ${timeoutMs} ms: ${JSON.stringify(messages.reply(messageId)?.card)?.slice(0, 400)}`,
+        ),
+      );
+    }, timeoutMs);
+    const stop = messages.onCardUpdate((reply) => {
+      if (reply.replyMessageId !== messageId || !reply.card || !accept(reply.card)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(reply.card);
+    });
+  });
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger('silent');
@@ -88,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const tokens = new TokenIssuer(options.tokenExpireSeconds ?? 7200, now);
   const faults = new FaultInjector(options.random);
   const messages = new MessageStore(now);
+  const calendar = new CalendarStore(options.appId, rooms, now);
   const requests: ApiRequestRecord[] = [];
   const ackTimeoutMs = options.ackTimeoutMs ?? FEISHU_ACK_TIMEOUT_MS;
   const maxRecords = options.maxRecords ?? 10_000;
@@ -183,8 +213,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const app = new Koa<EmulatorState>();
   const router = new Router<EmulatorState>();
   registerAuthRoutes(router, options, tokens, faults);
-  registerMeetingRoomRoutes(router, rooms, tokens, faults, now);
-  registerImRoutes(router, messages, identity, tokens, faults);
+  registerMeetingRoomRoutes(router, rooms, tokens, faults, now, (roomId) => calendar.roomBookings(roomId));
+  registerImRoutes(router, messages, identity, tokens, faults, now);
+  registerCalendarRoutes(router, calendar, rooms, tokens, faults, identity.bot.openId);
   registerBotRoutes(router, identity, tokens, faults);
   registerWsEndpoint(router, options, gateway, faults);
 
@@ -195,6 +226,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     identity,
     rooms,
+    calendar,
     replies: messages.replies,
     requests,
     deliveries,
@@ -215,6 +247,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     repliesTo: (messageId) => messages.repliesTo(messageId),
     waitForReplies: (count, timeoutMs = 5000) => messages.waitForReplies(count, timeoutMs),
     onReply: (listener) => messages.onReply(listener),
+    onCardUpdate: (listener) => messages.onCardUpdate(listener),
+    waitForCard: (messageId, accept, timeoutMs = 5000) => waitForCard(messages, messageId, accept, timeoutMs),
     expireAllTokens: () => tokens.expireAll(),
     wsConnections: () => gateway.connections(),
     waitForWsConnections: (count, timeoutMs = 5000) => gateway.waitForReady(count, timeoutMs),

@@ -9,6 +9,7 @@ import type { PushOptions } from './events/pusher.js';
 import type { FaultInjector } from './faults.js';
 import type { JsonObject, RecordedReply } from './messages.js';
 import type { EmulatedRoom, RoomCatalog } from './rooms.js';
+import type { CalendarStore } from './calendar.js';
 import type { WsConnectionInfo } from './ws/connection.js';
 import type { WsClientConfig } from './ws/protocol.js';
 import type { WsPushOptions } from './ws/pusher.js';
@@ -95,6 +96,8 @@ export interface Emulator {
   readonly url: string;
   readonly identity: TenantIdentity;
   readonly rooms: RoomCatalog;
+  /** calendar v4: the app's primary calendar, events, attendees (rooms decide asynchronously). */
+  readonly calendar: CalendarStore;
   readonly replies: readonly RecordedReply[];
   readonly requests: readonly ApiRequestRecord[];
   readonly deliveries: readonly DeliveryAttempt[];
@@ -113,6 +116,10 @@ export interface Emulator {
   /** Resolves with all replies once there are `count`; rejects after timeoutMs (default 5000). */
   waitForReplies(count: number, timeoutMs?: number): Promise<RecordedReply[]>;
   onReply(listener: (reply: RecordedReply) => void): () => void;
+  /** Told of every card replaced, by a callback's answer or a PATCH of the message. */
+  onCardUpdate(listener: (reply: RecordedReply) => void): () => void;
+  /** Resolves with the card of the bot's message once `accept` holds for it; rejects after timeoutMs (default 5000). */
+  waitForCard(messageId: string, accept: (card: JsonObject) => boolean, timeoutMs?: number): Promise<JsonObject>;
   expireAllTokens(): void;
   /** Every long connection so far (closed ones too, with open: false), oldest first. */
   wsConnections(): WsConnectionInfo[];
