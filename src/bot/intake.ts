@@ -124,14 +124,6 @@ function take(
   };
 }
 
-/** Worth trying again later: Feishu was busy, down or unreachable, not a permanent refusal. */
-function isTransient(error: unknown): boolean {
-  return (
-    error instanceof FeishuApiError &&
-    (error.kind === 'rate_limited' || error.kind === 'unavailable' || error.kind === 'invalid_token')
-  );
-}
-
 /** Runs a booking job (bot/booking/job.ts); rejects like an answer does (a transient FeishuApiError is retried). */
 export interface BookingRunner {
   run(job: BookingJob): Promise<void>;
@@ -188,7 +180,7 @@ function tryAnswer(
         );
         return { kind: 'give_up' };
       }
-      if (!isTransient(error)) {
+      if (!(error instanceof FeishuApiError && error.transient)) {
         logger.error(
           { ...fields, err: error, outcome: 'given_up', reason: 'permanent' },
           'message not answered: Feishu refused the reply',
