@@ -17,6 +17,7 @@ import { createFeishuRoomCalendar } from './feishu/freebusy.js';
 import { createFeishuBookingCalendar } from './feishu/calendar.js';
 import { createBookingClicks } from './bot/booking/clicks.js';
 import { createBookingRunner } from './bot/booking/job.js';
+import { createTypedBooking } from './bot/booking/typed.js';
 import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
 import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
@@ -208,17 +209,6 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   const access = accessPolicy(config.access);
   const timeZone = config.availability.timezone;
   const booking = config.booking.enabled ? { maxMinutes: config.booking.maxMinutes } : undefined;
-  const bot = createRoomBot({
-    directory,
-    calendar,
-    timeZone,
-    messenger,
-    limits: config.lookup,
-    access,
-    ...(booking ? { booking } : {}),
-    botIdentity: identity.current,
-    logger,
-  });
   // Bookings are jobs in the same intake as messages; the runner is what the workers hand them to.
   const bookingCalendar = createFeishuBookingCalendar({ client, tokens, policy, timeZone });
   const bookings = booking
@@ -231,6 +221,29 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
         logger,
       })
     : undefined;
+  const bot = createRoomBot({
+    directory,
+    calendar,
+    timeZone,
+    messenger,
+    limits: config.lookup,
+    access,
+    ...(booking ? { booking } : {}),
+    ...(bookings
+      ? {
+          typedBooking: createTypedBooking({
+            directory,
+            runner: bookings,
+            messenger,
+            limits: booking,
+            timeZone,
+            logger,
+          }),
+        }
+      : {}),
+    botIdentity: identity.current,
+    logger,
+  });
   const bookingClicks = createBookingClicks({
     queue,
     enabled: booking !== undefined,

@@ -18,6 +18,7 @@ export type { HeaderTemplate } from './card-elements.js';
 import { formatField, formatId, guardLineStart, isCodeSafe, oneLine } from './markdown.js';
 import { bookingButtonRow, MAX_BOOKABLE_ROOMS } from './booking/buttons.js';
 import type { BookingLimits } from './booking/slots.js';
+import { bookingStrings } from './booking/strings.js';
 
 /** Feishu rejects card messages over 30 KB (error 230025, doc "回复消息"). */
 export const CARD_BYTE_LIMIT = 30 * 1024;
@@ -358,7 +359,8 @@ export type ErrorCardInput =
   | { problem: 'unavailable' }
   | { problem: 'too_many_ids'; count: number; max: number }
   | { problem: 'invalid_id'; id: string; reason: InvalidIdReason; max: number }
-  | { problem: 'internal'; /** Short reference for operators (e.g. the message_id or a log id). */ reference?: string };
+  | { problem: 'internal'; /** Short reference for operators (e.g. the message_id or a log id). */ reference?: string }
+  | { problem: 'book_usage' };
 
 export type ErrorProblem = ErrorCardInput['problem'];
 
@@ -397,6 +399,8 @@ function errorText(error: ErrorCardInput): { title: LocalizedText; body: Localiz
         error.reason === 'too_long' ? strings.mdInvalidIdTooLong(id, error.max) : strings.mdInvalidIdControl(id);
       return { title: strings.invalidIdTitle, body: [body] };
     }
+    case 'book_usage':
+      return { title: bookingStrings.titleBadSlot, body: [bookingStrings.mdBookUsage] };
     case 'internal': {
       const reference =
         error.reference !== undefined && REFERENCE_SHAPE.test(error.reference) ? error.reference : undefined;

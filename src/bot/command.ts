@@ -7,6 +7,7 @@
 // bot is read further only while each word still looks like a room ID).
 import { readMessageText } from './message-text.js';
 import { Mentions, Words } from './command-words.js';
+import { BOOK_WORDS, parseBookWords, type BookCommand } from './booking/parse.js';
 
 /**
  * Limits of one `/room` command (config keys lookup.maxIds and lookup.maxIdLength; their defaults are in app.config.json).
@@ -47,6 +48,7 @@ export type Command =
       implicit?: true;
     }
   | { kind: 'help'; reason: HelpReason }
+  | BookCommand
   | { kind: 'ignore'; reason: IgnoreReason }
   | { kind: 'invalid'; problem: 'too_many_ids'; count: number; max: number }
   | {
@@ -104,7 +106,12 @@ type Subcommand = (words: Words, limits: CommandLimits) => Command;
 
 const requestHelp: Subcommand = () => ({ kind: 'help', reason: 'requested' });
 
-const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([...HELP_WORDS].map((word) => [word, requestHelp]));
+const book: Subcommand = (words, limits) => parseBookWords(words, limits.maxIdLength);
+
+const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([
+  ...[...HELP_WORDS].map((word): [string, Subcommand] => [word, requestHelp]),
+  ...BOOK_WORDS.map((word): [string, Subcommand] => [word, book]),
+]);
 
 function subcommand(word: string): Subcommand | undefined {
   const folded = foldKeyword(word);

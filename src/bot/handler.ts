@@ -19,6 +19,9 @@ import type {
 } from './ports.js';
 import { replyUuidFor } from './reply-uuid.js';
 import type { BookingLimits } from './booking/slots.js';
+import type { createTypedBooking } from './booking/typed.js';
+import { buildBookingProblemCard } from './booking/card.js';
+import { bookingStrings } from './booking/strings.js';
 import { isJsonObject } from '../json.js';
 import { triageMessage, type AccessPolicy, type BotIdentity, type Triage } from './triage.js';
 
@@ -36,6 +39,8 @@ export interface RoomBotOptions {
   access: AccessPolicy;
   /** Book buttons on rooms free now (BOOKING_ENABLED); absent: none. */
   booking?: BookingLimits;
+  /** `/room book …` (booking/typed.ts); absent: the command gets the booking-disabled card. */
+  typedBooking?: Pick<ReturnType<typeof createTypedBooking>, 'answer'>;
   /** The bot's own identity once bot/v3/info has answered (undefined before: group mentions are not recognised). */
   botIdentity: () => BotIdentity | undefined;
   logger: Logger;
@@ -124,6 +129,11 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
         case 'invalid':
           card = buildErrorCard(command);
           fields = { outcome: 'invalid', reason: command.problem };
+          break;
+        case 'book':
+          if (options.typedBooking) return options.typedBooking.answer(job, command);
+          card = buildBookingProblemCard(bookingStrings.mdDisabled);
+          fields = { outcome: 'book_refused', reason: 'disabled' };
           break;
         case 'lookup': {
           const result = await lookup(command.ids, {}, messageId);

@@ -98,6 +98,10 @@ function take(
       chat_type: String(message.chat_type),
       command,
       received_at: now(),
+      tenant_key: header.tenant_key,
+      ...(typeof event.sender?.sender_id?.open_id === 'string'
+        ? { sender_open_id: event.sender.sender_id.open_id }
+        : {}),
     };
     let added;
     try {

@@ -80,6 +80,10 @@ export interface MessageJob {
   command: Command;
   /** When the intake accepted it (ms since epoch); retries give up relative to this. */
   received_at: number;
+  /** The tenant the app is installed in (header.tenant_key), decided at the edge; absent in older records. */
+  tenant_key?: string;
+  /** The sender's open_id (who a typed booking is for); absent in older records. */
+  sender_open_id?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 // End to end: booking a room from the card. Bot + emulator over real HTTP and the long connection, the real SDK.
 // The bot's zone (ROOM_TIMEZONE) is one where it is now about noon, so every slot falls on today.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clockTime } from '../../src/bot/availability.js';
 import type { Card } from '../../src/bot/ports.js';
 import { SCOPE_CALENDAR } from '../../src/bot/booking/strings.js';
 import type { EmulatedEvent, JsonObject, RecordedReply } from '../../src/emulator/index.js';
@@ -108,10 +109,11 @@ for (const eventMode of ['webhook', 'websocket'] as const) {
   });
 }
 
-describe('booking: refusals and failures', () => {
+describe('booking: refusals and failures, and /room book', () => {
   let stack: Stack;
+  const zone = middayZone();
   beforeAll(async () => {
-    stack = await startStack({ env: { ROOM_TIMEZONE: middayZone() } });
+    stack = await startStack({ env: { ROOM_TIMEZONE: zone } });
   });
   afterAll(() => stack.close());
 
@@ -208,5 +210,34 @@ describe('booking: refusals and failures', () => {
     });
     const card = await stack.emulator.waitForCard(reply.replyMessageId, settled, 8_000);
     expect(text(card)).toContain(SCOPE_CALENDAR);
+  });
+
+  it('/room book <room> <HH:MM>-<HH:MM> books later today and patches its reply', async () => {
+    const from = Date.now() + 60 * 60_000;
+    const slot = `${clockTime(from, zone)}-${clockTime(from + 30 * 60_000, zone)}`;
+    const count = stack.emulator.replies.length;
+    const sent = await stack.emulator.sendMessage({ text: `/room book SZ-C-0201 ${slot}` });
+    const replies = await stack.emulator.waitForReplies(count + 1, 8_000);
+    const reply = replies.find((r) => r.parentMessageId === sent.messageId)!;
+    const card = await stack.emulator.waitForCard(reply.replyMessageId, settled, 8_000);
+    expect(text(card)).toContain(`✅`);
+    expect(text(card)).toContain(slot.replace('-', '–'));
+    const [event] = live(stack, roomId(stack, 'SZ-C-0201'));
+    expect(event!.attendees).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'user', user_id: stack.emulator.identity.user.open_id }),
+      ]),
+    );
+  });
+
+  it('/room book with a slot in the past gets a card saying what is wrong', async () => {
+    const count = stack.emulator.replies.length;
+    const past = Date.now() - 90 * 60_000;
+    await stack.emulator.sendMessage({
+      text: `/room book SZ-C-0202 ${clockTime(past, zone)}-${clockTime(past + 30 * 60_000, zone)}`,
+    });
+    const replies = await stack.emulator.waitForReplies(count + 1, 8_000);
+    expect(text(replies.at(-1)!.card)).toContain('already begun or passed');
+    expect(made(stack, roomId(stack, 'SZ-C-0202'))).toHaveLength(0);
   });
 });

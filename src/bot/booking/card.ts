@@ -109,3 +109,12 @@ export function buildBookingCard(input: BookingCardInput, state: BookingCardStat
   }
   return assembleCard({ title, template: TEMPLATES[state.status], elements });
 }
+
+/** Why a typed booking cannot be made (a bad or past slot, an unknown room, booking off): a red card. */
+export function buildBookingProblemCard(problem: LocalizedText): Card {
+  return assembleCard({
+    title: s.titleBadSlot,
+    template: 'red',
+    elements: [markdown(problem), markdown(s.mdBookUsage, 'notation')],
+  });
+}

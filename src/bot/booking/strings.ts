@@ -101,6 +101,7 @@ export const bookingStrings = {
     en_us:
       'Usage: `/room book <room> <HH:MM>-<HH:MM>` (or `预定` / `预订`), e.g. `/room book test01 14:00-14:30`; times are today.',
   },
+  mdDisabled: { zh_cn: '这里没有开启预订。', en_us: 'Booking is not enabled here.' },
   mdRoomUnknown: (room: string): LocalizedText => ({
     zh_cn: `找不到会议室 ${room}。`,
     en_us: `No room ${room} was found.`,
