@@ -107,7 +107,13 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
   };
   if (config.redisUrl) {
     const { createRedisQueue } = await import('./state/redis-queue.js');
-    return createRedisQueue({ ...common, url: config.redisUrl, prefix: redisPrefix(config) });
+    return createRedisQueue({
+      ...common,
+      url: config.redisUrl,
+      prefix: redisPrefix(config),
+      lockMs: config.queue.redisLockMs,
+      stalledCheckMs: config.queue.redisStalledCheckMs,
+    });
   }
   return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
 }
@@ -169,7 +175,13 @@ interface BotParts {
 }
 
 /** Stores, queue, Feishu adapters, the bot, its intakes and transports: built, nothing listening yet. */
-async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
+/** What the config does not set: Feishu's own deadlines, which only tests shorten. */
+export interface BotOptions {
+  /** How long a card callback may take before it is answered "still working"; CARD_ACTION_TIMEOUT_MS otherwise. */
+  cardActionTimeoutMs?: number;
+}
+
+async function buildBot(config: AppConfig, logger: Logger, options: BotOptions = {}): Promise<BotParts> {
   const { eventMode } = config.feishu;
   warnAboutPushSecurity(config, logger);
   const store = await createStore(config, logger);
@@ -271,6 +283,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     onCardAction,
     readiness: () => state,
     logger,
+    cardActionTimeoutMs: options.cardActionTimeoutMs,
   });
   const longConnection: LongConnection | undefined =
     eventMode === 'websocket'
@@ -477,8 +490,8 @@ function statsOf(parts: BotParts): () => Promise<BotStats> {
   });
 }
 
-export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
-  const parts = await buildBot(config, logger);
+export async function startBot(config: AppConfig, logger: Logger, options: BotOptions = {}): Promise<RunningBot> {
+  const parts = await buildBot(config, logger, options);
   const url = await listen(parts);
   const stopWaiting = new AbortController();
   const token = awaitFirstToken(parts, stopWaiting.signal);

@@ -13,7 +13,7 @@ import { checkRedis, versionAtLeast } from '../src/doctor/redis-check.js';
 import { exitCodeOf, formatReport, type CheckResult } from '../src/doctor/report.js';
 import { runDoctor } from '../src/doctor/run.js';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
-import { freshApp, type TestApp } from './emulator/support.js';
+import { freshApp, type TestApp } from './helpers/emulator.js';
 import { redisAvailable, startRedisServer, type RedisServer } from './helpers/redis-server.js';
 
 const ENCRYPT_KEY = 'doctor-test-encrypt-key';
