@@ -2,7 +2,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOM_DECISION_MS, type Emulator } from '../../src/emulator/index.js';
-import { failureOf, startEmulatorWithToken, type TestApp } from './support.js';
+import { failureOf, startEmulatorWithToken, type TestApp } from '../helpers/emulator.js';
 
 let emulator: Emulator & { app: TestApp };
 let client: lark.Client;
