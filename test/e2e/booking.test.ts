@@ -93,13 +93,19 @@ for (const eventMode of ['webhook', 'websocket'] as const) {
       ]);
     });
 
-    it('the same button clicked three times at once makes one event', async () => {
+    it('the same button clicked three times at once makes one event; another button of the room adds none', async () => {
       const reply = await lookupCard(stack, 'BJ-A-0302');
       const value = bookValue(reply.card, 'BJ-A-0302', 1);
+      const shorter = bookValue(reply.card, 'BJ-A-0302', 0);
       const outcomes = await Promise.all(
         [1, 2, 3].map(() => stack.emulator.clickCardButton({ messageId: reply.replyMessageId, value })),
       );
       expect(outcomes.every((o) => o.ok)).toBe(true);
+      const other = await stack.emulator.clickCardButton({
+        messageId: reply.replyMessageId,
+        value: shorter,
+      });
+      expect(other.response?.toast?.content).toBe('This booking is already being handled');
       await stack.emulator.waitForCard(reply.replyMessageId, settled, 8_000);
       expect(made(stack, roomId(stack, 'BJ-A-0302'))).toHaveLength(1);
       expect(live(stack, roomId(stack, 'BJ-A-0302'))[0]!.end - live(stack, roomId(stack, 'BJ-A-0302'))[0]!.start).toBe(

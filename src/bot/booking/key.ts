@@ -27,9 +27,12 @@ export function bookingIdempotencyKey(origin: BookingOrigin): string {
   return `roombot-${digest(origin)}`;
 }
 
-/** The intake's job key of the booking, so a second click on the same button finds the first job. */
+/**
+ * The intake's job key: one booking per room per card, so a second click on any Book button of that room
+ * (a replay, a double click, Book 1 h after Book 30 min) finds the first job instead of racing it to the card.
+ */
 export function bookingJobKey(origin: BookingOrigin): string {
-  return `book_${digest(origin).slice(0, 40)}`;
+  return `book_${digest({ ...origin, start: 0, end: 0 }).slice(0, 40)}`;
 }
 
 /** The job key of cancelling the booking whose idempotency_key is given. */

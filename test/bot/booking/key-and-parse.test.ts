@@ -14,6 +14,9 @@ describe('the idempotency key', () => {
     for (const change of [{ tenantKey: 't2' }, { messageId: 'om_2' }, { roomId: 'omm_2' }, { start: 1 }, { end: 3 }])
       expect(bookingIdempotencyKey({ ...origin, ...change })).not.toBe(key);
     expect(bookingJobKey(origin)).not.toBe(cancelJobKey(key));
+    // one booking job per room per card, whichever of its buttons is clicked
+    expect(bookingJobKey({ ...origin, end: 9_999_999 })).toBe(bookingJobKey(origin));
+    expect(bookingJobKey({ ...origin, roomId: 'omm_2' })).not.toBe(bookingJobKey(origin));
   });
 });
 
