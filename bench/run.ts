@@ -51,6 +51,7 @@ import { longConnectionRows, type LongConnectionRows } from './phases/long-conne
 import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
+import { DIRECTORY_GOALS, describeDirectory, runDirectoryPhaseInChild } from './phases/directory.js';
 import { describeParse, runParsePhaseInChild } from './phases/parse.js';
 import { runStartupPhase, STARTUP_COMMANDS, type StartupResult } from './phases/startup.js';
 
@@ -176,6 +177,17 @@ async function main(): Promise<number> {
     say(describeParse(parse, SETTINGS.parse));
     if (!parse.pass) misses.push(`worst 100 KB parse ${ms(parse.worst.cpuMedianMs)} ms CPU (${parse.worst.name})`);
 
+    // 6. The room directory (issue 19), in a process of its own (its memory figures)
+    progress('room directory: 10,000 rooms in 500 buildings');
+    const directory = runDirectoryPhaseInChild();
+    say();
+    say(describeDirectory(directory));
+    if (directory.findCpuMs > DIRECTORY_GOALS.cpuMs || directory.freeCpuMs > DIRECTORY_GOALS.cpuMs)
+      misses.push(`directory CPU per find/free ${ms(directory.findCpuMs)} / ${ms(directory.freeCpuMs)} ms`);
+    if (directory.rssBytes > DIRECTORY_GOALS.rssBytes) misses.push(`directory memory ${mb(directory.rssBytes)} MB`);
+    if (directory.freeCalls.directory > 0 || directory.freeCalls.freeBusy > DIRECTORY_GOALS.freeBusyCalls)
+      failures.push(`/room free made ${JSON.stringify(directory.freeCalls)} calls`);
+
     for (const [row, profile] of Object.entries(profiles))
       reportProfile(ROWS[row as AckRow], profile, join(profileDir!, `${row}.cpuprofile`));
 
@@ -197,6 +209,7 @@ async function main(): Promise<number> {
         ackFeishuCalls: ack.feishuCalls,
         challenges: { summary: ack.challenges, samples: ack.challengeSamples },
         e2e: e2e.runs,
+        directory,
         rules,
         memory,
         parse,

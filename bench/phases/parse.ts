@@ -178,6 +178,9 @@ function outcome(command: Command): string {
   switch (command.kind) {
     case 'lookup':
       return `lookup ${command.ids.length} IDs`;
+    case 'find':
+    case 'free':
+      return `${command.kind} ${command.words.length} words`;
     case 'help':
     case 'ignore':
       return `${command.kind} ${command.reason}`;

@@ -11,10 +11,19 @@ import {
 } from './availability.js';
 import type { Card, FreeBusyInstance, RoomDetails, TimeWindow } from './ports.js';
 import { displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
-import { perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
+import { directoryStrings, perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
 import { assembleCard, callbackButton, divider, markdown, type Element, type HeaderTemplate } from './card-elements.js';
 
-export type { HeaderTemplate } from './card-elements.js';
+export {
+  assembleCard,
+  callbackButton,
+  divider,
+  markdown,
+  plainText,
+  type CardParts,
+  type Element,
+  type HeaderTemplate,
+} from './card-elements.js';
 import { formatField, formatId, guardLineStart, isCodeSafe, oneLine } from './markdown.js';
 import { bookingButtonRow, MAX_BOOKABLE_ROOMS } from './booking/buttons.js';
 import type { BookingLimits } from './booking/slots.js';
@@ -62,6 +71,12 @@ export interface LookupCardInput {
   detailsUnavailable?: boolean;
   /** Free/busy of the found rooms; without it the card says nothing about availability. */
   availability?: AvailabilityInput;
+  /** For `omm_…` asked for (reverse lookups): room_id → its custom ID; '' when it has none, absent when unknown. */
+  customIdOf?: ReadonlyMap<string, string>;
+  /** The directory has no custom IDs (the app lacks vc:room:readonly): reverse lookups say so. */
+  customIdsMissingScope?: boolean;
+  /** Not-found custom ID → up to 3 custom IDs (or names) of rooms the reader may have meant. */
+  suggestions?: ReadonlyMap<string, readonly string[]>;
   /** Value sent back by the Refresh button (e.g. {action: 'refresh', ids: [...]}); no button without it. */
   refresh?: { value: Record<string, unknown> };
   /** Booking buttons on the rooms free now (BOOKING_ENABLED); none without it. */
@@ -184,7 +199,10 @@ function renderLookupCard(facts: LookupFacts, layout: Layout): Card {
   const availabilityNote = foundIds.length > 0 ? availabilityNoteFor(facts, layout) : undefined;
   if (availabilityNote) elements.push(markdown(availabilityNote, 'notation'));
   if (notFoundIds.length > 0) {
-    elements.push(markdown(notFoundSection(notFoundIds, layout.maxRows)), markdown(strings.notFoundHint, 'notation'));
+    elements.push(markdown(notFoundSection(notFoundIds, layout.maxRows)));
+    const suggestions = layout.detail === 'ids_only' ? undefined : suggestionLines(notFoundIds, input.suggestions);
+    if (suggestions) elements.push(markdown(suggestions));
+    elements.push(markdown(strings.notFoundHint, 'notation'));
   }
   if (truncated) elements.push(markdown(strings.truncatedNote, 'notation'));
   if (input.refresh) {
@@ -260,7 +278,7 @@ function foundRow(customRoomId: string, facts: LookupFacts, layout: Layout, loca
   const { detail } = layout;
   const roomId = input.found.get(customRoomId) ?? '';
   const room = input.details?.get(roomId);
-  const mapping = `${formatId(customRoomId)} → ${formatId(roomId)}`;
+  const mapping = mappingOf(customRoomId, roomId, input, locale);
   const disabled = room?.is_disabled === true ? strings.mdDisabled[locale] : undefined;
   const availability = availabilityOf(roomId, facts, layout)?.[locale];
   if (room === undefined || detail === 'ids_only' || detail === 'name_only') {
@@ -277,6 +295,17 @@ function foundRow(customRoomId: string, facts: LookupFacts, layout: Layout, loca
   return lines.join('\n');
 }
 
+/** "`test01` → `omm_…`"; for an `omm_…` asked for, "`omm_…` ← `test01`" (its custom ID, when known). */
+function mappingOf(asked: string, roomId: string, input: LookupCardInput, locale: Locale): string {
+  if (asked !== roomId) return `${formatId(asked)} → ${formatId(roomId)}`;
+  if (input.customIdsMissingScope) return `${formatId(roomId)} · ${directoryStrings.customIdUnknown[locale]}`;
+  const customId = input.customIdOf?.get(roomId);
+  if (customId === undefined) return formatId(roomId);
+  return customId === ''
+    ? `${formatId(roomId)} ${directoryStrings.noCustomId[locale]}`
+    : `${formatId(roomId)} ← ${formatId(customId)}`;
+}
+
 function availabilityOf(roomId: string, facts: LookupFacts, layout: Layout): LocalizedText | undefined {
   const availability = facts.availability.get(roomId);
   const timeZone = facts.input.availability?.timeZone;
@@ -284,7 +313,7 @@ function availabilityOf(roomId: string, facts: LookupFacts, layout: Layout): Loc
   return availabilityLine(availability, timeZone, layout.availability);
 }
 
-function roomFacts(room: RoomDetails, locale: Locale): string[] {
+export function roomFacts(room: RoomDetails, locale: Locale): string[] {
   const facts: string[] = [];
   if (room.name?.trim()) facts.push(formatField(room.name, FIELD_MAX.name));
   if (typeof room.capacity === 'number' && Number.isFinite(room.capacity) && room.capacity > 0) {
@@ -308,6 +337,21 @@ function notFoundSection(notFoundIds: readonly string[], maxRows: number): Local
     ];
     return lines.filter((line) => line !== '').join('\n');
   });
+}
+
+/** "`test0l`: did you mean `test01`" per not-found ID that has suggestions (the first 5 such IDs). */
+function suggestionLines(
+  notFoundIds: readonly string[],
+  suggestions: ReadonlyMap<string, readonly string[]> | undefined,
+): LocalizedText | undefined {
+  const rows = notFoundIds
+    .filter((id) => (suggestions?.get(id)?.length ?? 0) > 0)
+    .slice(0, 5)
+    .map((id) => ({ id, meant: suggestions!.get(id)!.slice(0, 3).map(formatId).join(', ') }));
+  if (rows.length === 0) return undefined;
+  return perLocale((locale) =>
+    rows.map(({ id, meant }) => `${formatId(id)}: ${directoryStrings.mdDidYouMean(meant)[locale]}`).join('\n'),
+  );
 }
 
 function isPresent<T>(value: T | undefined): value is T {
@@ -334,6 +378,7 @@ export function buildHelpCard(options: HelpCardOptions): Card {
   if (misunderstood) elements.push(markdown(strings.mdHelpNotACommand));
   elements.push(
     markdown(strings.mdHelpUsage(form, botMention(options.botName))),
+    markdown(directoryStrings.mdHelpDirectory),
     markdown(strings.mdHelpLimits(limits.maxIds, limits.maxIdLength)),
     divider(),
     markdown(strings.mdHelpPermissions, 'notation'),

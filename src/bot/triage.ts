@@ -82,6 +82,8 @@ export function triageOutcome(triage: Triage): TriageOutcome {
       return triage.reason === 'requested' || triage.reason === 'no_ids' ? 'command' : 'addressed_help';
     case 'invalid':
     case 'book':
+    case 'find':
+    case 'free':
       return 'command';
   }
 }

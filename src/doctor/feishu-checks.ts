@@ -4,9 +4,9 @@
 import type { BookingCalendar, RoomDirectory } from '../bot/ports.js';
 import type { AppConfig } from '../config.js';
 import { FeishuApiError } from '../errors.js';
-import type { CallPolicy } from '../feishu/call-with-retry.js';
+import { callWithRetry, type CallPolicy } from '../feishu/call-with-retry.js';
 import { createFeishuBookingCalendar } from '../feishu/calendar.js';
-import { createFeishuClient } from '../feishu/client.js';
+import { createFeishuClient, withTenantToken } from '../feishu/client.js';
 import { createFeishuRoomDirectory } from '../feishu/rooms.js';
 import { createTenantTokenProvider, type TenantTokenProvider } from '../feishu/token.js';
 import type { Logger } from '../log.js';
@@ -18,6 +18,8 @@ export interface FeishuProbe {
   tokens: TenantTokenProvider;
   directory: RoomDirectory;
   calendar: BookingCalendar;
+  /** One vc/v1 room_levels page: answered only when the app holds vc:room:readonly. */
+  listRoomLevels: () => Promise<unknown>;
 }
 
 /** A custom room ID no tenant is expected to use: the lookup only has to be answered, not to find it. */
@@ -36,7 +38,14 @@ export function createFeishuProbe(feishu: AppConfig['feishu'], logger: Logger): 
   const tokens = createTenantTokenProvider(client, feishu, policy);
   const directory = createFeishuRoomDirectory({ client, tokens, policy, batchSize: 1, cacheTtlMs: 0 });
   const calendar = createFeishuBookingCalendar({ client, tokens, policy, timeZone: 'UTC' });
-  return { appId: feishu.appId, domain: feishu.domain, tokens, directory, calendar };
+  const listRoomLevels = () =>
+    callWithRetry(
+      'vc.room_level.list',
+      policy,
+      (token) => client.vc.v1.roomLevel.list({ params: { page_size: 1 } }, withTenantToken(token)),
+      tokens,
+    );
+  return { appId: feishu.appId, domain: feishu.domain, tokens, directory, calendar, listRoomLevels };
 }
 
 /** Feishu's own words about a failed call, for the end of a line. */
@@ -129,6 +138,26 @@ export async function checkCalendarScope(probe: FeishuProbe): Promise<CheckResul
     return (
       unreachable(name, error, probe.domain) ?? fail(name, `the probe was refused (calendar primary: ${said(error)})`)
     );
+  }
+}
+
+const SCOPE_VC_ROOM_READ = 'vc:room:readonly';
+
+/** vc/v1 room_levels: with vc:room:readonly the room directory knows custom IDs; without it, it works without them. */
+export async function checkDirectoryScope(probe: FeishuProbe): Promise<CheckResult> {
+  const name = 'directory scope';
+  try {
+    await probe.listRoomLevels();
+    return pass(name, `${SCOPE_VC_ROOM_READ} granted: the room directory knows custom room IDs`);
+  } catch (error) {
+    if (error instanceof FeishuApiError && (error.code === SCOPE_MISSING || error.kind === 'permission')) {
+      return warn(
+        name,
+        `${SCOPE_VC_ROOM_READ} not granted: /room find and /room free work, but without custom room IDs; enable it and publish a version to have them`,
+      );
+    }
+    if (!(error instanceof FeishuApiError)) return fail(name, `probe failed: ${(error as Error).message}`);
+    return unreachable(name, error, probe.domain) ?? fail(name, `the probe was refused (room_levels: ${said(error)})`);
   }
 }
 

@@ -77,6 +77,7 @@
 // (room directory validation), FEISHU_RETRY_DELAYS_MS/FEISHU_ACK_TIMEOUT_MS (Feishu's real schedule),
 // FEISHU_WS_CLIENT_CONFIG/FEISHU_WS_MAX_CONNECTIONS/WsCode (the long connection's defaults and codes).
 export { startEmulator } from './server.js';
+export { generateDirectory, type GeneratedDirectoryOptions } from './generate.js';
 export type {
   CardClick,
   CardClickOutcome,
@@ -95,7 +96,7 @@ export { typedMentions, withTypedMentions } from './events/envelopes.js';
 export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
 export { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS } from './events/delivery.js';
 export type { PushOptions } from './events/pusher.js';
-export type { ApiName, FaultKind, FaultSpec, FaultTarget } from './faults.js';
+export type { ApiName, BookingApiName, FaultKind, FaultSpec, FaultTarget } from './faults.js';
 export type { WsConnectionInfo } from './ws/connection.js';
 export { FEISHU_WS_CLIENT_CONFIG, FEISHU_WS_MAX_CONNECTIONS, WsCode, type WsClientConfig } from './ws/protocol.js';
 export type { WsPushOptions } from './ws/pusher.js';
