@@ -278,6 +278,7 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
       ? {
           typedBooking: createTypedBooking({
             directory,
+            rooms: { directory: directorySync, waitMs: config.directory.waitMs },
             runner: bookings,
             messenger,
             limits: booking,

@@ -236,6 +236,25 @@ describe('booking: refusals and failures, and /room book', () => {
     );
   });
 
+  it('/room book <name>: a name the directory resolves to one room books it; a name of several lists them', async () => {
+    const from = Date.now() + 2 * 60 * 60_000;
+    const slot = `${clockTime(from, zone)}-${clockTime(from + 30 * 60_000, zone)}`;
+    let count = stack.emulator.replies.length;
+    const sent = await stack.emulator.sendMessage({ text: `/room book lighthouse ${slot}` });
+    let replies = await stack.emulator.waitForReplies(count + 1, 8_000);
+    const reply = replies.find((r) => r.parentMessageId === sent.messageId)!;
+    const card = await stack.emulator.waitForCard(reply.replyMessageId, settled, 8_000);
+    expect(text(card)).toContain('✅');
+    expect(text(card)).toContain('QH-0302');
+    expect(live(stack, roomId(stack, 'QH-0302'))).toHaveLength(1);
+
+    count = stack.emulator.replies.length;
+    await stack.emulator.sendMessage({ text: `/room book 前海 ${slot}` });
+    replies = await stack.emulator.waitForReplies(count + 1, 8_000);
+    expect(text(replies.at(-1)!.card)).toMatch(/\d+ rooms match `前海`; book one by its ID/);
+    expect(text(replies.at(-1)!.card)).toContain('QH-0601');
+  });
+
   it('/room book with a slot in the past gets a card saying what is wrong', async () => {
     const count = stack.emulator.replies.length;
     const past = Date.now() - 90 * 60_000;

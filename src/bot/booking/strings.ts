@@ -102,6 +102,10 @@ export const bookingStrings = {
       'Usage: `/room book <room> <HH:MM>-<HH:MM>` (or `预定` / `预订`), e.g. `/room book test01 14:00-14:30`; times are today.',
   },
   mdDisabled: { zh_cn: '这里没有开启预订。', en_us: 'Booking is not enabled here.' },
+  mdRoomAmbiguous: (room: string, candidates: readonly string[], total: number): LocalizedText => ({
+    zh_cn: `有 ${total} 个会议室与 ${room} 匹配，请用其 ID 预订：\n${candidates.join('\n')}`,
+    en_us: `${total} rooms match ${room}; book one by its ID:\n${candidates.join('\n')}`,
+  }),
   mdRoomUnknown: (room: string): LocalizedText => ({
     zh_cn: `找不到会议室 ${room}。`,
     en_us: `No room ${room} was found.`,

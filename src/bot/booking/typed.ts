@@ -4,16 +4,19 @@
 // retry or a restart repeats every step without a second effect, the idempotency_key coming from the message.
 import type { Logger } from '../../log.js';
 import { formatId } from '../markdown.js';
-import type { BookingJob, Card, MessageJob, Messenger, RoomDirectory } from '../ports.js';
+import type { BookingJob, Card, MessageJob, Messenger, RoomDirectory, SyncedDirectory } from '../ports.js';
 import { replyUuidFor } from '../reply-uuid.js';
 import { buildBookingProblemCard } from './card.js';
 import { bookingIdempotencyKey } from './key.js';
+import { resolveRoomByName } from './room-by-name.js';
 import type { BookCommand } from './parse.js';
 import { slotProblem, todayAt, type BookingLimits, type SlotProblem } from './slots.js';
 import { bookingStrings as s } from './strings.js';
 
 export interface TypedBookingOptions {
   directory: RoomDirectory;
+  /** The synced room directory, to resolve a room given by its name (absent: IDs only). */
+  rooms?: { directory: SyncedDirectory; waitMs: number };
   runner: { run(job: BookingJob): Promise<void> };
   messenger: Messenger;
   /** BOOKING_MAX_MINUTES; undefined when BOOKING_ENABLED is false. */
@@ -49,10 +52,23 @@ export function createTypedBooking(options: TypedBookingOptions) {
     logger.info({ message_id: job.message_id, outcome: 'book_refused', reason }, 'message handled');
   }
 
-  /** The room's room_id: an omm_ ID as it is, a custom ID looked up. */
-  async function roomIdOf(room: string): Promise<string | undefined> {
-    if (ROOM_ID.test(room)) return room;
-    return (await directory.findRoomIds([room])).get(room);
+  /** The room's room_id: an omm_ ID as it is, a custom ID looked up, else a name the directory knows. */
+  async function roomOf(room: string): Promise<{ roomId: string; label: string } | { problem: Card; reason: string }> {
+    if (ROOM_ID.test(room)) return { roomId: room, label: room };
+    const byCustomId = (await directory.findRoomIds([room])).get(room);
+    if (byCustomId) return { roomId: byCustomId, label: room };
+    const view = options.rooms ? await options.rooms.directory.view(options.rooms.waitMs) : undefined;
+    const resolved = view ? resolveRoomByName(view, room) : { kind: 'none' as const };
+    if (resolved.kind === 'one')
+      return { roomId: resolved.room.room_id, label: resolved.room.custom_room_id ?? resolved.room.name };
+    if (resolved.kind === 'several') {
+      const names = resolved.rooms.map((r) => `${formatId(r.custom_room_id ?? r.room_id)} ${r.name}`);
+      return {
+        problem: buildBookingProblemCard(s.mdRoomAmbiguous(formatId(room), names, resolved.total)),
+        reason: 'ambiguous_room',
+      };
+    }
+    return { problem: buildBookingProblemCard(s.mdRoomUnknown(formatId(room))), reason: 'unknown_room' };
   }
 
   return {
@@ -68,8 +84,9 @@ export function createTypedBooking(options: TypedBookingOptions) {
       };
       const problem = slotProblem(slot, clock(), timeZone, limits);
       if (problem) return refuse(job, buildBookingProblemCard(problemText(problem)), problem.problem);
-      const roomId = await roomIdOf(command.room);
-      if (!roomId) return refuse(job, buildBookingProblemCard(s.mdRoomUnknown(formatId(command.room))), 'unknown_room');
+      const found = await roomOf(command.room);
+      if ('problem' in found) return refuse(job, found.problem, found.reason);
+      const { roomId } = found;
       const origin = { tenantKey, messageId: job.message_id, roomId, ...slot };
       await runner.run({
         kind: 'booking',
@@ -82,7 +99,7 @@ export function createTypedBooking(options: TypedBookingOptions) {
           card_message_id: job.message_id,
           reply_to_message_id: job.message_id,
           room_id: roomId,
-          room_label: command.room,
+          room_label: found.label,
           start: slot.start,
           end: slot.end,
           booker_open_id: booker,
