@@ -33,6 +33,7 @@ import {
 import { EventPusher } from './events/pusher.js';
 import { assertLoopbackUrl } from './events/transport.js';
 import { FaultInjector } from './faults.js';
+import { apiLatency, LatencyModel } from './latency.js';
 import { newId, newTenantKey, newUserId } from './ids.js';
 import { MessageStore, type JsonObject } from './messages.js';
 import { loadRoomSeed, parseRooms, RoomCatalog } from './rooms.js';
@@ -87,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const rooms = new RoomCatalog(options.rooms ? parseRooms(options.rooms) : loadRoomSeed());
   const tokens = new TokenIssuer(options.tokenExpireSeconds ?? 7200, now);
   const faults = new FaultInjector(options.random);
+  const latency = new LatencyModel(options.apiLatency, options.random);
   const messages = new MessageStore(now);
   const requests: ApiRequestRecord[] = [];
   const ackTimeoutMs = options.ackTimeoutMs ?? FEISHU_ACK_TIMEOUT_MS;
@@ -199,6 +201,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requests,
     deliveries,
     faults,
+    apiLatency: () => latency.get(),
+    setApiLatency: (change) => latency.set(change),
     eventTransport: transport,
     issuedTokens: () => tokens.issued(),
     setEventTargets,
@@ -248,6 +252,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       verifyUrl,
       injectFault: (spec) => void faults.inject(spec),
       clearFaults: () => faults.clear(),
+      apiLatency: emulator.apiLatency,
+      setApiLatency: emulator.setApiLatency,
       expireAllTokens: emulator.expireAllTokens,
       wsConnections: emulator.wsConnections,
       dropWsConnections: emulator.dropWsConnections,
@@ -257,6 +263,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   app.use(logIdAndErrors(logger));
   app.use(recordRequests(requests, now, logger, maxRecords));
+  app.use(apiLatency(latency));
   app.use(router.routes());
   app.use(async (ctx) => {
     // Unknown Open API path (通用错误码 99991201: 请求路径错误 404).
