@@ -48,18 +48,33 @@ import { mb, num, table } from './lib/table.js';
 import { startBenchRedis } from './lib/redis.js';
 import { runAckPhase, type AckRow, type AckRowResult, type AckRowSpec } from './phases/ack.js';
 import { longConnectionRows, type LongConnectionRows } from './phases/long-connection.js';
-import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
+import { e2eRoomsNeeded, runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
 import { describeParse, runParsePhaseInChild } from './phases/parse.js';
 import { runStartupPhase, STARTUP_COMMANDS, type StartupResult } from './phases/startup.js';
 
-function setting(name: string, fallback: number): number {
+function setting(name: string, fallback: number, { zeroAllowed = false } = {}): number {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed))
+    throw new Error(`${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number, got "${raw}"`);
   return value;
 }
+
+const PHASES = ['startup', 'ack', 'e2e', 'economy', 'memory', 'parse'] as const;
+type Phase = (typeof PHASES)[number];
+
+/** BENCH_PHASES: a comma-separated subset of PHASES to run (default all), e.g. BENCH_PHASES=e2e. */
+function selectedPhases(raw = process.env.BENCH_PHASES): ReadonlySet<Phase> {
+  if (!raw) return new Set(PHASES);
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_PHASES: unknown ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
+  return new Set(names as Phase[]);
+}
+
+const RUN = selectedPhases();
 
 const SETTINGS = {
   startup: { runs: setting('BENCH_STARTUP_RUNS', 3), idleMs: 2000 },
@@ -76,7 +91,19 @@ const SETTINGS = {
     /** URL-verification challenges sent while row (b)'s saturation slices run, in all. */
     challenges: 20,
   },
-  e2e: { messages: setting('BENCH_E2E_MESSAGES', 2000), users: 16, soloMessages: 200, roomPrefix: 'e2e-room' },
+  e2e: {
+    messages: setting('BENCH_E2E_MESSAGES', 2000),
+    users: 64,
+    soloMessages: 200,
+    roomPrefix: 'e2e-room',
+    latency: {
+      fixedMs: setting('BENCH_FEISHU_LATENCY_MS', 40, { zeroAllowed: true }),
+      jitterMs: setting('BENCH_FEISHU_JITTER_MS', 10, { zeroAllowed: true }),
+      users: [1, 16, 64],
+      messagesPerUser: 30,
+      minMessages: 100,
+    },
+  },
   economy: { roomPrefix: 'econ-room', k: 120, concurrent: 50, shortTtlMs: 1000 },
   memory: {
     events: setting('BENCH_MEMORY_EVENTS', 100_000),
@@ -104,7 +131,20 @@ const ROWS = {
   floor: 'floor: bare Koa + the crypto',
   bare: 'bare Koa',
 } satisfies Record<AckRow, string>;
-const GOALS = { vsSdk: 2, vsBare: 0.5, p99Ms: 10, startupReadyMs: 1000, startupRssMb: 110 };
+const GOALS = {
+  vsSdk: 2,
+  vsBare: 0.5,
+  p99Ms: 10,
+  startupReadyMs: 1000,
+  startupRssMb: 110,
+  /** End to end with Feishu's latency, at the most users: p50 and p99 over the critical path, ms. */
+  e2eP50OverPathMs: 10,
+  e2eP99OverPathMs: 40,
+  e2eGoalUsers: 64,
+  /** Bot CPU per answered /room (the capacity run), ms; and what one core should answer per second. */
+  cpuPerRoomMs: 1,
+  roomsPerSecond: 1000,
+};
 
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
 const say = (text = '') => process.stdout.write(`${text}\n`);
@@ -125,59 +165,86 @@ async function main(): Promise<number> {
   // The emulator's pusher adds an abort listener per push in flight; 16 users exceed Node's default warning level of 10.
   setMaxListeners(64);
   const rooms = [
-    ...generateRooms(SETTINGS.e2e.roomPrefix, SETTINGS.e2e.messages + SETTINGS.e2e.soloMessages + 4),
+    ...generateRooms(SETTINGS.e2e.roomPrefix, e2eRoomsNeeded(SETTINGS.e2e)),
     ...generateRooms(SETTINGS.economy.roomPrefix, 250),
   ];
-  const emulator = await startEmulator({ ...BENCH_APP, rooms });
+  // its request log is what the phases count calls from: room for every call of the run (the default keeps 10,000)
+  const emulator = await startEmulator({ ...BENCH_APP, rooms, maxRecords: 200_000 });
   const failures: string[] = [];
   const misses: string[] = [];
   try {
     // 5. Parsing runs first, in a process of its own (its figure is CPU time, to which another heap's garbage
     // would add its collector's), reported last.
-    progress('parsing: hostile 100 KB messages');
-    const parse = runParsePhaseInChild(SETTINGS.parse);
+    let parse: ReturnType<typeof runParsePhaseInChild> | undefined;
+    if (RUN.has('parse')) {
+      progress('parsing: hostile 100 KB messages');
+      parse = runParsePhaseInChild(SETTINGS.parse);
+    }
 
     // 0. Start-up, before the load phases: the machine is as quiet as this run will let it be
-    const startup = await runStartupPhase(emulator.url, SETTINGS.startup, progress);
-    reportStartup(startup, failures, misses);
+    let startup: StartupResult[] | undefined;
+    if (RUN.has('startup')) {
+      startup = await runStartupPhase(emulator.url, SETTINGS.startup, progress);
+      reportStartup(startup, failures, misses);
+    }
 
     // from here on the servers run alone on their core, the load and the emulators on the others (start-up was
     // measured above with the whole machine, as a bot starts in production)
     pinThisProcessToLoadCores();
-    progress('signing the event pool');
-    const pool = new PushPool(BENCH_APP.encryptKey, chatterEnvelopes(emulator.identity));
-    pool.ensure(40_000);
 
     // 1. Ack path
-    const ack = await runAck(emulator, pool, profileDir);
-    const ackReport = reportAck(ack, failures, misses);
-    const profiles: Partial<Record<'ours' | 'oursCommands', ProfileSummary>> = {};
-    if (profileDir) {
-      for (const row of ['ours', 'oursCommands'] as const)
-        profiles[row] = summarizeProfile(join(profileDir, `${row}.cpuprofile`), byRow(ack.rows)[row].saturation.ok);
+    let ack: AckOutcome | undefined;
+    let ackReport: ReturnType<typeof reportAck> | undefined;
+    const profiles: Partial<Record<'ours' | 'oursCommands' | 'e2eCapacity', ProfileSummary>> = {};
+    if (RUN.has('ack')) {
+      progress('signing the event pool');
+      const pool = new PushPool(BENCH_APP.encryptKey, chatterEnvelopes(emulator.identity));
+      pool.ensure(40_000);
+      ack = await runAck(emulator, pool, profileDir);
+      ackReport = reportAck(ack, failures, misses);
+      if (profileDir) {
+        for (const row of ['ours', 'oursCommands'] as const)
+          profiles[row] = summarizeProfile(join(profileDir, `${row}.cpuprofile`), byRow(ack.rows)[row].saturation.ok);
+      }
     }
 
     // 2. End to end (+ the rules only the whole bot can show)
-    progress(`end to end: ${SETTINGS.e2e.messages} /room messages`);
-    const e2e = await runEndToEndPhase(emulator, SETTINGS.e2e);
-    reportEndToEnd(e2e.runs, failures);
+    let e2e: Awaited<ReturnType<typeof runEndToEndPhase>> | undefined;
+    if (RUN.has('e2e')) {
+      const profilePath = profileDir ? join(profileDir, 'e2e-capacity.cpuprofile') : undefined;
+      e2e = await runEndToEndPhase(emulator, SETTINGS.e2e, progress, profilePath);
+      reportEndToEnd(e2e.runs, failures, misses);
+      if (profilePath) profiles.e2eCapacity = summarizeProfile(profilePath, SETTINGS.e2e.messages);
+    }
 
     // 3. API economy
-    progress('API economy');
-    const rules = [...(await runEconomyPhase(emulator, SETTINGS.economy)), ...e2e.rules, ...ackReport.rules];
-    reportRules(rules, failures);
+    let rules: RuleResult[] = [];
+    if (RUN.has('economy')) {
+      progress('API economy');
+      rules = await runEconomyPhase(emulator, SETTINGS.economy);
+    }
+    rules = [...rules, ...(e2e?.rules ?? []), ...(ackReport?.rules ?? [])];
+    if (rules.length > 0) reportRules(rules, failures);
 
     // 4. Memory
-    const memory = await runMemoryPhase(SETTINGS.memory, progress);
-    reportMemory(memory, failures);
+    let memory: Awaited<ReturnType<typeof runMemoryPhase>> | undefined;
+    if (RUN.has('memory')) {
+      memory = await runMemoryPhase(SETTINGS.memory, progress);
+      reportMemory(memory, failures);
+    }
 
     // 5. Parsing
-    say();
-    say(describeParse(parse, SETTINGS.parse));
-    if (!parse.pass) misses.push(`worst 100 KB parse ${ms(parse.worst.cpuMedianMs)} ms CPU (${parse.worst.name})`);
+    if (parse) {
+      say();
+      say(describeParse(parse, SETTINGS.parse));
+      if (!parse.pass) misses.push(`worst 100 KB parse ${ms(parse.worst.cpuMedianMs)} ms CPU (${parse.worst.name})`);
+    }
 
-    for (const [row, profile] of Object.entries(profiles))
-      reportProfile(ROWS[row as AckRow], profile, join(profileDir!, `${row}.cpuprofile`));
+    for (const [row, profile] of Object.entries(profiles)) {
+      const name = row === 'e2eCapacity' ? 'the end-to-end capacity run (per /room answered)' : ROWS[row as AckRow];
+      const file = row === 'e2eCapacity' ? 'e2e-capacity' : row;
+      reportProfile(name, profile, join(profileDir!, `${file}.cpuprofile`));
+    }
 
     const seconds = (performance.now() - started) / 1000;
     say();
@@ -192,11 +259,12 @@ async function main(): Promise<number> {
         settings: SETTINGS,
         goals: GOALS,
         startup,
-        ack: ackReport.table,
-        ackRuns: ack.rows,
-        ackFeishuCalls: ack.feishuCalls,
-        challenges: { summary: ack.challenges, samples: ack.challengeSamples },
-        e2e: e2e.runs,
+        phases: [...RUN],
+        ack: ackReport?.table,
+        ackRuns: ack?.rows,
+        ackFeishuCalls: ack?.feishuCalls,
+        challenges: ack ? { summary: ack.challenges, samples: ack.challengeSamples } : undefined,
+        e2e: e2e?.runs,
         rules,
         memory,
         parse,
@@ -648,49 +716,146 @@ function reportStartup(results: StartupResult[], failures: string[], misses: str
   }
 }
 
-function reportEndToEnd(runs: E2eResult[], failures: string[]) {
-  const [load] = runs;
+function reportEndToEnd(runs: E2eResult[], failures: string[], misses: string[]) {
+  const callColumns = API_NAMES.filter((name) => name !== 'token').map((name) => `${name}/msg`);
+  const calls = (r: E2eResult) =>
+    API_NAMES.filter((name) => name !== 'token').map((name) => num(r.callsPerMessage[name], 2));
+  const immediate = runs.filter((r) => r.run !== 'latency');
+  const delayed = runs.filter((r) => r.run === 'latency');
   say();
+  say('2. End to end: /room messages in p2p, each user sending the next when the previous one is answered; latency =');
   say(
-    `2. End to end: distinct /room messages (p2p, each asking for a room ID never asked before: a cold cache), each user`,
-  );
-  say('   sending the next message when the previous one is answered; latency = emulator push start → reply recorded');
-  say(
-    `   (${load?.users ?? 0} users keep the bot busy: their latency is mostly waiting in line; 1 user shows a message that waits for`,
+    '   emulator push start → reply recorded (the push signed and encrypted, the ack, the journal, the Feishu calls,',
   );
   say(
-    "   nothing). Feishu calls per message from the emulator request log; bot CPU = the bot process's CPU time per message.",
+    "   the card). Feishu calls per message from the emulator's request log; CPU = the bot process's CPU per message",
   );
+  say('   (on its own core); load CPU = the emulator and the users (this process, on the other core) per message.');
+  say();
+  say('   With the emulator answering at once (cold: each message asks for a room never asked before):');
   say();
   say(
     table(
       [
+        'run',
         'messages',
         'users',
         'replies/s',
         'p50 ms',
         'p99 ms',
-        'max ms',
         'bot CPU ms/msg',
-        ...API_NAMES.map((name) => `${name}/msg`),
-        'unacked',
+        'load CPU ms/msg',
+        ...callColumns,
       ],
-      runs.map((r) => [
+      immediate.map((r) => [
+        r.run,
         r.messages,
         r.users,
         r.repliesPerSecond,
         ms(r.p50Ms),
         ms(r.p99Ms),
-        ms(r.maxMs),
         ms(r.botCpuPerMessageMicros / 1000),
-        ...API_NAMES.map((name) => num(r.callsPerMessage[name], 3)),
-        r.unacknowledged,
+        ms(r.loadCpuPerMessageMicros / 1000),
+        ...calls(r),
       ]),
     ),
   );
-  if (load)
+  if (delayed.length > 0) {
+    const { fixedMs, jitterMs } = delayed[0]!.feishuLatency;
+    say();
     say(
-      `   Bot counters after the ${load.users}-user run: ${load.bot.tokenFetches} token fetch, ${num(load.bot.batchGetIdCalls)} batch_get_id, ${num(load.bot.batchGetCalls)} batch_get, ${num(load.bot.replyCalls)} reply calls.`,
+      `   With every Feishu answer delayed ${fixedMs} ± ${jitterMs} ms (uniform), as Feishu's round trips: cold, then the same`,
+    );
+    say(
+      '   rooms again (cached: within the lookup and free/busy TTLs). Critical path = the round trips that cannot overlap',
+    );
+    say(`   (cold: batch_get_id → batch_get ∥ freebusy → reply; cached: reply alone) × ${fixedMs} ms.`);
+    say();
+    say(
+      table(
+        [
+          'users',
+          'cache',
+          'messages',
+          'replies/s',
+          'critical path',
+          'p50 ms',
+          'p50 − path',
+          'p99 ms',
+          'p99 − path',
+          'max ms',
+          'bot CPU ms/msg',
+          ...callColumns,
+        ],
+        delayed.map((r) => [
+          r.users,
+          r.cache,
+          r.messages,
+          r.repliesPerSecond,
+          `${r.criticalPath.roundTrips} × ${fixedMs} = ${r.criticalPath.ms} ms`,
+          ms(r.p50Ms),
+          ms(r.p50Ms - r.criticalPath.ms),
+          ms(r.p99Ms),
+          ms(r.p99Ms - r.criticalPath.ms),
+          ms(r.maxMs),
+          ms(r.botCpuPerMessageMicros / 1000),
+          ...calls(r),
+        ]),
+      ),
+    );
+  }
+  const verdict = (pass: boolean, miss: string) => {
+    if (!pass) misses.push(miss);
+    return pass ? 'PASS' : 'MISS';
+  };
+  const targets: (string | number)[][] = [];
+  for (const r of delayed.filter((run) => run.users === GOALS.e2eGoalUsers)) {
+    const p50Over = r.p50Ms - r.criticalPath.ms;
+    const p99Over = r.p99Ms - r.criticalPath.ms;
+    targets.push(
+      [
+        `p50 − critical path, ${r.users} users, ${r.cache}`,
+        `≤ ${GOALS.e2eP50OverPathMs} ms`,
+        `${ms(p50Over)} ms`,
+        verdict(p50Over <= GOALS.e2eP50OverPathMs, `e2e ${r.cache} p50 ${ms(p50Over)} ms over the critical path`),
+      ],
+      [
+        `p99 − critical path, ${r.users} users, ${r.cache}`,
+        `≤ ${GOALS.e2eP99OverPathMs} ms`,
+        `${ms(p99Over)} ms`,
+        verdict(p99Over <= GOALS.e2eP99OverPathMs, `e2e ${r.cache} p99 ${ms(p99Over)} ms over the critical path`),
+      ],
+    );
+  }
+  const capacity = immediate.find((r) => r.run === 'capacity');
+  if (capacity) {
+    const cpuMs = capacity.botCpuPerMessageMicros / 1000;
+    targets.push(
+      [
+        'bot CPU per answered /room (capacity run, cold)',
+        `≤ ${GOALS.cpuPerRoomMs} ms`,
+        `${ms(cpuMs)} ms`,
+        verdict(cpuMs <= GOALS.cpuPerRoomMs, `bot CPU ${ms(cpuMs)} ms per /room`),
+      ],
+      [
+        "/room answered per second by the bot's core (capacity run)",
+        `≥ ${num(GOALS.roomsPerSecond)}`,
+        `${num(capacity.repliesPerSecond)} (1 / CPU: ${num(1000 / cpuMs)})`,
+        verdict(
+          capacity.repliesPerSecond >= GOALS.roomsPerSecond,
+          `${num(capacity.repliesPerSecond)} /room per second on one core`,
+        ),
+      ],
+    );
+  }
+  if (targets.length > 0) {
+    say();
+    say(table(['target', 'goal', 'measured', 'verdict'], targets));
+  }
+  const last = runs.at(-1);
+  if (last)
+    say(
+      `   Bot counters after the phase: ${last.bot.tokenFetches} token fetch, ${num(last.bot.batchGetIdCalls)} batch_get_id, ${num(last.bot.batchGetCalls)} batch_get, ${num(last.bot.freeBusyCalls)} freebusy, ${num(last.bot.replyCalls)} reply calls.`,
     );
   for (const r of runs) {
     if (r.unacknowledged > 0) failures.push(`${r.unacknowledged} end-to-end pushes were not acknowledged`);
@@ -752,7 +917,14 @@ function reportMemory(result: Awaited<ReturnType<typeof runMemoryPhase>>, failur
 
 function reportProfile(row: string, profile: ProfileSummary, path: string) {
   say();
-  say(`Profile of ${row} over the saturation rounds (${path}; busy ${num(profile.busyMs, 0)} ms):`);
+  say(`Profile of ${row} (${path}; busy ${num(profile.busyMs, 0)} ms):`);
+  say();
+  say(
+    table(
+      ['step (by the frames on the stack)', 'share', 'µs/event'],
+      profile.steps.map((line) => [line.name, `${num(line.share * 100, 1)} %`, num(line.microsPerEvent, 1)]),
+    ),
+  );
   say();
   say(
     table(
