@@ -50,6 +50,7 @@ import { runAckPhase, type AckRow, type AckRowResult, type AckRowSpec } from './
 import { longConnectionRows, type LongConnectionRows } from './phases/long-connection.js';
 import { e2eRoomsNeeded, runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
+import { CALL_APIS, CALL_VARIANTS, runCallsPhase, type CallsResult, type CallVariant } from './phases/calls.js';
 import { runMemoryPhase } from './phases/memory.js';
 import { describeParse, runParsePhaseInChild } from './phases/parse.js';
 import { runStartupPhase, STARTUP_COMMANDS, type StartupResult } from './phases/startup.js';
@@ -62,7 +63,7 @@ function setting(name: string, fallback: number, { zeroAllowed = false } = {}): 
   return value;
 }
 
-const PHASES = ['startup', 'ack', 'e2e', 'economy', 'memory', 'parse'] as const;
+const PHASES = ['startup', 'ack', 'e2e', 'calls', 'economy', 'memory', 'parse'] as const;
 type Phase = (typeof PHASES)[number];
 
 /** BENCH_PHASES: a comma-separated subset of PHASES to run (default all), e.g. BENCH_PHASES=e2e. */
@@ -104,6 +105,7 @@ const SETTINGS = {
       minMessages: 100,
     },
   },
+  calls: { calls: setting('BENCH_CALLS', 400), rounds: 3, concurrency: 8 },
   economy: { roomPrefix: 'econ-room', k: 120, concurrent: 50, shortTtlMs: 1000 },
   memory: {
     events: setting('BENCH_MEMORY_EVENTS', 100_000),
@@ -217,6 +219,14 @@ async function main(): Promise<number> {
       if (profilePath) profiles.e2eCapacity = summarizeProfile(profilePath, SETTINGS.e2e.messages);
     }
 
+    // 2b. Feishu calls: CPU per call through the SDK, axios vs ours vs node:http
+    let calls: CallsResult | undefined;
+    if (RUN.has('calls')) {
+      progress('Feishu calls: CPU per call, axios vs ours');
+      calls = await runCallsPhase(SETTINGS.calls);
+      reportCalls(calls);
+    }
+
     // 3. API economy
     let rules: RuleResult[] = [];
     if (RUN.has('economy')) {
@@ -265,6 +275,7 @@ async function main(): Promise<number> {
         ackFeishuCalls: ack?.feishuCalls,
         challenges: ack ? { summary: ack.challenges, samples: ack.challengeSamples } : undefined,
         e2e: e2e?.runs,
+        calls,
         rules,
         memory,
         parse,
@@ -861,6 +872,41 @@ function reportEndToEnd(runs: E2eResult[], failures: string[], misses: string[])
     if (r.unacknowledged > 0) failures.push(`${r.unacknowledged} end-to-end pushes were not acknowledged`);
     if (r.calls.reply !== r.messages) failures.push(`${r.calls.reply} replies for ${r.messages} messages`);
   }
+}
+
+function reportCalls(result: CallsResult) {
+  const { calls, rounds, concurrency } = SETTINGS.calls;
+  say();
+  say(`2b. Feishu calls: CPU of one call, per API, as the bot makes it (callWithRetry, the SDK, its HTTP instance),`);
+  say(
+    `   ${num(calls)} calls × ${rounds} rounds per row, ${concurrency} in flight, variants taking turns; the emulator answers in`,
+  );
+  say(
+    "   this process, so every row includes its share (the same in each): differences between rows are the clients'.",
+  );
+  say();
+  const variants = Object.keys(CALL_VARIANTS) as CallVariant[];
+  const { cpuMicrosPerCall: cpu } = result;
+  say(
+    table(
+      ['CPU µs per call (client + emulator)', ...CALL_APIS, 'sum of the four'],
+      variants.map((variant) => {
+        const row = CALL_APIS.map((api) => cpu[variant][api]);
+        return [
+          CALL_VARIANTS[variant],
+          ...row.map((v) => num(v, 0)),
+          num(
+            row.reduce((a, b) => a + b, 0),
+            0,
+          ),
+        ];
+      }),
+    ),
+  );
+  const sum = (variant: CallVariant) => CALL_APIS.reduce((total, api) => total + cpu[variant][api], 0);
+  say(
+    `   Per /room (the four calls): axios costs ${num(sum('axios') - sum('ours'), 0)} µs more than ours (${num(sum('axios') / sum('ours'), 2)}×).`,
+  );
 }
 
 function reportRules(rules: RuleResult[], failures: string[]) {
