@@ -8,7 +8,10 @@
 //                  (c) the same with Redis (BullMQ; (a) is run with Redis too), vs the SDK's documented Koa
 //                  sample vs a bare Koa route and the floor (bare Koa + signature, parse, decrypt); URL-verification challenges during (b)'s load; then (d) and (e),
 //                  (a) and (b) over the long connection (the emulator pushes frames to the SDK's WSClient in ours)
-//   2. End to end  distinct /room messages through the emulator: replies/s, push→reply latency, API calls
+//   2. End to end  /room messages through the emulator: capacity (replies/s, CPU per /room), then 1, 16, 64 users
+//                  with Feishu's latency (BENCH_FEISHU_LATENCY_MS ± BENCH_FEISHU_JITTER_MS), cold and cached, next
+//                  to the critical path
+//   2b. Calls      CPU per Feishu call through the SDK, axios vs our HTTP instance
 //   3. API economy token and lookup calls, expected vs measured (exit code 1 if a rule is broken)
 //   4. Memory      RSS and heap after 100,000 acked events (1 in 10 a /room command) with a small dedupe cap
 //   5. Parsing     parseCommand on hostile 100 KB messages ("[" floods, deep posts, …): the worst parse time
@@ -21,7 +24,8 @@
 //
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
 // BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
-// BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_PIN (1: servers on core 0, the rest on the
+// BENCH_FEISHU_LATENCY_MS (40), BENCH_FEISHU_JITTER_MS (10), BENCH_CALLS (400), BENCH_PHASES (all: a comma-separated
+// subset of startup,ack,e2e,calls,economy,memory,parse), BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_PIN (1: servers on core 0, the rest on the
 // others, bench/lib/cores.ts; 0: off), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
 // (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
 // saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
