@@ -52,9 +52,7 @@ const STEPS: readonly { name: string; matches: (file: string, fn: string) => boo
   {
     name: 'Feishu calls (our adapters, the SDK, axios, HTTP client)',
     matches: (file) =>
-      /\/src\/feishu\/|\/@larksuiteoapi\/|\/axios\/|\/follow-redirects\/|node:_http_client|node:_http_agent|node:_http_outgoing|node:_http_common/.test(
-        file,
-      ),
+      /\/src\/feishu\/|\/@larksuiteoapi\/|\/axios\/|\/follow-redirects\/|node:_http_client|node:_http_agent/.test(file),
   },
   {
     name: 'intake (verify, decrypt, triage, parse, dispatch)',
@@ -62,7 +60,8 @@ const STEPS: readonly { name: string; matches: (file: string, fn: string) => boo
   },
   {
     name: "the webhook's HTTP server (Koa, Node's http server)",
-    matches: (file) => /\/koa|node:_http_server|node:_http_incoming/.test(file),
+    // _http_outgoing and _http_common serve both sides: a client request's frames matched the Feishu step first
+    matches: (file) => /\/koa|node:_http_(server|incoming|outgoing|common)/.test(file),
   },
   { name: 'the rest of our code (handler, metrics, …)', matches: (file) => file.includes('/src/') },
   { name: 'other (Node internals, timers, sockets, the runtime)', matches: () => true },
