@@ -1,7 +1,7 @@
 // `npm run bench`: how the /room bot's webhook and its Feishu usage perform, on loopback, in one run
 // (about 2 minutes on 2 cores). Prints a short table; writes every figure to bench/results.json.
 //
-//   0. Start-up    spawn → first 200 from /healthz, and idle RSS: node dist/main.js vs npm start vs npm start before
+//   0. Start-up    spawn → first 200 from /healthz, and idle RSS: node dist/main.js vs npm start
 //                  the build step (npm → sh → tsx → node)
 //   1. Ack path    signed + encrypted events: ours, (a) with group chatter it ignores after verification and
 //                  (b) with /room commands it records durably (local journal) and answers through an emulator,
@@ -25,7 +25,7 @@
 // Settings (environment): BENCH_SLICE_SECONDS (2), BENCH_ROUNDS (5), BENCH_RATE_ROUNDS (3),
 // BENCH_CONNECTIONS (32), BENCH_RATE (1000), BENCH_E2E_MESSAGES (2000), BENCH_MEMORY_EVENTS (100000),
 // BENCH_FEISHU_LATENCY_MS (40), BENCH_FEISHU_JITTER_MS (10), BENCH_CALLS (400), BENCH_PHASES (all: a comma-separated
-// subset of startup,ack,e2e,calls,economy,memory,parse), BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_PIN (1: servers on core 0, the rest on the
+// subset of startup,ack,e2e,calls,economy,memory,parse,directory), BENCH_DEDUPE_CAP (2500), BENCH_PARSE_RUNS (10), BENCH_STARTUP_RUNS (3), BENCH_PIN (1: servers on core 0, the rest on the
 // others, bench/lib/cores.ts; 0: off), BENCH_LOG_LEVEL (ours' LOG_LEVEL; default app.config.json's), BENCH_RESULTS
 // (bench/results.json; "" = none), BENCH_PROFILE (a directory: CPU profiles of each server over the
 // saturation rounds, and a summary of ours), BENCH_STRICT=1 (a missed performance target also fails the
@@ -56,6 +56,7 @@ import { e2eRoomsNeeded, runEndToEndPhase, type E2eResult } from './phases/e2e.j
 import { runEconomyPhase } from './phases/economy.js';
 import { CALL_APIS, CALL_VARIANTS, runCallsPhase, type CallsResult, type CallVariant } from './phases/calls.js';
 import { runMemoryPhase } from './phases/memory.js';
+import { DIRECTORY_GOALS, describeDirectory, runDirectoryPhaseInChild } from './phases/directory.js';
 import { describeParse, runParsePhaseInChild } from './phases/parse.js';
 import { runStartupPhase, STARTUP_COMMANDS, type StartupResult } from './phases/startup.js';
 
@@ -67,7 +68,7 @@ function setting(name: string, fallback: number, { zeroAllowed = false } = {}): 
   return value;
 }
 
-const PHASES = ['startup', 'ack', 'e2e', 'calls', 'economy', 'memory', 'parse'] as const;
+const PHASES = ['startup', 'ack', 'e2e', 'calls', 'economy', 'memory', 'parse', 'directory'] as const;
 type Phase = (typeof PHASES)[number];
 
 /** BENCH_PHASES: a comma-separated subset of PHASES to run (default all), e.g. BENCH_PHASES=e2e. */
@@ -255,6 +256,20 @@ async function main(): Promise<number> {
       if (!parse.pass) misses.push(`worst 100 KB parse ${ms(parse.worst.cpuMedianMs)} ms CPU (${parse.worst.name})`);
     }
 
+    // 6. The room directory (issue 19), in a process of its own (its memory figures)
+    let directory: ReturnType<typeof runDirectoryPhaseInChild> | undefined;
+    if (RUN.has('directory')) {
+      progress('room directory: 10,000 rooms in 500 buildings');
+      directory = runDirectoryPhaseInChild();
+      say();
+      say(describeDirectory(directory));
+      if (directory.findCpuMs > DIRECTORY_GOALS.cpuMs || directory.freeCpuMs > DIRECTORY_GOALS.cpuMs)
+        misses.push(`directory CPU per find/free ${ms(directory.findCpuMs)} / ${ms(directory.freeCpuMs)} ms`);
+      if (directory.rssBytes > DIRECTORY_GOALS.rssBytes) misses.push(`directory memory ${mb(directory.rssBytes)} MB`);
+      if (directory.freeCalls.directory > 0 || directory.freeCalls.freeBusy > DIRECTORY_GOALS.freeBusyCalls)
+        failures.push(`/room free made ${JSON.stringify(directory.freeCalls)} calls`);
+    }
+
     for (const [row, profile] of Object.entries(profiles)) {
       const name = row === 'e2eCapacity' ? 'the end-to-end capacity run (per /room answered)' : ROWS[row as AckRow];
       const file = row === 'e2eCapacity' ? 'e2e-capacity' : row;
@@ -281,6 +296,7 @@ async function main(): Promise<number> {
         challenges: ack ? { summary: ack.challenges, samples: ack.challengeSamples } : undefined,
         e2e: e2e?.runs,
         calls,
+        directory,
         rules,
         memory,
         parse,
@@ -429,19 +445,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   const { ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands, sdk, floor, bare } = byRow(outcome.rows);
   const { ack } = SETTINGS;
   say();
-  say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push. Saturation:');
-  say(
-    `   ${ack.connections} connections, ${ack.rounds} × ${ack.sliceSeconds} s per row, rows taking turns; fixed rate: ${ack.rate}/s over ${ack.rateConnections} connections`,
-  );
-  say(
-    '   (autocannon overallRate: each connection sends its share at the start of each second). events/s = 2xx answers per',
-  );
-  say(
-    '   second of load; done/s = per second of load + the time the server kept working after it (its queue draining);',
-  );
-  say(
-    "   CPU µs/event = the server process's CPU time (user + system, work after the answer included) per answered event.",
-  );
+  say(`1. Ack path (ours at LOG_LEVEL=${OURS_LOG_LEVEL}; bench/README.md says what each row does)`);
   say();
   const rows = outcome.rows.map((r) => [
     ROWS[r.row],
@@ -472,49 +476,9 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
       rows,
     ),
   );
+  if (outcome.redisSkipped) say(`Redis rows left out: ${outcome.redisSkipped}.`);
   say(
-    `   (a) group chatter without an @mention: verify the signature, decrypt, check the token, parse, 200 — no dedupe`,
-  );
-  say(`       mark, no queue slot, no Feishu call (${outcome.feishuCalls} made).`);
-  say(
-    `   (b) p2p "/room <id>" over ${ack.commandRooms} rooms: verify, decrypt, parse, record durably (local journal: written and`,
-  );
-  say(
-    `       fdatasync'ed, group commit), 200; then, on the same core, the lookup (cached after the first per room) and one reply`,
-  );
-  say(`       call per message to an emulator in the load generator's process.`);
-  say(`   (c) the same with REDIS_URL: the record is a BullMQ job in a local redis-server with appendfsync always.`);
-  say(
-    `   (d), (e) the same as (a), (b) over the long connection (FEISHU_EVENT_MODE=websocket): the emulator, in the load`,
-  );
-  say(
-    `       generator's process, pushes plain JSON frames to the SDK's WSClient in ours and waits for each ack frame`,
-  );
-  say(
-    `       (${ack.connections} pushes in flight at saturation; at the fixed rate each millisecond's share); latency = push → ack,`,
-  );
-  say(`       non-2xx = pushes not acknowledged with code 200.`);
-  if (outcome.redisSkipped) say(`   Redis rows left out: ${outcome.redisSkipped}.`);
-  say(
-    `   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : "app.config.json's default"}: at info, a line per message handled), stdout to /dev/null.`,
-  );
-  say(
-    '   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler',
-  );
-  say(
-    '   empty: checks the signature, decrypts, answers 204 (no token or timestamp check). Bare Koa: reads the body, 200 {}.',
-  );
-  say(
-    '   Floor: bare Koa + what every signed, encrypted push costs whoever answers it (SHA-256 signature, both JSON parses,',
-  );
-  say(
-    "   aes-256-cbc with Node's crypto), nothing else: no token, timestamp or ID checks, no intake, no metrics, no logs.",
-  );
-  say(
-    `   SDK sample's handler ran for ${num(sdk.handled ?? 0)} of ${num(sdk.pushesSent)} pushes sent (${num(sdk.okAnswers)} answers counted; the rest were in flight`,
-  );
-  say(
-    "   when a slice ended): koa-body's parsed body passes the SDK's signature check, as the pushes are compact JSON.",
+    `SDK sample's handler ran for ${num(sdk.handled ?? 0)} of ${num(sdk.pushesSent)} pushes sent (${num(sdk.okAnswers)} answers counted; the rest were in flight when a slice ended)`,
   );
 
   const ratio = (a: number, b: number) => a / b;
@@ -613,10 +577,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     ),
   );
   say(
-    "   URL challenge: Feishu's url_verification, encrypted and unsigned, sent from a process of its own, spaced over (b)'s",
-  );
-  say(
-    `   saturation slices; meanwhile (b)'s event loop was blocked up to ${ms(oursCommands.saturation.loopDelayMaxMs)} ms at a time.`,
+    `URL challenges during (b): its event loop was blocked up to ${ms(oursCommands.saturation.loopDelayMaxMs)} ms at a time.`,
   );
 
   for (const r of outcome.rows) {
@@ -694,13 +655,7 @@ function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleR
 
 function reportStartup(results: StartupResult[], failures: string[], misses: string[]) {
   say();
-  say(
-    `0. Start-up: spawn → first 200 from /healthz (median of ${SETTINGS.startup.runs}), then resident memory after ${SETTINGS.startup.idleMs / 1000} s idle,`,
-  );
-  say(
-    '   summed over every process the command runs (CPU ms: what they had used by then, which a busy machine stretches less',
-  );
-  say('   than the wall clock); each bot against the bench emulator; stopped by SIGTERM to its process group.');
+  say(`0. Start-up (median of ${SETTINGS.startup.runs}; RSS after ${SETTINGS.startup.idleMs / 1000} s idle)`);
   say();
   say(
     table(
@@ -744,7 +699,7 @@ function reportStartup(results: StartupResult[], failures: string[], misses: str
       ],
     ),
   );
-  for (const r of results.filter((result) => result.row !== 'npmStartBefore')) {
+  for (const r of results) {
     if (r.runs.some((run) => run.exitCode !== 0))
       failures.push(`${STARTUP_COMMANDS[r.row].label} did not exit 0 on SIGTERM`);
   }
@@ -757,14 +712,7 @@ function reportEndToEnd(runs: E2eResult[], failures: string[], misses: string[])
   const immediate = runs.filter((r) => r.run !== 'latency');
   const delayed = runs.filter((r) => r.run === 'latency');
   say();
-  say('2. End to end: /room messages in p2p, each user sending the next when the previous one is answered; latency =');
-  say(
-    '   emulator push start → reply recorded (the push signed and encrypted, the ack, the journal, the Feishu calls,',
-  );
-  say(
-    "   the card). Feishu calls per message from the emulator's request log; CPU = the bot process's CPU per message",
-  );
-  say('   (on its own core); load CPU = the emulator and the users (this process, on the other core) per message.');
+  say('2. End to end: /room messages through the emulator (latency = push start → reply recorded)');
   say();
   say('   With the emulator answering at once (cold: each message asks for a room never asked before):');
   say();
@@ -934,7 +882,7 @@ function reportCalls(result: CallsResult) {
 
 function reportRules(rules: RuleResult[], failures: string[]) {
   say();
-  say('3. API economy: expected vs measured Feishu calls (emulator log; the bot/adapter counter must agree)');
+  say('3. API economy: expected vs measured Feishu calls');
   say();
   say(
     table(
@@ -955,10 +903,7 @@ function reportRules(rules: RuleResult[], failures: string[]) {
 
 function reportMemory(result: Awaited<ReturnType<typeof runMemoryPhase>>, failures: string[]) {
   say();
-  say(
-    `4. Memory: ${num(SETTINGS.memory.events)} distinct acked events into one bot (1 in ${SETTINGS.memory.commandEvery} a /room command: a dedupe mark and a reply;`,
-  );
-  say(`   the rest group chatter: no mark), DEDUPE_MAX_ENTRIES=${num(result.dedupeCap)}; after each step a full GC`);
+  say(`4. Memory: ${num(SETTINGS.memory.events)} acked events, 1 in ${SETTINGS.memory.commandEvery} a /room command`);
   say();
   const first = result.checkpoints[0]!;
   say(
@@ -975,7 +920,7 @@ function reportMemory(result: Awaited<ReturnType<typeof runMemoryPhase>>, failur
   );
   const limit = mb(SETTINGS.memory.maxSecondHalfGrowthBytes);
   say(
-    `   Heap growth over the second half: ${mb(result.secondHalfHeapGrowthBytes)} MB (bounded if < ${limit} MB): ${result.bounded ? 'bounded' : 'NOT BOUNDED'}.`,
+    `Heap growth over the second half: ${mb(result.secondHalfHeapGrowthBytes)} MB (bounded if < ${limit} MB): ${result.bounded ? 'bounded' : 'NOT BOUNDED'}.`,
   );
   if (!result.bounded)
     failures.push(`memory not bounded: heap grew ${mb(result.secondHalfHeapGrowthBytes)} MB over the second half`);

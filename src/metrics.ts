@@ -24,6 +24,8 @@ export interface BotMetrics {
   message(outcome: 'answered' | 'given_up'): void;
   /** The long connection changed state (websocket event mode only). */
   longConnection(change: LongConnectionChange): void;
+  /** A directory sync ended: synced, failed (the last good directory is kept), or loaded (another replica's). */
+  directorySync(outcome: 'synced' | 'failed' | 'loaded'): void;
 }
 
 /** Up for the first time, lost (the SDK reconnects), up again, or refused by Feishu for good. */
@@ -47,6 +49,12 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'roombot_' });
   const registers = [registry];
+  const directorySyncs = new Counter({
+    name: 'roombot_directory_syncs_total',
+    help: 'Room directory syncs: synced (read from Feishu), failed (the last good directory kept), loaded (synced by another replica)',
+    labelNames: ['outcome'],
+    registers,
+  });
   const events = new Counter({
     name: 'roombot_events_total',
     help: 'Events and callbacks taken in, by outcome',
@@ -142,6 +150,7 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
     retry: (scope) => retries.inc({ scope }),
     message: (outcome) => messages.inc({ outcome }),
     longConnection: (change) => longConnection?.(change),
+    directorySync: (outcome) => directorySyncs.inc({ outcome }),
   };
 }
 
@@ -185,4 +194,5 @@ export const NO_METRICS: BotMetrics = {
   retry: () => undefined,
   message: () => undefined,
   longConnection: () => undefined,
+  directorySync: () => undefined,
 };

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createCardActionIntake } from './bot/card-actions.js';
+import { createDirectoryAnswers } from './bot/directory/answer.js';
 import { createRoomBot } from './bot/handler.js';
 import { createIntake, createJobWorker } from './bot/intake.js';
 import { accessPolicy } from './bot/triage.js';
@@ -13,6 +14,8 @@ import type { AppConfig } from './config.js';
 import { startBotIdentity } from './feishu/bot-info.js';
 import type { CallPolicy } from './feishu/call-with-retry.js';
 import { createFeishuClient } from './feishu/client.js';
+import { createFeishuDirectorySource } from './feishu/directory.js';
+import { createPacer } from './feishu/pace.js';
 import { createFeishuRoomCalendar } from './feishu/freebusy.js';
 import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
@@ -25,6 +28,7 @@ import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createJournalStore } from './state/journal-store.js';
 import { createMemoryStore } from './state/memory.js';
+import { createDirectorySync, type DirectorySync } from './state/directory-sync.js';
 import type { DrainResult, IntakeQueue, IntakeQueueStats, StateStore } from './bot/ports.js';
 import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
@@ -48,6 +52,8 @@ export interface RunningBot {
   readonly tokenIssued: Promise<void>;
   /** Counters for health checks and the benchmark. */
   stats(): Promise<BotStats>;
+  /** The room directory's sync (status; a sync on demand for tests and the bench). */
+  readonly directory: Pick<DirectorySync, 'status' | 'view' | 'tick' | 'syncNow' | 'stats'>;
   /** Stops accepting (503), lets running answers finish within the deadline, then closes. */
   shutdown(deadlineMs?: number): Promise<DrainResult>;
 }
@@ -59,6 +65,8 @@ export interface BotStats extends IntakeQueueStats {
   freeBusyCalls: number;
   replyCalls: number;
   botInfoCalls: number;
+  /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
+  directoryCalls: number;
   /** Whether bot/v3/info has answered: until then group messages count as addressed only by /room. */
   botIdentityKnown: boolean;
 }
@@ -101,10 +109,21 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
   };
   if (config.redisUrl) {
     const { createRedisQueue } = await import('./state/redis-queue.js');
-    return createRedisQueue({ ...common, url: config.redisUrl, prefix: redisPrefix(config) });
+    return createRedisQueue({
+      ...common,
+      url: config.redisUrl,
+      prefix: redisPrefix(config),
+      lockMs: config.queue.redisLockMs,
+      stalledCheckMs: config.queue.redisStalledCheckMs,
+    });
   }
   return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
 }
+
+/** After a failed directory sync, the next try waits at least this long. */
+const DIRECTORY_RETRY_MS = 60_000;
+/** A replica that dies while syncing holds the lock at most this long (a 10,000-room sync takes ~2 min at 10/s). */
+const DIRECTORY_LOCK_TTL_MS = 10 * 60_000;
 
 /**
  * Marks that must outlive a restart (the card-callback replay guard): Redis when there is one (the cache
@@ -150,6 +169,8 @@ interface BotParts {
   tokens: ReturnType<typeof createTenantTokenProvider>;
   directory: ReturnType<typeof createFeishuRoomDirectory>;
   calendar: ReturnType<typeof createFeishuRoomCalendar>;
+  directorySource: ReturnType<typeof createFeishuDirectorySource>;
+  directorySync: DirectorySync;
   messenger: ReturnType<typeof createFeishuMessenger>;
   identity: ReturnType<typeof startBotIdentity>;
   bot: ReturnType<typeof createRoomBot>;
@@ -161,7 +182,13 @@ interface BotParts {
 }
 
 /** Stores, queue, Feishu adapters, the bot, its intakes and transports: built, nothing listening yet. */
-async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
+/** What the config does not set: Feishu's own deadlines, which only tests shorten. */
+export interface BotOptions {
+  /** How long a card callback may take before it is answered "still working"; CARD_ACTION_TIMEOUT_MS otherwise. */
+  cardActionTimeoutMs?: number;
+}
+
+async function buildBot(config: AppConfig, logger: Logger, options: BotOptions = {}): Promise<BotParts> {
   const { eventMode } = config.feishu;
   warnAboutPushSecurity(config, logger);
   const store = await createStore(config, logger);
@@ -191,6 +218,24 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     cacheTtlMs: config.availability.cacheTtlSeconds * 1000,
   });
   const messenger = createFeishuMessenger({ client, tokens, policy });
+  const directorySource = createFeishuDirectorySource({
+    client,
+    tokens,
+    policy,
+    pacer: createPacer(config.directory.maxCallsPerSecond),
+  });
+  const directorySync = createDirectorySync({
+    reader: directorySource,
+    store,
+    // A custom app serves the one tenant it is installed in; a store app will pass each event's tenant_key.
+    tenant: 'self',
+    refreshMs: config.directory.refreshSeconds * 1000,
+    pollMs: config.directory.pollMs,
+    retryMs: Math.max(config.directory.pollMs, DIRECTORY_RETRY_MS),
+    lockTtlMs: DIRECTORY_LOCK_TTL_MS,
+    logger: logger.child({ component: 'directory' }),
+    metrics,
+  });
   const retry = {
     baseDelayMs: config.queue.retryBaseDelayMs,
     maxDelayMs: config.queue.retryMaxDelayMs,
@@ -208,6 +253,16 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     access,
     botIdentity: identity.current,
     logger,
+    directoryAnswers: createDirectoryAnswers({
+      directory: directorySync,
+      calendar,
+      timeZone: config.availability.timezone,
+      clock: Date.now,
+      waitMs: config.directory.waitMs,
+      freeMinMinutes: config.free.minMinutes,
+      freeMaxCandidates: config.free.maxCandidates,
+      logger,
+    }),
   });
   const onEvent = createIntake({ queue, bot, logger, metrics });
   const onCardAction = createCardActionIntake({
@@ -228,6 +283,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     onCardAction,
     readiness: () => state,
     logger,
+    cardActionTimeoutMs: options.cardActionTimeoutMs,
   });
   const longConnection: LongConnection | undefined =
     eventMode === 'websocket'
@@ -284,6 +340,8 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     tokens,
     directory,
     calendar,
+    directorySource,
+    directorySync,
     messenger,
     identity,
     bot,
@@ -322,6 +380,7 @@ async function listen(parts: BotParts): Promise<string> {
   });
   const { url, listen: listening } = baseUrl(server);
   queue.start(createJobWorker({ bot: parts.bot, retry: parts.retry, logger, metrics: parts.metrics }));
+  parts.directorySync.start(); // in the background: requests before the first sync wait (bounded) or are told
   parts.state.ready = true;
   if (longConnection) {
     logger.info(
@@ -351,6 +410,7 @@ async function listen(parts: BotParts): Promise<string> {
 /** Stops the background work, lets the queue finish within the deadline, then closes the server and the store. */
 async function closeAll(parts: BotParts, deadlineMs = 0): Promise<DrainResult> {
   parts.identity.stop();
+  parts.directorySync.stop();
   const drained = await parts.queue.close(deadlineMs);
   const closed = new Promise<void>((resolve) => parts.server.close(() => resolve()));
   parts.server.closeIdleConnections();
@@ -418,12 +478,13 @@ function statsOf(parts: BotParts): () => Promise<BotStats> {
     freeBusyCalls: calendar.stats.freeBusyCalls,
     replyCalls: messenger.stats.replyCalls,
     botInfoCalls: identity.fetchCount,
+    directoryCalls: Object.values(parts.directorySource.stats).reduce((sum, calls) => sum + calls, 0),
     botIdentityKnown: identity.current() !== undefined,
   });
 }
 
-export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
-  const parts = await buildBot(config, logger);
+export async function startBot(config: AppConfig, logger: Logger, options: BotOptions = {}): Promise<RunningBot> {
+  const parts = await buildBot(config, logger, options);
   const url = await listen(parts);
   const stopWaiting = new AbortController();
   const token = awaitFirstToken(parts, stopWaiting.signal);
@@ -440,6 +501,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     fatal: Promise.race([token.refused, parts.longConnection?.refused ?? new Promise<never>(() => {})]),
     tokenIssued: token.issued,
     stats: statsOf(parts),
+    directory: parts.directorySync,
     shutdown: (deadlineMs = config.server.shutdownTimeoutMs) => (shutdownResult ??= shutdown(deadlineMs)),
   };
 }

@@ -161,14 +161,10 @@ async function runLoad(
   const bot = after.bot!;
   const calls = callsSince(emulator, mark);
   const perMessage = (n: number) => n / messages;
-  const callsPerMessage = {
-    token: perMessage(calls.token),
-    batch_get_id: perMessage(calls.batch_get_id),
-    batch_get: perMessage(calls.batch_get),
-    freebusy: perMessage(calls.freebusy),
-    reply: perMessage(calls.reply),
-    bot_info: perMessage(calls.bot_info),
-  };
+  const callsPerMessage = Object.fromEntries(Object.entries(calls).map(([api, n]) => [api, perMessage(n)])) as Record<
+    keyof ApiCounts,
+    number
+  >;
   const roundTrips = criticalRoundTrips(callsPerMessage);
   return {
     run: spec.run,

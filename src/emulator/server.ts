@@ -13,6 +13,7 @@ import { registerControlRoutes } from './api/control-routes.js';
 import { FeishuCode, sendFeishuError } from './api/errors.js';
 import { registerImRoutes } from './api/im-routes.js';
 import { registerMeetingRoomRoutes } from './api/meeting-room-routes.js';
+import { registerDirectoryRoutes, type DirectoryGrants } from './api/directory-routes.js';
 import { logIdAndErrors, recordRequests, type ApiRequestRecord } from './api/middleware.js';
 import type { EmulatorState } from './api/state.js';
 import { judgeCardAnswer, judgeChallengeAnswer, type UrlVerificationResult } from './events/callbacks.js';
@@ -87,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const identity = tenantIdentity(options);
   const rooms = new RoomCatalog(options.rooms ? parseRooms(options.rooms) : loadRoomSeed());
   const tokens = new TokenIssuer(options.tokenExpireSeconds ?? 7200, now);
+  const grants: DirectoryGrants = { vcRoomRead: options.vcRoomRead ?? true };
   const faults = new FaultInjector(options.random);
   const latency = new LatencyModel(options.apiLatency, options.random);
   const messages = new MessageStore(now);
@@ -186,6 +188,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const router = new Router<EmulatorState>();
   registerAuthRoutes(router, options, tokens, faults);
   registerMeetingRoomRoutes(router, rooms, tokens, faults, now);
+  registerDirectoryRoutes(router, rooms, tokens, faults, grants, options.appId);
   registerImRoutes(router, messages, identity, tokens, faults);
   registerBotRoutes(router, identity, tokens, faults);
   registerWsEndpoint(router, options, gateway, faults);
@@ -197,6 +200,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     identity,
     rooms,
+    grants,
     replies: messages.replies,
     requests,
     deliveries,

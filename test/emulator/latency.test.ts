@@ -3,7 +3,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEmulatorEnv, type Emulator } from '../../src/emulator/index.js';
 import { LatencyModel } from '../../src/emulator/latency.js';
-import { repeatKeys, startEmulatorWithToken, type TestApp } from './support.js';
+import { repeatKeys, startEmulatorWithToken, type TestApp } from '../helpers/emulator.js';
 
 let emulator: (Emulator & { app: TestApp }) | undefined;
 afterEach(() => emulator?.close());
