@@ -101,7 +101,7 @@ export function createLeanHttpInstance(options: LeanHttpOptions): LeanHttpInstan
   const httpsAgent = new HttpsAgent({ keepAlive: true, keepAliveMsecs: 60_000 });
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
-  function request<R>(config: HttpRequestConfig): Promise<R> {
+  function request<R>(config: HttpRequestConfig, retriedStaleSocket = false): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let url: URL;
       try {
@@ -160,6 +160,12 @@ export function createLeanHttpInstance(options: LeanHttpOptions): LeanHttpInstan
       }, timeoutMs);
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        // A kept-alive socket the server closed just as it was reused: the request never arrived; ask again
+        // once on a fresh one (Node's docs: request.reusedSocket). Feishu's POSTs are idempotent (reply uuid).
+        if (!retriedStaleSocket && outgoing.reusedSocket && error.code === 'ECONNRESET') {
+          request<R>(config, true).then(resolve, reject);
+          return;
+        }
         fail(error.message, error.code);
       });
       outgoing.end(body.body);
@@ -175,7 +181,7 @@ export function createLeanHttpInstance(options: LeanHttpOptions): LeanHttpInstan
     (url: string, data?: unknown, config: HttpRequestConfig = {}) =>
       request({ ...config, method, url, data });
   return {
-    request,
+    request: (config: HttpRequestConfig) => request(config),
     get: withUrl('GET'),
     delete: withUrl('DELETE'),
     post: withData('POST'),
