@@ -9,6 +9,8 @@ import { MESSAGE_RECEIVE } from '../protocol/events.js';
 import { createLogger } from '../log.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerBotRoutes } from './api/bot-routes.js';
+import { registerCalendarRoutes } from './api/calendar-routes.js';
+import { CalendarStore } from './calendar.js';
 import { registerControlRoutes } from './api/control-routes.js';
 import { FeishuCode, sendFeishuError } from './api/errors.js';
 import { registerImRoutes } from './api/im-routes.js';
@@ -82,6 +84,33 @@ function messageOf(envelope: EventEnvelope): MessageReceiveEvent['message'] | un
   return (envelope.event as Partial<MessageReceiveEvent>).message;
 }
 
+/** Resolves with the card of `messageId` once `accept` says yes to it (now, or after an update). */
+function waitForCard(
+  messages: MessageStore,
+  messageId: string,
+  accept: (card: JsonObject) => boolean,
+  timeoutMs: number,
+): Promise<JsonObject> {
+  const current = messages.reply(messageId)?.card;
+  if (current && accept(current)) return Promise.resolve(current);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(
+        new Error(
+          `card of ${messageId} not as expected within ${timeoutMs} ms: ${JSON.stringify(messages.reply(messageId)?.card)?.slice(0, 400)}`,
+        ),
+      );
+    }, timeoutMs);
+    const stop = messages.onCardUpdate((reply) => {
+      if (reply.replyMessageId !== messageId || !reply.card || !accept(reply.card)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(reply.card);
+    });
+  });
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger('silent');
@@ -92,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const faults = new FaultInjector(options.random);
   const latency = new LatencyModel(options.apiLatency, options.random);
   const messages = new MessageStore(now);
+  const calendar = new CalendarStore(options.appId, rooms, now);
   const requests: ApiRequestRecord[] = [];
   const ackTimeoutMs = options.ackTimeoutMs ?? FEISHU_ACK_TIMEOUT_MS;
   const maxRecords = options.maxRecords ?? 10_000;
@@ -187,9 +217,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const app = new Koa<EmulatorState>();
   const router = new Router<EmulatorState>();
   registerAuthRoutes(router, options, tokens, faults);
-  registerMeetingRoomRoutes(router, rooms, tokens, faults, now);
+  registerMeetingRoomRoutes(router, rooms, tokens, faults, now, (roomId) => calendar.roomBookings(roomId));
   registerDirectoryRoutes(router, rooms, tokens, faults, grants, options.appId);
-  registerImRoutes(router, messages, identity, tokens, faults);
+  registerImRoutes(router, messages, identity, tokens, faults, now);
+  registerCalendarRoutes(router, calendar, rooms, tokens, faults, identity.bot.openId);
   registerBotRoutes(router, identity, tokens, faults);
   registerWsEndpoint(router, options, gateway, faults);
 
@@ -200,6 +231,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     identity,
     rooms,
+    calendar,
     grants,
     replies: messages.replies,
     requests,
@@ -223,6 +255,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     repliesTo: (messageId) => messages.repliesTo(messageId),
     waitForReplies: (count, timeoutMs = 5000) => messages.waitForReplies(count, timeoutMs),
     onReply: (listener) => messages.onReply(listener),
+    onCardUpdate: (listener) => messages.onCardUpdate(listener),
+    waitForCard: (messageId, accept, timeoutMs = 5000) => waitForCard(messages, messageId, accept, timeoutMs),
     expireAllTokens: () => tokens.expireAll(),
     wsConnections: () => gateway.connections(),
     waitForWsConnections: (count, timeoutMs = 5000) => gateway.waitForReady(count, timeoutMs),
