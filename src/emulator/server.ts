@@ -36,6 +36,7 @@ import {
 import { EventPusher } from './events/pusher.js';
 import { assertLoopbackUrl } from './events/transport.js';
 import { FaultInjector } from './faults.js';
+import { apiLatency, LatencyModel } from './latency.js';
 import { newId, newTenantKey, newUserId } from './ids.js';
 import { MessageStore, type JsonObject } from './messages.js';
 import { loadRoomSeed, parseRooms, RoomCatalog } from './rooms.js';
@@ -118,6 +119,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const tokens = new TokenIssuer(options.tokenExpireSeconds ?? 7200, now);
   const grants: DirectoryGrants = { vcRoomRead: options.vcRoomRead ?? true };
   const faults = new FaultInjector(options.random);
+  const latency = new LatencyModel(options.apiLatency, options.random);
   const messages = new MessageStore(now);
   const calendar = new CalendarStore(options.appId, rooms, now);
   const requests: ApiRequestRecord[] = [];
@@ -235,6 +237,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requests,
     deliveries,
     faults,
+    apiLatency: () => latency.get(),
+    setApiLatency: (change) => latency.set(change),
     eventTransport: transport,
     issuedTokens: () => tokens.issued(),
     setEventTargets,
@@ -286,6 +290,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       verifyUrl,
       injectFault: (spec) => void faults.inject(spec),
       clearFaults: () => faults.clear(),
+      apiLatency: emulator.apiLatency,
+      setApiLatency: emulator.setApiLatency,
       expireAllTokens: emulator.expireAllTokens,
       wsConnections: emulator.wsConnections,
       dropWsConnections: emulator.dropWsConnections,
@@ -295,6 +301,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   app.use(logIdAndErrors(logger));
   app.use(recordRequests(requests, now, logger, maxRecords));
+  app.use(apiLatency(latency));
   app.use(router.routes());
   app.use(async (ctx) => {
     // Unknown Open API path (通用错误码 99991201: 请求路径错误 404).

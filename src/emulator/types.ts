@@ -7,6 +7,7 @@ import type { CardClickInput, MessageInput, TenantIdentity } from './events/enve
 import type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
 import type { PushOptions } from './events/pusher.js';
 import type { FaultInjector } from './faults.js';
+import type { ApiLatency } from './latency.js';
 import type { JsonObject, RecordedReply } from './messages.js';
 import type { EmulatedRoom, RoomCatalog } from './rooms.js';
 import type { CalendarStore } from './calendar.js';
@@ -64,7 +65,12 @@ export interface EmulatorOptions {
   logger?: Logger;
   /** Clock for tokens, uuid windows, timestamps and signatures; default Date.now. */
   now?: () => number;
-  /** Randomness for fault probabilities; default Math.random. */
+  /**
+   * How long each Open API answer waits: fixedMs ± jitterMs (uniform), as Feishu's tens of milliseconds;
+   * default none. The bench sets it; it can change at any time (setApiLatency, PUT /_emulator/latency).
+   */
+  apiLatency?: ApiLatency;
+  /** Randomness for fault probabilities and latency jitter; default Math.random. */
   random?: () => number;
 }
 
@@ -107,6 +113,10 @@ export interface Emulator {
   readonly requests: readonly ApiRequestRecord[];
   readonly deliveries: readonly DeliveryAttempt[];
   readonly faults: FaultInjector;
+  /** The delay every Open API answer waits now (see EmulatorOptions.apiLatency). */
+  apiLatency(): ApiLatency;
+  /** Changes it for the requests that arrive from now on; returns the new setting. Throws on a negative or absurd value. */
+  setApiLatency(latency: ApiLatency): ApiLatency;
   readonly eventTransport: EventTransport;
   /** Tokens issued so far, oldest first. */
   issuedTokens(): string[];
