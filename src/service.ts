@@ -17,6 +17,10 @@ import { createFeishuClient } from './feishu/client.js';
 import { createFeishuDirectorySource } from './feishu/directory.js';
 import { createPacer } from './feishu/pace.js';
 import { createFeishuRoomCalendar } from './feishu/freebusy.js';
+import { createFeishuBookingCalendar } from './feishu/calendar.js';
+import { createBookingClicks } from './bot/booking/clicks.js';
+import { createBookingRunner } from './bot/booking/job.js';
+import { createTypedBooking } from './bot/booking/typed.js';
 import { createFeishuMessenger } from './feishu/messages.js';
 import { createFeishuRoomDirectory } from './feishu/rooms.js';
 import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
@@ -64,6 +68,8 @@ export interface BotStats extends IntakeQueueStats {
   batchGetCalls: number;
   freeBusyCalls: number;
   replyCalls: number;
+  patchCalls: number;
+  calendarCalls: number;
   botInfoCalls: number;
   /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
   directoryCalls: number;
@@ -169,6 +175,8 @@ interface BotParts {
   tokens: ReturnType<typeof createTenantTokenProvider>;
   directory: ReturnType<typeof createFeishuRoomDirectory>;
   calendar: ReturnType<typeof createFeishuRoomCalendar>;
+  bookingCalendar: ReturnType<typeof createFeishuBookingCalendar>;
+  bookings: ReturnType<typeof createBookingRunner> | undefined;
   directorySource: ReturnType<typeof createFeishuDirectorySource>;
   directorySync: DirectorySync;
   messenger: ReturnType<typeof createFeishuMessenger>;
@@ -244,13 +252,41 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
   // In the background: the start never waits for it (see feishu/bot-info.ts).
   const identity = startBotIdentity({ client, tokens, policy, logger, retry });
   const access = accessPolicy(config.access);
+  const timeZone = config.availability.timezone;
+  const booking = config.booking.enabled ? { maxMinutes: config.booking.maxMinutes } : undefined;
+  // Bookings are jobs in the same intake as messages; the runner is what the workers hand them to.
+  const bookingCalendar = createFeishuBookingCalendar({ client, tokens, policy, timeZone });
+  const bookings = booking
+    ? createBookingRunner({
+        calendar: bookingCalendar,
+        rooms: calendar,
+        patcher: messenger,
+        messenger,
+        timeZone,
+        logger,
+      })
+    : undefined;
   const bot = createRoomBot({
     directory,
     calendar,
-    timeZone: config.availability.timezone,
+    timeZone,
     messenger,
     limits: config.lookup,
     access,
+    ...(booking ? { booking } : {}),
+    ...(bookings
+      ? {
+          typedBooking: createTypedBooking({
+            directory,
+            rooms: { directory: directorySync, waitMs: config.directory.waitMs },
+            runner: bookings,
+            messenger,
+            limits: booking,
+            timeZone,
+            logger,
+          }),
+        }
+      : {}),
     botIdentity: identity.current,
     logger,
     directoryAnswers: createDirectoryAnswers({
@@ -264,9 +300,17 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
       logger,
     }),
   });
+  const bookingClicks = createBookingClicks({
+    queue,
+    enabled: booking !== undefined,
+    limits: { maxMinutes: config.booking.maxMinutes },
+    timeZone,
+    logger,
+  });
   const onEvent = createIntake({ queue, bot, logger, metrics });
   const onCardAction = createCardActionIntake({
     bot,
+    bookings: bookingClicks,
     store: marks,
     access,
     replayWindowMs: config.server.signatureToleranceSeconds * 1000,
@@ -340,6 +384,8 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
     tokens,
     directory,
     calendar,
+    bookingCalendar,
+    bookings,
     directorySource,
     directorySync,
     messenger,
@@ -379,7 +425,15 @@ async function listen(parts: BotParts): Promise<string> {
     throw error;
   });
   const { url, listen: listening } = baseUrl(server);
-  queue.start(createJobWorker({ bot: parts.bot, retry: parts.retry, logger, metrics: parts.metrics }));
+  queue.start(
+    createJobWorker({
+      bot: parts.bot,
+      ...(parts.bookings ? { bookings: parts.bookings } : {}),
+      retry: parts.retry,
+      logger,
+      metrics: parts.metrics,
+    }),
+  );
   parts.directorySync.start(); // in the background: requests before the first sync wait (bounded) or are told
   parts.state.ready = true;
   if (longConnection) {
@@ -469,7 +523,7 @@ function awaitFirstToken(parts: BotParts, signal: AbortSignal) {
 }
 
 function statsOf(parts: BotParts): () => Promise<BotStats> {
-  const { queue, tokens, directory, calendar, messenger, identity } = parts;
+  const { queue, tokens, directory, calendar, bookingCalendar, messenger, identity } = parts;
   return async () => ({
     ...(await queue.stats()),
     tokenFetches: tokens.fetchCount,
@@ -477,6 +531,8 @@ function statsOf(parts: BotParts): () => Promise<BotStats> {
     batchGetCalls: directory.stats.batchGetCalls,
     freeBusyCalls: calendar.stats.freeBusyCalls,
     replyCalls: messenger.stats.replyCalls,
+    patchCalls: messenger.stats.patchCalls,
+    calendarCalls: bookingCalendar.stats.calendarCalls,
     botInfoCalls: identity.fetchCount,
     directoryCalls: Object.values(parts.directorySource.stats).reduce((sum, calls) => sum + calls, 0),
     botIdentityKnown: identity.current() !== undefined,

@@ -1,6 +1,8 @@
-// Phase 2, end to end: distinct /room messages pushed by the emulator to ours (in a child process),
-// answered through the emulator's Open API; then three API-economy rules checked through the whole bot.
-import type { Emulator, RecordedReply } from '../../src/emulator/index.js';
+// Phase 2, end to end: /room messages pushed by the emulator to ours (in a child process), answered through
+// the emulator's Open API: a capacity run and a solo run with the emulator answering at once, then runs at
+// 1, 16 and 64 users with every Feishu answer delayed as Feishu's are (cold cache, then the same rooms
+// cached), each next to its critical path; then API-economy rules checked through the whole bot.
+import type { ApiLatency, Emulator, RecordedReply } from '../../src/emulator/index.js';
 import type { BotStats } from '../../src/service.js';
 import { callsSince, type ApiCounts } from '../lib/api-calls.js';
 import { botEnv } from '../lib/app.js';
@@ -10,20 +12,39 @@ import { customIds } from '../lib/rooms.js';
 import { rule, type RuleResult } from '../lib/rules.js';
 
 export interface E2eSettings {
+  /** Messages of the capacity run (no Feishu latency, cold cache). */
   messages: number;
-  /** Users sending at once; each sends its next message when the reply to the previous one arrived. */
+  /** Users of the capacity run; each sends its next message when the reply to the previous one arrived. */
   users: number;
-  /** A second, short run with one user: the latency of a message that waits for nothing. */
+  /** A second, short run with one user and no Feishu latency: what the bot itself adds to a message. */
   soloMessages: number;
-  /** custom_room_id prefix of rooms the emulator knows: messages + soloMessages + 4 of them. */
+  /** custom_room_id prefix of rooms the emulator knows: e2eRoomsNeeded(settings) of them. */
   roomPrefix: string;
+  /** The runs with every Feishu answer delayed, as Feishu's round trips are: cold, then the same rooms cached. */
+  latency: LatencySettings;
 }
 
+export interface LatencySettings {
+  /** Each Open API answer waits fixedMs ± jitterMs (uniform); fixedMs 0 leaves these runs out. */
+  fixedMs: number;
+  jitterMs: number;
+  users: readonly number[];
+  /** Messages of one run: users × messagesPerUser, at least minMessages. */
+  messagesPerUser: number;
+  minMessages: number;
+}
+
+export type CacheState = 'cold' | 'cached';
+
 export interface E2eResult {
-  /** 'load': `users` at once; 'solo': one user, one message at a time. */
-  run: 'load' | 'solo';
+  /** 'capacity': many users, no Feishu latency; 'solo': one user, no latency; 'latency': Feishu's latency. */
+  run: 'capacity' | 'solo' | 'latency';
+  /** 'cold': each message asks for a room never asked before; 'cached': rooms asked within the caches' TTL. */
+  cache: CacheState;
   messages: number;
   users: number;
+  /** The delay of each Feishu answer during the run (0 ± 0: none). */
+  feishuLatency: ApiLatency;
   seconds: number;
   repliesPerSecond: number;
   /** From the start of the push to the reply recorded by the emulator, in ms. */
@@ -32,11 +53,39 @@ export interface E2eResult {
   maxMs: number;
   calls: ApiCounts;
   callsPerMessage: Record<keyof ApiCounts, number>;
+  /** The Feishu round trips a message cannot do without, one after another, and their nominal time. */
+  criticalPath: { roundTrips: number; ms: number };
   /** Pushes not answered 200 in time (Feishu would re-deliver them). */
   unacknowledged: number;
   /** CPU time of the bot process per message (user + system), in microseconds. */
   botCpuPerMessageMicros: number;
+  /** CPU time of this process (the emulator's pushes and answers, the users) per message, in microseconds. */
+  loadCpuPerMessageMicros: number;
   bot: BotStats;
+}
+
+/** Rooms the emulator must know for the phase: every cold message asks for one never asked before, + 4 for the rules. */
+export function e2eRoomsNeeded(settings: E2eSettings): number {
+  const latencyRuns = settings.latency.fixedMs > 0 ? settings.latency.users : [];
+  return (
+    settings.messages +
+    settings.soloMessages +
+    latencyRuns.reduce((sum, users) => sum + latencyRunMessages(settings.latency, users), 0) +
+    4
+  );
+}
+
+function latencyRunMessages(latency: LatencySettings, users: number): number {
+  return Math.max(latency.minMessages, users * latency.messagesPerUser);
+}
+
+/**
+ * The round trips that cannot overlap, read off the calls the run made: batch_get_id (when a mapping was asked),
+ * then batch_get and freebusy side by side (when either was), then the reply.
+ */
+export function criticalRoundTrips(perMessage: Record<keyof ApiCounts, number>): number {
+  const asked = (n: number) => (n >= 0.5 ? 1 : 0);
+  return asked(perMessage.batch_get_id) + asked(Math.max(perMessage.batch_get, perMessage.freebusy)) + 1;
 }
 
 /** Resolves per message when the emulator records the bot's reply to it. */
@@ -70,61 +119,70 @@ async function ask(emulator: Emulator, watcher: Watcher, text: string): Promise<
   return { ms: performance.now() - started, acknowledged: delivery.acknowledged };
 }
 
-/** Messages `from`…`from + messages - 1`, each asking for its own room, `users` at a time. */
+interface RunSpec {
+  run: E2eResult['run'];
+  cache: CacheState;
+  /** The message i asks for room `${roomPrefix}-${from + i}`. */
+  from: number;
+  messages: number;
+  users: number;
+}
+
+/** `messages` /room messages, each asking for one room, `users` at a time. */
 async function runLoad(
   emulator: Emulator,
   watcher: Watcher,
   child: ServerChild,
-  settings: E2eSettings,
-  from: number,
-  users: number,
+  roomPrefix: string,
+  spec: RunSpec,
 ): Promise<E2eResult> {
-  const { messages } = settings;
+  const { messages, users, from } = spec;
+  const feishuLatency = emulator.apiLatency();
   const mark = emulator.requests.length;
   const cpuBefore = (await child.stats()).cpuMicros;
+  const loadCpuBefore = process.cpuUsage();
   const latencies = new Float64Array(messages);
   let next = 0;
   let unacknowledged = 0;
   const started = performance.now();
   const user = async () => {
     for (let i = next++; i < messages; i = next++) {
-      const answer = await ask(emulator, watcher, `/room ${settings.roomPrefix}-${from + i}`);
+      const answer = await ask(emulator, watcher, `/room ${roomPrefix}-${from + i}`);
       latencies[i] = answer.ms;
       if (!answer.acknowledged) unacknowledged += 1;
     }
   };
   await Promise.all(Array.from({ length: users }, user));
   const seconds = (performance.now() - started) / 1000;
+  const loadCpu = process.cpuUsage(loadCpuBefore);
   latencies.sort();
   // the emulator logs a call after answering it: wait until the bot has its last answer
   const after = await child.idle();
   const bot = after.bot!;
   const calls = callsSince(emulator, mark);
   const perMessage = (n: number) => n / messages;
+  const callsPerMessage = Object.fromEntries(Object.entries(calls).map(([api, n]) => [api, perMessage(n)])) as Record<
+    keyof ApiCounts,
+    number
+  >;
+  const roundTrips = criticalRoundTrips(callsPerMessage);
   return {
-    run: users === 1 ? 'solo' : 'load',
+    run: spec.run,
+    cache: spec.cache,
     messages,
     users,
+    feishuLatency,
     seconds,
-    repliesPerSecond: settings.messages / seconds,
+    repliesPerSecond: messages / seconds,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
     maxMs: quantile(latencies, 1),
     calls,
-    callsPerMessage: {
-      token: perMessage(calls.token),
-      batch_get_id: perMessage(calls.batch_get_id),
-      batch_get: perMessage(calls.batch_get),
-      freebusy: perMessage(calls.freebusy),
-      reply: perMessage(calls.reply),
-      bot_info: perMessage(calls.bot_info),
-      building_list: perMessage(calls.building_list),
-      room_list: perMessage(calls.room_list),
-      room_levels: perMessage(calls.room_levels),
-      vc_rooms: perMessage(calls.vc_rooms),
-    },
+    callsPerMessage,
+    criticalPath: { roundTrips, ms: roundTrips * feishuLatency.fixedMs },
     unacknowledged,
     botCpuPerMessageMicros: (after.cpuMicros - cpuBefore) / messages,
+    loadCpuPerMessageMicros: (loadCpu.user + loadCpu.system) / messages,
     bot,
   };
 }
@@ -135,9 +193,10 @@ async function checkRules(
   watcher: Watcher,
   child: ServerChild,
   settings: E2eSettings,
+  from: number,
   phaseMark: number,
 ): Promise<RuleResult[]> {
-  const [a, b, c, d] = customIds(settings.roomPrefix, settings.messages + settings.soloMessages, 4);
+  const [a, b, c, d] = customIds(settings.roomPrefix, from, 4);
   const results: RuleResult[] = [];
 
   await ask(emulator, watcher, `/room ${a} ${b}`);
@@ -194,24 +253,63 @@ async function checkRules(
 export async function runEndToEndPhase(
   emulator: Emulator,
   settings: E2eSettings,
+  progress: (line: string) => void = () => {},
+  /** When set, the bot's CPU profile over the capacity run is written to this file. */
+  profilePath?: string,
 ): Promise<{ runs: E2eResult[]; rules: RuleResult[] }> {
   const phaseMark = emulator.requests.length;
   const child = await startServerChild({ target: 'ours', env: botEnv(emulator.url) });
   const previousTargets = emulator.eventTargets();
   emulator.setEventTargets(child.eventUrl);
   const watcher = replyWatcher(emulator);
+  const run = (spec: RunSpec) => runLoad(emulator, watcher, child, settings.roomPrefix, spec);
+  let from = 0;
+  const fresh = (count: number) => {
+    const first = from;
+    from += count;
+    return first;
+  };
   try {
-    const load = await runLoad(emulator, watcher, child, settings, 0, settings.users);
-    const solo = await runLoad(
-      emulator,
-      watcher,
-      child,
-      { ...settings, messages: settings.soloMessages },
-      settings.messages,
-      1,
+    const runs: E2eResult[] = [];
+    progress(`end to end: ${settings.messages} /room messages, ${settings.users} users, no Feishu latency`);
+    if (profilePath) await child.profileStart();
+    runs.push(
+      await run({
+        run: 'capacity',
+        cache: 'cold',
+        from: fresh(settings.messages),
+        messages: settings.messages,
+        users: settings.users,
+      }),
     );
-    const rules = await checkRules(emulator, watcher, child, settings, phaseMark);
-    return { runs: [load, solo], rules };
+    if (profilePath) await child.profileStop(profilePath);
+    runs.push(
+      await run({
+        run: 'solo',
+        cache: 'cold',
+        from: fresh(settings.soloMessages),
+        messages: settings.soloMessages,
+        users: 1,
+      }),
+    );
+    const { latency } = settings;
+    if (latency.fixedMs > 0) {
+      emulator.setApiLatency({ fixedMs: latency.fixedMs, jitterMs: latency.jitterMs });
+      try {
+        for (const users of latency.users) {
+          const messages = latencyRunMessages(latency, users);
+          progress(`end to end with Feishu latency ${latency.fixedMs} ± ${latency.jitterMs} ms: ${users} users`);
+          const first = fresh(messages);
+          // cold: rooms never asked before; cached: the same rooms again, within the lookup and free/busy TTLs
+          runs.push(await run({ run: 'latency', cache: 'cold', from: first, messages, users }));
+          runs.push(await run({ run: 'latency', cache: 'cached', from: first, messages, users }));
+        }
+      } finally {
+        emulator.setApiLatency({ fixedMs: 0, jitterMs: 0 });
+      }
+    }
+    const rules = await checkRules(emulator, watcher, child, settings, from, phaseMark);
+    return { runs, rules };
   } finally {
     watcher.stop();
     emulator.setEventTargets(previousTargets.eventUrl, previousTargets.cardUrl);

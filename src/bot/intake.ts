@@ -16,7 +16,7 @@ import { isMessageId } from '../protocol/ids.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
-import type { AttemptOutcome, IntakeQueue, JobWorker } from './ports.js';
+import type { AttemptOutcome, BookingJob, IntakeQueue, JobWorker } from './ports.js';
 import type { RoomBot } from './handler.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import { isRefusal, triageOutcome } from './triage.js';
@@ -98,6 +98,10 @@ function take(
       chat_type: String(message.chat_type),
       command,
       received_at: now(),
+      tenant_key: header.tenant_key,
+      ...(typeof event.sender?.sender_id?.open_id === 'string'
+        ? { sender_open_id: event.sender.sender_id.open_id }
+        : {}),
     };
     let added;
     try {
@@ -124,8 +128,15 @@ function take(
   };
 }
 
+/** Runs a booking job (bot/booking/job.ts); rejects like an answer does (a transient FeishuApiError is retried). */
+export interface BookingRunner {
+  run(job: BookingJob): Promise<void>;
+}
+
 export interface JobWorkerOptions {
   bot: Pick<RoomBot, 'answer'>;
+  /** Booking jobs; without it (BOOKING_ENABLED false) a recorded booking is given up. */
+  bookings?: BookingRunner;
   retry: RetryPolicy;
   logger: Logger;
   metrics?: Pick<BotMetrics, 'message' | 'retry'>;
@@ -135,12 +146,13 @@ export interface JobWorkerOptions {
 /** Answers one recorded message; decides what a failure means. Never throws. */
 export function createJobWorker({
   bot,
+  bookings,
   retry,
   logger,
   metrics = NO_METRICS,
   now = Date.now,
 }: JobWorkerOptions): JobWorker {
-  const attempt = tryAnswer(bot, retry, logger, now);
+  const attempt = tryAnswer(bot, bookings, retry, logger, now);
   return async (job, number) => {
     const outcome = await attempt(job, number);
     if (outcome.kind === 'retry') metrics.retry('message');
@@ -149,11 +161,19 @@ export function createJobWorker({
   };
 }
 
-function tryAnswer(bot: Pick<RoomBot, 'answer'>, retry: RetryPolicy, logger: Logger, now: () => number): JobWorker {
+function tryAnswer(
+  bot: Pick<RoomBot, 'answer'>,
+  bookings: BookingRunner | undefined,
+  retry: RetryPolicy,
+  logger: Logger,
+  now: () => number,
+): JobWorker {
   return async (job, attempt): Promise<AttemptOutcome> => {
     const fields = { message_id: job.message_id, attempt };
     try {
-      await bot.answer(job);
+      if (job.kind !== 'booking') await bot.answer(job);
+      else if (bookings) await bookings.run(job);
+      else throw new Error('booking job recorded, but booking is disabled (BOOKING_ENABLED)');
       return { kind: 'done' };
     } catch (error) {
       if (!(error instanceof FeishuApiError)) {

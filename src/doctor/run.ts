@@ -28,6 +28,7 @@ function localModeResults(): CheckResult[] {
     ),
     skip('room scope', 'local mode: not checked'),
     skip('directory scope', 'local mode: not checked'),
+    skip('calendar scope', 'local mode: not checked'),
     skip('event mode', 'local mode: the emulator pushes with keys of its own'),
   ];
 }
@@ -35,8 +36,14 @@ function localModeResults(): CheckResult[] {
 // The SDK and ioredis are loaded only when a check needs them: the SDK alone takes seconds to load.
 async function feishuResults(config: AppConfig, logger: Logger): Promise<CheckResult[]> {
   if (usesEmulator(config)) return localModeResults();
-  const { checkCredentials, checkDirectoryScope, checkEventMode, checkRoomScope, createFeishuProbe } =
-    await import('./feishu-checks.js');
+  const {
+    checkCalendarScope,
+    checkCredentials,
+    checkDirectoryScope,
+    checkEventMode,
+    checkRoomScope,
+    createFeishuProbe,
+  } = await import('./feishu-checks.js');
   const probe = createFeishuProbe(config.feishu, logger);
   const credentials = await checkCredentials(probe);
   const scope =
@@ -47,7 +54,12 @@ async function feishuResults(config: AppConfig, logger: Logger): Promise<CheckRe
     credentials.status === 'pass'
       ? await checkDirectoryScope(probe)
       : skip('directory scope', 'not checked: needs credentials Feishu accepts');
-  return [credentials, scope, directory, checkEventMode(config)];
+  const calendar = !config.booking.enabled
+    ? skip('calendar scope', 'not checked: BOOKING_ENABLED is false')
+    : credentials.status === 'pass'
+      ? await checkCalendarScope(probe)
+      : skip('calendar scope', 'not checked: needs credentials Feishu accepts');
+  return [credentials, scope, directory, calendar, checkEventMode(config)];
 }
 
 async function storageResults(config: AppConfig, cwd: string): Promise<CheckResult[]> {

@@ -1,6 +1,7 @@
 // Environment → options of the standalone emulator (`npm run emulator`). It reads the same FEISHU_*
 // variables as the bot, so one environment serves both processes; unset ones take the defaults below.
 import { z } from 'zod';
+import { MAX_LATENCY_MS } from './latency.js';
 import type { EmulatorOptions } from './types.js';
 
 /**
@@ -19,16 +20,18 @@ export const EMULATOR_DEFAULTS = {
 
 export type EmulatorEnv = Pick<
   EmulatorOptions,
-  'appId' | 'appSecret' | 'verificationToken' | 'encryptKey' | 'port' | 'eventUrl' | 'cardUrl'
+  'appId' | 'appSecret' | 'verificationToken' | 'encryptKey' | 'port' | 'eventUrl' | 'cardUrl' | 'apiLatency'
 > &
   Required<Pick<EmulatorOptions, 'eventTransport'>>;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const eventTransport = z.enum(['webhook', 'websocket']);
+const latencyMs = z.coerce.number().min(0).max(MAX_LATENCY_MS);
 
 /**
  * FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_VERIFICATION_TOKEN, FEISHU_ENCRYPT_KEY (empty = plain pushes),
- * EMULATOR_PORT, EMULATOR_EVENT_URL, EMULATOR_CARD_URL, EMULATOR_EVENT_TRANSPORT (webhook | websocket).
+ * EMULATOR_PORT, EMULATOR_EVENT_URL, EMULATOR_CARD_URL, EMULATOR_EVENT_TRANSPORT (webhook | websocket),
+ * EMULATOR_LATENCY_MS and EMULATOR_JITTER_MS (each Open API answer waits latency ± jitter ms; default 0).
  */
 export function readEmulatorEnv(env: NodeJS.ProcessEnv = process.env): EmulatorEnv {
   const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
@@ -38,6 +41,13 @@ export function readEmulatorEnv(env: NodeJS.ProcessEnv = process.env): EmulatorE
   if (!transport.success)
     throw new Error(`EMULATOR_EVENT_TRANSPORT must be webhook or websocket, got "${env.EMULATOR_EVENT_TRANSPORT}"`);
   const encryptKey = value('FEISHU_ENCRYPT_KEY');
+  const latency = (name: string) => {
+    const parsed = latencyMs.safeParse(value(name) ?? 0);
+    if (!parsed.success) throw new Error(`${name} must be between 0 and ${MAX_LATENCY_MS} ms, got "${env[name]}"`);
+    return parsed.data;
+  };
+  const fixedMs = latency('EMULATOR_LATENCY_MS');
+  const jitterMs = latency('EMULATOR_JITTER_MS');
   return {
     appId: value('FEISHU_APP_ID') ?? EMULATOR_DEFAULTS.appId,
     appSecret: value('FEISHU_APP_SECRET') ?? EMULATOR_DEFAULTS.appSecret,
@@ -47,5 +57,6 @@ export function readEmulatorEnv(env: NodeJS.ProcessEnv = process.env): EmulatorE
     eventUrl: value('EMULATOR_EVENT_URL') ?? EMULATOR_DEFAULTS.eventUrl,
     cardUrl: value('EMULATOR_CARD_URL') ?? EMULATOR_DEFAULTS.cardUrl,
     eventTransport: transport.data,
+    ...(fixedMs > 0 || jitterMs > 0 ? { apiLatency: { fixedMs, jitterMs } } : {}),
   };
 }

@@ -31,8 +31,15 @@
 //   clickCardButton(input)               card.action.trigger to the card URL; a raw card in the answer
 //                                        replaces the recorded card of that reply
 //   replies / repliesTo(id) / waitForReplies(count, timeoutMs?) / onReply(listener)
+//   waitForCard(id, accept, timeoutMs?) / onCardUpdate(listener)  a reply's card as a callback answer or a
+//                                        PATCH (更新应用发送的消息卡片) replaces it
+//   calendar                             calendar v4: the app's primary calendar, events (list(), one per
+//                                        idempotency_key), attendees; rooms accept or decline after
+//                                        ROOM_DECISION_MS; accepted rooms show in freebusy/batch_get
 //   requests                             every Open API request (ApiRequestRecord) with its answer
 //   deliveries                           every event push, either transport (DeliveryAttempt)
+//   apiLatency() / setApiLatency({fixedMs, jitterMs})  every Open API answer waits fixedMs ± jitterMs (uniform):
+//                                        Feishu's tens of milliseconds, for the bench; off by default
 //   faults.inject(spec) / faults.clear() make Open API calls fail (500, 429, latency, any code); with
 //                                        api 'ws_endpoint', the long connection's endpoint
 //   expireAllTokens() / issuedTokens()   every issued token becomes invalid (→ 99991663) / tokens so far
@@ -62,7 +69,7 @@
 // senderTenantKey, chatId} ("@RoomBot", "@Alice", "@all" typed in the text are mentions),
 // GET /_emulator/replies[?to=<message_id>][&after=<count|reply message_id>][&wait=<seconds, ≤ 30>] (a long
 // poll: with wait, held until a matching reply arrives), POST /_emulator/replies/:message_id/click {value}, POST|DELETE /_emulator/faults,
-// POST /_emulator/tokens/expire, POST /_emulator/verify-url, GET /_emulator/connections,
+// GET|PUT /_emulator/latency {fixedMs, jitterMs}, POST /_emulator/tokens/expire, POST /_emulator/verify-url, GET /_emulator/connections,
 // POST /_emulator/connections/drop.
 //
 // SDK notes for tests: the SDK's token cache is process-wide and keyed by app_id (use a fresh app_id per
@@ -91,10 +98,12 @@ export { typedMentions, withTypedMentions } from './events/envelopes.js';
 export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
 export { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS } from './events/delivery.js';
 export type { PushOptions } from './events/pusher.js';
-export type { ApiName, FaultKind, FaultSpec, FaultTarget } from './faults.js';
+export type { ApiName, BookingApiName, FaultKind, FaultSpec, FaultTarget } from './faults.js';
+export { MAX_LATENCY_MS, NO_LATENCY, type ApiLatency } from './latency.js';
 export type { WsConnectionInfo } from './ws/connection.js';
 export { FEISHU_WS_CLIENT_CONFIG, FEISHU_WS_MAX_CONNECTIONS, WsCode, type WsClientConfig } from './ws/protocol.js';
 export type { WsPushOptions } from './ws/pusher.js';
 export type { JsonObject, RecordedReply } from './messages.js';
 export { loadRoomSeed, parseRooms, RoomCatalog, type EmulatedRoom } from './rooms.js';
+export { CalendarStore, ROOM_DECISION_MS, type EmulatedAttendee, type EmulatedEvent } from './calendar.js';
 export { EMULATOR_DEFAULTS, readEmulatorEnv, type EmulatorEnv } from './env.js';

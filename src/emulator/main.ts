@@ -21,6 +21,10 @@ async function main(): Promise<void> {
   console.log(
     `Feishu emulator on ${emulator.url} (app_id ${env.appId}, pushes ${env.encryptKey ? 'encrypted and signed' : 'in plain JSON'})`,
   );
+  if (env.apiLatency)
+    console.log(
+      `every Open API answer waits ${env.apiLatency.fixedMs} ± ${env.apiLatency.jitterMs} ms (EMULATOR_LATENCY_MS, EMULATOR_JITTER_MS)`,
+    );
   if (env.eventTransport === 'websocket')
     console.log('events and card callbacks → the long connection the bot opens (WSClient)');
   else console.log(`events → ${env.eventUrl ?? '-'}, card callbacks → ${env.cardUrl ?? '-'}`);

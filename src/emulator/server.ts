@@ -9,6 +9,8 @@ import { MESSAGE_RECEIVE } from '../protocol/events.js';
 import { createLogger } from '../log.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerBotRoutes } from './api/bot-routes.js';
+import { registerCalendarRoutes } from './api/calendar-routes.js';
+import { CalendarStore } from './calendar.js';
 import { registerControlRoutes } from './api/control-routes.js';
 import { FeishuCode, sendFeishuError } from './api/errors.js';
 import { registerImRoutes } from './api/im-routes.js';
@@ -34,6 +36,7 @@ import {
 import { EventPusher } from './events/pusher.js';
 import { assertLoopbackUrl } from './events/transport.js';
 import { FaultInjector } from './faults.js';
+import { apiLatency, LatencyModel } from './latency.js';
 import { newId, newTenantKey, newUserId } from './ids.js';
 import { MessageStore, type JsonObject } from './messages.js';
 import { loadRoomSeed, parseRooms, RoomCatalog } from './rooms.js';
@@ -81,6 +84,33 @@ function messageOf(envelope: EventEnvelope): MessageReceiveEvent['message'] | un
   return (envelope.event as Partial<MessageReceiveEvent>).message;
 }
 
+/** Resolves with the card of `messageId` once `accept` says yes to it (now, or after an update). */
+function waitForCard(
+  messages: MessageStore,
+  messageId: string,
+  accept: (card: JsonObject) => boolean,
+  timeoutMs: number,
+): Promise<JsonObject> {
+  const current = messages.reply(messageId)?.card;
+  if (current && accept(current)) return Promise.resolve(current);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(
+        new Error(
+          `card of ${messageId} not as expected within ${timeoutMs} ms: ${JSON.stringify(messages.reply(messageId)?.card)?.slice(0, 400)}`,
+        ),
+      );
+    }, timeoutMs);
+    const stop = messages.onCardUpdate((reply) => {
+      if (reply.replyMessageId !== messageId || !reply.card || !accept(reply.card)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(reply.card);
+    });
+  });
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger('silent');
@@ -89,7 +119,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const tokens = new TokenIssuer(options.tokenExpireSeconds ?? 7200, now);
   const grants: DirectoryGrants = { vcRoomRead: options.vcRoomRead ?? true };
   const faults = new FaultInjector(options.random);
+  const latency = new LatencyModel(options.apiLatency, options.random);
   const messages = new MessageStore(now);
+  const calendar = new CalendarStore(options.appId, rooms, now);
   const requests: ApiRequestRecord[] = [];
   const ackTimeoutMs = options.ackTimeoutMs ?? FEISHU_ACK_TIMEOUT_MS;
   const maxRecords = options.maxRecords ?? 10_000;
@@ -185,9 +217,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const app = new Koa<EmulatorState>();
   const router = new Router<EmulatorState>();
   registerAuthRoutes(router, options, tokens, faults);
-  registerMeetingRoomRoutes(router, rooms, tokens, faults, now);
+  registerMeetingRoomRoutes(router, rooms, tokens, faults, now, (roomId) => calendar.roomBookings(roomId));
   registerDirectoryRoutes(router, rooms, tokens, faults, grants, options.appId);
-  registerImRoutes(router, messages, identity, tokens, faults);
+  registerImRoutes(router, messages, identity, tokens, faults, now);
+  registerCalendarRoutes(router, calendar, rooms, tokens, faults, identity.bot.openId);
   registerBotRoutes(router, identity, tokens, faults);
   registerWsEndpoint(router, options, gateway, faults);
 
@@ -198,11 +231,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     identity,
     rooms,
+    calendar,
     grants,
     replies: messages.replies,
     requests,
     deliveries,
     faults,
+    apiLatency: () => latency.get(),
+    setApiLatency: (change) => latency.set(change),
     eventTransport: transport,
     issuedTokens: () => tokens.issued(),
     setEventTargets,
@@ -219,6 +255,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     repliesTo: (messageId) => messages.repliesTo(messageId),
     waitForReplies: (count, timeoutMs = 5000) => messages.waitForReplies(count, timeoutMs),
     onReply: (listener) => messages.onReply(listener),
+    onCardUpdate: (listener) => messages.onCardUpdate(listener),
+    waitForCard: (messageId, accept, timeoutMs = 5000) => waitForCard(messages, messageId, accept, timeoutMs),
     expireAllTokens: () => tokens.expireAll(),
     wsConnections: () => gateway.connections(),
     waitForWsConnections: (count, timeoutMs = 5000) => gateway.waitForReady(count, timeoutMs),
@@ -252,6 +290,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       verifyUrl,
       injectFault: (spec) => void faults.inject(spec),
       clearFaults: () => faults.clear(),
+      apiLatency: emulator.apiLatency,
+      setApiLatency: emulator.setApiLatency,
       expireAllTokens: emulator.expireAllTokens,
       wsConnections: emulator.wsConnections,
       dropWsConnections: emulator.dropWsConnections,
@@ -261,6 +301,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   app.use(logIdAndErrors(logger));
   app.use(recordRequests(requests, now, logger, maxRecords));
+  app.use(apiLatency(latency));
   app.use(router.routes());
   app.use(async (ctx) => {
     // Unknown Open API path (通用错误码 99991201: 请求路径错误 404).

@@ -7,8 +7,10 @@ import type { CardClickInput, MessageInput, TenantIdentity } from './events/enve
 import type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
 import type { PushOptions } from './events/pusher.js';
 import type { FaultInjector } from './faults.js';
+import type { ApiLatency } from './latency.js';
 import type { JsonObject, RecordedReply } from './messages.js';
 import type { EmulatedRoom, RoomCatalog } from './rooms.js';
+import type { CalendarStore } from './calendar.js';
 import type { DirectoryGrants } from './api/directory-routes.js';
 import type { WsConnectionInfo } from './ws/connection.js';
 import type { WsClientConfig } from './ws/protocol.js';
@@ -63,7 +65,12 @@ export interface EmulatorOptions {
   logger?: Logger;
   /** Clock for tokens, uuid windows, timestamps and signatures; default Date.now. */
   now?: () => number;
-  /** Randomness for fault probabilities; default Math.random. */
+  /**
+   * How long each Open API answer waits: fixedMs ± jitterMs (uniform), as Feishu's tens of milliseconds;
+   * default none. The bench sets it; it can change at any time (setApiLatency, PUT /_emulator/latency).
+   */
+  apiLatency?: ApiLatency;
+  /** Randomness for fault probabilities and latency jitter; default Math.random. */
   random?: () => number;
 }
 
@@ -98,12 +105,18 @@ export interface Emulator {
   readonly url: string;
   readonly identity: TenantIdentity;
   readonly rooms: RoomCatalog;
+  /** calendar v4: the app's primary calendar, events, attendees (rooms decide asynchronously). */
+  readonly calendar: CalendarStore;
   /** Scopes the app holds; change them while running (e.g. grants.vcRoomRead = false). */
   readonly grants: DirectoryGrants;
   readonly replies: readonly RecordedReply[];
   readonly requests: readonly ApiRequestRecord[];
   readonly deliveries: readonly DeliveryAttempt[];
   readonly faults: FaultInjector;
+  /** The delay every Open API answer waits now (see EmulatorOptions.apiLatency). */
+  apiLatency(): ApiLatency;
+  /** Changes it for the requests that arrive from now on; returns the new setting. Throws on a negative or absurd value. */
+  setApiLatency(latency: ApiLatency): ApiLatency;
   readonly eventTransport: EventTransport;
   /** Tokens issued so far, oldest first. */
   issuedTokens(): string[];
@@ -118,6 +131,10 @@ export interface Emulator {
   /** Resolves with all replies once there are `count`; rejects after timeoutMs (default 5000). */
   waitForReplies(count: number, timeoutMs?: number): Promise<RecordedReply[]>;
   onReply(listener: (reply: RecordedReply) => void): () => void;
+  /** Told of every card replaced, by a callback's answer or a PATCH of the message. */
+  onCardUpdate(listener: (reply: RecordedReply) => void): () => void;
+  /** Resolves with the card of the bot's message once `accept` holds for it; rejects after timeoutMs (default 5000). */
+  waitForCard(messageId: string, accept: (card: JsonObject) => boolean, timeoutMs?: number): Promise<JsonObject>;
   expireAllTokens(): void;
   /** Every long connection so far (closed ones too, with open: false), oldest first. */
   wsConnections(): WsConnectionInfo[];

@@ -18,7 +18,10 @@ export interface TenantTokenProvider extends TokenSource {
 
 interface CachedToken {
   value: string;
+  /** From then on a new token is fetched in the background… */
   refreshAt: number;
+  /** …and this one still used until then (a call made with it must not meet its expiry). */
+  usableUntil: number;
 }
 
 export function createTenantTokenProvider(
@@ -47,10 +50,23 @@ export function createTenantTokenProvider(
     const value = flat.tenant_access_token ?? flat.data?.tenant_access_token;
     const expireSeconds = flat.expire ?? flat.data?.expire ?? 0;
     if (!value) throw new Error('tenant_access_token missing from a successful token response');
-    // Refresh ahead of expiry: 5 minutes early, or half the lifetime for short-lived tokens.
-    const marginMs = Math.min(5 * 60_000, (expireSeconds * 1000) / 2);
-    cached = { value, refreshAt: now() + expireSeconds * 1000 - marginMs };
+    // Refresh ahead of expiry: 5 minutes early, or half the lifetime for short-lived tokens; meanwhile the
+    // current token serves callers until a minute before it expires (a quarter of the lifetime if shorter).
+    const lifetimeMs = expireSeconds * 1000;
+    const expiresAt = now() + lifetimeMs;
+    cached = {
+      value,
+      refreshAt: expiresAt - Math.min(5 * 60_000, lifetimeMs / 2),
+      usableUntil: expiresAt - Math.min(60_000, lifetimeMs / 4),
+    };
     return value;
+  }
+
+  function fetchOnce(): Promise<string> {
+    inflight ??= fetchToken().finally(() => {
+      inflight = undefined;
+    });
+    return inflight;
   }
 
   return {
@@ -58,11 +74,16 @@ export function createTenantTokenProvider(
       return fetchCount;
     },
     async get() {
-      if (cached && now() < cached.refreshAt) return cached.value;
-      inflight ??= fetchToken().finally(() => {
-        inflight = undefined;
-      });
-      return inflight;
+      const at = now();
+      if (cached && at < cached.refreshAt) return cached.value;
+      if (cached && at < cached.usableUntil) {
+        // A valid token is known: no caller waits for its successor (one round trip off that message's path).
+        fetchOnce().catch((error: unknown) =>
+          policy.logger.warn({ err: error }, 'tenant token refresh failed; the current one serves until it expires'),
+        );
+        return cached.value;
+      }
+      return fetchOnce();
     },
     invalidate(token) {
       if (cached?.value === token) cached = undefined;

@@ -79,3 +79,32 @@ describe('credentials check at start', () => {
     await expect(result).resolves.toBeUndefined();
   });
 });
+
+describe('token refresh', () => {
+  it('past its refresh time a token still valid serves callers at once while its successor is fetched', async () => {
+    let clock = Date.now();
+    emulator = await startTestEmulator({ now: () => clock });
+    const logs = captureLogs();
+    const app = emulator.app;
+    const client = createFeishuClient({ ...app, domain: emulator.url, timeoutMs: 2000, logger: logs.logger });
+    const tokens = createTenantTokenProvider(client, app, { maxAttempts: 1, logger: logs.logger }, () => clock);
+    const first = await tokens.get();
+
+    // 5 minutes before expiry (7,200 s): refresh, but nobody waits for it, even when Feishu is slow to answer
+    clock += (7200 - 300 + 1) * 1000;
+    emulator.faults.inject({ api: 'token', kind: 'latency', latencyMs: 400 });
+    const waited = new Promise((resolve) => setTimeout(() => resolve('waited'), 200));
+    expect(await Promise.race([tokens.get(), waited])).toBe(first);
+    expect(tokens.fetchCount).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const second = await tokens.get();
+    expect(second).not.toBe(first);
+    expect(emulator.issuedTokens()).toEqual([first, second]);
+
+    // within a minute of expiry, with no successor yet, a caller waits for the new token
+    clock += (7200 - 30) * 1000;
+    const third = await tokens.get();
+    expect(third).not.toBe(second);
+    expect(tokens.fetchCount).toBe(3);
+  });
+});

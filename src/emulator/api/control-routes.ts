@@ -9,6 +9,7 @@ import type { CardClickResult, UrlVerificationResult } from '../events/callbacks
 import { withTypedMentions, type CardClickInput, type MessageInput } from '../events/envelopes.js';
 import type { DeliveryResult } from '../events/delivery.js';
 import type { FaultSpec } from '../faults.js';
+import { MAX_LATENCY_MS, type ApiLatency } from '../latency.js';
 import type { RecordedReply } from '../messages.js';
 import type { WsConnectionInfo } from '../ws/connection.js';
 import { jsonObjectOf, readRawBody } from './raw-body.js';
@@ -29,6 +30,8 @@ export interface EmulatorControls {
   verifyUrl(which?: 'event' | 'card'): Promise<UrlVerificationResult>;
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
+  apiLatency(): ApiLatency;
+  setApiLatency(latency: ApiLatency): ApiLatency;
   expireAllTokens(): void;
   wsConnections(): WsConnectionInfo[];
   dropWsConnections(): number;
@@ -65,6 +68,11 @@ const faultSchema = z.object({
   httpStatus: z.number().int().optional(),
   resetSeconds: z.number().nonnegative().optional(),
   probability: z.number().min(0).max(1).optional(),
+});
+
+const latencySchema = z.object({
+  fixedMs: z.number().min(0).max(MAX_LATENCY_MS),
+  jitterMs: z.number().min(0).max(MAX_LATENCY_MS).default(0),
 });
 
 /** Longest wait of GET /_emulator/replies?wait=…, in seconds. */
@@ -205,6 +213,17 @@ export function registerControlRoutes(router: Router<EmulatorState>, emulator: E
   router.delete('/_emulator/faults', (ctx) => {
     emulator.clearFaults();
     ctx.status = 204;
+  });
+
+  router.get('/_emulator/latency', (ctx) => {
+    ctx.body = emulator.apiLatency();
+  });
+
+  // Every Open API answer from now on waits fixedMs ± jitterMs: {"fixedMs": 40, "jitterMs": 10} as Feishu, {"fixedMs": 0} off.
+  router.put('/_emulator/latency', async (ctx) => {
+    const latency = await bodyOf(ctx, latencySchema);
+    if (!latency) return;
+    ctx.body = emulator.setApiLatency(latency);
   });
 
   router.get('/_emulator/connections', (ctx) => {

@@ -101,6 +101,8 @@ export function registerMeetingRoomRoutes(
   tokens: TokenIssuer,
   faults: FaultInjector,
   now: () => number,
+  /** Bookings made through calendar v4 (accepted room attendees), besides the seed's. */
+  booked: (roomId: string) => PlacedBooking[] = () => [],
 ): void {
   router.get(
     '/open-apis/meeting_room/room/batch_get_id',
@@ -152,7 +154,7 @@ export function registerMeetingRoomRoutes(
           errorRoomIds.push(id);
           continue;
         }
-        const overlapping = placeBookings(room, now()).filter(
+        const overlapping = [...placeBookings(room, now()), ...booked(id)].filter(
           (booking) => booking.start < span.to && booking.end > span.from,
         );
         if (overlapping.length > 0) freeBusy[id] = overlapping.sort((a, b) => a.start - b.start).map(freeBusyInstance);
