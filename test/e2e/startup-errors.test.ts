@@ -86,6 +86,15 @@ describe('start-up errors', () => {
     ]);
   });
 
+  it('a store app with the long connection: one line saying the long connection is for self-built apps, exit 1', async () => {
+    const bot = start({ FEISHU_APP_TYPE: 'store', FEISHU_EVENT_MODE: 'websocket' });
+    const [line, ...rest] = await failedWith(bot, 1);
+    expect(rest).toEqual([]);
+    expect(line).toMatch(
+      /^Configuration error: FEISHU_APP_TYPE=store cannot use FEISHU_EVENT_MODE=websocket: the long connection is for self-built apps only/,
+    );
+  });
+
   it('a bad value from the environment: names the variable and shows the value', async () => {
     const bot = start({ PORT: 'abc', FEISHU_DOMAIN: 'ftp://nope' });
     const [line, ...rest] = await failedWith(bot, 1);
