@@ -36,7 +36,8 @@ import { FaultInjector } from './faults.js';
 import { newId, newTenantKey, newUserId } from './ids.js';
 import { MessageStore, type JsonObject } from './messages.js';
 import { loadRoomSeed, parseRooms, RoomCatalog } from './rooms.js';
-import { TokenIssuer } from './tokens.js';
+import { TokenIssuer, type TokenAuthority } from './tokens.js';
+import { createStoreMode, type StoreMode } from './store/store-mode.js';
 import type {
   CardClick,
   CardClickOutcome,
@@ -50,10 +51,10 @@ import { WsGateway } from './ws/gateway.js';
 import { FEISHU_WS_CLIENT_CONFIG, FEISHU_WS_MAX_CONNECTIONS } from './ws/protocol.js';
 import { WsEventPusher } from './ws/pusher.js';
 
-function tenantIdentity(options: EmulatorOptions): TenantIdentity {
+function tenantIdentity(options: EmulatorOptions, tenantKey = options.tenantKey): TenantIdentity {
   return {
     appId: options.appId,
-    tenantKey: options.tenantKey ?? newTenantKey(),
+    tenantKey: tenantKey ?? newTenantKey(),
     verificationToken: options.verificationToken,
     bot: { openId: newId('ou'), unionId: newId('on'), name: options.botName ?? 'RoomBot' },
     user: { open_id: newId('ou'), union_id: newId('on'), user_id: newUserId() },
@@ -83,8 +84,7 @@ function messageOf(envelope: EventEnvelope): MessageReceiveEvent['message'] | un
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger('silent');
-  const identity = tenantIdentity(options);
-  const rooms = new RoomCatalog(options.rooms ? parseRooms(options.rooms) : loadRoomSeed());
+  const seed = options.rooms ? parseRooms(options.rooms) : loadRoomSeed();
   const tokens = new TokenIssuer(options.tokenExpireSeconds ?? 7200, now);
   const faults = new FaultInjector(options.random);
   const messages = new MessageStore(now);
@@ -116,6 +116,28 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const wsPusher = new WsEventPusher({ gateway, policy, now, logger, log: deliveries, maxRecords });
   let targets: { eventUrl?: string; cardUrl?: string } = {};
+  if (options.store && transport === 'websocket')
+    throw new Error('a store app gets its events over the webhook: the long connection is for self-built apps only');
+  const storeMode: StoreMode | undefined = options.store
+    ? createStoreMode(options.store, {
+        app: options,
+        seed,
+        tokenExpireSeconds: options.tokenExpireSeconds ?? 7200,
+        now,
+        newIdentity: (tenantKey) => tenantIdentity(options, tenantKey),
+        push: (envelope) => pusher.deliver(envelope, target('event')),
+        hasEventUrl: () => targets.eventUrl !== undefined,
+        onPushError: (error) => logger.warn({ err: error }, 'app_ticket push failed'),
+      })
+    : undefined;
+  const firstTenant = storeMode?.store.list()[0];
+  const identity = firstTenant?.identity ?? tenantIdentity(options);
+  const rooms = firstTenant?.rooms ?? new RoomCatalog(seed);
+  const authority: TokenAuthority = storeMode?.store ?? tokens;
+  /** Who is who in a tenant: a store app's tenant by its key, the only tenant otherwise. */
+  const identityOf = (tenantKey: string | undefined): TenantIdentity =>
+    (tenantKey !== undefined ? storeMode?.store.get(tenantKey)?.identity : undefined) ?? identity;
+  const roomsOf = (tenantKey: string): RoomCatalog => storeMode?.store.get(tenantKey)?.rooms ?? rooms;
 
   function setEventTargets(eventUrl?: string, cardUrl?: string): void {
     if (eventUrl) assertLoopbackUrl(eventUrl);
@@ -131,7 +153,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   function createMessage(input: MessageInput): CreatedMessage {
-    const built = buildMessageEvent(identity, input, now());
+    const built = buildMessageEvent(identityOf(input.tenantKey), input, now());
     messages.remember(built.message);
     return {
       messageId: built.message.messageId,
@@ -163,7 +185,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   async function clickCardButton(click: CardClick): Promise<CardClickOutcome> {
     const reply = messages.reply(click.messageId);
     if (!reply?.card) throw new Error(`message ${click.messageId} is not a card the bot posted`);
-    const envelope = buildCardActionEvent(identity, click, reply.chatId, now());
+    const tenantKey = messages.find(reply.parentMessageId)?.tenantKey;
+    const envelope = buildCardActionEvent(identityOf(tenantKey), click, reply.chatId, now());
     const response =
       transport === 'websocket'
         ? await wsPusher.call(envelope, ackTimeoutMs)
@@ -182,10 +205,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const app = new Koa<EmulatorState>();
   const router = new Router<EmulatorState>();
-  registerAuthRoutes(router, options, tokens, faults);
-  registerMeetingRoomRoutes(router, rooms, tokens, faults, now);
-  registerImRoutes(router, messages, identity, tokens, faults);
-  registerBotRoutes(router, identity, tokens, faults);
+  if (storeMode) storeMode.register(router, faults);
+  else registerAuthRoutes(router, options, tokens, faults);
+  registerMeetingRoomRoutes(router, roomsOf, authority, faults, now);
+  registerImRoutes(router, messages, identityOf, authority, faults);
+  registerBotRoutes(router, identityOf, authority, faults);
   registerWsEndpoint(router, options, gateway, faults);
 
   let url = '';
@@ -200,7 +224,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     deliveries,
     faults,
     eventTransport: transport,
-    issuedTokens: () => tokens.issued(),
+    issuedTokens: () => storeMode?.store.issuedTenantTokens() ?? tokens.issued(),
+    store: storeMode?.control,
     setEventTargets,
     eventTargets: () => ({ ...targets }),
     createMessage,
@@ -215,7 +240,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     repliesTo: (messageId) => messages.repliesTo(messageId),
     waitForReplies: (count, timeoutMs = 5000) => messages.waitForReplies(count, timeoutMs),
     onReply: (listener) => messages.onReply(listener),
-    expireAllTokens: () => tokens.expireAll(),
+    expireAllTokens: () => (storeMode ? storeMode.store.expireAll() : tokens.expireAll()),
     wsConnections: () => gateway.connections(),
     waitForWsConnections: (count, timeoutMs = 5000) => gateway.waitForReady(count, timeoutMs),
     dropWsConnections: () => gateway.dropAll(),
@@ -223,6 +248,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     setWsClientConfig: (change) => gateway.setClientConfig(change),
     close: async () => {
       if (!server.listening) return;
+      storeMode?.close();
       pusher.close();
       wsPusher.close();
       gateway.close();

@@ -12,6 +12,7 @@ import type { EmulatedRoom, RoomCatalog } from './rooms.js';
 import type { WsConnectionInfo } from './ws/connection.js';
 import type { WsClientConfig } from './ws/protocol.js';
 import type { WsPushOptions } from './ws/pusher.js';
+import type { StoreControl, StoreOptions } from './store/store-mode.js';
 
 /** How events and card callbacks reach the bot: HTTP POSTs to its request URLs, or the long connection it opens. */
 export type EventTransport = 'webhook' | 'websocket';
@@ -34,6 +35,12 @@ export interface EmulatorOptions {
   tokenExpireSeconds?: number;
   /** Room directory; default src/emulator/rooms.seed.json. */
   rooms?: readonly EmulatedRoom[];
+  /**
+   * A store app (商店应用) installed by several tenants, each with its own rooms and bot identity, instead of
+   * a self-built app in one tenant: tokens come from the store endpoints with the app_ticket the emulator pushes
+   * to eventUrl (webhook only). `identity` and `rooms` are then the first tenant's.
+   */
+  store?: StoreOptions;
   /**
    * 'webhook' (default): events and card callbacks are POSTed to eventUrl / cardUrl. 'websocket': they go
    * over the long connection the bot opens with the SDK's WSClient (plain JSON, never encrypted).
@@ -100,6 +107,8 @@ export interface Emulator {
   readonly deliveries: readonly DeliveryAttempt[];
   readonly faults: FaultInjector;
   readonly eventTransport: EventTransport;
+  /** The store app's tickets and tenants (undefined for a self-built app). */
+  readonly store: StoreControl | undefined;
   /** Tokens issued so far, oldest first. */
   issuedTokens(): string[];
   setEventTargets(eventUrl?: string, cardUrl?: string): void;
