@@ -8,6 +8,8 @@ export type FeishuFailureKind =
   | 'permission' // 99991672 and the like: the admin has to enable a scope
   | 'rejected'; // any other non-zero code: permanent, show an error
 
+const TRANSIENT_KINDS: ReadonlySet<FeishuFailureKind> = new Set(['rate_limited', 'unavailable', 'invalid_token']);
+
 /** A failed call to the Feishu Open API, with what Feishu said about it (code, msg, log_id). */
 export class FeishuApiError extends Error {
   override readonly name = 'FeishuApiError';
@@ -22,6 +24,14 @@ export class FeishuApiError extends Error {
     readonly retryAfterMs?: number,
   ) {
     super(`${api} failed: ${kind} (http ${httpStatus ?? '-'}, code ${code ?? '-'}: ${feishuMsg ?? 'no message'})`);
+  }
+
+  /**
+   * Worth trying again later: Feishu was busy, down or unreachable, or refused a token that the next attempt
+   * fetches anew; not a permanent refusal (permission, rejected).
+   */
+  get transient(): boolean {
+    return TRANSIENT_KINDS.has(this.kind);
   }
 
   /** Fields for a structured log line; never contains credentials. `msg` is the log line's own message. */
@@ -75,6 +85,7 @@ export type RejectReason =
   | 'stale_timestamp' // 401: X-Lark-Request-Timestamp outside the accepted window
   | 'bad_token' // 401: verification token differs from the configured one
   | 'invalid_id' // 400: an ID in the event (message_id) cannot be Feishu's; it is never used
+  | 'foreign_app' // 400: header.app_id is another app's
   | 'busy' // 503: the intake queue is full; Feishu re-delivers later
   | 'store_unavailable' // 503: the intake store (Redis) could not record the event; Feishu re-delivers later
   | 'draining' // 503: shutting down; Feishu re-delivers (to another replica)

@@ -23,6 +23,7 @@ import { capConnections } from './transports/webhook/connection-cap.js';
 import { StartupError } from './errors.js';
 import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
+import { createJournalStore } from './state/journal-store.js';
 import { createMemoryStore } from './state/memory.js';
 import type { DrainResult, IntakeQueue, IntakeQueueStats, StateStore } from './bot/ports.js';
 import { createMetrics } from './metrics.js';
@@ -105,6 +106,22 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
   return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
 }
 
+/**
+ * Marks that must outlive a restart (the card-callback replay guard): Redis when there is one (the cache
+ * store), else a journal in DATA_DIR beside the intake journal.
+ */
+async function createMarksStore(config: AppConfig, cache: StateStore, logger: Logger): Promise<StateStore> {
+  if (config.redisUrl) return cache;
+  return createJournalStore({
+    dir: resolve(config.dataDir),
+    name: MARKS_FILE,
+    maxEntries: config.dedupe.maxEntries,
+    logger,
+  });
+}
+
+const MARKS_FILE = 'marks.jsonl';
+
 /** Node checks its header/request timeouts only this often (default 30 s): slow clients would outstay them. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
@@ -126,6 +143,8 @@ interface BotParts {
   config: AppConfig;
   logger: Logger;
   store: StateStore;
+  /** Marks that survive a restart; the same object as store with Redis. */
+  marks: StateStore;
   queue: IntakeQueue;
   metrics: ReturnType<typeof createMetrics>;
   tokens: ReturnType<typeof createTenantTokenProvider>;
@@ -147,6 +166,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   warnAboutPushSecurity(config, logger);
   const store = await createStore(config, logger);
   const queue = await createIntakeQueue(config, logger);
+  const marks = await createMarksStore(config, store, logger);
   const metrics = createMetrics({ intakeMode: queue.mode, queueStats: () => queue.stats(), eventMode });
   const policy: CallPolicy = {
     maxAttempts: config.feishu.maxAttempts,
@@ -192,7 +212,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   const onEvent = createIntake({ queue, bot, logger, metrics });
   const onCardAction = createCardActionIntake({
     bot,
-    store,
+    store: marks,
     access,
     replayWindowMs: config.server.signatureToleranceSeconds * 1000,
     logger,
@@ -202,7 +222,13 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
   // Ready once listening; Feishu's first tenant token is a readiness problem until it comes.
   const state = { ready: false, draining: false, tokenIssued: false };
   // One dispatch for whichever transport brings the events: it needs only whether the bot takes work now.
-  const dispatch = createDispatch({ onEvent, onCardAction, readiness: () => state, logger });
+  const dispatch = createDispatch({
+    appId: config.feishu.appId,
+    onEvent,
+    onCardAction,
+    readiness: () => state,
+    logger,
+  });
   const longConnection: LongConnection | undefined =
     eventMode === 'websocket'
       ? createLongConnection({
@@ -252,6 +278,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     config,
     logger,
     store,
+    marks,
     queue,
     metrics,
     tokens,
@@ -290,7 +317,7 @@ async function listen(parts: BotParts): Promise<string> {
   ]).catch(async (error: unknown) => {
     parts.identity.stop();
     await queue.close(0);
-    await parts.store.close();
+    await closeStores(parts);
     throw error;
   });
   const { url, listen: listening } = baseUrl(server);
@@ -328,8 +355,13 @@ async function closeAll(parts: BotParts, deadlineMs = 0): Promise<DrainResult> {
   const closed = new Promise<void>((resolve) => parts.server.close(() => resolve()));
   parts.server.closeIdleConnections();
   await closed;
-  await parts.store.close();
+  await closeStores(parts);
   return drained;
+}
+
+async function closeStores(parts: BotParts): Promise<void> {
+  await parts.store.close();
+  if (parts.marks !== parts.store) await parts.marks.close();
 }
 
 /**

@@ -124,14 +124,6 @@ function take(
   };
 }
 
-/** Worth trying again later: Feishu was busy, down or unreachable, not a permanent refusal. */
-function isTransient(error: unknown): boolean {
-  return (
-    error instanceof FeishuApiError &&
-    (error.kind === 'rate_limited' || error.kind === 'unavailable' || error.kind === 'invalid_token')
-  );
-}
-
 export interface JobWorkerOptions {
   bot: Pick<RoomBot, 'answer'>;
   retry: RetryPolicy;
@@ -172,7 +164,7 @@ function tryAnswer(bot: Pick<RoomBot, 'answer'>, retry: RetryPolicy, logger: Log
         );
         return { kind: 'give_up' };
       }
-      if (!isTransient(error)) {
+      if (!(error instanceof FeishuApiError && error.transient)) {
         logger.error(
           { ...fields, err: error, outcome: 'given_up', reason: 'permanent' },
           'message not answered: Feishu refused the reply',

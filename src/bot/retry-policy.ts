@@ -5,6 +5,8 @@
 // Feishu itself re-delivers an unacknowledged event for about 7 hours (15 s, 5 min, 1 h, 6 h); once we
 // have acked, nobody else will try again, so we keep trying through an outage of at least an hour.
 
+import { backoffDelay } from '../backoff.js';
+
 export interface RetryPolicy {
   /** Pause before the first retry, ms; it doubles with each retry. */
   baseDelayMs: number;
@@ -27,9 +29,8 @@ export function decideRetry(
   ageMs: number,
   random: () => number = Math.random,
 ): RetryDecision {
-  const exponential = policy.baseDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30);
-  const capped = Math.min(exponential, policy.maxDelayMs);
-  const delayMs = Math.max(1, Math.round(capped * (0.8 + 0.4 * random())));
+  const backoff = { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: [0.8, 1.2] as const };
+  const delayMs = backoffDelay(attempt, backoff, random);
   if (ageMs + delayMs > policy.giveUpAfterMs) return { kind: 'give_up', reason: 'expired' };
   return { kind: 'retry', delayMs };
 }

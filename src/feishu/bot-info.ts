@@ -4,6 +4,7 @@
 // Read once per process and kept: an app's open_id in its tenant does not change. Never blocks the start: until
 // it is known, group messages are answered only when they start with /room (as before the bot knew itself);
 // a failure is logged once and the call retried in the background with a growing pause.
+import { backoffDelay } from '../backoff.js';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { withTenantToken } from './client.js';
 import type { BotIdentity } from '../bot/triage.js';
@@ -43,6 +44,7 @@ interface BotInfoBody {
 /** Starts reading the identity now, in the background; never throws. */
 export function startBotIdentity(options: BotIdentityOptions): BotIdentitySource {
   const { client, tokens, policy, logger, retry, random = Math.random } = options;
+  const backoff = { baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs, jitter: [0.8, 1.2] as const };
   let identity: BotIdentity | undefined;
   let fetchCount = 0;
   let failures = 0;
@@ -81,7 +83,7 @@ export function startBotIdentity(options: BotIdentityOptions): BotIdentitySource
       },
       (error: unknown) => {
         failures += 1;
-        const delayMs = retryDelay(failures);
+        const delayMs = backoffDelay(failures, backoff, random);
         const fields = { ...(error instanceof FeishuApiError ? error.toLog() : { err: error }), retry_in_ms: delayMs };
         // Once at warn: the bot works without it (only /room in groups); later failures would repeat the same line.
         if (failures === 1)
@@ -95,11 +97,6 @@ export function startBotIdentity(options: BotIdentityOptions): BotIdentitySource
         timer.unref();
       },
     );
-  }
-
-  function retryDelay(failure: number): number {
-    const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (failure - 1));
-    return Math.round(ceiling * (0.8 + 0.4 * random()));
   }
 
   attempt();

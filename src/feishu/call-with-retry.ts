@@ -7,6 +7,7 @@ import { FeishuApiError, type FeishuFailureKind } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BotMetrics } from '../metrics.js';
 import { isJsonObject } from '../json.js';
+import { backoffDelay } from '../backoff.js';
 
 /**
  * One call's backoff: short, because a call waits inside a worker's job and the queue's own retry
@@ -92,9 +93,9 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 function retryDelay(error: FeishuApiError, attempt: number, policy: CallPolicy): number {
   const max = policy.maxDelayMs ?? CALL_RETRY_MAX_DELAY_MS;
   if (error.kind === 'rate_limited' && error.retryAfterMs !== undefined) return Math.min(max, error.retryAfterMs);
-  const base = policy.baseDelayMs ?? CALL_RETRY_BASE_DELAY_MS;
-  const ceiling = Math.min(max, base * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (policy.random ?? Math.random)() * (ceiling / 2)); // jittered backoff
+  // Jittered below the cap only: a call's wait is bounded by maxDelayMs.
+  const backoff = { baseMs: policy.baseDelayMs ?? CALL_RETRY_BASE_DELAY_MS, maxMs: max, jitter: [0.5, 1] as const };
+  return backoffDelay(attempt, backoff, policy.random);
 }
 
 /** The `code` label of a failed call: Feishu's code, or what happened instead (http_503, network). */
@@ -103,8 +104,6 @@ function codeLabel(error: unknown): string {
   if (error.code !== undefined) return String(error.code);
   return error.httpStatus !== undefined ? `http_${error.httpStatus}` : 'network';
 }
-
-const RETRYABLE: ReadonlySet<FeishuFailureKind> = new Set(['rate_limited', 'unavailable']);
 
 /**
  * Runs `call` with retries. With a token provider, the call gets a tenant token, and an invalid-token
@@ -134,7 +133,8 @@ export async function callWithRetry<T>(
         policy.logger.warn(error.toLog(), 'feishu token rejected; fetching a new one');
         continue;
       }
-      if (!RETRYABLE.has(error.kind) || attempt >= policy.maxAttempts) throw error;
+      // A token refused even after the refresh is left to the caller's later attempt, not retried here at once.
+      if (!error.transient || error.kind === 'invalid_token' || attempt >= policy.maxAttempts) throw error;
       const delay = retryDelay(error, attempt, policy);
       policy.logger.warn({ ...error.toLog(), attempt, retry_in_ms: delay }, 'feishu call failed; retrying');
       policy.metrics?.retry('call');

@@ -1,5 +1,6 @@
 // tenant_access_token for a self-built app, fetched through the SDK's auth API.
 // Doc: 自建应用获取 tenant_access_token — valid up to 2 h; a new one is issued when < 30 min remain.
+import { backoffDelay, NO_JITTER } from '../backoff.js';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FeishuApiError, StartupError } from '../errors.js';
@@ -104,7 +105,7 @@ export async function waitForTenantToken(
     } catch (error) {
       if (!(error instanceof FeishuApiError)) throw error;
       if (error.kind !== 'unavailable' && error.kind !== 'rate_limited') throw credentialsRejected(error, domain);
-      const delay = Math.min(maxDelayMs, firstDelayMs * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt, { baseMs: firstDelayMs, maxMs: maxDelayMs, jitter: NO_JITTER });
       options.logger.warn(
         { ...error.toLog(), attempt, retry_in_ms: delay },
         'Feishu not reachable at start; trying again',

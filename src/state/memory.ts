@@ -18,6 +18,8 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends StateStore {
   /** Entries held now, expired ones not yet swept included. */
   readonly size: number;
+  /** The entries still live, oldest write first, with the time each expires (ms). */
+  liveEntries(): { key: string; value: string; expiresAt: number }[];
 }
 
 interface Entry {
@@ -103,6 +105,12 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     },
     get size() {
       return entries.size;
+    },
+    liveEntries() {
+      const at = now();
+      const live: { key: string; value: string; expiresAt: number }[] = [];
+      for (const [key, entry] of entries) if (entry.expiresAt > at) live.push({ key, ...entry });
+      return live;
     },
   };
 }

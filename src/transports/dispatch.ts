@@ -25,6 +25,8 @@ export type Answer =
 export type Dispatch = (envelope: EventEnvelope) => Promise<Answer>;
 
 export interface DispatchOptions {
+  /** This app's ID: an event or callback addressed to another app (header.app_id) is refused. */
+  appId: string;
   onEvent: Intake;
   onCardAction: CardActionIntake;
   /** Whether the process takes events now: started, and not shutting down. */
@@ -68,6 +70,12 @@ const REFUSALS = {
     reason: 'invalid_id',
     message: 'the event carries an ID that is not a Feishu ID',
   },
+  foreignApp: {
+    kind: 'refused',
+    status: 400,
+    reason: 'foreign_app',
+    message: "the event is for another app (header.app_id is not this app's FEISHU_APP_ID)",
+  },
 } as const satisfies Record<string, Answer>;
 
 export function createDispatch(options: DispatchOptions): Dispatch {
@@ -77,10 +85,13 @@ export function createDispatch(options: DispatchOptions): Dispatch {
     cardActionTimeoutResponse: options.cardActionTimeoutResponse ?? STILL_WORKING,
     cardActionErrorResponse: options.cardActionErrorResponse ?? DEFAULT_CARD_ACTION_ERROR_RESPONSE,
   };
-  return (envelope) =>
-    envelope.header.event_type === CARD_ACTION_TRIGGER
+  return async (envelope) => {
+    // a push signed with our keys but meant for another app (keys shared or leaked) is never acted on
+    if (envelope.header.app_id !== settings.appId) return REFUSALS.foreignApp;
+    return envelope.header.event_type === CARD_ACTION_TRIGGER
       ? answerCardAction(envelope as EventEnvelope<CardActionEvent>, settings)
       : answerEvent(envelope, settings);
+  };
 }
 
 /** Events are only taken while the process can take work; Feishu re-delivers what is refused. */

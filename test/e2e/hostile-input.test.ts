@@ -28,6 +28,27 @@ async function postPush(url: string, push: { body: string; headers: Record<strin
   });
 }
 
+/** A signed Refresh click on the card the bot sent in answer to `sent`, as Feishu pushes it. */
+function refreshCallback(sent: { messageId: string; chatId: string }, eventId: string): Record<string, unknown> {
+  return {
+    schema: '2.0',
+    header: {
+      event_id: eventId,
+      token: APP.verificationToken,
+      create_time: String(Date.now() * 1000),
+      event_type: 'card.action.trigger',
+      tenant_key: 'tk',
+      app_id: APP.appId,
+    },
+    event: {
+      operator: { tenant_key: 'tk', open_id: 'ou_1' },
+      token: 'c-0123456789abcdef0123456789abcdef01234567',
+      action: { value: { action: 'refresh', ids: ['test01'] }, tag: 'button' },
+      context: { open_message_id: sent.messageId, open_chat_id: sent.chatId },
+    },
+  };
+}
+
 describe('hostile input', () => {
   it('a message_id that tries to be a path is refused with 400 and never reaches a URL', async () => {
     stack = await startStack();
@@ -54,24 +75,7 @@ describe('hostile input', () => {
     const sent = await stack.emulator.sendMessage({ text: '/room test01' });
     await stack.emulator.waitForReplies(1, 5_000);
     const lookupsBefore = stack.emulator.requests.filter((r) => r.api === 'batch_get_id').length;
-    const callback = {
-      schema: '2.0',
-      header: {
-        event_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
-        token: APP.verificationToken,
-        create_time: String(Date.now() * 1000),
-        event_type: 'card.action.trigger',
-        tenant_key: 'tk',
-        app_id: APP.appId,
-      },
-      event: {
-        operator: { tenant_key: 'tk', open_id: 'ou_1' },
-        token: 'c-0123456789abcdef0123456789abcdef01234567',
-        action: { value: { action: 'refresh', ids: ['test01'] }, tag: 'button' },
-        context: { open_message_id: sent.messageId, open_chat_id: sent.chatId },
-      },
-    };
-    const push = signedPush(callback);
+    const push = signedPush(refreshCallback(sent, 'a1b2c3d4e5f60718293a4b5c6d7e8f90'));
     const first = await postPush(`${stack.bot.url}/webhook/card`, push);
     expect(first.status).toBe(200);
     const firstAnswer = await first.json();
@@ -84,6 +88,22 @@ describe('hostile input', () => {
       expect(await replay.json()).toEqual(firstAnswer);
     }
     expect(stack.emulator.requests.filter((r) => r.api === 'batch_get_id').length - lookupsBefore).toBe(1);
+  });
+
+  it('a callback replayed after a restart (journal mode) gets the first answer and costs no lookup', async () => {
+    stack = await startStack();
+    const sent = await stack.emulator.sendMessage({ text: '/room test01' });
+    await stack.emulator.waitForReplies(1, 5_000);
+    const push = signedPush(refreshCallback(sent, 'b1b2c3d4e5f60718293a4b5c6d7e8f91'));
+    const first = await postPush(`${stack.bot.url}/webhook/card`, push);
+    const firstAnswer = await first.json();
+    await stack.bot.shutdown(5_000);
+    const restarted = await stack.addReplica({ DATA_DIR: stack.config.dataDir });
+    const lookupsBefore = stack.emulator.requests.filter((r) => r.api === 'batch_get_id').length;
+    const replay = await postPush(`${restarted.url}/webhook/card`, push);
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual(firstAnswer);
+    expect(stack.emulator.requests.filter((r) => r.api === 'batch_get_id').length).toBe(lookupsBefore);
   });
 
   it('200 malformed 15 KB requests write a bounded amount of log, never the packet', async () => {

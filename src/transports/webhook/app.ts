@@ -126,7 +126,20 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
   });
 
   app.use(errorMiddleware(logger, options.metrics ?? NO_METRICS));
+  app.use(refuseOptions);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+/**
+ * koa-router answers OPTIONS with 200 and an Allow list; Feishu never sends it and no browser calls these
+ * routes, so it is refused like any other method the route does not take (the error middleware writes the 405).
+ */
+async function refuseOptions(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  await next();
+  if (ctx.method === 'OPTIONS' && ctx.status === 200) {
+    ctx.body = null;
+    ctx.status = 405;
+  }
 }

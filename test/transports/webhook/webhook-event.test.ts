@@ -66,6 +66,32 @@ describe('POST /webhook/event with an encrypt key', () => {
     expect(h.logs.lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 
+  it('refuses a signed event addressed to another app (header.app_id): 400 foreign_app, logged, never handled', async () => {
+    const foreign = { ...message, header: { ...(message.header as object), app_id: 'cli_another_app_000001' } };
+    const res = await post(url, signedEncryptedPush(foreign));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'foreign_app' });
+    expect(h.events).toHaveLength(0);
+    expectRejectionLogged(h, 'foreign_app', 400);
+    const card = fixture('card-action-trigger.json');
+    const click = await post(
+      `${h.url}/webhook/card`,
+      signedEncryptedPush({ ...card, header: { ...(card.header as object), app_id: 'cli_x' } }),
+    );
+    expect(click.status).toBe(400);
+    expect(h.cardActions).toHaveLength(0);
+  });
+
+  it('answers OPTIONS on the webhook routes with 405 like any other method they do not take', async () => {
+    for (const path of ['/webhook/event', '/webhook/card']) {
+      const res = await fetch(`${h.url}${path}`, { method: 'OPTIONS' });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(await res.json()).toMatchObject({ error: 'method_not_allowed' });
+    }
+    expect(h.events).toHaveLength(0);
+  });
+
   it('checks the signature over the raw bytes, not a re-serialisation', async () => {
     const body = `{ "encrypt" :\n  ${JSON.stringify(JSON.parse(encryptedBody(message)).encrypt)} }`;
     const res = await post(url, { body, headers: signatureHeaders(body) });

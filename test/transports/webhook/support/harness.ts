@@ -16,6 +16,8 @@ import { captureLogs, type CapturedLogs } from '../../../helpers/log-capture.js'
 
 /** The token in the fixtures (Feishu's own doc example). */
 export const TOKEN = 'rvaYgkND1GOiu5MM0E1rncYC6PLtF7JV';
+/** The app the fixtures' events are addressed to (header.app_id). */
+export const FIXTURE_APP_ID = 'cli_9f5343c580712544';
 export const ENCRYPT_KEY = 'kudryavka-encrypt-key-for-tests';
 /** The injected clock: 2023-11-14T22:13:20Z. */
 export const NOW_MS = 1_700_000_000_000;
@@ -74,6 +76,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   } = options;
   // the app's dispatch, built as service.ts builds it, around handlers that record what reaches them
   const dispatch = createDispatch({
+    appId: FIXTURE_APP_ID,
     onEvent: async (envelope) => {
       harness.events.push(envelope);
       return onEvent ? onEvent(envelope) : harness.outcome;
