@@ -5,18 +5,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createCardActionIntake } from './bot/card-actions.js';
-import { createRoomBot } from './bot/handler.js';
 import { createIntake, createJobWorker } from './bot/intake.js';
-import { accessPolicy } from './bot/triage.js';
 import type { AppConfig } from './config.js';
-import { startBotIdentity } from './feishu/bot-info.js';
 import type { CallPolicy } from './feishu/call-with-retry.js';
 import { createFeishuClient } from './feishu/client.js';
-import { createFeishuRoomCalendar } from './feishu/freebusy.js';
-import { createFeishuMessenger } from './feishu/messages.js';
-import { createFeishuRoomDirectory } from './feishu/rooms.js';
-import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
 import { createWebhookApp } from './transports/webhook/app.js';
 import { handleClientErrors } from './transports/webhook/client-errors.js';
 import { capConnections } from './transports/webhook/connection-cap.js';
@@ -28,7 +20,9 @@ import { createMemoryStore } from './state/memory.js';
 import type { DrainResult, IntakeQueue, IntakeQueueStats, StateStore } from './bot/ports.js';
 import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
-import { createDispatch } from './transports/dispatch.js';
+import { createAppEventDispatch, createDispatch } from './transports/dispatch.js';
+import { createFileTicketStore, createStateTicketStore } from './state/ticket-store.js';
+import { buildTenancy, type Tenancy } from './tenancy/tenancy.js';
 import { createLongConnection, type LongConnection } from './transports/long-connection.js';
 
 export interface RunningBot {
@@ -53,7 +47,11 @@ export interface RunningBot {
 }
 
 export interface BotStats extends IntakeQueueStats {
+  /** Tenant tokens fetched (store app: of every tenant). */
   tokenFetches: number;
+  /** Store app: tenants with a bot held in memory, and app_access_token fetches. */
+  tenants?: number;
+  appTokenFetches?: number;
   batchGetIdCalls: number;
   batchGetCalls: number;
   freeBusyCalls: number;
@@ -147,12 +145,8 @@ interface BotParts {
   marks: StateStore;
   queue: IntakeQueue;
   metrics: ReturnType<typeof createMetrics>;
-  tokens: ReturnType<typeof createTenantTokenProvider>;
-  directory: ReturnType<typeof createFeishuRoomDirectory>;
-  calendar: ReturnType<typeof createFeishuRoomCalendar>;
-  messenger: ReturnType<typeof createFeishuMessenger>;
-  identity: ReturnType<typeof startBotIdentity>;
-  bot: ReturnType<typeof createRoomBot>;
+  /** What answers: one bot (self-built app), or one per tenant (store app). */
+  tenancy: Tenancy;
   retry: { baseDelayMs: number; maxDelayMs: number; giveUpAfterMs: number };
   longConnection: LongConnection | undefined;
   server: Server;
@@ -174,50 +168,36 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     metrics,
   };
   const client = createFeishuClient({ ...config.feishu, logger });
-  const tokens = createTenantTokenProvider(client, config.feishu, policy);
-  const directory = createFeishuRoomDirectory({
-    client,
-    tokens,
-    policy,
-    batchSize: config.lookup.batchSize,
-    cache: store,
-    cacheTtlMs: config.lookup.cacheTtlSeconds * 1000,
-  });
-  const calendar = createFeishuRoomCalendar({
-    client,
-    tokens,
-    policy,
-    cache: store,
-    cacheTtlMs: config.availability.cacheTtlSeconds * 1000,
-  });
-  const messenger = createFeishuMessenger({ client, tokens, policy });
   const retry = {
     baseDelayMs: config.queue.retryBaseDelayMs,
     maxDelayMs: config.queue.retryMaxDelayMs,
     giveUpAfterMs: config.queue.giveUpAfterSeconds * 1000,
   };
-  // In the background: the start never waits for it (see feishu/bot-info.ts).
-  const identity = startBotIdentity({ client, tokens, policy, logger, retry });
-  const access = accessPolicy(config.access);
-  const bot = createRoomBot({
-    directory,
-    calendar,
-    timeZone: config.availability.timezone,
-    messenger,
-    limits: config.lookup,
-    access,
-    botIdentity: identity.current,
-    logger,
-  });
-  const onEvent = createIntake({ queue, bot, logger, metrics });
-  const onCardAction = createCardActionIntake({
-    bot,
-    store: marks,
-    access,
-    replayWindowMs: config.server.signatureToleranceSeconds * 1000,
+  const tenancy = buildTenancy({
+    config,
+    client,
+    cache: store,
+    marks,
+    // store app: the ticket in Redis with the replicas, else beside the journal in DATA_DIR
+    tickets: config.redisUrl ? createStateTicketStore(store) : createFileTicketStore(resolve(config.dataDir)),
+    policy,
     logger,
     metrics,
+    retry,
   });
+  const intake = createIntake({ queue, bot: tenancy, logger, metrics });
+  const onEvent: typeof intake = async (envelope) => {
+    if (!tenancy.acceptsTenant(envelope.header)) {
+      logger.warn(
+        { event_id: envelope.header.event_id, outcome: 'invalid', reason: 'tenant_key' },
+        'event without a usable tenant_key refused',
+      );
+      return 'invalid';
+    }
+    await tenancy.seen(envelope.header.tenant_key).catch(() => undefined);
+    return intake(envelope);
+  };
+  const onCardAction = tenancy.onCardAction;
 
   // Ready once listening; Feishu's first tenant token is a readiness problem until it comes.
   const state = { ready: false, draining: false, tokenIssued: false };
@@ -242,7 +222,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
         })
       : undefined;
   const problems = (): string[] => [
-    ...(state.tokenIssued ? [] : ['no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)']),
+    ...(state.tokenIssued ? [] : [tenancy.waitingFor]),
     ...(queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`]),
     ...(queue.problem === undefined ? [] : [queue.problem]),
     ...(longConnection?.problems() ?? []),
@@ -255,6 +235,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     signatureToleranceSeconds: config.server.signatureToleranceSeconds,
     logger,
     dispatch,
+    dispatchAppEvent: tenancy.onAppEvent && createAppEventDispatch(tenancy.onAppEvent),
     readiness: () => ({
       ready: state.ready,
       draining: state.draining,
@@ -281,12 +262,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     marks,
     queue,
     metrics,
-    tokens,
-    directory,
-    calendar,
-    messenger,
-    identity,
-    bot,
+    tenancy,
     retry,
     longConnection,
     server,
@@ -315,13 +291,22 @@ async function listen(parts: BotParts): Promise<string> {
       throw error;
     }),
   ]).catch(async (error: unknown) => {
-    parts.identity.stop();
+    parts.tenancy.stop();
     await queue.close(0);
     await closeStores(parts);
     throw error;
   });
   const { url, listen: listening } = baseUrl(server);
-  queue.start(createJobWorker({ bot: parts.bot, retry: parts.retry, logger, metrics: parts.metrics }));
+  const { tenancy } = parts;
+  queue.start(
+    createJobWorker({
+      bot: tenancy,
+      retry: parts.retry,
+      logger,
+      metrics: parts.metrics,
+      ...(tenancy.limiter ? { limiter: tenancy.limiter } : {}),
+    }),
+  );
   parts.state.ready = true;
   if (longConnection) {
     logger.info(
@@ -350,7 +335,7 @@ async function listen(parts: BotParts): Promise<string> {
 
 /** Stops the background work, lets the queue finish within the deadline, then closes the server and the store. */
 async function closeAll(parts: BotParts, deadlineMs = 0): Promise<DrainResult> {
-  parts.identity.stop();
+  parts.tenancy.stop();
   const drained = await parts.queue.close(deadlineMs);
   const closed = new Promise<void>((resolve) => parts.server.close(() => resolve()));
   parts.server.closeIdleConnections();
@@ -395,8 +380,7 @@ async function shutdownBot(parts: BotParts, deadlineMs: number): Promise<DrainRe
  * resolve `refused` (main exits 1, naming the variables); an unreachable Feishu is retried until stopped.
  */
 function awaitFirstToken(parts: BotParts, signal: AbortSignal) {
-  const { config, logger, tokens } = parts;
-  const firstToken = waitForTenantToken(tokens, config.feishu.domain, { logger, signal }).then(() => {
+  const firstToken = parts.tenancy.firstToken(signal).then(() => {
     parts.state.tokenIssued = true;
   });
   return {
@@ -409,17 +393,7 @@ function awaitFirstToken(parts: BotParts, signal: AbortSignal) {
 }
 
 function statsOf(parts: BotParts): () => Promise<BotStats> {
-  const { queue, tokens, directory, calendar, messenger, identity } = parts;
-  return async () => ({
-    ...(await queue.stats()),
-    tokenFetches: tokens.fetchCount,
-    batchGetIdCalls: directory.stats.batchGetIdCalls,
-    batchGetCalls: directory.stats.batchGetCalls,
-    freeBusyCalls: calendar.stats.freeBusyCalls,
-    replyCalls: messenger.stats.replyCalls,
-    botInfoCalls: identity.fetchCount,
-    botIdentityKnown: identity.current() !== undefined,
-  });
+  return async () => ({ ...(await parts.queue.stats()), ...parts.tenancy.stats() });
 }
 
 export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {

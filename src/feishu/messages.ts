@@ -2,13 +2,12 @@
 // Doc: 回复消息 — `uuid` (≤ 50 chars): requests with the same uuid post at most one message per hour.
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { Card, Messenger } from '../bot/ports.js';
-import { callWithRetry, type CallPolicy } from './call-with-retry.js';
+import { callWithRetry, type CallPolicy, type TokenSource } from './call-with-retry.js';
 import { withTenantToken } from './client.js';
-import type { TenantTokenProvider } from './token.js';
 
 export function createFeishuMessenger(options: {
   client: lark.Client;
-  tokens: TenantTokenProvider;
+  tokens: TokenSource;
   policy: CallPolicy;
 }): Messenger & { stats: { replyCalls: number } } {
   const { client, tokens, policy } = options;

@@ -1,0 +1,210 @@
+// The bot as a store app (商店应用), end to end through the emulator and the real SDK over the webhook:
+// no ticket at start → resend → ticket → answers; two tenants with the same custom IDs get their own rooms
+// (also across two replicas sharing Redis, and across a restart); a token expiring mid-run for one tenant;
+// stop / uninstall purge, and the next message after a re-install works from scratch.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator, type RecordedReply } from '../../src/emulator/index.js';
+import { startBot, type RunningBot } from '../../src/service.js';
+import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { APP, SEED_ROOM_IDS, stackConfig } from '../helpers/stack.js';
+import { captureLogs, type CapturedLogs } from '../helpers/log-capture.js';
+
+let emulator: Emulator | undefined;
+let redis: RedisServer | undefined;
+const bots: RunningBot[] = [];
+afterEach(async () => {
+  await Promise.all(bots.splice(0).map((bot) => bot.shutdown(2_000)));
+  await emulator?.close();
+  emulator = undefined;
+  await redis?.stop();
+  redis = undefined;
+});
+
+async function startStoreEmulator(): Promise<Emulator> {
+  emulator = await startEmulator({
+    ...APP,
+    store: { ticketIntervalMs: 0 },
+    ackTimeoutMs: 3000,
+    retryDelaysMs: [200, 400],
+  });
+  return emulator;
+}
+
+/** A store-app bot against the emulator; it takes its events once the emulator points at it. */
+async function startStoreBot(logs: CapturedLogs, env: Record<string, string> = {}): Promise<RunningBot> {
+  const config = stackConfig(emulator!.url, { FEISHU_APP_TYPE: 'store', ...env });
+  const bot = await startBot(config, logs.logger);
+  bots.push(bot);
+  return bot;
+}
+
+function pointAt(bot: RunningBot): void {
+  emulator!.setEventTargets(`${bot.url}/webhook/event`, `${bot.url}/webhook/card`);
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)),
+  ]);
+}
+
+/** Sends `/room <ids>` as a member of `tenantKey` and returns the reply's card as JSON text. */
+async function ask(tenantKey: string, ids: string): Promise<string> {
+  const sent = await emulator!.sendMessage({ text: `/room ${ids}`, tenantKey });
+  expect(sent.acknowledged).toBe(true);
+  const reply = await waitForReply(sent.messageId);
+  return JSON.stringify(reply.card);
+}
+
+async function waitForReply(messageId: string, timeoutMs = 5_000): Promise<RecordedReply> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [reply] = emulator!.repliesTo(messageId);
+    if (reply) return reply;
+    if (Date.now() > deadline) throw new Error(`no reply to ${messageId} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function tenants(): [string, string] {
+  const [a, b] = emulator!.store!.tenants().map((t) => t.identity.tenantKey);
+  return [a!, b!];
+}
+
+/** Room ID of `customRoomId` in the tenant's own directory. */
+function roomIdIn(tenantKey: string, customRoomId: string): string {
+  return emulator!.store!.tenant(tenantKey).rooms.byCustomRoomId(customRoomId)!.room_id;
+}
+
+/** Requests for tenant_access_token the emulator answered with a token, per tenant_key. */
+function tenantTokenRequests(): number {
+  return emulator!.requests.filter((r) => r.path === '/open-apis/auth/v3/tenant_access_token' && r.status === 200)
+    .length;
+}
+
+describe('store app: tickets, tokens, tenants', () => {
+  it('no ticket at start: asks for a resend, is ready once the ticket comes, and answers each tenant from its own rooms', async () => {
+    const logs = captureLogs();
+    await startStoreEmulator();
+    const bot = await startStoreBot(logs);
+    const before = await fetch(`${bot.url}/readyz`);
+    expect(before.status).toBe(503);
+    pointAt(bot);
+    await within(bot.tokenIssued, 5_000, 'app_access_token after the resend');
+    expect(emulator!.requests.some((r) => r.path === '/open-apis/auth/v3/app_ticket/resend')).toBe(true);
+    expect(emulator!.store!.ticketsIssued()).toBe(1);
+    expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
+
+    const [a, b] = tenants();
+    expect(roomIdIn(a, 'test01')).toBe(SEED_ROOM_IDS.test01);
+    expect(roomIdIn(b, 'test01')).not.toBe(SEED_ROOM_IDS.test01);
+    const cardA = await ask(a, 'test01 test02');
+    const cardB = await ask(b, 'test01 test02');
+    expect(cardA).toContain(roomIdIn(a, 'test01'));
+    expect(cardA).not.toContain(roomIdIn(b, 'test01'));
+    expect(cardB).toContain(roomIdIn(b, 'test01'));
+    expect(cardB).not.toContain(roomIdIn(a, 'test01'));
+    // cached per tenant: asking again answers from each tenant's own cache, never the other's
+    expect(await ask(b, 'test01')).toContain(roomIdIn(b, 'test01'));
+    expect(await ask(a, 'test01')).not.toContain(roomIdIn(b, 'test01'));
+    expect(tenantTokenRequests()).toBe(2);
+  });
+
+  it("one tenant's token expiring mid-run: that tenant fetches a new one and is answered; the other is untouched", async () => {
+    const logs = captureLogs();
+    await startStoreEmulator();
+    const bot = await startStoreBot(logs);
+    pointAt(bot);
+    await within(bot.tokenIssued, 5_000, 'app token');
+    const [a, b] = tenants();
+    await ask(a, 'test01');
+    await ask(b, 'test01');
+    const fetched = tenantTokenRequests();
+    emulator!.store!.expireTenantTokens(a);
+    expect(await ask(a, 'test02')).toContain(roomIdIn(a, 'test02'));
+    expect(await ask(b, 'test02')).toContain(roomIdIn(b, 'test02'));
+    expect(tenantTokenRequests()).toBe(fetched + 1);
+    expect(logs.lines.some((l) => l.msg === 'feishu token rejected; fetching a new one')).toBe(true);
+  });
+
+  it('uninstall purges the tenant and stops calls for it; a message after re-installing works from scratch', async () => {
+    const logs = captureLogs();
+    await startStoreEmulator();
+    const bot = await startStoreBot(logs);
+    pointAt(bot);
+    await within(bot.tokenIssued, 5_000, 'app token');
+    const [a, b] = tenants();
+    await ask(a, 'test01');
+    await ask(b, 'test01');
+    const delivered = await emulator!.store!.uninstall(b);
+    expect(delivered.acknowledged).toBe(true);
+    expect((await bot.stats()).tenants).toBe(1);
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    expect(metrics).toMatch(/roombot_tenant_lifecycle_total\{change="uninstalled"\} 1/);
+    expect(metrics).toMatch(/roombot_tenant_lifecycle_total\{change="purged"\} 1/);
+
+    emulator!.store!.install({ tenantKey: b });
+    const fetched = tenantTokenRequests();
+    const lookups = emulator!.requests.filter((r) => r.path.endsWith('/batch_get_id')).length;
+    expect(await ask(b, 'test01')).toContain(roomIdIn(b, 'test01'));
+    // from scratch: a new token, and the lookup asked again (the cache was purged)
+    expect(tenantTokenRequests()).toBe(fetched + 1);
+    expect(emulator!.requests.filter((r) => r.path.endsWith('/batch_get_id')).length).toBe(lookups + 1);
+    expect(await ask(a, 'test01')).toContain(roomIdIn(a, 'test01'));
+  });
+
+  it('a tenant that stopped the app: refused token is its own log line and metric, the other tenant is answered', async () => {
+    const logs = captureLogs();
+    await startStoreEmulator();
+    const bot = await startStoreBot(logs);
+    pointAt(bot);
+    await within(bot.tokenIssued, 5_000, 'app token');
+    const [a, b] = tenants();
+    // stopped without the bot hearing of it (the event lost): Feishu refuses that tenant's token
+    emulator!.store!.tenant(b).status = 'stopped';
+    const sent = await emulator!.sendMessage({ text: '/room test01', tenantKey: b });
+    expect(sent.acknowledged).toBe(true);
+    await expect
+      .poll(() =>
+        logs.lines.some((l) => l.msg?.startsWith('Feishu refused the tenant_access_token') && l.tenant_key === b),
+      )
+      .toBe(true);
+    expect(await ask(a, 'test01')).toContain(roomIdIn(a, 'test01'));
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    expect(metrics).toMatch(/roombot_tenant_token_refused_total\{code="99991662"\} [1-9]/);
+    expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe.skipIf(!redisAvailable())('store app: two replicas sharing Redis, and a restart', () => {
+  it('each replica answers each tenant from its own rooms; one token fetch per tenant; a restart needs no new ticket', async () => {
+    redis = await startRedisServer();
+    const logs = captureLogs();
+    await startStoreEmulator();
+    const env = { REDIS_URL: redis.url };
+    const one = await startStoreBot(logs, env);
+    const two = await startStoreBot(logs, env);
+    pointAt(one);
+    await within(Promise.all([one.tokenIssued, two.tokenIssued]), 5_000, 'both replicas ready');
+    const [a, b] = tenants();
+    expect(await ask(a, 'test01')).toContain(roomIdIn(a, 'test01'));
+    pointAt(two);
+    expect(await ask(b, 'test01')).toContain(roomIdIn(b, 'test01'));
+    expect(await ask(a, 'test01')).not.toContain(roomIdIn(b, 'test01'));
+    pointAt(one);
+    expect(await ask(b, 'test02')).toContain(roomIdIn(b, 'test02'));
+    expect(tenantTokenRequests()).toBe(2);
+
+    const tickets = emulator!.store!.ticketsIssued();
+    await one.shutdown(2_000);
+    bots.splice(bots.indexOf(one), 1);
+    const three = await startStoreBot(logs, env);
+    pointAt(three);
+    await within(three.tokenIssued, 5_000, 'the restarted replica ready from the stored ticket');
+    expect(emulator!.store!.ticketsIssued()).toBe(tickets);
+    expect(await ask(a, 'test02')).toContain(roomIdIn(a, 'test02'));
+    expect(await ask(b, 'test01')).toContain(roomIdIn(b, 'test01'));
+    expect(tenantTokenRequests()).toBe(2);
+  });
+});
