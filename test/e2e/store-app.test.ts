@@ -177,6 +177,32 @@ describe('store app: tickets, tokens, tenants', () => {
   });
 });
 
+describe('store app: fairness', () => {
+  it("a flooding tenant takes at most TENANT_MAX_CONCURRENT workers: a quiet tenant's message is answered before the flood's", async () => {
+    const logs = captureLogs('info');
+    await startStoreEmulator();
+    const bot = await startStoreBot(logs, { QUEUE_CONCURRENCY: '4', TENANT_MAX_CONCURRENT: '1' });
+    pointAt(bot);
+    await within(bot.tokenIssued, 5_000, 'app token');
+    const [flooder, quiet] = tenants();
+    await ask(flooder, 'test01'); // tokens and caches warm for both, so only the queue decides
+    await ask(quiet, 'test01');
+    emulator!.faults.inject({ api: 'reply', kind: 'latency', latencyMs: 100, times: Infinity });
+    const flood = await Promise.all(
+      [...Array(12)].map(() => emulator!.sendMessage({ text: '/room test01', tenantKey: flooder })),
+    );
+    const asked = await emulator!.sendMessage({ text: '/room test02', tenantKey: quiet });
+    const quietReply = await waitForReply(asked.messageId);
+    const floodReplies = await Promise.all(flood.map((sent) => waitForReply(sent.messageId, 10_000)));
+    const floodAnsweredBefore = floodReplies.filter((reply) => reply.at < quietReply.at).length;
+    // one flood answer at a time, ~100 ms each: a few at most before the quiet tenant's, never the whole flood
+    expect(floodAnsweredBefore).toBeLessThan(6);
+    expect(await (await fetch(`${bot.url}/metrics`)).text()).toMatch(
+      /roombot_messages_deferred_total\{reason="tenant_busy"\} [1-9]/,
+    );
+  });
+});
+
 describe.skipIf(!redisAvailable())('store app: two replicas sharing Redis, and a restart', () => {
   it('each replica answers each tenant from its own rooms; one token fetch per tenant; a restart needs no new ticket', async () => {
     redis = await startRedisServer();
