@@ -1,7 +1,7 @@
 // `npm run bench`: how the /room bot's webhook and its Feishu usage perform, on loopback, in one run
 // (about 2 minutes on 2 cores). Prints a short table; writes every figure to bench/results.json.
 //
-//   0. Start-up    spawn → first 200 from /healthz, and idle RSS: node dist/main.js vs npm start vs npm start before
+//   0. Start-up    spawn → first 200 from /healthz, and idle RSS: node dist/main.js vs npm start
 //                  the build step (npm → sh → tsx → node)
 //   1. Ack path    signed + encrypted events: ours, (a) with group chatter it ignores after verification and
 //                  (b) with /room commands it records durably (local journal) and answers through an emulator,
@@ -51,6 +51,7 @@ import { longConnectionRows, type LongConnectionRows } from './phases/long-conne
 import { runEndToEndPhase, type E2eResult } from './phases/e2e.js';
 import { runEconomyPhase } from './phases/economy.js';
 import { runMemoryPhase } from './phases/memory.js';
+import { DIRECTORY_GOALS, describeDirectory, runDirectoryPhaseInChild } from './phases/directory.js';
 import { describeParse, runParsePhaseInChild } from './phases/parse.js';
 import { runStartupPhase, STARTUP_COMMANDS, type StartupResult } from './phases/startup.js';
 
@@ -176,6 +177,17 @@ async function main(): Promise<number> {
     say(describeParse(parse, SETTINGS.parse));
     if (!parse.pass) misses.push(`worst 100 KB parse ${ms(parse.worst.cpuMedianMs)} ms CPU (${parse.worst.name})`);
 
+    // 6. The room directory (issue 19), in a process of its own (its memory figures)
+    progress('room directory: 10,000 rooms in 500 buildings');
+    const directory = runDirectoryPhaseInChild();
+    say();
+    say(describeDirectory(directory));
+    if (directory.findCpuMs > DIRECTORY_GOALS.cpuMs || directory.freeCpuMs > DIRECTORY_GOALS.cpuMs)
+      misses.push(`directory CPU per find/free ${ms(directory.findCpuMs)} / ${ms(directory.freeCpuMs)} ms`);
+    if (directory.rssBytes > DIRECTORY_GOALS.rssBytes) misses.push(`directory memory ${mb(directory.rssBytes)} MB`);
+    if (directory.freeCalls.directory > 0 || directory.freeCalls.freeBusy > DIRECTORY_GOALS.freeBusyCalls)
+      failures.push(`/room free made ${JSON.stringify(directory.freeCalls)} calls`);
+
     for (const [row, profile] of Object.entries(profiles))
       reportProfile(ROWS[row as AckRow], profile, join(profileDir!, `${row}.cpuprofile`));
 
@@ -197,6 +209,7 @@ async function main(): Promise<number> {
         ackFeishuCalls: ack.feishuCalls,
         challenges: { summary: ack.challenges, samples: ack.challengeSamples },
         e2e: e2e.runs,
+        directory,
         rules,
         memory,
         parse,
@@ -345,19 +358,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
   const { ours, oursRedis, oursCommands, oursCommandsRedis, wsCommands, sdk, floor, bare } = byRow(outcome.rows);
   const { ack } = SETTINGS;
   say();
-  say('1. Ack path: signed + encrypted im.message.receive_v1, a distinct message_id per push. Saturation:');
-  say(
-    `   ${ack.connections} connections, ${ack.rounds} × ${ack.sliceSeconds} s per row, rows taking turns; fixed rate: ${ack.rate}/s over ${ack.rateConnections} connections`,
-  );
-  say(
-    '   (autocannon overallRate: each connection sends its share at the start of each second). events/s = 2xx answers per',
-  );
-  say(
-    '   second of load; done/s = per second of load + the time the server kept working after it (its queue draining);',
-  );
-  say(
-    "   CPU µs/event = the server process's CPU time (user + system, work after the answer included) per answered event.",
-  );
+  say(`1. Ack path (ours at LOG_LEVEL=${OURS_LOG_LEVEL}; bench/README.md says what each row does)`);
   say();
   const rows = outcome.rows.map((r) => [
     ROWS[r.row],
@@ -388,49 +389,9 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
       rows,
     ),
   );
+  if (outcome.redisSkipped) say(`Redis rows left out: ${outcome.redisSkipped}.`);
   say(
-    `   (a) group chatter without an @mention: verify the signature, decrypt, check the token, parse, 200 — no dedupe`,
-  );
-  say(`       mark, no queue slot, no Feishu call (${outcome.feishuCalls} made).`);
-  say(
-    `   (b) p2p "/room <id>" over ${ack.commandRooms} rooms: verify, decrypt, parse, record durably (local journal: written and`,
-  );
-  say(
-    `       fdatasync'ed, group commit), 200; then, on the same core, the lookup (cached after the first per room) and one reply`,
-  );
-  say(`       call per message to an emulator in the load generator's process.`);
-  say(`   (c) the same with REDIS_URL: the record is a BullMQ job in a local redis-server with appendfsync always.`);
-  say(
-    `   (d), (e) the same as (a), (b) over the long connection (FEISHU_EVENT_MODE=websocket): the emulator, in the load`,
-  );
-  say(
-    `       generator's process, pushes plain JSON frames to the SDK's WSClient in ours and waits for each ack frame`,
-  );
-  say(
-    `       (${ack.connections} pushes in flight at saturation; at the fixed rate each millisecond's share); latency = push → ack,`,
-  );
-  say(`       non-2xx = pushes not acknowledged with code 200.`);
-  if (outcome.redisSkipped) say(`   Redis rows left out: ${outcome.redisSkipped}.`);
-  say(
-    `   Ours logs at LOG_LEVEL=${OURS_LOG_LEVEL} (${process.env.BENCH_LOG_LEVEL ? 'BENCH_LOG_LEVEL' : "app.config.json's default"}: at info, a line per message handled), stdout to /dev/null.`,
-  );
-  say(
-    '   SDK sample: koa-body + adaptKoa + EventDispatcher (same Encrypt Key and Verification Token, default logger), handler',
-  );
-  say(
-    '   empty: checks the signature, decrypts, answers 204 (no token or timestamp check). Bare Koa: reads the body, 200 {}.',
-  );
-  say(
-    '   Floor: bare Koa + what every signed, encrypted push costs whoever answers it (SHA-256 signature, both JSON parses,',
-  );
-  say(
-    "   aes-256-cbc with Node's crypto), nothing else: no token, timestamp or ID checks, no intake, no metrics, no logs.",
-  );
-  say(
-    `   SDK sample's handler ran for ${num(sdk.handled ?? 0)} of ${num(sdk.pushesSent)} pushes sent (${num(sdk.okAnswers)} answers counted; the rest were in flight`,
-  );
-  say(
-    "   when a slice ended): koa-body's parsed body passes the SDK's signature check, as the pushes are compact JSON.",
+    `SDK sample's handler ran for ${num(sdk.handled ?? 0)} of ${num(sdk.pushesSent)} pushes sent (${num(sdk.okAnswers)} answers counted; the rest were in flight when a slice ended)`,
   );
 
   const ratio = (a: number, b: number) => a / b;
@@ -513,10 +474,7 @@ function reportAck(outcome: AckOutcome, failures: string[], misses: string[]) {
     ),
   );
   say(
-    "   URL challenge: Feishu's url_verification, encrypted and unsigned, sent from a process of its own, spaced over (b)'s",
-  );
-  say(
-    `   saturation slices; meanwhile (b)'s event loop was blocked up to ${ms(oursCommands.saturation.loopDelayMaxMs)} ms at a time.`,
+    `URL challenges during (b): its event loop was blocked up to ${ms(oursCommands.saturation.loopDelayMaxMs)} ms at a time.`,
   );
 
   for (const r of outcome.rows) {
@@ -592,13 +550,7 @@ function commandRules(outcome: CommandRowOutcome, commands: AckRowResult): RuleR
 
 function reportStartup(results: StartupResult[], failures: string[], misses: string[]) {
   say();
-  say(
-    `0. Start-up: spawn → first 200 from /healthz (median of ${SETTINGS.startup.runs}), then resident memory after ${SETTINGS.startup.idleMs / 1000} s idle,`,
-  );
-  say(
-    '   summed over every process the command runs (CPU ms: what they had used by then, which a busy machine stretches less',
-  );
-  say('   than the wall clock); each bot against the bench emulator; stopped by SIGTERM to its process group.');
+  say(`0. Start-up (median of ${SETTINGS.startup.runs}; RSS after ${SETTINGS.startup.idleMs / 1000} s idle)`);
   say();
   say(
     table(
@@ -642,7 +594,7 @@ function reportStartup(results: StartupResult[], failures: string[], misses: str
       ],
     ),
   );
-  for (const r of results.filter((result) => result.row !== 'npmStartBefore')) {
+  for (const r of results) {
     if (r.runs.some((run) => run.exitCode !== 0))
       failures.push(`${STARTUP_COMMANDS[r.row].label} did not exit 0 on SIGTERM`);
   }
@@ -651,16 +603,7 @@ function reportStartup(results: StartupResult[], failures: string[], misses: str
 function reportEndToEnd(runs: E2eResult[], failures: string[]) {
   const [load] = runs;
   say();
-  say(
-    `2. End to end: distinct /room messages (p2p, each asking for a room ID never asked before: a cold cache), each user`,
-  );
-  say('   sending the next message when the previous one is answered; latency = emulator push start → reply recorded');
-  say(
-    `   (${load?.users ?? 0} users keep the bot busy: their latency is mostly waiting in line; 1 user shows a message that waits for`,
-  );
-  say(
-    "   nothing). Feishu calls per message from the emulator request log; bot CPU = the bot process's CPU time per message.",
-  );
+  say('2. End to end: distinct /room messages, cold cache');
   say();
   say(
     table(
@@ -690,7 +633,7 @@ function reportEndToEnd(runs: E2eResult[], failures: string[]) {
   );
   if (load)
     say(
-      `   Bot counters after the ${load.users}-user run: ${load.bot.tokenFetches} token fetch, ${num(load.bot.batchGetIdCalls)} batch_get_id, ${num(load.bot.batchGetCalls)} batch_get, ${num(load.bot.replyCalls)} reply calls.`,
+      `Bot counters after the ${load.users}-user run: ${load.bot.tokenFetches} token fetch, ${num(load.bot.batchGetIdCalls)} batch_get_id, ${num(load.bot.batchGetCalls)} batch_get, ${num(load.bot.replyCalls)} reply calls.`,
     );
   for (const r of runs) {
     if (r.unacknowledged > 0) failures.push(`${r.unacknowledged} end-to-end pushes were not acknowledged`);
@@ -700,7 +643,7 @@ function reportEndToEnd(runs: E2eResult[], failures: string[]) {
 
 function reportRules(rules: RuleResult[], failures: string[]) {
   say();
-  say('3. API economy: expected vs measured Feishu calls (emulator log; the bot/adapter counter must agree)');
+  say('3. API economy: expected vs measured Feishu calls');
   say();
   say(
     table(
@@ -721,10 +664,7 @@ function reportRules(rules: RuleResult[], failures: string[]) {
 
 function reportMemory(result: Awaited<ReturnType<typeof runMemoryPhase>>, failures: string[]) {
   say();
-  say(
-    `4. Memory: ${num(SETTINGS.memory.events)} distinct acked events into one bot (1 in ${SETTINGS.memory.commandEvery} a /room command: a dedupe mark and a reply;`,
-  );
-  say(`   the rest group chatter: no mark), DEDUPE_MAX_ENTRIES=${num(result.dedupeCap)}; after each step a full GC`);
+  say(`4. Memory: ${num(SETTINGS.memory.events)} acked events, 1 in ${SETTINGS.memory.commandEvery} a /room command`);
   say();
   const first = result.checkpoints[0]!;
   say(
@@ -741,7 +681,7 @@ function reportMemory(result: Awaited<ReturnType<typeof runMemoryPhase>>, failur
   );
   const limit = mb(SETTINGS.memory.maxSecondHalfGrowthBytes);
   say(
-    `   Heap growth over the second half: ${mb(result.secondHalfHeapGrowthBytes)} MB (bounded if < ${limit} MB): ${result.bounded ? 'bounded' : 'NOT BOUNDED'}.`,
+    `Heap growth over the second half: ${mb(result.secondHalfHeapGrowthBytes)} MB (bounded if < ${limit} MB): ${result.bounded ? 'bounded' : 'NOT BOUNDED'}.`,
   );
   if (!result.bounded)
     failures.push(`memory not bounded: heap grew ${mb(result.secondHalfHeapGrowthBytes)} MB over the second half`);

@@ -34,6 +34,8 @@ export interface BotMetrics {
   appTicket(outcome: 'recorded' | 'resend_requested'): void;
   /** A message put back for later without a call: its tenant had TENANT_MAX_CONCURRENT answers in progress, or is rate-limited. */
   deferred(reason: 'tenant_busy' | 'tenant_rate_limited'): void;
+  /** A directory sync ended: synced, failed (the last good directory is kept), or loaded (another replica's). */
+  directorySync(outcome: 'synced' | 'failed' | 'loaded'): void;
 }
 
 export type TenantChange = 'stopped' | 'uninstalled' | 'started' | 'reinstalled' | 'purged';
@@ -59,6 +61,12 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'roombot_' });
   const registers = [registry];
+  const directorySyncs = new Counter({
+    name: 'roombot_directory_syncs_total',
+    help: 'Room directory syncs: synced (read from Feishu), failed (the last good directory kept), loaded (synced by another replica)',
+    labelNames: ['outcome'],
+    registers,
+  });
   const events = new Counter({
     name: 'roombot_events_total',
     help: 'Events and callbacks taken in, by outcome',
@@ -154,6 +162,7 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
     retry: (scope) => retries.inc({ scope }),
     message: (outcome) => messages.inc({ outcome }),
     longConnection: (change) => longConnection?.(change),
+    directorySync: (outcome) => directorySyncs.inc({ outcome }),
     ...tenantMetrics(registers),
   };
 }
@@ -243,4 +252,5 @@ export const NO_METRICS: BotMetrics = {
   tokenFetch: () => undefined,
   appTicket: () => undefined,
   deferred: () => undefined,
+  directorySync: () => undefined,
 };

@@ -17,6 +17,7 @@ import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createJournalStore } from './state/journal-store.js';
 import { createMemoryStore } from './state/memory.js';
+import type { DirectorySync } from './state/directory-sync.js';
 import type { DrainResult, IntakeQueue, IntakeQueueStats, StateStore } from './bot/ports.js';
 import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
@@ -42,6 +43,8 @@ export interface RunningBot {
   readonly tokenIssued: Promise<void>;
   /** Counters for health checks and the benchmark. */
   stats(): Promise<BotStats>;
+  /** The room directory's sync (status; a sync on demand for tests and the bench). */
+  readonly directory: Pick<DirectorySync, 'status' | 'view' | 'tick' | 'syncNow' | 'stats'>;
   /** Stops accepting (503), lets running answers finish within the deadline, then closes. */
   shutdown(deadlineMs?: number): Promise<DrainResult>;
 }
@@ -57,6 +60,8 @@ export interface BotStats extends IntakeQueueStats {
   freeBusyCalls: number;
   replyCalls: number;
   botInfoCalls: number;
+  /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
+  directoryCalls: number;
   /** Whether bot/v3/info has answered: until then group messages count as addressed only by /room. */
   botIdentityKnown: boolean;
 }
@@ -99,7 +104,13 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
   };
   if (config.redisUrl) {
     const { createRedisQueue } = await import('./state/redis-queue.js');
-    return createRedisQueue({ ...common, url: config.redisUrl, prefix: redisPrefix(config) });
+    return createRedisQueue({
+      ...common,
+      url: config.redisUrl,
+      prefix: redisPrefix(config),
+      lockMs: config.queue.redisLockMs,
+      stalledCheckMs: config.queue.redisStalledCheckMs,
+    });
   }
   return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
 }
@@ -154,8 +165,14 @@ interface BotParts {
   state: { ready: boolean; draining: boolean; tokenIssued: boolean };
 }
 
+/** What the config does not set: Feishu's own deadlines, which only tests shorten. */
+export interface BotOptions {
+  /** How long a card callback may take before it is answered "still working"; CARD_ACTION_TIMEOUT_MS otherwise. */
+  cardActionTimeoutMs?: number;
+}
+
 /** Stores, queue, Feishu adapters, the bot, its intakes and transports: built, nothing listening yet. */
-async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
+async function buildBot(config: AppConfig, logger: Logger, options: BotOptions = {}): Promise<BotParts> {
   const { eventMode } = config.feishu;
   warnAboutPushSecurity(config, logger);
   const store = await createStore(config, logger);
@@ -208,6 +225,7 @@ async function buildBot(config: AppConfig, logger: Logger): Promise<BotParts> {
     onCardAction,
     readiness: () => state,
     logger,
+    cardActionTimeoutMs: options.cardActionTimeoutMs,
   });
   const longConnection: LongConnection | undefined =
     eventMode === 'websocket'
@@ -396,8 +414,8 @@ function statsOf(parts: BotParts): () => Promise<BotStats> {
   return async () => ({ ...(await parts.queue.stats()), ...parts.tenancy.stats() });
 }
 
-export async function startBot(config: AppConfig, logger: Logger): Promise<RunningBot> {
-  const parts = await buildBot(config, logger);
+export async function startBot(config: AppConfig, logger: Logger, options: BotOptions = {}): Promise<RunningBot> {
+  const parts = await buildBot(config, logger, options);
   const url = await listen(parts);
   const stopWaiting = new AbortController();
   const token = awaitFirstToken(parts, stopWaiting.signal);
@@ -414,6 +432,7 @@ export async function startBot(config: AppConfig, logger: Logger): Promise<Runni
     fatal: Promise.race([token.refused, parts.longConnection?.refused ?? new Promise<never>(() => {})]),
     tokenIssued: token.issued,
     stats: statsOf(parts),
+    directory: parts.tenancy.directory,
     shutdown: (deadlineMs = config.server.shutdownTimeoutMs) => (shutdownResult ??= shutdown(deadlineMs)),
   };
 }

@@ -13,7 +13,7 @@ import { checkRedis, versionAtLeast } from '../src/doctor/redis-check.js';
 import { exitCodeOf, formatReport, type CheckResult } from '../src/doctor/report.js';
 import { runDoctor } from '../src/doctor/run.js';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
-import { freshApp, startReceiver, type TestApp } from './emulator/support.js';
+import { freshApp, startReceiver, type TestApp } from './helpers/emulator.js';
 import { createFileTicketStore } from '../src/state/ticket-store.js';
 import { redisAvailable, startRedisServer, type RedisServer } from './helpers/redis-server.js';
 
@@ -87,6 +87,7 @@ describe('npm run doctor, as a process', () => {
       expect.stringMatching(/^✓ configuration +valid: /),
       expect.stringMatching(new RegExp(`^✓ credentials +Feishu issued a tenant token to ${app.appId}`)),
       expect.stringMatching(/^✓ room scope +calendar:room:readonly granted/),
+      expect.stringMatching(/^✓ directory scope +vc:room:readonly granted/),
       expect.stringMatching(/^✓ event mode +webhook .*signed and encrypted, token checked/),
       expect.stringMatching(/^✓ data directory +DATA_DIR .* writable, not in use/),
       'all checks passed',
@@ -180,6 +181,7 @@ describe('doctor checks: Feishu', () => {
       ['configuration', 'pass'],
       ['credentials', 'skip'],
       ['room scope', 'skip'],
+      ['directory scope', 'skip'],
       ['event mode', 'skip'],
       ['data directory', 'pass'],
     ]);
@@ -353,6 +355,22 @@ describe('doctor checks: store app (FEISHU_APP_TYPE=store)', () => {
     } finally {
       await store.close();
       await receiver.close();
+    }
+  });
+});
+
+describe('npm run doctor, the directory scope', () => {
+  it('warns (without failing) when the app lacks vc:room:readonly: the directory works without custom IDs', async () => {
+    emulator.grants.vcRoomRead = false;
+    try {
+      const { results, byName } = await doctor(appEnv());
+      expect(byName.get('directory scope')).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('vc:room:readonly not granted'),
+      });
+      expect(exitCodeOf(results)).toBe(0);
+    } finally {
+      emulator.grants.vcRoomRead = true;
     }
   });
 });

@@ -8,7 +8,18 @@ export const API_NAMES: readonly ApiName[] = ['token', 'batch_get_id', 'batch_ge
 
 /** Calls recorded since `mark` (an earlier emulator.requests.length), by API. */
 export function callsSince(emulator: Emulator, mark: number): ApiCounts {
-  const counts: ApiCounts = { token: 0, batch_get_id: 0, batch_get: 0, freebusy: 0, reply: 0, bot_info: 0 };
+  const counts: ApiCounts = {
+    token: 0,
+    batch_get_id: 0,
+    batch_get: 0,
+    freebusy: 0,
+    reply: 0,
+    bot_info: 0,
+    building_list: 0,
+    room_list: 0,
+    room_levels: 0,
+    vc_rooms: 0,
+  };
   for (const request of emulator.requests.slice(mark)) if (request.api) counts[request.api] += 1;
   return counts;
 }

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Emulator, TenantIdentity } from '../../src/emulator/index.js';
 import { buildMessageEvent, type MessageInput } from '../../src/emulator/events/envelopes.js';
-import { computeSignature, encryptPayload, SIGNATURE_HEADERS } from '../../src/protocol/crypto.js';
+import { SIGNATURE_HEADERS } from '../../src/protocol/crypto.js';
+import { computeSignature, encryptPayload } from '../../src/emulator/crypto.js';
 
 /**
  * Group chatter that does not mention the bot: the bot verifies, decrypts, checks the token, parses and

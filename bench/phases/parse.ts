@@ -178,6 +178,9 @@ function outcome(command: Command): string {
   switch (command.kind) {
     case 'lookup':
       return `lookup ${command.ids.length} IDs`;
+    case 'find':
+    case 'free':
+      return `${command.kind} ${command.words.length} words`;
     case 'help':
     case 'ignore':
       return `${command.kind} ${command.reason}`;
@@ -229,9 +232,7 @@ export function describeParse(result: ParseResult, settings: ParseSettings): str
   const ms = (value: number) => num(value, 3);
   const { worst } = result;
   return [
-    `5. Parsing: parseCommand on ${result.cases.length} hostile messages of about ${num(settings.bytes / 1000)} KB of content (text and post, p2p and group),`,
-    `   ${settings.runs} parses each after ${settings.warmups} uncounted, in a process of its own. CPU ms: this process's CPU time per parse, median`,
-    '   of the runs (what parsing costs, whatever else the machine runs); wall-clock ms beside it.',
+    `5. Parsing: ${result.cases.length} hostile messages of ~${num(settings.bytes / 1000)} KB, median of ${settings.runs} parses after ${settings.warmups} warm-ups`,
     '',
     table(
       ['message', 'chat', 'type', 'KB', 'outcome', 'CPU ms', 'wall ms', 'wall max ms'],

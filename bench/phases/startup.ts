@@ -1,8 +1,6 @@
 // Phase 0, start-up: from spawn to the first 200 from /healthz, and the resident memory once idle (summed
 // over every process the command runs), for the production command (`node dist/main.js`: one process),
-// for `npm start` (npm, then the same node), and for `npm start` as it was before the build step
-// (npm → sh → tsx → node, TypeScript compiled at run time: `npm exec -- tsx src/main.ts` runs that same
-// tree). Each bot talks to the bench emulator with the bench credentials; the rows take turns.
+// and for `npm start` (npm, then the same node). Each bot talks to the bench emulator with the bench credentials; the rows take turns.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -11,16 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { processTree } from '../../test/helpers/bot-process.js';
 import { botEnv, REPO_ROOT } from '../lib/app.js';
 
-export type StartupRow = 'production' | 'npmStart' | 'npmStartBefore';
+export type StartupRow = 'production' | 'npmStart';
 
 export const STARTUP_COMMANDS: Record<StartupRow, { label: string; command: string; args: string[] }> = {
   production: { label: 'node dist/main.js', command: process.execPath, args: ['dist/main.js'] },
   npmStart: { label: 'npm start (npm → node)', command: 'npm', args: ['start', '--silent'] },
-  npmStartBefore: {
-    label: 'npm start before (npm → sh → tsx → node)',
-    command: 'npm',
-    args: ['exec', '--offline', '--', 'tsx', 'src/main.ts'],
-  },
 };
 
 export interface StartupSettings {
@@ -87,7 +80,7 @@ async function measureOnce(row: StartupRow, feishuDomain: string, idleMs: number
   const { command, args } = STARTUP_COMMANDS[row];
   const port = await freePort();
   const started = performance.now();
-  // Its own process group: the old npm start leaves tsx and node behind when only npm is signalled.
+  // Its own process group: SIGTERM reaches npm and the node it runs.
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...botEnv(feishuDomain, { PORT: String(port) }) },

@@ -11,7 +11,7 @@ import {
 } from './availability.js';
 import type { Card, FreeBusyInstance, RoomDetails, TimeWindow } from './ports.js';
 import { displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
-import { perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
+import { directoryStrings, perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
 import { formatField, formatId, guardLineStart, isCodeSafe, oneLine } from './markdown.js';
 
 /** Feishu rejects card messages over 30 KB (error 230025, doc "回复消息"). */
@@ -30,7 +30,7 @@ const FIELD_MAX = { name: 60, building: 40, floor: 20, description: 120 } as con
 const BOT_NAME_MAX = 30;
 
 export type HeaderTemplate = 'blue' | 'green' | 'orange' | 'red' | 'grey';
-type Element = Record<string, unknown>;
+export type Element = Record<string, unknown>;
 
 /** UTF-8 bytes of JSON.stringify(card). */
 export function cardByteLength(card: Card): number {
@@ -56,13 +56,13 @@ function plainText(text: LocalizedText): Element {
   return { tag: 'plain_text', ...i18nFields(text) };
 }
 
-function markdown(text: LocalizedText, size?: 'notation'): Element {
+export function markdown(text: LocalizedText, size?: 'notation'): Element {
   return size === undefined
     ? { tag: 'markdown', ...i18nFields(text) }
     : { tag: 'markdown', ...i18nFields(text), text_size: size };
 }
 
-function divider(): Element {
+export function divider(): Element {
   return { tag: 'hr' };
 }
 
@@ -70,7 +70,7 @@ function callbackButton(label: LocalizedText, value: Record<string, unknown>): E
   return { tag: 'button', text: plainText(label), type: 'default', behaviors: [{ type: 'callback', value }] };
 }
 
-interface CardParts {
+export interface CardParts {
   title: LocalizedText;
   template: HeaderTemplate;
   /** Preview shown in the chat list; defaults to the title. */
@@ -80,7 +80,7 @@ interface CardParts {
 
 // No config.locales: it restricts which languages take effect, so readers in other languages would lose
 // the text; without it they get the default (English) content (doc: 卡片 JSON 2.0 结构, 配置卡片多语言).
-function assembleCard(parts: CardParts): Card {
+export function assembleCard(parts: CardParts): Card {
   return {
     schema: '2.0',
     config: { update_multi: true, summary: i18nFields(parts.summary ?? parts.title) },
@@ -102,6 +102,12 @@ export interface LookupCardInput {
   detailsUnavailable?: boolean;
   /** Free/busy of the found rooms; without it the card says nothing about availability. */
   availability?: AvailabilityInput;
+  /** For `omm_…` asked for (reverse lookups): room_id → its custom ID; '' when it has none, absent when unknown. */
+  customIdOf?: ReadonlyMap<string, string>;
+  /** The directory has no custom IDs (the app lacks vc:room:readonly): reverse lookups say so. */
+  customIdsMissingScope?: boolean;
+  /** Not-found custom ID → up to 3 custom IDs (or names) of rooms the reader may have meant. */
+  suggestions?: ReadonlyMap<string, readonly string[]>;
   /** Value sent back by the Refresh button (e.g. {action: 'refresh', ids: [...]}); no button without it. */
   refresh?: { value: Record<string, unknown> };
 }
@@ -221,7 +227,10 @@ function renderLookupCard(facts: LookupFacts, layout: Layout): Card {
   const availabilityNote = foundIds.length > 0 ? availabilityNoteFor(facts, layout) : undefined;
   if (availabilityNote) elements.push(markdown(availabilityNote, 'notation'));
   if (notFoundIds.length > 0) {
-    elements.push(markdown(notFoundSection(notFoundIds, layout.maxRows)), markdown(strings.notFoundHint, 'notation'));
+    elements.push(markdown(notFoundSection(notFoundIds, layout.maxRows)));
+    const suggestions = layout.detail === 'ids_only' ? undefined : suggestionLines(notFoundIds, input.suggestions);
+    if (suggestions) elements.push(markdown(suggestions));
+    elements.push(markdown(strings.notFoundHint, 'notation'));
   }
   if (truncated) elements.push(markdown(strings.truncatedNote, 'notation'));
   if (input.refresh) {
@@ -274,7 +283,7 @@ function foundRow(customRoomId: string, facts: LookupFacts, layout: Layout, loca
   const { detail } = layout;
   const roomId = input.found.get(customRoomId) ?? '';
   const room = input.details?.get(roomId);
-  const mapping = `${formatId(customRoomId)} → ${formatId(roomId)}`;
+  const mapping = mappingOf(customRoomId, roomId, input, locale);
   const disabled = room?.is_disabled === true ? strings.mdDisabled[locale] : undefined;
   const availability = availabilityOf(roomId, facts, layout)?.[locale];
   if (room === undefined || detail === 'ids_only' || detail === 'name_only') {
@@ -291,6 +300,17 @@ function foundRow(customRoomId: string, facts: LookupFacts, layout: Layout, loca
   return lines.join('\n');
 }
 
+/** "`test01` → `omm_…`"; for an `omm_…` asked for, "`omm_…` ← `test01`" (its custom ID, when known). */
+function mappingOf(asked: string, roomId: string, input: LookupCardInput, locale: Locale): string {
+  if (asked !== roomId) return `${formatId(asked)} → ${formatId(roomId)}`;
+  if (input.customIdsMissingScope) return `${formatId(roomId)} · ${directoryStrings.customIdUnknown[locale]}`;
+  const customId = input.customIdOf?.get(roomId);
+  if (customId === undefined) return formatId(roomId);
+  return customId === ''
+    ? `${formatId(roomId)} ${directoryStrings.noCustomId[locale]}`
+    : `${formatId(roomId)} ← ${formatId(customId)}`;
+}
+
 function availabilityOf(roomId: string, facts: LookupFacts, layout: Layout): LocalizedText | undefined {
   const availability = facts.availability.get(roomId);
   const timeZone = facts.input.availability?.timeZone;
@@ -298,7 +318,7 @@ function availabilityOf(roomId: string, facts: LookupFacts, layout: Layout): Loc
   return availabilityLine(availability, timeZone, layout.availability);
 }
 
-function roomFacts(room: RoomDetails, locale: Locale): string[] {
+export function roomFacts(room: RoomDetails, locale: Locale): string[] {
   const facts: string[] = [];
   if (room.name?.trim()) facts.push(formatField(room.name, FIELD_MAX.name));
   if (typeof room.capacity === 'number' && Number.isFinite(room.capacity) && room.capacity > 0) {
@@ -322,6 +342,21 @@ function notFoundSection(notFoundIds: readonly string[], maxRows: number): Local
     ];
     return lines.filter((line) => line !== '').join('\n');
   });
+}
+
+/** "`test0l`: did you mean `test01`" per not-found ID that has suggestions (the first 5 such IDs). */
+function suggestionLines(
+  notFoundIds: readonly string[],
+  suggestions: ReadonlyMap<string, readonly string[]> | undefined,
+): LocalizedText | undefined {
+  const rows = notFoundIds
+    .filter((id) => (suggestions?.get(id)?.length ?? 0) > 0)
+    .slice(0, 5)
+    .map((id) => ({ id, meant: suggestions!.get(id)!.slice(0, 3).map(formatId).join(', ') }));
+  if (rows.length === 0) return undefined;
+  return perLocale((locale) =>
+    rows.map(({ id, meant }) => `${formatId(id)}: ${directoryStrings.mdDidYouMean(meant)[locale]}`).join('\n'),
+  );
 }
 
 function isPresent<T>(value: T | undefined): value is T {
@@ -348,6 +383,7 @@ export function buildHelpCard(options: HelpCardOptions): Card {
   if (misunderstood) elements.push(markdown(strings.mdHelpNotACommand));
   elements.push(
     markdown(strings.mdHelpUsage(form, botMention(options.botName))),
+    markdown(directoryStrings.mdHelpDirectory),
     markdown(strings.mdHelpLimits(limits.maxIds, limits.maxIdLength)),
     divider(),
     markdown(strings.mdHelpPermissions, 'notation'),

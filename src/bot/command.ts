@@ -7,6 +7,7 @@
 // bot is read further only while each word still looks like a room ID).
 import { readMessageText } from './message-text.js';
 import { Mentions, Words } from './command-words.js';
+import { DIRECTORY_KEYWORDS, ESCAPE_WORD, parseDirectoryCommand } from './directory/parse.js';
 
 /**
  * Limits of one `/room` command (config keys lookup.maxIds and lookup.maxIdLength; their defaults are in app.config.json).
@@ -46,6 +47,10 @@ export type Command =
       /** Asked without `/room`: an addressed message whose every word looks like a room ID (`@RoomBot test01`). */
       implicit?: true;
     }
+  /** `/room find <words>` (docs/directory.md). */
+  | { kind: 'find'; words: string[] }
+  /** `/room free [N] [words]`: rooms free now, capacity ≥ minCapacity, in buildings/floors matching the words. */
+  | { kind: 'free'; minCapacity?: number; words: string[] }
   | { kind: 'help'; reason: HelpReason }
   | { kind: 'ignore'; reason: IgnoreReason }
   | { kind: 'invalid'; problem: 'too_many_ids'; count: number; max: number }
@@ -100,11 +105,22 @@ export function parseCommand(
  * that is no subcommand is the first room ID of a lookup. A new subcommand is one entry here, its parse
  * function and its Command kind; addressed messages without `/room` (`@RoomBot help`) use this table too.
  */
-type Subcommand = (words: Words, limits: CommandLimits) => Command;
+type Subcommand = (words: Words, limits: CommandLimits, keyword: string) => Command;
 
 const requestHelp: Subcommand = () => ({ kind: 'help', reason: 'requested' });
 
-const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([...HELP_WORDS].map((word) => [word, requestHelp]));
+/** find/free (directory/parse.ts): the words after the keyword, checked like IDs, then parsed there. */
+const directorySubcommand: Subcommand = (words, limits, keyword) => {
+  const { ids, count } = readIds(keyword, words, limits.maxIds);
+  if (count > limits.maxIds) return { kind: 'invalid', problem: 'too_many_ids', count, max: limits.maxIds };
+  const command = validateIds(ids.slice(1), limits.maxIdLength);
+  return command.kind === 'lookup' ? (parseDirectoryCommand([keyword, ...command.ids]) ?? command) : command;
+};
+
+const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([
+  ...[...HELP_WORDS].map((word): [string, Subcommand] => [word, requestHelp]),
+  ...DIRECTORY_KEYWORDS.map((word): [string, Subcommand] => [word, directorySubcommand]),
+]);
 
 function subcommand(word: string): Subcommand | undefined {
   const folded = foldKeyword(word);
@@ -116,12 +132,17 @@ function parseAfterCommandWord(words: Words, limits: CommandLimits): Command {
   words.skip('all');
   if (words.done) return { kind: 'help', reason: 'no_ids' };
   const first = words.word()!;
-  return subcommand(first)?.(words, limits) ?? parseLookup(first, words, limits);
+  return subcommand(first)?.(words, limits, first) ?? parseLookup(first, words, limits);
 }
 
 /** `/room ID…`: the IDs from `first` on, checked against the limits. */
 function parseLookup(first: string, words: Words, limits: CommandLimits): Command {
-  const { ids, count } = readIds(first, words, limits.maxIds);
+  const read = readIds(first, words, limits.maxIds);
+  // `/room -- free find`: after `--` every word is an ID, keywords too (docs/directory.md)
+  const escaped = read.ids[0] === ESCAPE_WORD;
+  const ids = escaped ? read.ids.slice(1) : read.ids;
+  const count = escaped ? read.count - 1 : read.count;
+  if (ids.length === 0) return { kind: 'help', reason: 'no_ids' };
   if (count > limits.maxIds) return { kind: 'invalid', problem: 'too_many_ids', count, max: limits.maxIds };
   return validateIds(ids, limits.maxIdLength);
 }
@@ -140,7 +161,7 @@ function parseImplicitLookup(first: string | undefined, words: Words, limits: Co
     if (word !== '' && !ids.has(word)) {
       // Only the first word can be a subcommand: any other word is an ID by now, or has ended the reading.
       const asked = ids.size === 0 ? subcommand(word) : undefined;
-      if (asked !== undefined) return asked(words, limits);
+      if (asked !== undefined) return asked(words, limits, word);
       if (!looksLikeRoomId(word, limits.maxIdLength)) return notACommand;
       ids.add(word);
       if (ids.size > limits.maxIds) return notACommand;

@@ -4,11 +4,13 @@ import { FeishuApiError } from '../errors.js';
 import type { CardActionEvent, CardActionResponse, EventHeader, MessageReceiveEvent } from '../protocol/events.js';
 import type { Logger } from '../log.js';
 import { restOfDay } from './availability.js';
+import { isRoomId, type DirectoryAnswers } from './directory/answer.js';
 import { buildErrorCard, buildHelpCard, buildLookupCard, type ErrorCardInput } from './card.js';
 import { parseCommand, type CommandLimits } from './command.js';
 import { SCOPE_ROOM_READ, strings, toast } from './i18n.js';
 import type {
   Card,
+  DirectoryView,
   FreeBusyInstance,
   LookupOptions,
   Messenger,
@@ -36,6 +38,8 @@ export interface RoomBotOptions {
   /** The bot's own identity once bot/v3/info has answered (undefined before: group mentions are not recognised). */
   botIdentity: () => BotIdentity | undefined;
   logger: Logger;
+  /** /room find, /room free, omm_ lookups and "did you mean" (docs/directory.md); without it they are not offered. */
+  directoryAnswers?: DirectoryAnswers;
 }
 
 export interface RoomBot {
@@ -59,18 +63,38 @@ interface LookupOutcome {
 
 export function createRoomBot(options: RoomBotOptions): RoomBot {
   const { directory, calendar, timeZone, clock = Date.now, messenger, limits, access, botIdentity, logger } = options;
+  const known = options.directoryAnswers;
+
+  /** custom ID → room_id, and each `omm_…` asked for that exists → itself (the directory, else batch_get). */
+  async function resolve(ids: string[], options: LookupOptions): Promise<Map<string, string>> {
+    const roomIds = known ? ids.filter(isRoomId) : [];
+    const customIds = roomIds.length === 0 ? ids : ids.filter((id) => !isRoomId(id));
+    const view = roomIds.length > 0 ? await known?.current() : undefined;
+    const unknown = roomIds.filter((id) => view?.byRoomId(id) === undefined);
+    const [found, details] = await Promise.all([
+      customIds.length > 0 ? directory.findRoomIds(customIds, options) : new Map<string, string>(),
+      unknown.length > 0 ? directory.getRoomDetails(unknown, options) : new Map<string, RoomDetails>(),
+    ]);
+    for (const id of roomIds) if (view?.byRoomId(id) !== undefined || details.has(id)) found.set(id, id);
+    return found;
+  }
+
   async function lookup(ids: string[], options: LookupOptions, reference: string): Promise<LookupOutcome> {
     let found: Map<string, string>;
     try {
-      found = await directory.findRoomIds(ids, options);
+      found = await resolve(ids, options);
     } catch (error) {
       logFeishuFailure(logger, error, reference, 'room lookup failed');
       return { card: buildErrorCard(errorCardFor(error, reference)), outcome: 'lookup_failed' };
     }
     const refresh = { value: { action: 'refresh', ids } };
+    const view = known ? await known.current() : undefined;
+    const notFound = ids.filter((id) => !found.has(id) && !isRoomId(id));
+    const suggestions = known && notFound.length > 0 ? known.suggestions(view, notFound) : undefined;
+    const customIdOf = reverseMap(ids, view);
     if (found.size === 0)
-      return { card: buildLookupCard({ requested: ids, found, refresh }), outcome: 'found', found: 0 };
-    const roomIds = [...found.values()];
+      return { card: buildLookupCard({ requested: ids, found, refresh, suggestions }), outcome: 'found', found: 0 };
+    const roomIds = [...new Set(found.values())];
     const window = restOfDay(clock(), timeZone);
     // Degrade, don't fail: the IDs are what was asked for; details and free/busy are a bonus, asked for together.
     const [details, bookings] = await Promise.all([
@@ -88,6 +112,9 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
       detailsUnavailable: details === undefined,
       availability: { window, timeZone, bookings, unavailable: bookings === undefined },
       refresh,
+      suggestions,
+      customIdOf,
+      customIdsMissingScope: view !== undefined && !view.customIds,
     });
     return { card, outcome: 'found', found: found.size };
   }
@@ -120,6 +147,26 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
           card = buildErrorCard(command);
           fields = { outcome: 'invalid', reason: command.problem };
           break;
+        case 'find':
+        case 'free': {
+          if (!known) {
+            card = buildHelpCard({
+              limits,
+              reason: 'requested',
+              chatType: job.chat_type,
+              botName: botIdentity()?.name,
+            });
+            fields = { outcome: 'help', reason: 'directory_off' };
+            break;
+          }
+          const result =
+            command.kind === 'find'
+              ? await known.find(command.words, messageId)
+              : await known.free(command.minCapacity, command.words, messageId);
+          card = result.card;
+          fields = { ...result.fields, command: command.kind };
+          break;
+        }
         case 'lookup': {
           const result = await lookup(command.ids, {}, messageId);
           card = result.card;
@@ -165,6 +212,17 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
   };
 }
 
+/** room_id → custom ID for the `omm_…` asked for, from the directory ('' when a room has none); unknown ones left out. */
+function reverseMap(ids: readonly string[], view: DirectoryView | undefined): Map<string, string> | undefined {
+  if (!view?.customIds) return undefined;
+  const result = new Map<string, string>();
+  for (const id of ids) {
+    const room = isRoomId(id) ? view.byRoomId(id) : undefined;
+    if (room) result.set(id, room.custom_room_id ?? '');
+  }
+  return result;
+}
+
 /** The value of `call`, or undefined (after telling `onError`) when it fails. */
 async function orUndefined<T>(call: Promise<T>, onError: (error: unknown) => void): Promise<T | undefined> {
   try {
@@ -183,7 +241,7 @@ function refreshIds(value: unknown, limits: CommandLimits): string[] | undefined
   if (!ids.every((id): id is string => typeof id === 'string')) return undefined;
   // The value came back from a client: validate it exactly as a typed `/room` command would be.
   const command = parseCommand(
-    { chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room ${ids.join(' ')}` }) },
+    { chat_type: 'p2p', message_type: 'text', content: JSON.stringify({ text: `/room -- ${ids.join(' ')}` }) },
     limits,
   );
   return command.kind === 'lookup' ? command.ids : undefined;

@@ -201,3 +201,62 @@ export type Toast = NonNullable<CardActionResponse['toast']>;
 export function toast(type: Toast['type'], text: LocalizedText): Toast {
   return { type, content: text.en_us, i18n: { zh_cn: text.zh_cn, en_us: text.en_us } };
 }
+
+// The room directory's commands (/room find, /room free, omm_ lookups, "did you mean"; docs/directory.md).
+export const directoryStrings = {
+  mdHelpDirectory: {
+    zh_cn:
+      '**按名称查找、找空闲会议室**\n' +
+      '`/room find 前海`（或 `search`、`查找`、`搜索`）：名称、建筑、楼层或自定义 ID 包含所有关键词的会议室\n' +
+      '`/room free 6 深圳湾`（或 `空闲`）：现在空闲的会议室，可容纳至少 6 人（`6`、`6人`、`6p`），位于匹配关键词的建筑或楼层\n' +
+      '`/room omm_…`：由飞书会议室 ID 反查自定义 ID 和详情\n' +
+      '自定义 ID 恰好是 `free`、`find` 等关键词时，在前面加 `--`：`/room -- free`',
+    en_us:
+      '**Find rooms by name, or a free room**\n' +
+      '`/room find Everest` (or `search`, `查找`, `搜索`): rooms whose name, building, floor or custom ID contain every word\n' +
+      '`/room free 6 Tower` (or `空闲`): rooms free now for at least 6 people (`6`, `6人`, `6p`), in buildings or floors matching the words\n' +
+      '`/room omm_…`: the custom ID and details of a Feishu room ID\n' +
+      'For a custom ID that is itself a keyword (`free`, `find`), put `--` first: `/room -- free`',
+  },
+  findTitle: { zh_cn: '会议室查找结果', en_us: 'Rooms found' },
+  mdFindSummary: (shown: number, total: number, query: string): LocalizedText => ({
+    zh_cn: `与 ${query} 匹配的会议室：**${total}** 个` + (total > shown ? `，显示前 ${shown} 个` : ''),
+    en_us: `Rooms matching ${query}: **${total}**` + (total > shown ? `, the first ${shown} shown` : ''),
+  }),
+  mdFindMore: (count: number): LocalizedText => ({
+    zh_cn: `……另有 **${count}** 个，请再加一个关键词缩小范围`,
+    en_us: `…**${count}** more — add a word to narrow`,
+  }),
+  findNone: {
+    zh_cn: '没有会议室的名称、建筑、楼层或自定义 ID 包含所有这些关键词。请换个关键词或减少关键词。',
+    en_us: 'No room has every one of these words in its name, building, floor or custom ID. Try fewer or other words.',
+  },
+  freeTitle: { zh_cn: '现在空闲的会议室', en_us: 'Rooms free now' },
+  mdFreeSummary: (count: number, minMinutes: number, capacity: number | undefined): LocalizedText => ({
+    zh_cn: `**${count}** 个会议室现在空闲至少 ${minMinutes} 分钟` + (capacity ? `，可容纳至少 ${capacity} 人` : ''),
+    en_us:
+      `**${count}** room${count === 1 ? '' : 's'} free now for at least ${minMinutes} minutes` +
+      (capacity ? `, for ${capacity}+ people` : ''),
+  }),
+  freeNone: (minMinutes: number): LocalizedText => ({
+    zh_cn: `没有符合条件、现在空闲至少 ${minMinutes} 分钟的会议室。可以减少人数或换个建筑、楼层。`,
+    en_us: `No matching room is free now for at least ${minMinutes} minutes. Try fewer people or another building or floor.`,
+  }),
+  freeChecked: (checked: number, matching: number): LocalizedText => ({
+    zh_cn: `已查询 ${checked} 个符合条件的会议室的忙闲（共 ${matching} 个符合条件）。`,
+    en_us: `Checked free/busy of ${checked} matching rooms (${matching} match in all).`,
+  }),
+  noCustomId: { zh_cn: '（无自定义 ID）', en_us: '(no custom ID)' },
+  customIdUnknown: {
+    zh_cn: '自定义 ID 未知：机器人缺少权限 `vc:room:readonly`',
+    en_us: 'custom ID unknown: the bot lacks `vc:room:readonly`',
+  },
+  mdDidYouMean: (ids: string): LocalizedText => ({ zh_cn: `你是不是要找：${ids}`, en_us: `Did you mean: ${ids}` }),
+  loadingTitle: { zh_cn: '会议室目录加载中', en_us: 'Room directory still loading' },
+  loading: {
+    zh_cn: '机器人刚启动，正在读取会议室目录。请过一会儿再发送这条命令。',
+    en_us:
+      'The bot has just started and is still reading the room directory. Please send the command again in a moment.',
+  },
+  asOf: (time: string): LocalizedText => ({ zh_cn: `会议室目录更新于 ${time}`, en_us: `Room directory as of ${time}` }),
+} as const;

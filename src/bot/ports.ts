@@ -1,6 +1,9 @@
 // What the bot needs from the outside world: every port, in one place. src/feishu implements the Feishu ones
 // with the SDK, src/state the stores and the intake queue; tests may implement them too. Nothing here does I/O.
 import type { Command } from './command.js';
+import type { FreeFilter } from './directory/free.js';
+import type { DirectoryRoom } from './directory/model.js';
+import type { SearchResult } from './directory/search.js';
 
 /** meeting_room v1 room details (batch_get, fields=*). Fields Feishu may omit are optional. */
 export interface RoomDetails {
@@ -172,4 +175,41 @@ export interface AppTicketStore {
   get(): Promise<string | undefined>;
   /** Resolves once the ticket is stored durably; rejects when it could not be (the push is then refused). */
   set(ticket: string): Promise<void>;
+}
+
+// The tenant's room directory, kept by the bot (docs/directory.md): synced in the background, shared by replicas
+// through the state store, read by /room find, /room free, omm_ lookups and "did you mean".
+
+/** One synced directory, indexed: what every request reads (no I/O). */
+export interface DirectoryView {
+  /** When the sync finished, epoch ms. */
+  readonly syncedAt: number;
+  /** Whether custom room IDs are known (false: the app lacks vc:room:readonly). */
+  readonly customIds: boolean;
+  /** Rooms in it. */
+  readonly size: number;
+  byRoomId(roomId: string): DirectoryRoom | undefined;
+  byCustomId(customRoomId: string): DirectoryRoom | undefined;
+  /** Rooms matching every (folded) word, best first, at most `limit`, and how many matched in all. */
+  search(words: readonly string[], limit: number): SearchResult;
+  /** Rooms to ask free/busy for: never disabled, fitting the filter, smallest capacity first, at most `max`. */
+  freeCandidates(filter: FreeFilter, max: number): { rooms: DirectoryRoom[]; total: number };
+  /** Up to `limit` rooms someone typing `word` as a custom ID may have meant. */
+  suggest(word: string, limit: number): DirectoryRoom[];
+}
+
+export type DirectoryStatus =
+  | { state: 'loading'; lastError?: string }
+  | { state: 'ready'; syncedAt: number; rooms: number; customIds: boolean; lastError?: string };
+
+/** The directory of one tenant (the tenant is chosen where the port is built; every key it writes includes it). */
+export interface SyncedDirectory {
+  status(): DirectoryStatus;
+  /** The current view; before the first sync landed, waits for it at most `timeoutMs` (undefined then). */
+  view(timeoutMs: number): Promise<DirectoryView | undefined>;
+}
+
+/** Reads the whole directory from Feishu (src/feishu/directory.ts): what a sync runs. */
+export interface DirectoryReader {
+  fetch(): Promise<{ rooms: DirectoryRoom[]; customIds: boolean }>;
 }

@@ -4,8 +4,8 @@
 import type { RoomDirectory } from '../bot/ports.js';
 import type { AppConfig } from '../config.js';
 import { FeishuApiError } from '../errors.js';
-import type { CallPolicy } from '../feishu/call-with-retry.js';
-import { createFeishuClient } from '../feishu/client.js';
+import { callWithRetry, type CallPolicy } from '../feishu/call-with-retry.js';
+import { createFeishuClient, withTenantToken } from '../feishu/client.js';
 import { createFeishuRoomDirectory } from '../feishu/rooms.js';
 import { createTenantTokenProvider, type TenantTokenProvider } from '../feishu/token.js';
 import type { Logger } from '../log.js';
@@ -16,6 +16,8 @@ export interface FeishuProbe {
   domain: string;
   tokens: TenantTokenProvider;
   directory: RoomDirectory;
+  /** One vc/v1 room_levels page: answered only when the app holds vc:room:readonly. */
+  listRoomLevels: () => Promise<unknown>;
 }
 
 /** A custom room ID no tenant is expected to use: the lookup only has to be answered, not to find it. */
@@ -32,7 +34,14 @@ export function createFeishuProbe(feishu: AppConfig['feishu'], logger: Logger): 
   const client = createFeishuClient({ ...feishu, logger });
   const tokens = createTenantTokenProvider(client, feishu, policy);
   const directory = createFeishuRoomDirectory({ client, tokens, policy, batchSize: 1, cacheTtlMs: 0 });
-  return { appId: feishu.appId, domain: feishu.domain, tokens, directory };
+  const listRoomLevels = () =>
+    callWithRetry(
+      'vc.room_level.list',
+      policy,
+      (token) => client.vc.v1.roomLevel.list({ params: { page_size: 1 } }, withTenantToken(token)),
+      tokens,
+    );
+  return { appId: feishu.appId, domain: feishu.domain, tokens, directory, listRoomLevels };
 }
 
 /** Feishu's own words about a failed call, for the end of a line. */
@@ -102,6 +111,26 @@ export async function checkRoomScope(probe: FeishuProbe): Promise<CheckResult> {
       unreachable(name, error, probe.domain) ??
       fail(name, `the probe lookup was refused (batch_get_id: ${said(error)})`)
     );
+  }
+}
+
+const SCOPE_VC_ROOM_READ = 'vc:room:readonly';
+
+/** vc/v1 room_levels: with vc:room:readonly the room directory knows custom IDs; without it, it works without them. */
+export async function checkDirectoryScope(probe: FeishuProbe): Promise<CheckResult> {
+  const name = 'directory scope';
+  try {
+    await probe.listRoomLevels();
+    return pass(name, `${SCOPE_VC_ROOM_READ} granted: the room directory knows custom room IDs`);
+  } catch (error) {
+    if (error instanceof FeishuApiError && (error.code === SCOPE_MISSING || error.kind === 'permission')) {
+      return warn(
+        name,
+        `${SCOPE_VC_ROOM_READ} not granted: /room find and /room free work, but without custom room IDs; enable it and publish a version to have them`,
+      );
+    }
+    if (!(error instanceof FeishuApiError)) return fail(name, `probe failed: ${(error as Error).message}`);
+    return unreachable(name, error, probe.domain) ?? fail(name, `the probe was refused (room_levels: ${said(error)})`);
   }
 }
 

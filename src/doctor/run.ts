@@ -27,6 +27,7 @@ function localModeResults(): CheckResult[] {
       'none set: local mode (npm start runs its own Feishu emulator); set FEISHU_APP_ID and FEISHU_APP_SECRET to check a real app',
     ),
     skip('room scope', 'local mode: not checked'),
+    skip('directory scope', 'local mode: not checked'),
     skip('event mode', 'local mode: the emulator pushes with keys of its own'),
   ];
 }
@@ -43,14 +44,19 @@ async function feishuResults(config: AppConfig, cwd: string, logger: Logger): Pr
       checkEventMode(config),
     ];
   }
-  const { checkCredentials, checkEventMode, checkRoomScope, createFeishuProbe } = await import('./feishu-checks.js');
+  const { checkCredentials, checkDirectoryScope, checkEventMode, checkRoomScope, createFeishuProbe } =
+    await import('./feishu-checks.js');
   const probe = createFeishuProbe(config.feishu, logger);
   const credentials = await checkCredentials(probe);
   const scope =
     credentials.status === 'pass'
       ? await checkRoomScope(probe)
       : skip('room scope', 'not checked: needs credentials Feishu accepts');
-  return [credentials, scope, checkEventMode(config)];
+  const directory =
+    credentials.status === 'pass'
+      ? await checkDirectoryScope(probe)
+      : skip('directory scope', 'not checked: needs credentials Feishu accepts');
+  return [credentials, scope, directory, checkEventMode(config)];
 }
 
 async function storageResults(config: AppConfig, cwd: string): Promise<CheckResult[]> {

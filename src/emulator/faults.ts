@@ -3,8 +3,12 @@
 // The long connection's endpoint can be refused the same way ('ws_endpoint'; its business errors come in
 // an HTTP 200 {code, msg, data: {}}, e.g. code 1000040343, the one the SDK retries).
 
-/** The Open APIs the emulator serves, by short name; 'any' matches all of them. */
-export type ApiName = 'token' | 'batch_get_id' | 'batch_get' | 'freebusy' | 'reply' | 'bot_info';
+/** The Open APIs the emulator serves, by short name; 'any' matches all of them but the directory lists. */
+export type ApiName = 'token' | 'batch_get_id' | 'batch_get' | 'freebusy' | 'reply' | 'bot_info' | DirectoryApiName;
+
+/** The lists a directory sync reads (background work, so 'any' leaves them alone: name them to fail them). */
+export type DirectoryApiName = 'building_list' | 'room_list' | 'room_levels' | 'vc_rooms';
+const DIRECTORY_APIS: ReadonlySet<string> = new Set(['building_list', 'room_list', 'room_levels', 'vc_rooms']);
 
 /** What a fault can target: an Open API, or the long connection's endpoint (which 'any' does not match). */
 export type FaultTarget = ApiName | 'ws_endpoint';
@@ -97,7 +101,7 @@ export class FaultInjector {
 }
 
 function targets(spec: FaultSpec, api: FaultTarget): boolean {
-  return spec.api === api || (spec.api === 'any' && api !== 'ws_endpoint');
+  return spec.api === api || (spec.api === 'any' && api !== 'ws_endpoint' && !DIRECTORY_APIS.has(api));
 }
 
 function faultResponse(spec: FaultSpec): FaultResponse {

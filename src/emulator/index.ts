@@ -78,6 +78,7 @@
 // (room directory validation), FEISHU_RETRY_DELAYS_MS/FEISHU_ACK_TIMEOUT_MS (Feishu's real schedule),
 // FEISHU_WS_CLIENT_CONFIG/FEISHU_WS_MAX_CONNECTIONS/WsCode (the long connection's defaults and codes).
 export { startEmulator } from './server.js';
+export { generateDirectory, type GeneratedDirectoryOptions } from './generate.js';
 export type {
   CardClick,
   CardClickOutcome,

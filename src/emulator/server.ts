@@ -13,6 +13,7 @@ import { registerControlRoutes } from './api/control-routes.js';
 import { FeishuCode, sendFeishuError } from './api/errors.js';
 import { registerImRoutes } from './api/im-routes.js';
 import { registerMeetingRoomRoutes } from './api/meeting-room-routes.js';
+import { registerDirectoryRoutes, type DirectoryGrants } from './api/directory-routes.js';
 import { logIdAndErrors, recordRequests, type ApiRequestRecord } from './api/middleware.js';
 import type { EmulatorState } from './api/state.js';
 import { judgeCardAnswer, judgeChallengeAnswer, type UrlVerificationResult } from './events/callbacks.js';
@@ -86,6 +87,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const logger = options.logger ?? createLogger('silent');
   const seed = options.rooms ? parseRooms(options.rooms) : loadRoomSeed();
   const tokens = new TokenIssuer(options.tokenExpireSeconds ?? 7200, now);
+  const grants: DirectoryGrants = { vcRoomRead: options.vcRoomRead ?? true };
   const faults = new FaultInjector(options.random);
   const messages = new MessageStore(now);
   const requests: ApiRequestRecord[] = [];
@@ -208,6 +210,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   if (storeMode) storeMode.register(router, faults);
   else registerAuthRoutes(router, options, tokens, faults);
   registerMeetingRoomRoutes(router, roomsOf, authority, faults, now);
+  registerDirectoryRoutes(router, roomsOf, authority, faults, grants, options.appId);
   registerImRoutes(router, messages, identityOf, authority, faults);
   registerBotRoutes(router, identityOf, authority, faults);
   registerWsEndpoint(router, options, gateway, faults);
@@ -219,6 +222,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     identity,
     rooms,
+    grants,
     replies: messages.replies,
     requests,
     deliveries,

@@ -9,6 +9,7 @@ import type { PushOptions } from './events/pusher.js';
 import type { FaultInjector } from './faults.js';
 import type { JsonObject, RecordedReply } from './messages.js';
 import type { EmulatedRoom, RoomCatalog } from './rooms.js';
+import type { DirectoryGrants } from './api/directory-routes.js';
 import type { WsConnectionInfo } from './ws/connection.js';
 import type { WsClientConfig } from './ws/protocol.js';
 import type { WsPushOptions } from './ws/pusher.js';
@@ -51,6 +52,8 @@ export interface EmulatorOptions {
   wsClientConfig?: Partial<WsClientConfig>;
   /** Open long connections allowed for the app; default 50, as Feishu. */
   wsMaxConnections?: number;
+  /** Whether the app has vc:room:readonly (vc/v1 room_levels and rooms answer 99991672 without it); default true. */
+  vcRoomRead?: boolean;
   /** The bot's event webhook (im.message.receive_v1), e.g. http://127.0.0.1:3000/webhook/event. */
   eventUrl?: string;
   /** The bot's card callback URL (card.action.trigger). */
@@ -102,6 +105,8 @@ export interface Emulator {
   readonly url: string;
   readonly identity: TenantIdentity;
   readonly rooms: RoomCatalog;
+  /** Scopes the app holds; change them while running (e.g. grants.vcRoomRead = false). */
+  readonly grants: DirectoryGrants;
   readonly replies: readonly RecordedReply[];
   readonly requests: readonly ApiRequestRecord[];
   readonly deliveries: readonly DeliveryAttempt[];

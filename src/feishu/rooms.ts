@@ -52,11 +52,14 @@ export function meetingRoomGet<B>(
   path: string,
   params: Record<string, string | readonly string[]>,
   countAttempt: () => void,
+  /** Awaited before every attempt (the directory sync's pacing). */
+  beforeAttempt?: () => Promise<void>,
 ): Promise<B> {
   return callWithRetry<B>(
     `meeting_room.${path.replace('/', '.')}`,
     api.policy,
-    (token) => {
+    async (token) => {
+      await beforeAttempt?.();
       countAttempt();
       return api.client.request<B>(
         {

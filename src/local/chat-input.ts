@@ -38,7 +38,7 @@ export const COMMAND_LIST = CHAT_COMMANDS.map((spec) => spec.words[0]).join(' ')
 export function chatHelp(): string {
   const width = Math.max(...CHAT_COMMANDS.map((spec) => spec.words.join(' ').length));
   return [
-    'Type a message as a Feishu user would, e.g.  /room test01 test02',
+    'Type a message as a Feishu user would, e.g.  /room test01 test02   /room find 前海   /room free 10',
     'Lines starting with ":" are commands of this chat:',
     ...CHAT_COMMANDS.map((spec) => `  ${spec.words.join(' ').padEnd(width)}  ${spec.description}`),
   ].join('\n');

@@ -1,8 +1,8 @@
-// Feishu's event-subscription crypto, both directions (the bot decrypts and verifies; the emulator
-// encrypts and signs). Doc: "步骤三：接收事件" (event-subscription-guide / encrypt-key-encryption-configuration-case).
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// Feishu's event-subscription crypto as the bot needs it: decrypt and verify (the emulator's side, encrypt and
+// sign, is src/emulator/crypto.ts). Doc: "步骤三：接收事件" (event-subscription-guide / encrypt-key-encryption-configuration-case).
+import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 
-const IV_BYTES = 16;
+export const IV_BYTES = 16;
 const BLOCK_BYTES = 16;
 
 /**
@@ -13,15 +13,9 @@ export function aesKeyFor(encryptKey: string): Buffer {
   return createHash('sha256').update(encryptKey, 'utf8').digest();
 }
 
-const keyOf = (key: Buffer | string): Buffer => (typeof key === 'string' ? aesKeyFor(key) : key);
+export const keyOf = (key: Buffer | string): Buffer => (typeof key === 'string' ? aesKeyFor(key) : key);
 
-/** base64(iv ‖ AES-256-CBC(PKCS#7)(plaintext)), the `encrypt` field of an encrypted push. */
-export function encryptPayload(plaintext: string, key: Buffer | string, iv: Buffer = randomBytes(IV_BYTES)): string {
-  const cipher = createCipheriv('aes-256-cbc', keyOf(key), iv);
-  return Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final()]).toString('base64');
-}
-
-/** Inverse of encryptPayload with Node's own AES-256-CBC; throws on anything that is not a ciphertext for this key. */
+/** base64(iv ‖ AES-256-CBC(PKCS#7)(plaintext)) decrypted with Node's own AES-256-CBC; throws on anything that is not a ciphertext for this key. */
 export function decryptPayload(encrypted: string, key: Buffer | string): string {
   return decryptPayloadBytes(encrypted, key).toString('utf8');
 }
@@ -34,16 +28,6 @@ export function decryptPayloadBytes(encrypted: string, key: Buffer | string): Bu
   }
   const decipher = createDecipheriv('aes-256-cbc', keyOf(key), bytes.subarray(0, IV_BYTES));
   return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES)), decipher.final()]);
-}
-
-/** X-Lark-Signature = hex(sha256(timestamp + nonce + encrypt_key + raw body bytes)). */
-export function computeSignature(
-  timestamp: string,
-  nonce: string,
-  encryptKey: string,
-  rawBody: Buffer | string,
-): string {
-  return signatureDigest(timestamp, nonce, encryptKey, rawBody).toString('hex');
 }
 
 /** The signature as bytes: what a received X-Lark-Signature is checked against. */

@@ -1,8 +1,8 @@
 // The intake queue shared by replicas (REDIS_URL): BullMQ on Redis. A job per message, its id the
 // message_id, so a second delivery adds nothing; workers on every replica take jobs; a job whose worker
 // died (kill -9, OOM, a lost host) is noticed by the stalled-job check of any live replica, or of the
-// restarted one, and run again: its lock lasts LOCK_MS and the check runs every STALLED_CHECK_MS, so it
-// is taken over within LOCK_MS + STALLED_CHECK_MS (under 60 s).
+// restarted one, and run again: its lock lasts lockMs and the check runs every stalledCheckMs, so it
+// is taken over within lockMs + stalledCheckMs (30 s by default).
 //
 // Redis down: `add` fails at once (no offline queue) and the webhook answers 503, so Feishu keeps the
 // event and re-delivers it later (15 s, 5 min, 1 h, 6 h). Nothing is acked that is not in Redis; what
@@ -28,13 +28,14 @@ export interface RedisQueueOptions {
   dedupeTtlMs: number;
   /** Redis key prefix (BullMQ's `prefix`): one per app, so apps sharing a Redis keep their jobs apart. */
   prefix: string;
+  /** A worker that stops renewing a job's lock for this long is considered dead (config queue.redisLockMs). */
+  lockMs: number;
+  /** How often a worker looks for jobs whose lock has expired (config queue.redisStalledCheckMs). */
+  stalledCheckMs: number;
   logger: Logger;
 }
 
 const QUEUE_NAME = 'intake';
-/** A worker that stops renewing its lock for this long is considered dead. */
-const LOCK_MS = 20_000;
-const STALLED_CHECK_MS = 10_000;
 /** Stalls tolerated before a job is failed: a message that crashes every worker must not crash them forever. */
 const MAX_STALLS = 3;
 /** How often the pending count behind `maxPending` is read again (reading it per push would double the cost). */
@@ -209,8 +210,8 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
           connection: consumer,
           prefix,
           concurrency: options.concurrency,
-          lockDuration: LOCK_MS,
-          stalledInterval: STALLED_CHECK_MS,
+          lockDuration: options.lockMs,
+          stalledInterval: options.stalledCheckMs,
           maxStalledCount: MAX_STALLS,
           settings: {
             backoffStrategy: (_attempts, _type, error) => (error instanceof RetryLater ? error.delayMs : 1_000),

@@ -8,6 +8,7 @@
 import { createAppEventIntake, type AppEventIntake } from '../bot/app-events.js';
 import { createCardActionIntake, type CardActionIntake } from '../bot/card-actions.js';
 import { createTenantLimiter, type TenantLimiter } from '../bot/fairness.js';
+import { createDirectoryAnswers } from '../bot/directory/answer.js';
 import { createRoomBot, type RoomBot } from '../bot/handler.js';
 import type { AppTicketStore, StateStore } from '../bot/ports.js';
 import { accessPolicy } from '../bot/triage.js';
@@ -16,7 +17,9 @@ import { StartupError } from '../errors.js';
 import { startBotIdentity } from '../feishu/bot-info.js';
 import type { CallPolicy } from '../feishu/call-with-retry.js';
 import type { createFeishuClient } from '../feishu/client.js';
+import { createFeishuDirectorySource } from '../feishu/directory.js';
 import { createFeishuRoomCalendar } from '../feishu/freebusy.js';
+import { createPacer } from '../feishu/pace.js';
 import { createFeishuMessenger } from '../feishu/messages.js';
 import { createFeishuRoomDirectory } from '../feishu/rooms.js';
 import { createStoreAuth, waitForAppToken } from '../feishu/store-auth.js';
@@ -24,6 +27,7 @@ import { createTenantTokenProvider, waitForTenantToken, type TenantTokenProvider
 import type { Logger } from '../log.js';
 import type { BotMetrics } from '../metrics.js';
 import type { EventHeader } from '../protocol/events.js';
+import { createDirectorySync, type DirectorySync } from '../state/directory-sync.js';
 import { scopedStore, tenantPrefix } from '../state/scoped.js';
 import { createTenantLifecycle } from './lifecycle.js';
 import { createTenantBots, type TenantBot } from './tenant-bots.js';
@@ -36,6 +40,8 @@ export interface TenancyStats {
   replyCalls: number;
   botInfoCalls: number;
   botIdentityKnown: boolean;
+  /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
+  directoryCalls: number;
   /** Store app: tenants with a bot held in memory, and app_access_token fetches. */
   tenants?: number;
   appTokenFetches?: number;
@@ -60,8 +66,28 @@ export interface Tenancy {
   /** What /readyz says until then. */
   readonly waitingFor: string;
   stats(): TenancyStats;
+  /** Starts the background work once listening (the directory sync of a self-built app; a store app's as tenants come). */
+  start(): void;
   stop(): void;
+  /** The self-built app's directory sync (a store app has one per tenant: this one stays empty). */
+  readonly directory: DirectorySync;
 }
+
+/** After a failed directory sync, the next try waits at least this long. */
+const DIRECTORY_RETRY_MS = 60_000;
+/** A replica that dies while syncing holds the lock at most this long (a 10,000-room sync takes ~2 min at 10/s). */
+const DIRECTORY_LOCK_TTL_MS = 10 * 60_000;
+
+/** A store app's stand-in for RunningBot.directory: its directories are per tenant. */
+const NO_DIRECTORY: DirectorySync = {
+  status: () => ({ state: 'loading' }),
+  view: async () => undefined,
+  start: () => undefined,
+  stop: () => undefined,
+  tick: async () => undefined,
+  syncNow: async () => undefined,
+  stats: { syncs: 0, failures: 0, loads: 0 },
+};
 
 export interface TenancyDeps {
   config: AppConfig;
@@ -87,6 +113,7 @@ export function buildTenancy(deps: TenancyDeps): Tenancy {
 
 /** The adapters and bot of one tenant, calling Feishu with `tokens` and caching in `cache` / `marks`. */
 function tenantBot(
+  tenant: string,
   deps: TenancyDeps,
   tokens: TenantTokenProvider | ReturnType<ReturnType<typeof createStoreAuth>['tenant']>,
   cache: StateStore,
@@ -110,6 +137,23 @@ function tenantBot(
     cacheTtlMs: config.availability.cacheTtlSeconds * 1000,
   });
   const messenger = createFeishuMessenger({ client, tokens, policy });
+  const directorySource = createFeishuDirectorySource({
+    client,
+    tokens,
+    policy,
+    pacer: createPacer(config.directory.maxCallsPerSecond),
+  });
+  const directorySync = createDirectorySync({
+    reader: directorySource,
+    store: cache,
+    tenant,
+    refreshMs: config.directory.refreshSeconds * 1000,
+    pollMs: config.directory.pollMs,
+    retryMs: Math.max(config.directory.pollMs, DIRECTORY_RETRY_MS),
+    lockTtlMs: DIRECTORY_LOCK_TTL_MS,
+    logger: logger.child({ component: 'directory' }),
+    metrics,
+  });
   // In the background: the start never waits for it (see feishu/bot-info.ts).
   const identity = startBotIdentity({ client, tokens, policy, logger, retry: deps.retry });
   const access = accessPolicy(config.access);
@@ -122,6 +166,16 @@ function tenantBot(
     access,
     botIdentity: identity.current,
     logger,
+    directoryAnswers: createDirectoryAnswers({
+      directory: directorySync,
+      calendar,
+      timeZone: config.availability.timezone,
+      clock: Date.now,
+      waitMs: config.directory.waitMs,
+      freeMinMinutes: config.free.minMinutes,
+      freeMaxCandidates: config.free.maxCandidates,
+      logger,
+    }),
   });
   const onCardAction = createCardActionIntake({
     bot,
@@ -141,8 +195,13 @@ function tenantBot(
       replyCalls: messenger.stats.replyCalls,
       botInfoCalls: identity.fetchCount,
       botIdentityKnown: identity.current() !== undefined,
+      directoryCalls: Object.values(directorySource.stats).reduce((sum, calls) => sum + calls, 0),
     }),
-    stop: () => identity.stop(),
+    directory: directorySync,
+    stop: () => {
+      identity.stop();
+      directorySync.stop();
+    },
   };
 }
 
@@ -156,7 +215,8 @@ function asStartup(waiting: Promise<void>): Promise<void> {
 function selfBuiltTenancy(deps: TenancyDeps): Tenancy {
   const { config, logger } = deps;
   const tokens = createTenantTokenProvider(deps.client, config.feishu, deps.policy);
-  const one = tenantBot(deps, tokens, deps.cache, deps.marks, logger);
+  // the app's own tenant: the directory's keys as before store apps (directory:self:…)
+  const one = tenantBot('self', deps, tokens, deps.cache, deps.marks, logger);
   return {
     triage: one.bot.triage,
     answer: one.bot.answer,
@@ -168,7 +228,9 @@ function selfBuiltTenancy(deps: TenancyDeps): Tenancy {
     firstToken: (signal) => asStartup(waitForTenantToken(tokens, config.feishu.domain, { logger, signal })),
     waitingFor: 'no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)',
     stats: () => ({ ...one.stats(), tokenFetches: tokens.fetchCount }),
+    start: () => one.directory.start(),
     stop: () => one.stop(),
+    directory: one.directory,
   };
 }
 
@@ -186,14 +248,19 @@ function storeTenancy(deps: TenancyDeps): Tenancy {
   const bots = createTenantBots((tenantKey) => {
     const prefix = tenantPrefix(tenantKey);
     const tenantLogger = logger.child({ tenant_key: tenantKey });
-    return tenantBot(
+    const bot = tenantBot(
+      tenantKey,
       deps,
       auth.tenant(tenantKey),
       scopedStore(deps.cache, prefix),
       scopedStore(deps.marks, prefix),
       tenantLogger,
     );
+    // a tenant's directory syncs in the background from its first message on (the bot is listening by then)
+    if (started) bot.directory.start();
+    return bot;
   });
+  let started = false;
   const lifecycle = createTenantLifecycle({
     store: deps.cache,
     purge: deps.marks === deps.cache ? [deps.cache] : [deps.cache, deps.marks],
@@ -253,9 +320,15 @@ function storeTenancy(deps: TenancyDeps): Tenancy {
         freeBusyCalls: sum((s) => s.freeBusyCalls),
         replyCalls: sum((s) => s.replyCalls),
         botInfoCalls: sum((s) => s.botInfoCalls),
+        directoryCalls: sum((s) => s.directoryCalls),
         botIdentityKnown: all.length > 0 && all.every((s) => s.botIdentityKnown),
       };
     },
+    start: () => {
+      started = true;
+      for (const bot of bots.all()) bot.directory.start();
+    },
     stop: () => bots.stopAll(),
+    directory: NO_DIRECTORY,
   };
 }

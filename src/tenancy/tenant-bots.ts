@@ -4,6 +4,7 @@
 // answer with another tenant's data.
 import type { CardActionIntake } from '../bot/card-actions.js';
 import type { RoomBot } from '../bot/handler.js';
+import type { DirectorySync } from '../state/directory-sync.js';
 
 export interface TenantBot {
   bot: RoomBot;
@@ -16,8 +17,11 @@ export interface TenantBot {
     replyCalls: number;
     botInfoCalls: number;
     botIdentityKnown: boolean;
+    directoryCalls: number;
   };
-  /** Stops its background work (the bot's identity retries). */
+  /** The tenant's room directory, synced in the background once started. */
+  directory: DirectorySync;
+  /** Stops its background work (the bot's identity retries, the directory sync). */
   stop(): void;
 }
 

@@ -54,10 +54,6 @@ export interface DispatchOptions {
   readiness: () => { ready: boolean; draining: boolean };
   /** How long onCardAction may take before the callback is answered with cardActionTimeoutResponse. Default CARD_ACTION_TIMEOUT_MS. */
   cardActionTimeoutMs?: number;
-  /** Default STILL_WORKING (bot/card-actions.ts). */
-  cardActionTimeoutResponse?: CardActionResponse;
-  /** Answer when onCardAction throws. Default DEFAULT_CARD_ACTION_ERROR_RESPONSE. */
-  cardActionErrorResponse?: CardActionResponse;
   logger: Logger;
 }
 
@@ -103,8 +99,6 @@ export function createDispatch(options: DispatchOptions): Dispatch {
   const settings: Settings = {
     ...options,
     cardActionTimeoutMs: options.cardActionTimeoutMs ?? CARD_ACTION_TIMEOUT_MS,
-    cardActionTimeoutResponse: options.cardActionTimeoutResponse ?? STILL_WORKING,
-    cardActionErrorResponse: options.cardActionErrorResponse ?? DEFAULT_CARD_ACTION_ERROR_RESPONSE,
   };
   return async (envelope) => {
     // a push signed with our keys but meant for another app (keys shared or leaked) is never acted on
@@ -154,13 +148,13 @@ async function answerCardAction(envelope: EventEnvelope<CardActionEvent>, option
       handled.catch((error: unknown) =>
         logger.error({ err: error, event_id: eventId }, 'card action failed after its deadline'),
       );
-      return { kind: 'card', response: options.cardActionTimeoutResponse };
+      return { kind: 'card', response: STILL_WORKING };
     }
     logger.debug({ event_id: eventId }, 'card action answered');
     return { kind: 'card', response: result };
   } catch (error) {
     logger.error({ err: error, event_id: eventId }, 'card action handler failed; answered with an error toast');
-    return { kind: 'card', response: options.cardActionErrorResponse };
+    return { kind: 'card', response: DEFAULT_CARD_ACTION_ERROR_RESPONSE };
   } finally {
     clearTimeout(timer);
   }

@@ -20,13 +20,13 @@
 import type { CardActionResponse } from '../protocol/events.js';
 import { createLongConnectionClient } from '../feishu/client.js';
 import { LongConnectionRefused, type RejectReason } from '../errors.js';
-import { createPlainEnvelopeChecker } from './webhook/verify.js';
+import { createPlainEnvelopeChecker } from '../protocol/envelope.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
 import type { Dispatch } from './dispatch.js';
 
-export type LongConnectionState =
+type LongConnectionState =
   | 'idle' // not started
   | 'connecting' // started, not up yet (the SDK retries what it can)
   | 'up' // receiving events
@@ -49,7 +49,6 @@ export interface LongConnectionOptions {
 export interface LongConnection {
   /** Opens the connection; resolves once it is up, rejects with LongConnectionRefused if Feishu refuses the app. */
   start(): Promise<void>;
-  state(): LongConnectionState;
   /** What keeps events from arriving now, for /readyz; empty when the connection is up. */
   problems(): string[];
   /** Resolves if Feishu refuses the app after the connection was up (on a reconnect): the bot should stop. */
@@ -118,7 +117,6 @@ export function createLongConnection(options: LongConnectionOptions): LongConnec
       });
       return starting;
     },
-    state: () => state,
     problems() {
       switch (state) {
         case 'up':

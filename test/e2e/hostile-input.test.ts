@@ -2,7 +2,7 @@
 // path, a replayed card callback, floods of malformed requests (log volume), slow and excess connections.
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encryptedBody, signatureHeaders } from '../transports/webhook/support/harness.js';
+import { encryptedBody, signatureHeaders } from '../helpers/webhook-harness.js';
 import { APP, startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;

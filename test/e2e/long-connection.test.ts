@@ -201,12 +201,12 @@ describe('the Refresh button over the long connection', () => {
   });
 
   it('answers a click whose lookup is slower than the callback deadline with a "still working" toast, in time', async () => {
-    const stack = await wsStack();
+    const stack = await wsStack({ cardActionTimeoutMs: 400 });
     await stack.emulator.sendMessage({ text: '/room test01' });
     const [reply] = await stack.emulator.waitForReplies(1, 5_000);
-    // 1.5 s each: past the callback deadline together, each within the bot's 2 s call timeout (no retry)
-    stack.emulator.faults.inject({ api: 'batch_get_id', kind: 'latency', latencyMs: 1_500 });
-    stack.emulator.faults.inject({ api: 'batch_get', kind: 'latency', latencyMs: 1_500 });
+    // 300 ms each: past the (shortened) callback deadline together, each within the bot's 2 s call timeout (no retry)
+    stack.emulator.faults.inject({ api: 'batch_get_id', kind: 'latency', latencyMs: 300 });
+    stack.emulator.faults.inject({ api: 'batch_get', kind: 'latency', latencyMs: 300 });
     const outcome = await stack.emulator.clickCardButton({
       messageId: reply!.replyMessageId,
       value: callbackValue(reply!.card),

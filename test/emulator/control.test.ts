@@ -1,7 +1,7 @@
 // The /_emulator control API a developer uses with curl while running `npm start`.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { replyAsBot, startReceiver, startTestEmulator, type Receiver, type TestApp } from './support.js';
+import { replyAsBot, startReceiver, startTestEmulator, type Receiver, type TestApp } from '../helpers/emulator.js';
 
 let emulator: (Emulator & { app: TestApp }) | undefined;
 let receiver: Receiver | undefined;

@@ -1,7 +1,8 @@
 // Pushing events and card callbacks to a webhook the way Feishu does: encryption, signature over the raw
 // body, url verification, acknowledgement, re-delivery and duplicates.
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeSignature, decryptPayload } from '../../src/protocol/crypto.js';
+import { decryptPayload } from '../../src/protocol/crypto.js';
+import { computeSignature } from '../../src/emulator/crypto.js';
 import type {
   CardActionEvent,
   EventEnvelope,
@@ -17,7 +18,7 @@ import {
   type ReceivedPush,
   type ReceiverReply,
   type TestApp,
-} from './support.js';
+} from '../helpers/emulator.js';
 
 const ENCRYPT_KEY = 'emulator test encrypt key';
 

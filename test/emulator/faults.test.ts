@@ -3,7 +3,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { FaultInjector } from '../../src/emulator/faults.js';
-import { failureOf, startEmulatorWithToken, repeatKeys, type TestApp } from './support.js';
+import { failureOf, startEmulatorWithToken, repeatKeys, type TestApp } from '../helpers/emulator.js';
 
 let emulator: Emulator & { app: TestApp };
 let client: lark.Client;

@@ -5,7 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatRfc3339, parseRfc3339 } from '../../src/emulator/api/rfc3339.js';
 import { loadRoomSeed, parseRooms, type Emulator } from '../../src/emulator/index.js';
 import { placeBookings } from '../../src/emulator/rooms.js';
-import { failureOf, fetchTenantToken, repeatKeys, sdkClient, startTestEmulator, type TestApp } from './support.js';
+import {
+  failureOf,
+  fetchTenantToken,
+  repeatKeys,
+  sdkClient,
+  startTestEmulator,
+  type TestApp,
+} from '../helpers/emulator.js';
 
 const TEST01 = 'omm_eada1d61a550955240c28757e7dec3af';
 const TEST02 = 'omm_83d09ad4f6896e02029a6a075f71c9d1';

@@ -2,8 +2,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventEnvelope, MessageReceiveEvent } from '../../src/protocol/events.js';
-import { startReceiver, type Receiver } from './support.js';
-import { startSdkClient } from './ws-support.js';
+import { startReceiver, type Receiver } from '../helpers/emulator.js';
+import { startSdkClient } from '../helpers/emulator-ws.js';
 
 let child: ChildProcessWithoutNullStreams | undefined;
 let receiver: Receiver | undefined;

@@ -2,7 +2,14 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { failureOf, fetchTenantToken, repeatKeys, sdkClient, startTestEmulator, type TestApp } from './support.js';
+import {
+  failureOf,
+  fetchTenantToken,
+  repeatKeys,
+  sdkClient,
+  startTestEmulator,
+  type TestApp,
+} from '../helpers/emulator.js';
 
 const TEST01 = 'omm_eada1d61a550955240c28757e7dec3af';
 const TEST02 = 'omm_83d09ad4f6896e02029a6a075f71c9d1';

@@ -9,7 +9,7 @@ import {
   sdkClient,
   startTestEmulator,
   type TestApp,
-} from './support.js';
+} from '../helpers/emulator.js';
 
 let emulator: Emulator & { app: TestApp };
 let client: lark.Client;

@@ -12,7 +12,7 @@ import {
   startTestEmulator,
   type Receiver,
   type TestApp,
-} from './support.js';
+} from '../helpers/emulator.js';
 
 let emulator: Emulator & { app: TestApp };
 let receiver: Receiver;

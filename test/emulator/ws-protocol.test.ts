@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { FEISHU_WS_CLIENT_CONFIG, WsCode } from '../../src/emulator/index.js';
 import { decodeFrame, encodeFrame, headerOf, type Frame } from '../../src/emulator/ws/frame.js';
-import { cleanupsAfterEach, startWsEmulator } from './ws-support.js';
+import { cleanupsAfterEach, startWsEmulator } from '../helpers/emulator-ws.js';
 
 const cleanups = cleanupsAfterEach();
 const setup = async (options: Partial<EmulatorOptions> = {}) => (await startWsEmulator(cleanups, options)).emulator;

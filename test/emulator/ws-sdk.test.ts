@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CardActionEvent, EventHeader, MessageReceiveEvent } from '../../src/protocol/events.js';
 import { WsCode, type EmulatorOptions } from '../../src/emulator/index.js';
-import { replyAsBot } from './support.js';
-import { cleanupsAfterEach, sleep, startWsEmulator, until } from './ws-support.js';
+import { replyAsBot } from '../helpers/emulator.js';
+import { cleanupsAfterEach, sleep, startWsEmulator, until } from '../helpers/emulator-ws.js';
 
 /** What the SDK hands a handler: the envelope's header and event merged into one object. */
 type MergedEvent<E> = EventHeader & E & { schema: string };

@@ -7,7 +7,7 @@ import type { CallPolicy } from '../../src/feishu/call-with-retry.js';
 import { createFeishuClient } from '../../src/feishu/client.js';
 import { createTenantTokenProvider } from '../../src/feishu/token.js';
 import { captureLogs, type CapturedLogs } from '../helpers/log-capture.js';
-import { startTestEmulator, type TestApp } from '../emulator/support.js';
+import { startTestEmulator, type TestApp } from '../helpers/emulator.js';
 
 let emulator: (Emulator & { app: TestApp }) | undefined;
 let source: BotIdentitySource | undefined;

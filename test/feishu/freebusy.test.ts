@@ -12,7 +12,7 @@ import { createTenantTokenProvider } from '../../src/feishu/token.js';
 import { createMemoryStore } from '../../src/state/memory.js';
 import { generateRooms } from '../../bench/lib/rooms.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { startTestEmulator } from '../emulator/support.js';
+import { startTestEmulator } from '../helpers/emulator.js';
 
 const TEST01 = 'omm_eada1d61a550955240c28757e7dec3af';
 const TEST02 = 'omm_83d09ad4f6896e02029a6a075f71c9d1';

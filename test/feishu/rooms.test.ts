@@ -8,7 +8,7 @@ import { FeishuApiError } from '../../src/errors.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { createMemoryStore } from '../../src/state/memory.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { startTestEmulator } from '../emulator/support.js';
+import { startTestEmulator } from '../helpers/emulator.js';
 
 let emulator: (Emulator & { app: { appId: string; appSecret: string } }) | undefined;
 afterEach(async () => {

@@ -10,7 +10,7 @@ import type { AppTicketStore, StateStore } from '../../src/bot/ports.js';
 import { createMemoryStore } from '../../src/state/memory.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { startReceiver, startTestEmulator, type Receiver, type TestApp } from '../emulator/support.js';
+import { startReceiver, startTestEmulator, type Receiver, type TestApp } from '../helpers/emulator.js';
 
 let emulator: Emulator & { app: TestApp };
 let receiver: Receiver;

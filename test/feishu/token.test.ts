@@ -7,7 +7,7 @@ import { createTenantTokenProvider, waitForTenantToken } from '../../src/feishu/
 import { StartupError } from '../../src/errors.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { startTestEmulator } from '../emulator/support.js';
+import { startTestEmulator } from '../helpers/emulator.js';
 
 let emulator: (Emulator & { app: { appId: string; appSecret: string } }) | undefined;
 afterEach(async () => {

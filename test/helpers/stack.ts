@@ -37,6 +37,8 @@ export interface StackOptions {
   encrypted?: boolean;
   /** How events reach the bot: 'webhook' (default) or 'websocket' (the long connection, through the SDK's WSClient). */
   eventMode?: 'webhook' | 'websocket';
+  /** The card-callback deadline (Feishu's 3 s, less the way back, otherwise): shortened to test a slow click quickly. */
+  cardActionTimeoutMs?: number;
 }
 
 /** The config of a bot serving APP against the emulator at `emulatorUrl`, on a free port with a journal of its own. */
@@ -77,7 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.env,
       ...env,
     });
-    const bot = await startBot(replicaConfig, logs.logger);
+    const bot = await startBot(replicaConfig, logs.logger, { cardActionTimeoutMs: options.cardActionTimeoutMs });
     await bot.tokenIssued; // ready, as a load balancer would wait for /readyz
     bots.push(bot);
     configs.push(replicaConfig);

@@ -1,13 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  aesKeyFor,
-  computeSignature,
-  decryptPayload,
-  encryptPayload,
-  signatureDigest,
-  signatureMatches,
-} from '../../src/protocol/crypto.js';
+import { aesKeyFor, decryptPayload, signatureDigest, signatureMatches } from '../../src/protocol/crypto.js';
+import { computeSignature, encryptPayload } from '../../src/emulator/crypto.js';
 
 describe('Feishu event crypto', () => {
   it("decrypts Feishu's published vector (encrypt key 'test key')", () => {

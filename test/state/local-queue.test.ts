@@ -61,37 +61,8 @@ const until = async (check: () => boolean, timeoutMs = 2_000) => {
   }
 };
 
+// What every queue does is in queue-contract.ts (run by queues.test.ts); here, what only the journal does.
 describe('local intake queue', () => {
-  it('records before resolving: what was added and not answered is answered after a restart', async () => {
-    const dir = freshDir();
-    const { queue } = await openQueue(dir);
-    expect(await queue.add(job(1))).toBe('added');
-    expect(await queue.add(job(2))).toBe('added');
-    // no worker ever ran; the process "dies" (close without answering anything)
-    await queue.close(0);
-    const { queue: restarted } = await openQueue(dir);
-    const seen = recordingWorker(restarted);
-    await until(() => seen.length === 2);
-    expect(seen.map((s) => s.id).sort()).toEqual([job(1).message_id, job(2).message_id]);
-    await restarted.close(1_000);
-  });
-
-  it('a message answered before a restart is a duplicate after it, and is not answered again', async () => {
-    const dir = freshDir();
-    const { queue } = await openQueue(dir);
-    const seen = recordingWorker(queue);
-    await queue.add(job(1));
-    await until(() => seen.length === 1);
-    expect(await queue.add(job(1))).toBe('duplicate');
-    await queue.close(1_000);
-    const { queue: restarted } = await openQueue(dir);
-    const after = recordingWorker(restarted);
-    expect(await restarted.add(job(1))).toBe('duplicate');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(after).toEqual([]);
-    await restarted.close(1_000);
-  });
-
   it('drops a write torn by a crash and every line that is not JSON, and answers the rest', async () => {
     const dir = freshDir();
     const lines = [

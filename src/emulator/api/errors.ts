@@ -25,6 +25,14 @@ export const FeishuCode = {
   /** Query or body failed the gateway's field validation (e.g. a required array is missing). */
   FIELD_VALIDATION: 99992402,
   RESOURCE_NOT_FOUND: 99991201,
+  /** App lacks the scope the API needs (通用错误码). */
+  NO_SCOPE: 99991672,
+  /** meeting_room: a page_token it did not issue (会议室错误码 100001 "page token invalid"). */
+  MEETING_ROOM_PAGE_TOKEN: 100001,
+  /** meeting_room: an unknown building_id (会议室错误码 100004 "building id invalid"). */
+  MEETING_ROOM_BUILDING_ID: 100004,
+  /** vc: a parameter out of its range (121003 "param error"). */
+  VC_PARAM_ERROR: 121003,
   /** meeting_room: a time that is not RFC 3339 (会议室错误码 100003). */
   MEETING_ROOM_TIME_FORMAT: 100003,
   /** IM: invalid request parameter. */

@@ -1,7 +1,8 @@
 // How a push travels: JSON, encrypted into {"encrypt": …} and signed with X-Lark-* headers when an Encrypt
 // Key is set (步骤三：接收事件), plain and unsigned otherwise; POSTed over loopback HTTP with a deadline.
 import { request } from 'node:http';
-import { computeSignature, encryptPayload, SIGNATURE_HEADERS } from '../../protocol/crypto.js';
+import { SIGNATURE_HEADERS } from '../../protocol/crypto.js';
+import { computeSignature, encryptPayload } from '../crypto.js';
 import { newNonce } from '../ids.js';
 
 export interface EncodedPush {

@@ -1,7 +1,6 @@
 // Pure checks of a Feishu push: content type, signature, timestamp, decryption, verification token,
 // envelope shape. No I/O; the routes feed it the raw bytes and headers and act on the typed result.
 // Docs: 步骤三：接收事件 / 步骤三：接收回调 (signature, decryption), 事件概述 (schema 2.0 vs 1.0).
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   aesKeyFor,
@@ -11,7 +10,7 @@ import {
   SIGNATURE_HEADERS,
 } from '../../protocol/crypto.js';
 import type { EventEnvelope, LegacyEvent } from '../../protocol/events.js';
-import type { RejectReason } from '../../errors.js';
+import { checkSchema2, createTokenCheck, rejectEnvelope, type EnvelopeRejection } from '../../protocol/envelope.js';
 import { isJsonObject } from '../../json.js';
 
 export interface VerificationSettings {
@@ -34,7 +33,7 @@ export type DecodeResult =
   | { kind: 'event'; envelope: EventEnvelope }
   /** A verified schema 1.0 event: a store app's app events (app_ticket, …) come this way; others are ignored. */
   | { kind: 'legacy'; eventType: string | undefined; uuid?: string; event?: LegacyEvent }
-  | { kind: 'rejected'; status: 400 | 401; reason: RejectReason; message: string; eventId?: string };
+  | EnvelopeRejection;
 
 type JsonObject = Record<string, unknown>;
 
@@ -78,45 +77,12 @@ export function checkTimestamp(timestamp: string, nowMs: number, toleranceSecond
   return Math.abs(nowMs / 1000 - Number(timestamp)) <= toleranceSeconds;
 }
 
-/**
- * Constant-time comparison with the configured token's bytes. Only the length can show through, and the
- * verification token's length is no secret (the console generates them all alike).
- */
-function tokenBytesMatch(expected: Buffer, received: unknown): boolean {
-  if (typeof received !== 'string') return false;
-  const receivedBytes = Buffer.from(received, 'utf8');
-  return receivedBytes.length === expected.length && timingSafeEqual(expected, receivedBytes);
-}
-
-/** Constant-time string equality (see tokenBytesMatch). */
-export function tokensMatch(expected: string, received: unknown): boolean {
-  return tokenBytesMatch(Buffer.from(expected, 'utf8'), received);
-}
-
 /** What the decoder derives once from the settings: every push would otherwise derive it again. */
 interface DerivedSettings {
   settings: VerificationSettings;
   /** SHA-256 of the encrypt key (the AES key); undefined when pushes are plain. */
   aesKey: Buffer | undefined;
-  tokenBytes: Buffer;
-}
-
-/**
- * The push's token is accepted: it matches the configured verification token, or none is configured
- * (then only the signature, if an encrypt key is set, vouches for the push; startup warns about it).
- */
-function tokenAccepted(derived: DerivedSettings, received: unknown): boolean {
-  return derived.settings.verificationToken === '' || tokenBytesMatch(derived.tokenBytes, received);
-}
-
-type Rejected = Extract<DecodeResult, { kind: 'rejected' }>;
-/** What the checks of a schema 2.0 envelope can give. */
-export type Schema2Result = Extract<DecodeResult, { kind: 'event' | 'rejected' }>;
-
-function reject(status: 400 | 401, reason: RejectReason, message: string, eventId?: string): Rejected {
-  return eventId === undefined
-    ? { kind: 'rejected', status, reason, message }
-    : { kind: 'rejected', status, reason, message, eventId };
+  tokenAccepted: (token: unknown) => boolean;
 }
 
 /**
@@ -160,47 +126,13 @@ function parseObject(json: Buffer): JsonObject | undefined {
   }
 }
 
-/** A schema 2.0 envelope after its signature (if any) has been checked: token, then shape. */
-function decodeSchema2(payload: JsonObject, derived: DerivedSettings): Schema2Result {
-  const { header, event } = payload;
-  if (!isJsonObject(header)) return reject(400, 'invalid_envelope', 'schema 2.0 envelope without a header');
-  const eventId = typeof header.event_id === 'string' ? header.event_id : undefined;
-  if (!tokenAccepted(derived, header.token)) {
-    return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)', eventId);
-  }
-  if (typeof header.event_type !== 'string' || header.event_type === '') {
-    return reject(400, 'invalid_envelope', 'envelope header without event_type', eventId);
-  }
-  if (eventId === undefined || eventId === '')
-    return reject(400, 'invalid_envelope', 'envelope header without event_id');
-  if (!isJsonObject(event)) return reject(400, 'invalid_envelope', 'envelope without an event object', eventId);
-  return { kind: 'event', envelope: payload as unknown as EventEnvelope };
-}
-
 export type EnvelopeDecoder = (rawBody: Buffer, headers: SignatureHeaders, nowMs: number) => DecodeResult;
 
 /** The largest unsigned body decoded when an encrypt key is set: an encrypted url_verification is ~200 bytes. */
 const UNSIGNED_BODY_MAX_BYTES = 4096;
 
-/**
- * For an envelope that arrived parsed, plain and over a channel the app authenticated itself (the long
- * connection: neither encrypted nor signed there): the same token and shape checks as a webhook push.
- */
-export function createPlainEnvelopeChecker(verificationToken: string): (payload: unknown) => Schema2Result {
-  const derived: DerivedSettings = {
-    settings: { verificationToken, encryptKey: '', signatureToleranceSeconds: 0 },
-    aesKey: undefined,
-    tokenBytes: Buffer.from(verificationToken, 'utf8'),
-  };
-  return (payload) => {
-    if (!isJsonObject(payload) || payload.schema !== '2.0')
-      return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope');
-    return decodeSchema2(payload, derived);
-  };
-}
-
 /** An unsigned body is refused with this one answer, whatever its decryption gave (no padding oracle). */
-const SIGNATURE_REQUIRED = reject(
+const SIGNATURE_REQUIRED = rejectEnvelope(
   401,
   'missing_signature',
   'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required',
@@ -220,7 +152,7 @@ export function createEnvelopeDecoder(settings: VerificationSettings): EnvelopeD
   const derived: DerivedSettings = {
     settings,
     aesKey: settings.encryptKey === '' ? undefined : aesKeyFor(settings.encryptKey),
-    tokenBytes: Buffer.from(settings.verificationToken, 'utf8'),
+    tokenAccepted: createTokenCheck(settings.verificationToken),
   };
   return (rawBody, headers, nowMs) => decode(rawBody, headers, nowMs, derived);
 }
@@ -231,10 +163,14 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
   let signatureChecked = false;
   if (aesKey && hasSignatureHeaders(headers)) {
     if (!verifySignature(headers, settings.encryptKey, rawBody)) {
-      return reject(401, 'bad_signature', 'X-Lark-Signature does not match the body (check FEISHU_ENCRYPT_KEY)');
+      return rejectEnvelope(
+        401,
+        'bad_signature',
+        'X-Lark-Signature does not match the body (check FEISHU_ENCRYPT_KEY)',
+      );
     }
     if (!checkTimestamp(headers.timestamp, nowMs, settings.signatureToleranceSeconds)) {
-      return reject(
+      return rejectEnvelope(
         401,
         'stale_timestamp',
         `X-Lark-Request-Timestamp is more than ${settings.signatureToleranceSeconds} s from now`,
@@ -250,12 +186,12 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
   if (!body)
     return unsigned
       ? SIGNATURE_REQUIRED
-      : reject(400, 'malformed_json', 'body is not a JSON object (or nests deeper than any Feishu push)');
+      : rejectEnvelope(400, 'malformed_json', 'body is not a JSON object (or nests deeper than any Feishu push)');
 
   let payload = body;
   if ('encrypt' in body) {
     if (!aesKey) {
-      return reject(
+      return rejectEnvelope(
         400,
         'encrypt_key_missing',
         'the body is encrypted but no encrypt key is configured: set FEISHU_ENCRYPT_KEY',
@@ -269,7 +205,7 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
     }
     if (!decrypted) {
       if (unsigned) return SIGNATURE_REQUIRED;
-      return reject(
+      return rejectEnvelope(
         400,
         'undecryptable',
         'cannot decrypt the body with the configured encrypt key (check FEISHU_ENCRYPT_KEY)',
@@ -279,22 +215,22 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
   }
 
   if (payload.type === 'url_verification') {
-    const accepted = tokenAccepted(derived, payload.token) && typeof payload.challenge === 'string';
+    const accepted = derived.tokenAccepted(payload.token) && typeof payload.challenge === 'string';
     if (accepted) return { kind: 'challenge', challenge: payload.challenge as string };
     if (unsigned) return SIGNATURE_REQUIRED;
     if (typeof payload.challenge !== 'string')
-      return reject(400, 'invalid_envelope', 'url_verification without a challenge');
-    return reject(401, 'bad_token', 'url_verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
+      return rejectEnvelope(400, 'invalid_envelope', 'url_verification without a challenge');
+    return rejectEnvelope(401, 'bad_token', 'url_verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
   }
 
   if (unsigned) return SIGNATURE_REQUIRED;
 
-  if (payload.schema === '2.0') return decodeSchema2(payload, derived);
+  if (payload.schema === '2.0') return checkSchema2(payload, derived.tokenAccepted);
 
   // schema 1.0: {uuid, token, ts, type: "event_callback", event: {type, …}}
   if (payload.type === 'event_callback') {
-    if (!tokenAccepted(derived, payload.token)) {
-      return reject(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
+    if (!derived.tokenAccepted(payload.token)) {
+      return rejectEnvelope(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
     }
     const event = payload.event;
     const eventType = isJsonObject(event) && typeof event.type === 'string' ? event.type : undefined;
@@ -308,5 +244,9 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
     };
   }
 
-  return reject(400, 'invalid_envelope', 'not a Feishu event: expected a schema 2.0 envelope or url_verification');
+  return rejectEnvelope(
+    400,
+    'invalid_envelope',
+    'not a Feishu event: expected a schema 2.0 envelope or url_verification',
+  );
 }

@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encryptedBody, fixture, post, signedEncryptedPush, startHarness, type Harness } from './support/harness.js';
-import { rawRequest } from './support/raw-http.js';
+import {
+  encryptedBody,
+  fixture,
+  post,
+  signedEncryptedPush,
+  startHarness,
+  type Harness,
+} from '../../helpers/webhook-harness.js';
+import { rawRequest } from '../../helpers/raw-http.js';
 
 const message = fixture('message-receive-p2p.json');
 const LIMIT = 4096;

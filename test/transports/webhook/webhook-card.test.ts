@@ -11,7 +11,7 @@ import {
   startHarness,
   withToken,
   type Harness,
-} from './support/harness.js';
+} from '../../helpers/webhook-harness.js';
 
 const cardAction = fixture('card-action-trigger.json');
 const challenge = fixture('url-verification.json');

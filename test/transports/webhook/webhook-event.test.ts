@@ -11,7 +11,7 @@ import {
   TOKEN,
   withToken,
   type Harness,
-} from './support/harness.js';
+} from '../../helpers/webhook-harness.js';
 
 const message = fixture('message-receive-p2p.json');
 const challenge = fixture('url-verification.json');
@@ -265,6 +265,7 @@ describe('POST /webhook/event with an encrypt key', () => {
     h.readiness = { ready: true, draining: true };
     const res = await post(url, { body: encryptedBody(challenge), headers: {} });
     expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ challenge: challenge.challenge });
   });
 
   it('never writes the encrypt key or the verification token into the logs', async () => {

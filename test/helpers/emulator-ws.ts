@@ -3,7 +3,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach } from 'vitest';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
-import { startTestEmulator, type TestApp } from './support.js';
+import { startTestEmulator, type TestApp } from './emulator.js';
 
 /** Handlers by event type, typed by the SDK where it knows the event (it has no type for card.action.trigger). */
 export type Handlers = Parameters<lark.EventDispatcher['register']>[0] & {

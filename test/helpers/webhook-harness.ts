@@ -3,16 +3,16 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { computeSignature, encryptPayload } from '../../../../src/protocol/crypto.js';
-import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../../../../src/protocol/events.js';
+import { computeSignature, encryptPayload } from '../../src/emulator/crypto.js';
+import type { CardActionEvent, CardActionResponse, EventEnvelope } from '../../src/protocol/events.js';
 import {
   createWebhookApp,
   type EventOutcome,
   type Readiness,
   type WebhookAppOptions,
-} from '../../../../src/transports/webhook/app.js';
-import { createDispatch, type DispatchOptions } from '../../../../src/transports/dispatch.js';
-import { captureLogs, type CapturedLogs } from '../../../helpers/log-capture.js';
+} from '../../src/transports/webhook/app.js';
+import { createDispatch, type DispatchOptions } from '../../src/transports/dispatch.js';
+import { captureLogs, type CapturedLogs } from './log-capture.js';
 
 /** The token in the fixtures (Feishu's own doc example). */
 export const TOKEN = 'rvaYgkND1GOiu5MM0E1rncYC6PLtF7JV';
@@ -29,7 +29,7 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 export type JsonObject = Record<string, unknown>;
 
 export function fixture(name: string): JsonObject {
-  return JSON.parse(readFileSync(new URL(`../../../fixtures/events/${name}`, import.meta.url), 'utf8')) as JsonObject;
+  return JSON.parse(readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8')) as JsonObject;
 }
 
 export interface Harness {
@@ -43,10 +43,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-type CardActionSettings = Pick<
-  DispatchOptions,
-  'cardActionTimeoutMs' | 'cardActionTimeoutResponse' | 'cardActionErrorResponse'
->;
+type CardActionSettings = Pick<DispatchOptions, 'cardActionTimeoutMs'>;
 
 type HarnessOptions = Partial<Omit<WebhookAppOptions, 'logger' | 'dispatch' | 'readiness'>> &
   CardActionSettings & {
@@ -66,14 +63,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     readiness: { ready: true, draining: false },
     close: async () => {},
   };
-  const {
-    onEvent,
-    onCardAction,
-    cardActionTimeoutMs,
-    cardActionTimeoutResponse,
-    cardActionErrorResponse,
-    ...appOptions
-  } = options;
+  const { onEvent, onCardAction, cardActionTimeoutMs, ...appOptions } = options;
   // the app's dispatch, built as service.ts builds it, around handlers that record what reaches them
   const dispatch = createDispatch({
     appId: FIXTURE_APP_ID,
@@ -88,8 +78,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     readiness: () => harness.readiness,
     logger: logs.logger,
     cardActionTimeoutMs,
-    cardActionTimeoutResponse,
-    cardActionErrorResponse,
   });
   const app = createWebhookApp({
     verificationToken: TOKEN,
