@@ -325,6 +325,7 @@ async function listen(parts: BotParts): Promise<string> {
       ...(tenancy.limiter ? { limiter: tenancy.limiter } : {}),
     }),
   );
+  tenancy.start(); // in the background: requests before the first sync wait (bounded) or are told
   parts.state.ready = true;
   if (longConnection) {
     logger.info(
