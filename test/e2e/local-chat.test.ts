@@ -114,7 +114,7 @@ describe('local chat', () => {
     chat = driveChat();
     const deliveries = stack.emulator.deliveries.length;
     expect(await chat.type(':foo')).toContain(
-      '(unknown command :foo; the commands are :group :p2p :zh :en :refresh :help :quit)',
+      '(unknown command :foo; the commands are :group :p2p :zh :en :tenant :refresh :help :quit)',
     );
     expect(stack.emulator.deliveries.length).toBe(deliveries);
   });

@@ -2,7 +2,11 @@
 // no ticket at start → resend → ticket → answers; two tenants with the same custom IDs get their own rooms
 // (also across two replicas sharing Redis, and across a restart); a token expiring mid-run for one tenant;
 // stop / uninstall purge, and the next message after a re-install works from scratch.
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { accessPolicy } from '../../src/bot/triage.js';
+import { loadConfig } from '../../src/config.js';
+import { startChat } from '../../src/local/chat.js';
 import { startEmulator, type Emulator, type RecordedReply } from '../../src/emulator/index.js';
 import { startBot, type RunningBot } from '../../src/service.js';
 import { redisAvailable, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -174,6 +178,36 @@ describe('store app: tickets, tokens, tenants', () => {
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toMatch(/roombot_tenant_token_refused_total\{code="99991662"\} [1-9]/);
     expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('store app: the terminal chat', () => {
+  it(':tenant speaks as a member of another tenant, whose test01 is another room', async () => {
+    const logs = captureLogs();
+    await startStoreEmulator();
+    const bot = await startStoreBot(logs);
+    pointAt(bot);
+    await within(bot.tokenIssued, 5_000, 'app token');
+    const [a, b] = tenants();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    const config = loadConfig({});
+    const rl = startChat(emulator!, { limits: config.lookup, access: accessPolicy(config.access), input, output });
+    const typed = async (line: string, until: string) => {
+      const from = printed.length;
+      input.write(`${line}\n`);
+      await expect.poll(() => printed.indexOf(until, from), { timeout: 5_000 }).toBeGreaterThan(-1);
+      return printed.slice(from);
+    };
+    try {
+      expect(await typed('/room test01', roomIdIn(a, 'test01'))).not.toContain(roomIdIn(b, 'test01'));
+      expect(await typed(':tenant', 'now a member of tenant')).toContain(b);
+      expect(await typed('/room test01', roomIdIn(b, 'test01'))).not.toContain(roomIdIn(a, 'test01'));
+    } finally {
+      rl.close();
+    }
   });
 });
 
