@@ -59,6 +59,8 @@ export interface BotStats extends IntakeQueueStats {
   batchGetCalls: number;
   freeBusyCalls: number;
   replyCalls: number;
+  patchCalls: number;
+  calendarCalls: number;
   botInfoCalls: number;
   /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
   directoryCalls: number;
@@ -197,6 +199,7 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
     marks,
     // store app: the ticket in Redis with the replicas, else beside the journal in DATA_DIR
     tickets: config.redisUrl ? createStateTicketStore(store) : createFileTicketStore(resolve(config.dataDir)),
+    queue,
     policy,
     logger,
     metrics,
@@ -319,6 +322,7 @@ async function listen(parts: BotParts): Promise<string> {
   queue.start(
     createJobWorker({
       bot: tenancy,
+      ...(tenancy.bookings ? { bookings: tenancy.bookings } : {}),
       retry: parts.retry,
       logger,
       metrics: parts.metrics,

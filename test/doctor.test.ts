@@ -88,6 +88,7 @@ describe('npm run doctor, as a process', () => {
       expect.stringMatching(new RegExp(`^✓ credentials +Feishu issued a tenant token to ${app.appId}`)),
       expect.stringMatching(/^✓ room scope +calendar:room:readonly granted/),
       expect.stringMatching(/^✓ directory scope +vc:room:readonly granted/),
+      expect.stringMatching(/^✓ calendar scope +calendar:calendar granted/),
       expect.stringMatching(/^✓ event mode +webhook .*signed and encrypted, token checked/),
       expect.stringMatching(/^✓ data directory +DATA_DIR .* writable, not in use/),
       'all checks passed',
@@ -111,6 +112,24 @@ describe('npm run doctor, as a process', () => {
 });
 
 describe('doctor checks: Feishu', () => {
+  it('a missing calendar scope (99991672) names calendar:calendar, or BOOKING_ENABLED=false skips the check', async () => {
+    emulator.faults.inject({
+      api: 'calendar_primary',
+      kind: 'error',
+      code: 99991672,
+      httpStatus: 400,
+      msg: 'Access denied.',
+    });
+    const { results, byName } = await doctor(appEnv());
+    expect(byName.get('calendar scope')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^enable calendar:calendar in the developer console/),
+    });
+    expect(exitCodeOf(results)).toBe(1);
+    const off = await doctor(appEnv({ BOOKING_ENABLED: 'false' }));
+    expect(off.byName.get('calendar scope')?.status).toBe('skip');
+  });
+
   it('a missing calendar:room:readonly (99991672) says to enable it and publish a version', async () => {
     emulator.faults.inject({
       api: 'batch_get_id',
@@ -182,6 +201,7 @@ describe('doctor checks: Feishu', () => {
       ['credentials', 'skip'],
       ['room scope', 'skip'],
       ['directory scope', 'skip'],
+      ['calendar scope', 'skip'],
       ['event mode', 'skip'],
       ['data directory', 'pass'],
     ]);

@@ -184,7 +184,10 @@ function outcome(command: Command): string {
     case 'help':
     case 'ignore':
       return `${command.kind} ${command.reason}`;
+    case 'book':
+      return 'book';
     case 'invalid':
+      if (command.problem === 'book_usage') return 'invalid book_usage';
       return command.problem === 'too_many_ids'
         ? `invalid too_many_ids (${num(command.count)})`
         : `invalid ${command.reason}`;

@@ -10,9 +10,12 @@ import { decideAccess, type AccessPolicy } from './access.js';
 import type { StateStore } from './ports.js';
 import type { RoomBot } from './handler.js';
 import { strings, toast } from './i18n.js';
+import type { BookingClicks } from './booking/clicks.js';
 
 export interface CardActionIntakeOptions {
   bot: Pick<RoomBot, 'handleCardAction'>;
+  /** Book and Cancel booking buttons (bot/booking/clicks.ts); other buttons go to the bot. */
+  bookings?: BookingClicks;
   store: StateStore;
   /** Who may click: the same policy as for messages. */
   access: AccessPolicy;
@@ -41,6 +44,7 @@ const NOT_AVAILABLE_HERE: CardActionResponse = { toast: toast('info', strings.to
 
 export function createCardActionIntake({
   bot,
+  bookings,
   store,
   access,
   replayWindowMs,
@@ -91,7 +95,7 @@ export function createCardActionIntake({
         : (JSON.parse(earlier) as CardActionResponse);
     }
     metrics.event('card_action');
-    const response = await bot.handleCardAction(envelope.event);
+    const response = (await bookings?.handle(envelope)) ?? (await bot.handleCardAction(envelope.event));
     await store.set(key, JSON.stringify(response), replayWindowMs).catch(() => undefined);
     return response;
   };

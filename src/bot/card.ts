@@ -12,7 +12,22 @@ import {
 import type { Card, FreeBusyInstance, RoomDetails, TimeWindow } from './ports.js';
 import { displayId, type CommandLimits, type HelpReason, type InvalidIdReason } from './command.js';
 import { directoryStrings, perLocale, strings, type Locale, type LocalizedText } from './i18n.js';
+import { assembleCard, callbackButton, divider, markdown, type Element, type HeaderTemplate } from './card-elements.js';
+
+export {
+  assembleCard,
+  callbackButton,
+  divider,
+  markdown,
+  plainText,
+  type CardParts,
+  type Element,
+  type HeaderTemplate,
+} from './card-elements.js';
 import { formatField, formatId, guardLineStart, isCodeSafe, oneLine } from './markdown.js';
+import { bookingButtonRow, MAX_BOOKABLE_ROOMS } from './booking/buttons.js';
+import type { BookingLimits } from './booking/slots.js';
+import { bookingStrings } from './booking/strings.js';
 
 /** Feishu rejects card messages over 30 KB (error 230025, doc "回复消息"). */
 export const CARD_BYTE_LIMIT = 30 * 1024;
@@ -29,9 +44,6 @@ const FIELD_MAX = { name: 60, building: 40, floor: 20, description: 120 } as con
 /** Longest bot name shown in the help card's examples, in code points. */
 const BOT_NAME_MAX = 30;
 
-export type HeaderTemplate = 'blue' | 'green' | 'orange' | 'red' | 'grey';
-export type Element = Record<string, unknown>;
-
 /** UTF-8 bytes of JSON.stringify(card). */
 export function cardByteLength(card: Card): number {
   return Buffer.byteLength(JSON.stringify(card), 'utf8');
@@ -44,49 +56,6 @@ export function cardContentByteLength(card: Card): number {
 
 export function fitsCardBudget(card: Card): boolean {
   return cardContentByteLength(card) <= CARD_BYTE_BUDGET;
-}
-
-// ── element builders ────────────────────────────────────────────────────────────────────────────────
-
-function i18nFields(text: LocalizedText): { content: string; i18n_content: Record<Locale, string> } {
-  return { content: text.en_us, i18n_content: { zh_cn: text.zh_cn, en_us: text.en_us } };
-}
-
-function plainText(text: LocalizedText): Element {
-  return { tag: 'plain_text', ...i18nFields(text) };
-}
-
-export function markdown(text: LocalizedText, size?: 'notation'): Element {
-  return size === undefined
-    ? { tag: 'markdown', ...i18nFields(text) }
-    : { tag: 'markdown', ...i18nFields(text), text_size: size };
-}
-
-export function divider(): Element {
-  return { tag: 'hr' };
-}
-
-function callbackButton(label: LocalizedText, value: Record<string, unknown>): Element {
-  return { tag: 'button', text: plainText(label), type: 'default', behaviors: [{ type: 'callback', value }] };
-}
-
-export interface CardParts {
-  title: LocalizedText;
-  template: HeaderTemplate;
-  /** Preview shown in the chat list; defaults to the title. */
-  summary?: LocalizedText;
-  elements: Element[];
-}
-
-// No config.locales: it restricts which languages take effect, so readers in other languages would lose
-// the text; without it they get the default (English) content (doc: 卡片 JSON 2.0 结构, 配置卡片多语言).
-export function assembleCard(parts: CardParts): Card {
-  return {
-    schema: '2.0',
-    config: { update_multi: true, summary: i18nFields(parts.summary ?? parts.title) },
-    header: { title: plainText(parts.title), template: parts.template },
-    body: { elements: parts.elements },
-  };
 }
 
 // ── lookup result card ──────────────────────────────────────────────────────────────────────────────
@@ -110,6 +79,8 @@ export interface LookupCardInput {
   suggestions?: ReadonlyMap<string, readonly string[]>;
   /** Value sent back by the Refresh button (e.g. {action: 'refresh', ids: [...]}); no button without it. */
   refresh?: { value: Record<string, unknown> };
+  /** Booking buttons on the rooms free now (BOOKING_ENABLED); none without it. */
+  booking?: BookingLimits;
 }
 
 export interface AvailabilityInput {
@@ -223,6 +194,7 @@ function renderLookupCard(facts: LookupFacts, layout: Layout): Card {
   const truncated = foundIds.length > layout.maxRows || notFoundIds.length > layout.maxRows;
   const elements: Element[] = [markdown(strings.mdSummary(foundIds.length, notFoundIds.length))];
   if (foundIds.length > 0) elements.push(markdown(foundSection(facts, layout)));
+  if (layout.availability !== 'none') elements.push(...bookingRows(facts, layout.maxRows));
   if (foundIds.length > 0 && input.detailsUnavailable) elements.push(markdown(strings.detailsUnavailable, 'notation'));
   const availabilityNote = foundIds.length > 0 ? availabilityNoteFor(facts, layout) : undefined;
   if (availabilityNote) elements.push(markdown(availabilityNote, 'notation'));
@@ -247,6 +219,29 @@ function renderLookupCard(facts: LookupFacts, layout: Layout): Card {
     summary: strings.plainSummary(foundIds.length, notFoundIds.length),
     elements,
   });
+}
+
+/** One row of Book buttons per room free now (the first MAX_BOOKABLE_ROOMS of those shown). */
+function bookingRows(facts: LookupFacts, maxRows: number): Element[] {
+  const { input } = facts;
+  const availability = input.availability;
+  if (!input.booking || !availability) return [];
+  const rows: Element[] = [];
+  for (const customRoomId of facts.foundIds.slice(0, maxRows)) {
+    const roomId = input.found.get(customRoomId) ?? '';
+    const state = facts.availability.get(roomId);
+    if (!state) continue;
+    const row = bookingButtonRow(
+      { customRoomId, roomId },
+      state,
+      availability.window,
+      availability.timeZone,
+      input.booking,
+    );
+    if (row) rows.push(row);
+    if (rows.length === MAX_BOOKABLE_ROOMS) break;
+  }
+  return rows;
 }
 
 /** "as of HH:MM (zone)" under the availability lines, or one line saying they could not be loaded. */
@@ -409,7 +404,8 @@ export type ErrorCardInput =
   | { problem: 'unavailable' }
   | { problem: 'too_many_ids'; count: number; max: number }
   | { problem: 'invalid_id'; id: string; reason: InvalidIdReason; max: number }
-  | { problem: 'internal'; /** Short reference for operators (e.g. the message_id or a log id). */ reference?: string };
+  | { problem: 'internal'; /** Short reference for operators (e.g. the message_id or a log id). */ reference?: string }
+  | { problem: 'book_usage' };
 
 export type ErrorProblem = ErrorCardInput['problem'];
 
@@ -448,6 +444,8 @@ function errorText(error: ErrorCardInput): { title: LocalizedText; body: Localiz
         error.reason === 'too_long' ? strings.mdInvalidIdTooLong(id, error.max) : strings.mdInvalidIdControl(id);
       return { title: strings.invalidIdTitle, body: [body] };
     }
+    case 'book_usage':
+      return { title: bookingStrings.titleBadSlot, body: [bookingStrings.mdBookUsage] };
     case 'internal': {
       const reference =
         error.reference !== undefined && REFERENCE_SHAPE.test(error.reference) ? error.reference : undefined;

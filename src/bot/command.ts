@@ -7,6 +7,7 @@
 // bot is read further only while each word still looks like a room ID).
 import { readMessageText } from './message-text.js';
 import { Mentions, Words } from './command-words.js';
+import { BOOK_WORDS, parseBookWords, type BookCommand } from './booking/parse.js';
 import { DIRECTORY_KEYWORDS, ESCAPE_WORD, parseDirectoryCommand } from './directory/parse.js';
 
 /**
@@ -52,6 +53,7 @@ export type Command =
   /** `/room free [N] [words]`: rooms free now, capacity ≥ minCapacity, in buildings/floors matching the words. */
   | { kind: 'free'; minCapacity?: number; words: string[] }
   | { kind: 'help'; reason: HelpReason }
+  | BookCommand
   | { kind: 'ignore'; reason: IgnoreReason }
   | { kind: 'invalid'; problem: 'too_many_ids'; count: number; max: number }
   | {
@@ -117,9 +119,12 @@ const directorySubcommand: Subcommand = (words, limits, keyword) => {
   return command.kind === 'lookup' ? (parseDirectoryCommand([keyword, ...command.ids]) ?? command) : command;
 };
 
+const book: Subcommand = (words, limits) => parseBookWords(words, limits.maxIdLength);
+
 const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([
   ...[...HELP_WORDS].map((word): [string, Subcommand] => [word, requestHelp]),
   ...DIRECTORY_KEYWORDS.map((word): [string, Subcommand] => [word, directorySubcommand]),
+  ...BOOK_WORDS.map((word): [string, Subcommand] => [word, book]),
 ]);
 
 function subcommand(word: string): Subcommand | undefined {

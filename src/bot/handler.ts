@@ -20,6 +20,10 @@ import type {
   MessageJob,
 } from './ports.js';
 import { replyUuidFor } from './reply-uuid.js';
+import type { BookingLimits } from './booking/slots.js';
+import type { createTypedBooking } from './booking/typed.js';
+import { buildBookingProblemCard } from './booking/card.js';
+import { bookingStrings } from './booking/strings.js';
 import { isJsonObject } from '../json.js';
 import { triageMessage, type AccessPolicy, type BotIdentity, type Triage } from './triage.js';
 
@@ -35,6 +39,10 @@ export interface RoomBotOptions {
   limits: CommandLimits;
   /** Who may get answers: other tenants' members, which chats. */
   access: AccessPolicy;
+  /** Book buttons on rooms free now (BOOKING_ENABLED); absent: none. */
+  booking?: BookingLimits;
+  /** `/room book …` (booking/typed.ts); absent: the command gets the booking-disabled card. */
+  typedBooking?: Pick<ReturnType<typeof createTypedBooking>, 'answer'>;
   /** The bot's own identity once bot/v3/info has answered (undefined before: group mentions are not recognised). */
   botIdentity: () => BotIdentity | undefined;
   logger: Logger;
@@ -63,6 +71,7 @@ interface LookupOutcome {
 
 export function createRoomBot(options: RoomBotOptions): RoomBot {
   const { directory, calendar, timeZone, clock = Date.now, messenger, limits, access, botIdentity, logger } = options;
+  const { booking } = options;
   const known = options.directoryAnswers;
 
   /** custom ID → room_id, and each `omm_…` asked for that exists → itself (the directory, else batch_get). */
@@ -115,6 +124,7 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
       suggestions,
       customIdOf,
       customIdsMissingScope: view !== undefined && !view.customIds,
+      ...(booking ? { booking } : {}),
     });
     return { card, outcome: 'found', found: found.size };
   }
@@ -146,6 +156,11 @@ export function createRoomBot(options: RoomBotOptions): RoomBot {
         case 'invalid':
           card = buildErrorCard(command);
           fields = { outcome: 'invalid', reason: command.problem };
+          break;
+        case 'book':
+          if (options.typedBooking) return options.typedBooking.answer(job, command);
+          card = buildBookingProblemCard(bookingStrings.mdDisabled);
+          fields = { outcome: 'book_refused', reason: 'disabled' };
           break;
         case 'find':
         case 'free': {

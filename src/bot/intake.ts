@@ -16,7 +16,7 @@ import { isMessageId } from '../protocol/ids.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
-import type { AttemptOutcome, IntakeQueue, JobWorker } from './ports.js';
+import type { AttemptOutcome, BookingJob, IntakeJob, IntakeQueue, JobWorker } from './ports.js';
 import type { RoomBot } from './handler.js';
 import type { TenantLimiter } from './fairness.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
@@ -101,6 +101,9 @@ function take(
       received_at: now(),
       // the tenant of the app's event: every call made for this message is made as that tenant
       ...(typeof header.tenant_key === 'string' && header.tenant_key !== '' ? { tenant_key: header.tenant_key } : {}),
+      ...(typeof event.sender?.sender_id?.open_id === 'string'
+        ? { sender_open_id: event.sender.sender_id.open_id }
+        : {}),
     };
     let added;
     try {
@@ -127,8 +130,15 @@ function take(
   };
 }
 
+/** Runs a booking job (bot/booking/job.ts); rejects like an answer does (a transient FeishuApiError is retried). */
+export interface BookingRunner {
+  run(job: BookingJob): Promise<void>;
+}
+
 export interface JobWorkerOptions {
   bot: Pick<RoomBot, 'answer'>;
+  /** Booking jobs; without it (BOOKING_ENABLED false) a recorded booking is given up. */
+  bookings?: BookingRunner;
   retry: RetryPolicy;
   logger: Logger;
   metrics?: Pick<BotMetrics, 'message' | 'retry' | 'deferred'>;
@@ -140,15 +150,16 @@ export interface JobWorkerOptions {
 /** Answers one recorded message; decides what a failure means. Never throws. */
 export function createJobWorker({
   bot,
+  bookings,
   retry,
   logger,
   metrics = NO_METRICS,
   now = Date.now,
   limiter,
 }: JobWorkerOptions): JobWorker {
-  const attempt = tryAnswer(bot, retry, logger, now, limiter);
+  const attempt = tryAnswer(bot, bookings, retry, logger, now, limiter);
   return async (job, number) => {
-    const admission = limiter?.admit(job.tenant_key ?? '');
+    const admission = limiter?.admit(tenantOf(job));
     if (admission?.kind === 'wait') {
       // back in the queue without a call: the worker is free for other tenants' messages meanwhile
       metrics.deferred(admission.reason);
@@ -169,8 +180,14 @@ export function createJobWorker({
 /** Without Feishu's x-ogw-ratelimit-reset, a rate-limited tenant pauses this long. */
 const RATE_LIMIT_PAUSE_MS = 1_000;
 
+/** The tenant a record is for: a message's event header, or the booking's task. */
+function tenantOf(job: IntakeJob): string {
+  return (job.kind === 'booking' ? job.task.tenant_key : job.tenant_key) ?? '';
+}
+
 function tryAnswer(
   bot: Pick<RoomBot, 'answer'>,
+  bookings: BookingRunner | undefined,
   retry: RetryPolicy,
   logger: Logger,
   now: () => number,
@@ -179,7 +196,9 @@ function tryAnswer(
   return async (job, attempt): Promise<AttemptOutcome> => {
     const fields = { message_id: job.message_id, attempt };
     try {
-      await bot.answer(job);
+      if (job.kind !== 'booking') await bot.answer(job);
+      else if (bookings) await bookings.run(job);
+      else throw new Error('booking job recorded, but booking is disabled (BOOKING_ENABLED)');
       return { kind: 'done' };
     } catch (error) {
       if (!(error instanceof FeishuApiError)) {
@@ -191,7 +210,7 @@ function tryAnswer(
         return { kind: 'give_up' };
       }
       if (error instanceof FeishuApiError && error.kind === 'rate_limited')
-        limiter?.rateLimited(job.tenant_key ?? '', error.retryAfterMs ?? RATE_LIMIT_PAUSE_MS);
+        limiter?.rateLimited(tenantOf(job), error.retryAfterMs ?? RATE_LIMIT_PAUSE_MS);
       if (!(error instanceof FeishuApiError && error.transient)) {
         logger.error(
           { ...fields, err: error, outcome: 'given_up', reason: 'permanent' },

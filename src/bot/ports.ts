@@ -75,15 +75,55 @@ export interface Messenger {
 
 /** What is recorded for one accepted message: everything its answer needs, parsed once at intake. */
 export interface MessageJob {
+  /** Absent on messages (and on records written before bookings existed). */
+  kind?: 'message';
   message_id: string;
   event_id: string;
   chat_type: string;
   command: Command;
   /** When the intake accepted it (ms since epoch); retries give up relative to this. */
   received_at: number;
-  /** Store app: the tenant the message came from (its event's header.tenant_key); every call for it uses that tenant. */
+  /** The tenant the message came from (its event's header.tenant_key); store app: every call for it uses that tenant. */
   tenant_key?: string;
+  /** The sender's open_id (who a typed booking is for); absent in older records. */
+  sender_open_id?: string;
 }
+
+/**
+ * A booking or a cancellation, recorded in the same intake as messages (so it survives kill -9 the same way).
+ * `message_id` is the job's key there (bookingJobKey / cancelJobKey), not a Feishu message.
+ */
+export interface BookingJob {
+  kind: 'booking';
+  message_id: string;
+  /** The card callback's event_id (or the typed message's). */
+  event_id: string;
+  received_at: number;
+  task: BookingTask;
+}
+
+/** Everything a booking job needs; the tenant decided at the edge and carried in. */
+export interface BookingTask {
+  op: 'book' | 'cancel';
+  tenant_key: string;
+  /** The card to patch with the outcome: the card clicked, or the card the bot replied to a typed command with. */
+  card_message_id: string;
+  /** The typed command's message, when there is no card yet: the job replies to it with one. */
+  reply_to_message_id?: string;
+  room_id: string;
+  /** How people call the room (its custom_room_id), for the card. */
+  room_label: string;
+  start: number;
+  end: number;
+  /** open_id of the person booking (or cancelling). */
+  booker_open_id: string;
+  idempotency_key: string;
+  /** Cancel: the event to delete. */
+  event?: CalendarEventRef;
+}
+
+/** Any record of the intake. */
+export type IntakeJob = MessageJob | BookingJob;
 
 export type AddResult =
   /** Recorded now: it will be answered even if this process dies. */
@@ -102,7 +142,7 @@ export type AttemptOutcome =
   | { kind: 'give_up' };
 
 /** Answers one message; `attempt` counts from 1. Must not throw (a throw is treated as a retry). */
-export type JobWorker = (job: MessageJob, attempt: number) => Promise<AttemptOutcome>;
+export type JobWorker = (job: IntakeJob, attempt: number) => Promise<AttemptOutcome>;
 
 export interface DrainResult {
   /** Every job that was running when the drain started has finished. */
@@ -129,7 +169,7 @@ export interface IntakeQueue {
   /** A setting of the store that puts accepted messages at risk (Redis that may evict); readiness reports it. */
   readonly problem?: string | undefined;
   /** Records the job durably; resolves once a crash can no longer lose it. Rejects when the store fails. */
-  add(job: MessageJob): Promise<AddResult>;
+  add(job: IntakeJob): Promise<AddResult>;
   /** Starts the workers (recorded jobs from before a restart included). */
   start(worker: JobWorker): void;
   /** Stops accepting, lets running jobs finish until the deadline, then releases files and connections. */
@@ -175,6 +215,49 @@ export interface AppTicketStore {
   get(): Promise<string | undefined>;
   /** Resolves once the ticket is stored durably; rejects when it could not be (the push is then refused). */
   set(ticket: string): Promise<void>;
+}
+
+// Booking: the app's own calendar (calendar v4, tenant token) and the card's update in place (im v1 patch).
+
+/** An event the app created, as calendar v4 returns it. */
+export interface CalendarEventRef {
+  calendar_id: string;
+  event_id: string;
+}
+
+/** Attendee rsvp_status (日程参与人): for a room, needs_action = booking in progress, accept / decline the result. */
+export type RsvpStatus = 'needs_action' | 'accept' | 'tentative' | 'decline' | 'removed';
+
+export interface NewCalendarEvent {
+  summary: string;
+  description: string;
+  start: number;
+  end: number;
+  /** 32–128 characters; the same key answers the event made the first time. */
+  idempotencyKey: string;
+}
+
+export interface BookingCalendar {
+  /** The app's primary calendar (calendar v4 calendars/primary), cached per tenant. */
+  primaryCalendarId(tenantKey: string): Promise<string>;
+  createEvent(calendarId: string, event: NewCalendarEvent): Promise<CalendarEventRef>;
+  /**
+   * The person (type user, open_id) and the room (type resource, operate_id = the person). 'needs_approval':
+   * Feishu refused at once because the room must be approved, which an app cannot ask for.
+   */
+  addAttendees(
+    event: CalendarEventRef,
+    attendee: { openId: string; roomId: string },
+  ): Promise<'added' | 'needs_approval'>;
+  /** The room attendee's rsvp_status; undefined when the room is not (or no longer) an attendee. */
+  roomStatus(event: CalendarEventRef, roomId: string): Promise<RsvpStatus | undefined>;
+  /** Deletes the event; one already gone counts as deleted. */
+  deleteEvent(event: CalendarEventRef): Promise<void>;
+}
+
+export interface CardPatcher {
+  /** im.v1.message.patch: replaces the card of a message the app sent (the card keeps update_multi: true). */
+  patchCard(messageId: string, card: Card): Promise<void>;
 }
 
 // The tenant's room directory, kept by the bot (docs/directory.md): synced in the background, shared by replicas

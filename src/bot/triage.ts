@@ -81,6 +81,7 @@ export function triageOutcome(triage: Triage): TriageOutcome {
     case 'help':
       return triage.reason === 'requested' || triage.reason === 'no_ids' ? 'command' : 'addressed_help';
     case 'invalid':
+    case 'book':
     case 'find':
     case 'free':
       return 'command';

@@ -1,10 +1,11 @@
 // The Feishu side of `npm run doctor`: the app credentials (a tenant token), the meeting-room scope (a probe
 // lookup), and the event settings. Calls go through the same client, token provider and room directory
 // the bot uses, so a pass means the bot's own calls would pass.
-import type { RoomDirectory } from '../bot/ports.js';
+import type { BookingCalendar, RoomDirectory } from '../bot/ports.js';
 import type { AppConfig } from '../config.js';
 import { FeishuApiError } from '../errors.js';
 import { callWithRetry, type CallPolicy } from '../feishu/call-with-retry.js';
+import { createFeishuBookingCalendar } from '../feishu/calendar.js';
 import { createFeishuClient, withTenantToken } from '../feishu/client.js';
 import { createFeishuRoomDirectory } from '../feishu/rooms.js';
 import { createTenantTokenProvider, type TenantTokenProvider } from '../feishu/token.js';
@@ -16,6 +17,7 @@ export interface FeishuProbe {
   domain: string;
   tokens: TenantTokenProvider;
   directory: RoomDirectory;
+  calendar: BookingCalendar;
   /** One vc/v1 room_levels page: answered only when the app holds vc:room:readonly. */
   listRoomLevels: () => Promise<unknown>;
 }
@@ -28,12 +30,14 @@ const CREDENTIAL_CODES = new Set([10003, 10014]);
 // 通用错误码 99991672: the app lacks the scope the API needs (the scope must be enabled and a version published).
 const SCOPE_MISSING = 99991672;
 const SCOPE_ROOM_READ = 'calendar:room:readonly';
+const SCOPE_CALENDAR = 'calendar:calendar';
 
 export function createFeishuProbe(feishu: AppConfig['feishu'], logger: Logger): FeishuProbe {
   const policy: CallPolicy = { maxAttempts: feishu.maxAttempts, logger };
   const client = createFeishuClient({ ...feishu, logger });
   const tokens = createTenantTokenProvider(client, feishu, policy);
   const directory = createFeishuRoomDirectory({ client, tokens, policy, batchSize: 1, cacheTtlMs: 0 });
+  const calendar = createFeishuBookingCalendar({ client, tokens, policy, timeZone: 'UTC' });
   const listRoomLevels = () =>
     callWithRetry(
       'vc.room_level.list',
@@ -41,7 +45,7 @@ export function createFeishuProbe(feishu: AppConfig['feishu'], logger: Logger): 
       (token) => client.vc.v1.roomLevel.list({ params: { page_size: 1 } }, withTenantToken(token)),
       tokens,
     );
-  return { appId: feishu.appId, domain: feishu.domain, tokens, directory, listRoomLevels };
+  return { appId: feishu.appId, domain: feishu.domain, tokens, directory, calendar, listRoomLevels };
 }
 
 /** Feishu's own words about a failed call, for the end of a line. */
@@ -110,6 +114,29 @@ export async function checkRoomScope(probe: FeishuProbe): Promise<CheckResult> {
     return (
       unreachable(name, error, probe.domain) ??
       fail(name, `the probe lookup was refused (batch_get_id: ${said(error)})`)
+    );
+  }
+}
+
+/**
+ * Booking (BOOKING_ENABLED) books with the app's own calendar: reading its primary calendar is answered only
+ * with a calendar scope. The probe makes nothing; the same scope creates events and adds attendees.
+ */
+export async function checkCalendarScope(probe: FeishuProbe): Promise<CheckResult> {
+  const name = 'calendar scope';
+  try {
+    await probe.calendar.primaryCalendarId('doctor');
+    return pass(name, `${SCOPE_CALENDAR} granted (the app's primary calendar was read), so the bot can book rooms`);
+  } catch (error) {
+    if (!(error instanceof FeishuApiError)) return fail(name, `probe failed: ${(error as Error).message}`);
+    if (error.code === SCOPE_MISSING || error.kind === 'permission') {
+      return fail(
+        name,
+        `enable ${SCOPE_CALENDAR} in the developer console and publish a version, or set BOOKING_ENABLED=false (calendar primary: ${said(error)})`,
+      );
+    }
+    return (
+      unreachable(name, error, probe.domain) ?? fail(name, `the probe was refused (calendar primary: ${said(error)})`)
     );
   }
 }

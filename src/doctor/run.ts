@@ -28,6 +28,7 @@ function localModeResults(): CheckResult[] {
     ),
     skip('room scope', 'local mode: not checked'),
     skip('directory scope', 'local mode: not checked'),
+    skip('calendar scope', 'local mode: not checked'),
     skip('event mode', 'local mode: the emulator pushes with keys of its own'),
   ];
 }
@@ -41,11 +42,18 @@ async function feishuResults(config: AppConfig, cwd: string, logger: Logger): Pr
     return [
       ...(await checkStoreApp(config, cwd, logger)),
       skip('room scope', 'store app: each tenant grants it when installing; not probed'),
+      skip('calendar scope', 'store app: each tenant grants it when installing; not probed'),
       checkEventMode(config),
     ];
   }
-  const { checkCredentials, checkDirectoryScope, checkEventMode, checkRoomScope, createFeishuProbe } =
-    await import('./feishu-checks.js');
+  const {
+    checkCalendarScope,
+    checkCredentials,
+    checkDirectoryScope,
+    checkEventMode,
+    checkRoomScope,
+    createFeishuProbe,
+  } = await import('./feishu-checks.js');
   const probe = createFeishuProbe(config.feishu, logger);
   const credentials = await checkCredentials(probe);
   const scope =
@@ -56,7 +64,12 @@ async function feishuResults(config: AppConfig, cwd: string, logger: Logger): Pr
     credentials.status === 'pass'
       ? await checkDirectoryScope(probe)
       : skip('directory scope', 'not checked: needs credentials Feishu accepts');
-  return [credentials, scope, directory, checkEventMode(config)];
+  const calendar = !config.booking.enabled
+    ? skip('calendar scope', 'not checked: BOOKING_ENABLED is false')
+    : credentials.status === 'pass'
+      ? await checkCalendarScope(probe)
+      : skip('calendar scope', 'not checked: needs credentials Feishu accepts');
+  return [credentials, scope, directory, calendar, checkEventMode(config)];
 }
 
 async function storageResults(config: AppConfig, cwd: string): Promise<CheckResult[]> {

@@ -4,7 +4,12 @@
 // an HTTP 200 {code, msg, data: {}}, e.g. code 1000040343, the one the SDK retries).
 
 /** The Open APIs the emulator serves, by short name; 'any' matches all of them but the directory lists. */
-export type ApiName = 'token' | 'batch_get_id' | 'batch_get' | 'freebusy' | 'reply' | 'bot_info' | DirectoryApiName;
+export type ApiName =
+  'token' | 'batch_get_id' | 'batch_get' | 'freebusy' | 'reply' | 'bot_info' | DirectoryApiName | BookingApiName;
+
+/** The calendar v4 calls of booking, and the card update in place. */
+export type BookingApiName =
+  'calendar_primary' | 'event_create' | 'event_delete' | 'attendee_create' | 'attendee_list' | 'message_patch';
 
 /** The lists a directory sync reads (background work, so 'any' leaves them alone: name them to fail them). */
 export type DirectoryApiName = 'building_list' | 'room_list' | 'room_levels' | 'vc_rooms';

@@ -37,6 +37,11 @@
 //   clickCardButton(input)               card.action.trigger to the card URL; a raw card in the answer
 //                                        replaces the recorded card of that reply
 //   replies / repliesTo(id) / waitForReplies(count, timeoutMs?) / onReply(listener)
+//   waitForCard(id, accept, timeoutMs?) / onCardUpdate(listener)  a reply's card as a callback answer or a
+//                                        PATCH (更新应用发送的消息卡片) replaces it
+//   calendar                             calendar v4: the app's primary calendar, events (list(), one per
+//                                        idempotency_key), attendees; rooms accept or decline after
+//                                        ROOM_DECISION_MS; accepted rooms show in freebusy/batch_get
 //   requests                             every Open API request (ApiRequestRecord) with its answer
 //   deliveries                           every event push, either transport (DeliveryAttempt)
 //   faults.inject(spec) / faults.clear() make Open API calls fail (500, 429, latency, any code); with
@@ -97,12 +102,13 @@ export { typedMentions, withTypedMentions } from './events/envelopes.js';
 export type { DeliveryAttempt, DeliveryPolicy, DeliveryResult, ExtraDeliveries } from './events/delivery.js';
 export { FEISHU_ACK_TIMEOUT_MS, FEISHU_RETRY_DELAYS_MS } from './events/delivery.js';
 export type { PushOptions } from './events/pusher.js';
-export type { ApiName, FaultKind, FaultSpec, FaultTarget } from './faults.js';
+export type { ApiName, BookingApiName, FaultKind, FaultSpec, FaultTarget } from './faults.js';
 export type { WsConnectionInfo } from './ws/connection.js';
 export { FEISHU_WS_CLIENT_CONFIG, FEISHU_WS_MAX_CONNECTIONS, WsCode, type WsClientConfig } from './ws/protocol.js';
 export type { WsPushOptions } from './ws/pusher.js';
 export type { JsonObject, RecordedReply } from './messages.js';
 export { loadRoomSeed, parseRooms, RoomCatalog, type EmulatedRoom } from './rooms.js';
+export { CalendarStore, ROOM_DECISION_MS, type EmulatedAttendee, type EmulatedEvent } from './calendar.js';
 export { EMULATOR_DEFAULTS, readEmulatorEnv, type EmulatorEnv } from './env.js';
 export type { AppStatus, StoreControl, StoreOptions, StoreTenantInput } from './store/store-mode.js';
 export { FEISHU_TICKET_INTERVAL_MS } from './store/store-mode.js';

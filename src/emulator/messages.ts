@@ -139,6 +139,12 @@ export class MessageStore {
     this.events.emit('cardUpdate', reply);
   }
 
+  /** Told of every card replaced (a callback's answer or a PATCH). */
+  onCardUpdate(listener: (reply: RecordedReply) => void): () => void {
+    this.events.on('cardUpdate', listener);
+    return () => this.events.off('cardUpdate', listener);
+  }
+
   onReply(listener: (reply: RecordedReply) => void): () => void {
     this.events.on('reply', listener);
     return () => this.events.off('reply', listener);

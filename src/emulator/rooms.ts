@@ -36,6 +36,8 @@ const roomSchema = z.object({
   description: z.string(),
   display_id: z.string(),
   is_disabled: z.boolean(),
+  /** Booking needs an approver: an app cannot book it (添加日程参与人 fails at once). */
+  needs_approval: z.boolean().optional(),
   bookings: z.array(bookingSchema).optional(),
 });
 

@@ -9,6 +9,8 @@ import { MESSAGE_RECEIVE } from '../protocol/events.js';
 import { createLogger } from '../log.js';
 import { registerAuthRoutes } from './api/auth-routes.js';
 import { registerBotRoutes } from './api/bot-routes.js';
+import { registerCalendarRoutes } from './api/calendar-routes.js';
+import { CalendarStore } from './calendar.js';
 import { registerControlRoutes } from './api/control-routes.js';
 import { FeishuCode, sendFeishuError } from './api/errors.js';
 import { registerImRoutes } from './api/im-routes.js';
@@ -82,6 +84,33 @@ function messageOf(envelope: EventEnvelope): MessageReceiveEvent['message'] | un
   return (envelope.event as Partial<MessageReceiveEvent>).message;
 }
 
+/** Resolves with the card of `messageId` once `accept` says yes to it (now, or after an update). */
+function waitForCard(
+  messages: MessageStore,
+  messageId: string,
+  accept: (card: JsonObject) => boolean,
+  timeoutMs: number,
+): Promise<JsonObject> {
+  const current = messages.reply(messageId)?.card;
+  if (current && accept(current)) return Promise.resolve(current);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(
+        new Error(
+          `card of ${messageId} not as expected within ${timeoutMs} ms: ${JSON.stringify(messages.reply(messageId)?.card)?.slice(0, 400)}`,
+        ),
+      );
+    }, timeoutMs);
+    const stop = messages.onCardUpdate((reply) => {
+      if (reply.replyMessageId !== messageId || !reply.card || !accept(reply.card)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(reply.card);
+    });
+  });
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger('silent');
@@ -140,6 +169,23 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const identityOf = (tenantKey: string | undefined): TenantIdentity =>
     (tenantKey !== undefined ? storeMode?.store.get(tenantKey)?.identity : undefined) ?? identity;
   const roomsOf = (tenantKey: string): RoomCatalog => storeMode?.store.get(tenantKey)?.rooms ?? rooms;
+  // The app's own calendar in each tenant (a store app's calendar differs by tenant, as its rooms do).
+  const calendar = new CalendarStore(
+    firstTenant ? `${options.appId}:${firstTenant.identity.tenantKey}` : options.appId,
+    rooms,
+    now,
+  );
+  const calendars = new Map<string, CalendarStore>(firstTenant ? [[firstTenant.identity.tenantKey, calendar]] : []);
+  const calendarOf = (tenantKey: string): CalendarStore => {
+    const tenant = storeMode?.store.get(tenantKey);
+    if (!tenant) return calendar;
+    let found = calendars.get(tenantKey);
+    if (!found) {
+      found = new CalendarStore(`${options.appId}:${tenantKey}`, tenant.rooms, now);
+      calendars.set(tenantKey, found);
+    }
+    return found;
+  };
 
   function setEventTargets(eventUrl?: string, cardUrl?: string): void {
     if (eventUrl) assertLoopbackUrl(eventUrl);
@@ -209,9 +255,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const router = new Router<EmulatorState>();
   if (storeMode) storeMode.register(router, faults);
   else registerAuthRoutes(router, options, tokens, faults);
-  registerMeetingRoomRoutes(router, roomsOf, authority, faults, now);
+  registerMeetingRoomRoutes(router, roomsOf, authority, faults, now, (roomId, tenantKey) =>
+    calendarOf(tenantKey).roomBookings(roomId),
+  );
   registerDirectoryRoutes(router, roomsOf, authority, faults, grants, options.appId);
-  registerImRoutes(router, messages, identityOf, authority, faults);
+  registerImRoutes(router, messages, identityOf, authority, faults, now);
+  registerCalendarRoutes(
+    router,
+    calendarOf,
+    roomsOf,
+    authority,
+    faults,
+    (tenantKey) => identityOf(tenantKey).bot.openId,
+  );
   registerBotRoutes(router, identityOf, authority, faults);
   registerWsEndpoint(router, options, gateway, faults);
 
@@ -222,6 +278,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     identity,
     rooms,
+    calendar,
     grants,
     replies: messages.replies,
     requests,
@@ -244,6 +301,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     repliesTo: (messageId) => messages.repliesTo(messageId),
     waitForReplies: (count, timeoutMs = 5000) => messages.waitForReplies(count, timeoutMs),
     onReply: (listener) => messages.onReply(listener),
+    onCardUpdate: (listener) => messages.onCardUpdate(listener),
+    waitForCard: (messageId, accept, timeoutMs = 5000) => waitForCard(messages, messageId, accept, timeoutMs),
     expireAllTokens: () => (storeMode ? storeMode.store.expireAll() : tokens.expireAll()),
     wsConnections: () => gateway.connections(),
     waitForWsConnections: (count, timeoutMs = 5000) => gateway.waitForReady(count, timeoutMs),

@@ -9,6 +9,7 @@ import type { PushOptions } from './events/pusher.js';
 import type { FaultInjector } from './faults.js';
 import type { JsonObject, RecordedReply } from './messages.js';
 import type { EmulatedRoom, RoomCatalog } from './rooms.js';
+import type { CalendarStore } from './calendar.js';
 import type { DirectoryGrants } from './api/directory-routes.js';
 import type { WsConnectionInfo } from './ws/connection.js';
 import type { WsClientConfig } from './ws/protocol.js';
@@ -105,6 +106,8 @@ export interface Emulator {
   readonly url: string;
   readonly identity: TenantIdentity;
   readonly rooms: RoomCatalog;
+  /** calendar v4: the app's primary calendar, events, attendees (rooms decide asynchronously). */
+  readonly calendar: CalendarStore;
   /** Scopes the app holds; change them while running (e.g. grants.vcRoomRead = false). */
   readonly grants: DirectoryGrants;
   readonly replies: readonly RecordedReply[];
@@ -127,6 +130,10 @@ export interface Emulator {
   /** Resolves with all replies once there are `count`; rejects after timeoutMs (default 5000). */
   waitForReplies(count: number, timeoutMs?: number): Promise<RecordedReply[]>;
   onReply(listener: (reply: RecordedReply) => void): () => void;
+  /** Told of every card replaced, by a callback's answer or a PATCH of the message. */
+  onCardUpdate(listener: (reply: RecordedReply) => void): () => void;
+  /** Resolves with the card of the bot's message once `accept` holds for it; rejects after timeoutMs (default 5000). */
+  waitForCard(messageId: string, accept: (card: JsonObject) => boolean, timeoutMs?: number): Promise<JsonObject>;
   expireAllTokens(): void;
   /** Every long connection so far (closed ones too, with open: false), oldest first. */
   wsConnections(): WsConnectionInfo[];

@@ -1,12 +1,12 @@
 // What a line typed into the local chat means: a message for the bot, or one of the chat's own commands
 // (every line starting with ":"). Pure.
 
-export type ChatCommand = 'group' | 'p2p' | 'zh' | 'en' | 'tenant' | 'refresh' | 'help' | 'quit';
+export type ChatCommand = 'group' | 'p2p' | 'zh' | 'en' | 'tenant' | 'refresh' | 'click' | 'help' | 'quit';
 
 export type ChatInput =
   | { kind: 'empty' }
   | { kind: 'message'; text: string }
-  | { kind: 'command'; command: ChatCommand }
+  | { kind: 'command'; command: ChatCommand; /** What follows the command word (:click 2 → "2"). */ argument?: string }
   | { kind: 'unknown_command'; word: string };
 
 interface CommandSpec {
@@ -31,6 +31,11 @@ export const CHAT_COMMANDS: readonly CommandSpec[] = [
     description: 'store app (FEISHU_APP_TYPE=store): speak as a member of the next tenant, with rooms of its own',
   },
   { command: 'refresh', words: [':refresh'], description: 'click Refresh on the last card' },
+  {
+    command: 'click',
+    words: [':click'],
+    description: 'list the buttons of the last card; :click N clicks the N-th (Book 30 min, Cancel booking, …)',
+  },
   { command: 'help', words: [':help', '?'], description: 'this help' },
   { command: 'quit', words: [':quit', ':q'], description: 'stop (also Ctrl-C)' },
 ];
@@ -54,7 +59,8 @@ export function parseChatInput(line: string): ChatInput {
   if (text === '') return { kind: 'empty' };
   const word = text.split(/\s/, 1)[0]!;
   const command = BY_WORD.get(word.toLowerCase());
-  if (command) return { kind: 'command', command };
+  const argument = text.slice(word.length).trim();
+  if (command) return argument === '' ? { kind: 'command', command } : { kind: 'command', command, argument };
   if (word.startsWith(':')) return { kind: 'unknown_command', word };
   return { kind: 'message', text };
 }

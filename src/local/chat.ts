@@ -14,7 +14,7 @@ import { markdownToTerminal } from './terminal-markdown.js';
 /** What the chat uses of the emulator. */
 export type ChatEmulator = Pick<
   Emulator,
-  'identity' | 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply' | 'store'
+  'identity' | 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply' | 'onCardUpdate' | 'store'
 >;
 
 export interface ChatOptions {
@@ -40,7 +40,10 @@ interface ChatState {
   busy: boolean;
 }
 
-function confirmation(command: Exclude<ChatCommand, 'refresh' | 'help' | 'quit' | 'tenant'>, botName: string): string {
+function confirmation(
+  command: Exclude<ChatCommand, 'refresh' | 'click' | 'help' | 'quit' | 'tenant'>,
+  botName: string,
+): string {
   switch (command) {
     case 'group':
       return `(now sending in a group: @${botName} mentions the bot, e.g. @${botName} test01; /room commands need no mention)`;
@@ -102,6 +105,11 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
     else showLate(reply);
   });
   rl.on('close', stopListening);
+  // A card patched later (a booking's outcome) is shown as it changes, like a Feishu client would.
+  const stopWatching = emulator.onCardUpdate((reply) => {
+    if (reply.replyMessageId === state.lastReply?.replyMessageId) showLate(reply);
+  });
+  rl.on('close', stopWatching);
 
   function cardText(card: unknown): string {
     const text = markdownToTerminal(renderCardAsText(card as Card, state.locale), { ansi });
@@ -167,17 +175,39 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
     else print(`(no reply within ${replyTimeoutMs / 1000} s; it will show here when it comes)`);
   }
 
-  async function refresh(): Promise<void> {
-    if (!state.lastReply) return print('(no card yet)');
-    const value = findRefreshValue(state.lastReply.card);
-    if (!value) return print('(the last card has no Refresh button)');
-    const outcome = await emulator.clickCardButton({ messageId: state.lastReply.replyMessageId, value });
-    if (outcome.card) print(cardText(outcome.card));
-    else print(`(card not updated: ${JSON.stringify(outcome.response ?? outcome)})`);
+  async function click(value: Record<string, unknown>): Promise<void> {
+    const reply = state.lastReply!;
+    const before = reply.cardUpdates;
+    const outcome = await emulator.clickCardButton({ messageId: reply.replyMessageId, value });
+    const toastText = outcome.response?.toast?.i18n?.[state.locale] ?? outcome.response?.toast?.content;
+    if (toastText) print(`(toast: ${toastText})`);
+    // an updated card (the answer's, or a later patch) is shown by the onCardUpdate listener
+    if (!toastText && reply.cardUpdates === before)
+      print(`(card not updated: ${JSON.stringify(outcome.response ?? outcome)})`);
   }
 
-  async function run(command: ChatCommand): Promise<void> {
+  async function refresh(): Promise<void> {
+    if (!state.lastReply) return print('(no card yet)');
+    const value = callbackValues(state.lastReply.card).find((v) => v.value.action === 'refresh')?.value;
+    if (!value) return print('(the last card has no Refresh button)');
+    return click(value);
+  }
+
+  /** `:click` lists the last card's buttons; `:click N` clicks the N-th. */
+  async function clickButton(argument: string | undefined): Promise<void> {
+    if (!state.lastReply) return print('(no card yet)');
+    const buttons = callbackValues(state.lastReply.card);
+    if (buttons.length === 0) return print('(the last card has no buttons)');
+    const index = Number(argument);
+    if (argument === undefined || !Number.isInteger(index) || index < 1 || index > buttons.length)
+      return print(buttons.map((button, i) => `  ${i + 1}. [${button.label}]`).join('\n'));
+    return click(buttons[index - 1]!.value);
+  }
+
+  async function run(command: ChatCommand, argument?: string): Promise<void> {
     switch (command) {
+      case 'click':
+        return clickButton(argument);
       case 'quit':
         return void rl.close();
       case 'help':
@@ -206,7 +236,7 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
 
   async function onLine(line: string): Promise<void> {
     const typed = parseChatInput(line);
-    if (typed.kind === 'command') await run(typed.command);
+    if (typed.kind === 'command') await run(typed.command, typed.argument);
     else if (typed.kind === 'unknown_command')
       print(`(unknown command ${typed.word}; the commands are ${COMMAND_LIST})`);
     else if (typed.kind === 'message') await send(typed.text);
@@ -234,17 +264,23 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
   return rl;
 }
 
-/** The callback value of the card's first callback button (what a click sends back). */
-function findRefreshValue(card: unknown): Record<string, unknown> | undefined {
-  let found: Record<string, unknown> | undefined;
-  JSON.stringify(card, (key, value: unknown) => {
-    if (!found && key === 'behaviors' && Array.isArray(value)) {
-      const callback = value.find((b: { type?: string }) => b?.type === 'callback') as
+/** Every callback button of a card, in order: its English label and the value a click sends back. */
+function callbackValues(card: unknown): { label: string; value: Record<string, unknown> }[] {
+  const found: { label: string; value: Record<string, unknown> }[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (typeof node !== 'object' || node === null) return;
+    const element = node as { tag?: unknown; text?: { content?: unknown }; behaviors?: unknown };
+    if (element.tag === 'button' && Array.isArray(element.behaviors)) {
+      const callback = element.behaviors.find((b: { type?: string }) => b?.type === 'callback') as
         { value?: Record<string, unknown> } | undefined;
-      found = callback?.value;
+      const label = typeof element.text?.content === 'string' ? element.text.content : 'button';
+      if (callback?.value) found.push({ label, value: callback.value });
+      return;
     }
-    return value;
-  });
+    Object.values(node).forEach(walk);
+  };
+  walk(card);
   return found;
 }
 

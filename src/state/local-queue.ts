@@ -7,7 +7,7 @@
 //   {"op":"retry","id":"om_…","attempts":2,"due_at":…}  a transient failure; next attempt not before due_at
 //   {"op":"done","id":"om_…","at":…}                    answered or given up; kept as a dedupe mark for dedupeTtlMs
 import type { Logger } from '../log.js';
-import type { AddResult, AttemptOutcome, DrainResult, IntakeQueue, JobWorker, MessageJob } from '../bot/ports.js';
+import type { AddResult, AttemptOutcome, DrainResult, IntakeQueue, JobWorker, IntakeJob } from '../bot/ports.js';
 import { createJournalFile } from './journal-file.js';
 import { isJsonObject } from '../json.js';
 
@@ -29,12 +29,12 @@ export interface LocalQueueOptions {
 }
 
 type JournalLine =
-  | { op: 'add'; job: MessageJob }
+  | { op: 'add'; job: IntakeJob }
   | { op: 'retry'; id: string; attempts: number; due_at: number }
   | { op: 'done'; id: string; at: number };
 
 interface PendingJob {
-  job: MessageJob;
+  job: IntakeJob;
   /** Attempts made so far. */
   attempts: number;
   dueAt: number;

@@ -15,7 +15,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { isJsonObject } from '../json.js';
 import type { Logger } from '../log.js';
-import type { AddResult, DrainResult, IntakeQueue, JobWorker, MessageJob } from '../bot/ports.js';
+import type { AddResult, DrainResult, IntakeQueue, JobWorker, IntakeJob } from '../bot/ports.js';
 import { redactRedisUrl } from './redis.js';
 import { evictionProblem, readEvictionPolicy } from './redis-policy.js';
 
@@ -58,9 +58,10 @@ async function atMost(ms: number, promise: Promise<unknown>): Promise<void> {
 }
 
 /** A job's data as add() wrote it: what the worker needs to answer it. */
-function isMessageJob(data: unknown): data is MessageJob {
+function isIntakeJob(data: unknown): data is IntakeJob {
   if (!isJsonObject(data)) return false;
-  return typeof data.message_id === 'string' && isJsonObject(data.command) && typeof data.received_at === 'number';
+  if (typeof data.message_id !== 'string' || typeof data.received_at !== 'number') return false;
+  return data.kind === 'booking' ? isJsonObject(data.task) : isJsonObject(data.command);
 }
 
 /** Thrown by the processor to have BullMQ retry after the pause the worker chose. */
@@ -138,10 +139,10 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
   await consumer.connect().catch(() => undefined);
   await policyChecked;
 
-  const queue = new Queue<MessageJob>(QUEUE_NAME, { connection: producer, prefix });
+  const queue = new Queue<IntakeJob>(QUEUE_NAME, { connection: producer, prefix });
   queue.on('error', () => undefined); // connection errors are logged once above
   const keepSeconds = Math.ceil(options.dedupeTtlMs / 1000);
-  let worker: Worker<MessageJob> | undefined;
+  let worker: Worker<IntakeJob> | undefined;
   let pendingCount = 0;
   let runningHere = 0;
   let countReadAt = -Infinity;
@@ -186,10 +187,10 @@ export async function createRedisQueue(options: RedisQueueOptions): Promise<Inta
       return 'added';
     },
     start(work: JobWorker) {
-      worker = new Worker<MessageJob>(
+      worker = new Worker<IntakeJob>(
         QUEUE_NAME,
-        async (job: Job<MessageJob>) => {
-          if (!isMessageJob(job.data)) {
+        async (job: Job<IntakeJob>) => {
+          if (!isIntakeJob(job.data)) {
             // only an evicting (or hand-edited) Redis loses a job's data: say so, not "Feishu refused"
             logger.error(
               { message_id: job.id, outcome: 'given_up', reason: 'job_data_missing' },

@@ -7,14 +7,19 @@
 // the bot that answers it.
 import { createAppEventIntake, type AppEventIntake } from '../bot/app-events.js';
 import { createCardActionIntake, type CardActionIntake } from '../bot/card-actions.js';
+import { createBookingClicks } from '../bot/booking/clicks.js';
+import { createBookingRunner } from '../bot/booking/job.js';
+import { createTypedBooking } from '../bot/booking/typed.js';
 import { createTenantLimiter, type TenantLimiter } from '../bot/fairness.js';
 import { createDirectoryAnswers } from '../bot/directory/answer.js';
 import { createRoomBot, type RoomBot } from '../bot/handler.js';
-import type { AppTicketStore, StateStore } from '../bot/ports.js';
+import type { BookingRunner } from '../bot/intake.js';
+import type { AppTicketStore, IntakeQueue, StateStore } from '../bot/ports.js';
 import { accessPolicy } from '../bot/triage.js';
 import type { AppConfig } from '../config.js';
 import { StartupError } from '../errors.js';
 import { startBotIdentity } from '../feishu/bot-info.js';
+import { createFeishuBookingCalendar } from '../feishu/calendar.js';
 import type { CallPolicy } from '../feishu/call-with-retry.js';
 import type { createFeishuClient } from '../feishu/client.js';
 import { createFeishuDirectorySource } from '../feishu/directory.js';
@@ -38,6 +43,8 @@ export interface TenancyStats {
   batchGetCalls: number;
   freeBusyCalls: number;
   replyCalls: number;
+  patchCalls: number;
+  calendarCalls: number;
   botInfoCalls: number;
   botIdentityKnown: boolean;
   /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
@@ -53,6 +60,8 @@ export interface Tenancy {
   /** Answers a recorded message as its tenant. */
   answer: RoomBot['answer'];
   onCardAction: CardActionIntake;
+  /** Runs a booking job as the tenant it carries (task.tenant_key); undefined when booking is off. */
+  bookings: BookingRunner | undefined;
   /** Store app: the schema 1.0 app events. */
   onAppEvent: AppEventIntake | undefined;
   /** Store app: per-tenant caps and rate-limit pauses. */
@@ -98,6 +107,8 @@ export interface TenancyDeps {
   marks: StateStore;
   /** Store app: where the app_ticket is kept. */
   tickets: AppTicketStore;
+  /** The intake a booking click is recorded in. */
+  queue: Pick<IntakeQueue, 'add'>;
   policy: CallPolicy;
   logger: Logger;
   metrics: BotMetrics;
@@ -157,19 +168,47 @@ function tenantBot(
   // In the background: the start never waits for it (see feishu/bot-info.ts).
   const identity = startBotIdentity({ client, tokens, policy, logger, retry: deps.retry });
   const access = accessPolicy(config.access);
+  const timeZone = config.availability.timezone;
+  const booking = config.booking.enabled ? { maxMinutes: config.booking.maxMinutes } : undefined;
+  // Bookings are jobs in the same intake as messages; this tenant's runner calls Feishu as this tenant.
+  const bookingCalendar = createFeishuBookingCalendar({ client, tokens, policy, timeZone });
+  const bookings = booking
+    ? createBookingRunner({
+        calendar: bookingCalendar,
+        rooms: calendar,
+        patcher: messenger,
+        messenger,
+        timeZone,
+        logger,
+      })
+    : undefined;
   const bot = createRoomBot({
     directory,
     calendar,
-    timeZone: config.availability.timezone,
+    timeZone,
     messenger,
     limits: config.lookup,
     access,
+    ...(booking ? { booking } : {}),
+    ...(bookings
+      ? {
+          typedBooking: createTypedBooking({
+            directory,
+            rooms: { directory: directorySync, waitMs: config.directory.waitMs },
+            runner: bookings,
+            messenger,
+            limits: booking,
+            timeZone,
+            logger,
+          }),
+        }
+      : {}),
     botIdentity: identity.current,
     logger,
     directoryAnswers: createDirectoryAnswers({
       directory: directorySync,
       calendar,
-      timeZone: config.availability.timezone,
+      timeZone,
       clock: Date.now,
       waitMs: config.directory.waitMs,
       freeMinMinutes: config.free.minMinutes,
@@ -177,8 +216,16 @@ function tenantBot(
       logger,
     }),
   });
+  const bookingClicks = createBookingClicks({
+    queue: deps.queue,
+    enabled: booking !== undefined,
+    limits: { maxMinutes: config.booking.maxMinutes },
+    timeZone,
+    logger,
+  });
   const onCardAction = createCardActionIntake({
     bot,
+    bookings: bookingClicks,
     store: marks,
     access,
     replayWindowMs: config.server.signatureToleranceSeconds * 1000,
@@ -188,11 +235,14 @@ function tenantBot(
   return {
     bot,
     onCardAction,
+    bookings,
     stats: () => ({
       batchGetIdCalls: directory.stats.batchGetIdCalls,
       batchGetCalls: directory.stats.batchGetCalls,
       freeBusyCalls: calendar.stats.freeBusyCalls,
       replyCalls: messenger.stats.replyCalls,
+      patchCalls: messenger.stats.patchCalls,
+      calendarCalls: bookingCalendar.stats.calendarCalls,
       botInfoCalls: identity.fetchCount,
       botIdentityKnown: identity.current() !== undefined,
       directoryCalls: Object.values(directorySource.stats).reduce((sum, calls) => sum + calls, 0),
@@ -221,6 +271,7 @@ function selfBuiltTenancy(deps: TenancyDeps): Tenancy {
     triage: one.bot.triage,
     answer: one.bot.answer,
     onCardAction: one.onCardAction,
+    bookings: one.bookings,
     onAppEvent: undefined,
     limiter: undefined,
     acceptsTenant: () => true,
@@ -274,27 +325,43 @@ function storeTenancy(deps: TenancyDeps): Tenancy {
   const limiter = createTenantLimiter({ maxConcurrent: config.tenant.maxConcurrent });
   const valid = (tenantKey: unknown): tenantKey is string =>
     typeof tenantKey === 'string' && TENANT_KEY.test(tenantKey);
+  /** The bot of a record's tenant; undefined (logged) for a record without one, or from before its tenant stopped. */
+  async function botFor(
+    tenantKey: string | undefined,
+    job: { message_id: string; received_at: number },
+  ): Promise<TenantBot | undefined> {
+    if (!valid(tenantKey)) {
+      logger.error(
+        { message_id: job.message_id, outcome: 'given_up', reason: 'tenant_key' },
+        'store app: a record without its tenant; not answered',
+      );
+      return undefined;
+    }
+    const stoppedAt = await lifecycle.stoppedAt(tenantKey);
+    if (stoppedAt !== undefined && job.received_at <= stoppedAt) {
+      logger.info(
+        { message_id: job.message_id, tenant_key: tenantKey, outcome: 'not_answered', reason: 'tenant_stopped' },
+        'message not answered: its tenant stopped or removed the app since',
+      );
+      return undefined;
+    }
+    return bots.get(tenantKey);
+  }
   return {
     triage: (event, header) => bots.get(header.tenant_key).bot.triage(event, header),
     async answer(job) {
-      const tenantKey = job.tenant_key;
-      if (!valid(tenantKey)) {
-        logger.error(
-          { message_id: job.message_id, outcome: 'given_up', reason: 'tenant_key' },
-          'store app: a record without its tenant; not answered',
-        );
-        return;
-      }
-      const stoppedAt = await lifecycle.stoppedAt(tenantKey);
-      if (stoppedAt !== undefined && job.received_at <= stoppedAt) {
-        logger.info(
-          { message_id: job.message_id, tenant_key: tenantKey, outcome: 'not_answered', reason: 'tenant_stopped' },
-          'message not answered: its tenant stopped or removed the app since',
-        );
-        return;
-      }
-      await bots.get(tenantKey).bot.answer(job);
+      const bot = await botFor(job.tenant_key, job);
+      if (bot) await bot.bot.answer(job);
     },
+    bookings: config.booking.enabled
+      ? {
+          async run(job) {
+            const bot = await botFor(job.task.tenant_key, job);
+            // enabled for every tenant alike: each tenant's bot has its runner
+            if (bot?.bookings) await bot.bookings.run(job);
+          },
+        }
+      : undefined,
     onCardAction: (envelope) => bots.get(envelope.header.tenant_key).onCardAction(envelope),
     onAppEvent: createAppEventIntake({
       appId: config.feishu.appId,
@@ -319,6 +386,8 @@ function storeTenancy(deps: TenancyDeps): Tenancy {
         batchGetCalls: sum((s) => s.batchGetCalls),
         freeBusyCalls: sum((s) => s.freeBusyCalls),
         replyCalls: sum((s) => s.replyCalls),
+        patchCalls: sum((s) => s.patchCalls),
+        calendarCalls: sum((s) => s.calendarCalls),
         botInfoCalls: sum((s) => s.botInfoCalls),
         directoryCalls: sum((s) => s.directoryCalls),
         botIdentityKnown: all.length > 0 && all.every((s) => s.botIdentityKnown),

@@ -4,17 +4,22 @@
 // answer with another tenant's data.
 import type { CardActionIntake } from '../bot/card-actions.js';
 import type { RoomBot } from '../bot/handler.js';
+import type { BookingRunner } from '../bot/intake.js';
 import type { DirectorySync } from '../state/directory-sync.js';
 
 export interface TenantBot {
   bot: RoomBot;
   onCardAction: CardActionIntake;
+  /** Runs this tenant's booking jobs, as this tenant; undefined when booking is off (BOOKING_ENABLED). */
+  bookings: BookingRunner | undefined;
   /** Feishu calls made for this tenant, by API (the benchmark's figures). */
   stats(): {
     batchGetIdCalls: number;
     batchGetCalls: number;
     freeBusyCalls: number;
     replyCalls: number;
+    patchCalls: number;
+    calendarCalls: number;
     botInfoCalls: number;
     botIdentityKnown: boolean;
     directoryCalls: number;

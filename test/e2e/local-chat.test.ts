@@ -8,7 +8,10 @@ import { startStack, waitForBotIdentity, type Stack } from '../helpers/stack.js'
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  // a zone where it is about noon now, so that free rooms have Book buttons whenever the tests run
+  const offsetHours = 12 - new Date().getUTCHours();
+  const zone = offsetHours === 0 ? 'Etc/GMT' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
+  stack = await startStack({ env: { ROOM_TIMEZONE: zone } });
 });
 afterAll(async () => {
   await stack.close();
@@ -114,7 +117,7 @@ describe('local chat', () => {
     chat = driveChat();
     const deliveries = stack.emulator.deliveries.length;
     expect(await chat.type(':foo')).toContain(
-      '(unknown command :foo; the commands are :group :p2p :zh :en :tenant :refresh :help :quit)',
+      '(unknown command :foo; the commands are :group :p2p :zh :en :tenant :refresh :click :help :quit)',
     );
     expect(stack.emulator.deliveries.length).toBe(deliveries);
   });
@@ -124,6 +127,18 @@ describe('local chat', () => {
     expect(await chat.type(':refresh')).toContain('(no card yet)');
     await chat.type('/room test01');
     expect(await chat.type(':refresh')).toMatch(/│ test01 → omm_/);
+  });
+
+  it(':click lists the buttons of the last card, :click N clicks one, and the card shows as it is patched', async () => {
+    chat = driveChat();
+    await chat.type('/room SZ-C-0801');
+    const listed = await chat.type(':click');
+    expect(listed).toContain('1. [Book 30 min]');
+    expect(listed).toContain('3. [Refresh]');
+    const clicked = await chat.type(':click 1');
+    expect(clicked).toContain('(toast: Booking SZ-C-0801…)');
+    expect(await chat.waitFor('✅')).toBeTruthy();
+    expect(await chat.type(':click')).toContain('1. [Cancel booking]');
   });
 
   it('a reply slower than the wait is shown when it comes', async () => {

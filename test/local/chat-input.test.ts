@@ -13,7 +13,14 @@ describe('chat input', () => {
 
   it('a line starting with ":" that is no command is refused, never sent', () => {
     expect(parseChatInput(':foo bar')).toEqual({ kind: 'unknown_command', word: ':foo' });
-    expect(COMMAND_LIST).toBe(':group :p2p :zh :en :tenant :refresh :help :quit');
+    expect(COMMAND_LIST).toBe(':group :p2p :zh :en :tenant :refresh :click :help :quit');
     for (const word of COMMAND_LIST.split(' ')) expect(chatHelp()).toContain(word);
+  });
+});
+
+describe(':click N', () => {
+  it('carries what follows the command word', () => {
+    expect(parseChatInput(':click 2')).toEqual({ kind: 'command', command: 'click', argument: '2' });
+    expect(parseChatInput(':click')).toEqual({ kind: 'command', command: 'click' });
   });
 });

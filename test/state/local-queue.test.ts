@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/bot/command.js';
 import { ConfigError } from '../../src/errors.js';
-import type { AttemptOutcome, IntakeQueue, MessageJob } from '../../src/bot/ports.js';
+import type { AttemptOutcome, IntakeJob, IntakeQueue, MessageJob } from '../../src/bot/ports.js';
 import { createLocalQueue, JOURNAL_FILE, type LocalQueueOptions } from '../../src/state/local-queue.js';
 import { captureLogs } from '../helpers/log-capture.js';
 
@@ -43,7 +43,7 @@ async function openQueue(dir: string, options: Partial<LocalQueueOptions> = {}) 
 /** Starts a worker that records what it was given and answers with `outcome`. */
 function recordingWorker(
   queue: IntakeQueue,
-  outcome: (job: MessageJob, attempt: number) => AttemptOutcome = () => ({ kind: 'done' }),
+  outcome: (job: IntakeJob, attempt: number) => AttemptOutcome = () => ({ kind: 'done' }),
 ) {
   const seen: { id: string; attempt: number }[] = [];
   queue.start(async (j, attempt) => {

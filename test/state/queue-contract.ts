@@ -2,7 +2,7 @@
 // restart, a re-delivery is a duplicate, a retry comes back with its attempt count, close drains.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Command } from '../../src/bot/command.js';
-import type { AttemptOutcome, IntakeQueue, MessageJob } from '../../src/bot/ports.js';
+import type { AttemptOutcome, IntakeJob, IntakeQueue, MessageJob } from '../../src/bot/ports.js';
 
 export interface QueueSettings {
   concurrency: number;
@@ -31,7 +31,7 @@ export function queueJob(n: number, receivedAt = Date.now()): MessageJob {
 /** Starts a worker that records what it was given and answers with `outcome`; `changed` resolves on each call. */
 function recordingWorker(
   queue: IntakeQueue,
-  outcome: (job: MessageJob, attempt: number) => AttemptOutcome | Promise<AttemptOutcome> = () => ({ kind: 'done' }),
+  outcome: (job: IntakeJob, attempt: number) => AttemptOutcome | Promise<AttemptOutcome> = () => ({ kind: 'done' }),
 ) {
   const seen: { id: string; attempt: number }[] = [];
   const waiters: (() => void)[] = [];
@@ -72,6 +72,35 @@ export function describeIntakeQueueContract(name: string, factory: () => Promise
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((queue) => queue.close(0).catch(() => undefined)));
       await backing.cleanup?.();
+    });
+
+    it('a booking job is recorded like a message: a second add of its key is a duplicate; it comes back whole after a restart', async () => {
+      const booking: IntakeJob = {
+        kind: 'booking',
+        message_id: 'book_0123456789abcdef0123456789abcdef01234567',
+        event_id: 'e-booking',
+        received_at: Date.now(),
+        task: {
+          op: 'book',
+          tenant_key: 'tenant',
+          card_message_id: 'om_card',
+          room_id: 'omm_room',
+          room_label: 'test01',
+          start: 1,
+          end: 2,
+          booker_open_id: 'ou_person',
+          idempotency_key: 'k'.repeat(40),
+        },
+      };
+      const queue = await open();
+      expect(await queue.add(booking)).toBe('added');
+      expect(await queue.add(booking)).toBe('duplicate');
+      await queue.close(0);
+      const restarted = await open();
+      const given: IntakeJob[] = [];
+      const { calls } = recordingWorker(restarted, (job) => (given.push(job), { kind: 'done' }));
+      await calls(1);
+      expect(given).toEqual([booking]);
     });
 
     it('records before resolving: what was added and not answered is answered after a restart', async () => {

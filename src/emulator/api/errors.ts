@@ -41,6 +41,14 @@ export const FeishuCode = {
   IM_CONTENT_TOO_LONG: 230025,
   /** IM: the card could not be built from its JSON (sub-code 200621: parse card json err). */
   IM_CARD_INVALID: 230099,
+  /** calendar v4 (日历错误码): a parameter is invalid (e.g. idempotency_key not 32–128 characters). */
+  CALENDAR_INVALID_PARAM: 190002,
+  /** calendar v4: no such calendar, or not one the caller may write to. */
+  CALENDAR_NOT_FOUND: 191001,
+  /** calendar v4: no such event (or it was deleted). */
+  EVENT_NOT_FOUND: 193001,
+  /** calendar v4: the room needs approval, which a booking with the app's identity cannot ask for. */
+  ROOM_NEEDS_APPROVAL: 193105,
 } as const;
 
 export const FeishuMsg = {
@@ -55,6 +63,10 @@ export const FeishuMsg = {
   MEETING_ROOM_TIME_FORMAT: 'time format must follow RFC3339 standard',
   IM_INVALID_PARAM: 'Your request contains an invalid request parameter',
   IM_CONTENT_TOO_LONG: 'The length of the message content reaches its limit.',
+  CALENDAR_INVALID_PARAM: 'invalid parameters in request',
+  CALENDAR_NOT_FOUND: 'calendar not found',
+  EVENT_NOT_FOUND: 'event not found',
+  ROOM_NEEDS_APPROVAL: 'the meeting room needs approval and cannot be booked with an app identity',
   IM_CARD_INVALID:
     'Failed to create card content, ext=ErrCode: 200621; ErrMsg: parse card json err, please check whether the card json is correct; ErrorValue: ',
 } as const;

@@ -1,7 +1,8 @@
-// POST /open-apis/im/v1/messages/:message_id/reply (回复消息), validated as Feishu does.
+// POST /open-apis/im/v1/messages/:message_id/reply (回复消息) and PATCH /open-apis/im/v1/messages/:message_id
+// (更新应用发送的消息卡片), validated as Feishu does.
 import { checkCard } from './card-check.js';
 import type Router from 'koa-router';
-import type { FaultInjector } from '../faults.js';
+import { MESSAGE_RATE_LIMIT_CODE, type FaultInjector } from '../faults.js';
 import type { JsonObject, MessageStore } from '../messages.js';
 import type { TokenAuthority } from '../tokens.js';
 import { FeishuCode, FeishuMsg, sendFeishuError } from './errors.js';
@@ -77,6 +78,10 @@ export interface ReplyIdentity {
   tenantKey: string;
 }
 
+/** 更新应用发送的消息卡片: messages sent within 14 days, at most 5 updates a second per message. */
+export const PATCH_WINDOW_MS = 14 * 24 * 60 * 60 * 1000;
+export const PATCHES_PER_SECOND = 5;
+
 export function registerImRoutes(
   router: Router<EmulatorState>,
   messages: MessageStore,
@@ -84,6 +89,7 @@ export function registerImRoutes(
   identityOf: (tenantKey: string) => ReplyIdentity,
   tokens: TokenAuthority,
   faults: FaultInjector,
+  now: () => number = Date.now,
 ): void {
   const invalid = (ctx: ApiContext, ext: string) =>
     sendFeishuError(ctx, 400, FeishuCode.IM_INVALID_PARAM, `${FeishuMsg.IM_INVALID_PARAM}, ext=${ext}`);
@@ -128,4 +134,48 @@ export function registerImRoutes(
       ctx.body = { code: 0, msg: 'success', data: reply.message };
     },
   );
+  // message_id → when it was patched lately (the last second's worth).
+  const patchTimes = new Map<string, number[]>();
+  router.patch(
+    '/open-apis/im/v1/messages/:message_id',
+    openApi('message_patch', faults),
+    requireTenantToken(tokens),
+    (ctx) => {
+      const messageId = ctx.params.message_id ?? '';
+      if (!MESSAGE_ID.test(messageId)) return invalid(ctx, 'invalid message_id');
+      const body = jsonObjectOf(ctx.state.rawBody);
+      if (!body || typeof body.content !== 'string') return invalid(ctx, 'content must be a string');
+      let card: unknown;
+      try {
+        card = JSON.parse(body.content);
+      } catch {
+        return invalid(ctx, 'content is not valid JSON');
+      }
+      if (!isJsonObject(card)) return invalid(ctx, 'content must be a card (a JSON object)');
+      if (Buffer.byteLength(body.content, 'utf8') > CONTENT_LIMIT_BYTES)
+        return sendFeishuError(ctx, 400, FeishuCode.IM_CONTENT_TOO_LONG, FeishuMsg.IM_CONTENT_TOO_LONG);
+      const cardProblem = checkCard(card);
+      if (cardProblem)
+        return sendFeishuError(ctx, 400, FeishuCode.IM_CARD_INVALID, `${FeishuMsg.IM_CARD_INVALID}${cardProblem}; `);
+      const sent = messages.reply(messageId);
+      // Only the app that sent a message may update it; a user's message is not the app's.
+      if (!sent)
+        return invalid(ctx, messages.find(messageId) ? 'the message was not sent by this app' : 'message not found');
+      if (sent.msgType !== 'interactive' || !sent.card) return invalid(ctx, 'only card messages can be updated');
+      if (now() - sent.at > PATCH_WINDOW_MS) return invalid(ctx, 'only messages sent within 14 days can be updated');
+      if (!isSharedCard(sent.card) || !isSharedCard(card))
+        return invalid(ctx, 'config.update_multi must be true in the card before and after the update');
+      const recent = (patchTimes.get(messageId) ?? []).filter((at) => now() - at < 1000);
+      if (recent.length >= PATCHES_PER_SECOND)
+        return sendFeishuError(ctx, 400, MESSAGE_RATE_LIMIT_CODE, 'The message update frequency exceeds the limit.');
+      patchTimes.set(messageId, [...recent, now()]);
+      messages.updateCard(messageId, card);
+      ctx.body = { code: 0, msg: 'success', data: {} };
+    },
+  );
+}
+
+/** A shared card (共享卡片): config.update_multi true, which an update needs before and after. */
+function isSharedCard(card: Record<string, unknown>): boolean {
+  return isJsonObject(card.config) && card.config.update_multi === true;
 }

@@ -102,6 +102,8 @@ export function registerMeetingRoomRoutes(
   tokens: TokenAuthority,
   faults: FaultInjector,
   now: () => number,
+  /** Bookings made through calendar v4 (accepted room attendees), besides the seed's. */
+  booked: (roomId: string, tenantKey: string) => PlacedBooking[] = () => [],
 ): void {
   const tenantRooms = (ctx: ApiContext) => roomsOf(ctx.state.tenantKey ?? '');
   router.get(
@@ -154,7 +156,7 @@ export function registerMeetingRoomRoutes(
           errorRoomIds.push(id);
           continue;
         }
-        const overlapping = placeBookings(room, now()).filter(
+        const overlapping = [...placeBookings(room, now()), ...booked(id, ctx.state.tenantKey ?? '')].filter(
           (booking) => booking.start < span.to && booking.end > span.from,
         );
         if (overlapping.length > 0) freeBusy[id] = overlapping.sort((a, b) => a.start - b.start).map(freeBusyInstance);
