@@ -42,6 +42,7 @@
 //   calendar                             calendar v4: the app's primary calendar, events (list(), one per
 //                                        idempotency_key), attendees; rooms accept or decline after
 //                                        ROOM_DECISION_MS; accepted rooms show in freebusy/batch_get
+//   calendarOf(tenantKey)                store mode: the app's calendar in that tenant, with its own rooms
 //   requests                             every Open API request (ApiRequestRecord) with its answer
 //   deliveries                           every event push, either transport (DeliveryAttempt)
 //   faults.inject(spec) / faults.clear() make Open API calls fail (500, 429, latency, any code); with

@@ -279,6 +279,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     identity,
     rooms,
     calendar,
+    calendarOf,
     grants,
     replies: messages.replies,
     requests,

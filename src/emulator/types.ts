@@ -108,6 +108,8 @@ export interface Emulator {
   readonly rooms: RoomCatalog;
   /** calendar v4: the app's primary calendar, events, attendees (rooms decide asynchronously). */
   readonly calendar: CalendarStore;
+  /** Store mode: the app's calendar in that tenant (`calendar` is the first tenant's); otherwise `calendar`. */
+  calendarOf(tenantKey: string): CalendarStore;
   /** Scopes the app holds; change them while running (e.g. grants.vcRoomRead = false). */
   readonly grants: DirectoryGrants;
   readonly replies: readonly RecordedReply[];

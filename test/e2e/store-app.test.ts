@@ -4,6 +4,7 @@
 // stop / uninstall purge, and the next message after a re-install works from scratch.
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { clockTime } from '../../src/bot/availability.js';
 import { accessPolicy } from '../../src/bot/triage.js';
 import { loadConfig } from '../../src/config.js';
 import { startChat } from '../../src/local/chat.js';
@@ -208,6 +209,76 @@ describe('store app: the terminal chat', () => {
     } finally {
       rl.close();
     }
+  });
+});
+
+describe('store app: booking, per tenant', () => {
+  /** A fixed-offset zone in which it is now between 12:00 and 13:00, so every slot falls on today. */
+  const middayZone = (now = Date.now()): string => {
+    const offsetHours = 12 - new Date(now).getUTCHours();
+    return offsetHours === 0 ? 'Etc/GMT' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
+  };
+  /** The first Book button of the card for `room`. */
+  const bookValue = (card: unknown, room: string): Record<string, unknown> => {
+    const found: Record<string, unknown>[] = [];
+    JSON.stringify(card, (key, value: unknown) => {
+      if (key === 'value' && value && typeof value === 'object') {
+        const v = value as Record<string, unknown>;
+        if (v.action === 'book' && v.room === room) found.push(v);
+      }
+      return value;
+    });
+    expect(found.length).toBeGreaterThan(0);
+    return found[0]!;
+  };
+
+  it("a Book click or /room book books the room of the sender's tenant, on that tenant's calendar, as that tenant", async () => {
+    const logs = captureLogs();
+    await startStoreEmulator();
+    const zone = middayZone();
+    const bot = await startStoreBot(logs, { ROOM_TIMEZONE: zone });
+    pointAt(bot);
+    await within(bot.tokenIssued, 5_000, 'app token');
+    const [a, b] = tenants();
+    for (const [tenant, other] of [
+      [b, a],
+      [a, b],
+    ] as const) {
+      const sent = await emulator!.sendMessage({ text: '/room BJ-A-0301', tenantKey: tenant });
+      const reply = await waitForReply(sent.messageId);
+      const outcome = await emulator!.clickCardButton({
+        messageId: reply.replyMessageId,
+        value: bookValue(reply.card, 'BJ-A-0301'),
+      });
+      expect(outcome.response?.toast?.content).toBe('Booking BJ-A-0301…');
+      const card = await emulator!.waitForCard(reply.replyMessageId, (c) => JSON.stringify(c).includes('✅'), 8_000);
+      expect(JSON.stringify(card)).toContain('BJ-A-0301');
+      const events = emulator!.calendarOf(tenant).list();
+      expect(events).toHaveLength(1);
+      expect(events[0]!.attendees).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'user', user_id: emulator!.store!.tenant(tenant).identity.user.open_id }),
+          expect.objectContaining({ type: 'resource', room_id: roomIdIn(tenant, 'BJ-A-0301'), rsvp_status: 'accept' }),
+        ]),
+      );
+      expect(JSON.stringify(emulator!.calendarOf(other).list())).not.toContain(roomIdIn(tenant, 'BJ-A-0301'));
+    }
+    expect(roomIdIn(a, 'BJ-A-0301')).not.toBe(roomIdIn(b, 'BJ-A-0301'));
+    expect(emulator!.calendarOf(a).primaryCalendarId).not.toBe(emulator!.calendarOf(b).primaryCalendarId);
+
+    // typed: /room book as a member of b books b's room on b's calendar
+    const from = Date.now() + 60 * 60_000;
+    const slot = `${clockTime(from, zone)}-${clockTime(from + 30 * 60_000, zone)}`;
+    const sent = await emulator!.sendMessage({ text: `/room book SZ-C-0201 ${slot}`, tenantKey: b });
+    const reply = await waitForReply(sent.messageId, 8_000);
+    await emulator!.waitForCard(reply.replyMessageId, (c) => JSON.stringify(c).includes('✅'), 8_000);
+    const booked = (tenant: string) =>
+      emulator!
+        .calendarOf(tenant)
+        .list()
+        .filter((e) => e.attendees.some((x) => x.room_id === roomIdIn(tenant, 'SZ-C-0201')));
+    expect(booked(b)).toHaveLength(1);
+    expect(booked(a)).toHaveLength(0);
   });
 });
 
