@@ -42,6 +42,7 @@ const configSchema = z.object({
     timeoutMs: positiveInt,
     maxAttempts: positiveInt.max(10),
     eventMode: z.enum(['webhook', 'websocket']),
+    appType: z.enum(['self_built', 'store']),
   }),
   server: z.object({
     host: z.string().min(1),
@@ -62,6 +63,7 @@ const configSchema = z.object({
     redisLockMs: positiveInt,
     redisStalledCheckMs: positiveInt,
   }),
+  tenant: z.object({ maxConcurrent: positiveInt }),
   dataDir: z.string().min(1),
   dedupe: z.object({ ttlSeconds: positiveInt, maxEntries: positiveInt }),
   lookup: z.object({
@@ -97,6 +99,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FEISHU_TIMEOUT_MS: 'feishu.timeoutMs',
   FEISHU_MAX_ATTEMPTS: 'feishu.maxAttempts',
   FEISHU_EVENT_MODE: 'feishu.eventMode',
+  FEISHU_APP_TYPE: 'feishu.appType',
+  TENANT_MAX_CONCURRENT: 'tenant.maxConcurrent',
   HOST: 'server.host',
   PORT: 'server.port',
   BODY_LIMIT_BYTES: 'server.bodyLimitBytes',
@@ -325,6 +329,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (hasId !== (config.feishu.appSecret !== '')) {
     throw new ConfigError(
       'set both feishu.appId (FEISHU_APP_ID) and feishu.appSecret (FEISHU_APP_SECRET), or neither to use the local emulator',
+    );
+  }
+  if (config.feishu.appType === 'store' && config.feishu.eventMode === 'websocket') {
+    // 长连接 (the long connection) is for self-built apps only: Feishu never opens one for a store app.
+    throw new ConfigError(
+      'FEISHU_APP_TYPE=store cannot use FEISHU_EVENT_MODE=websocket: the long connection is for self-built apps only; a store app receives events over the webhook',
     );
   }
   if (hasId && config.feishu.eventMode === 'websocket' && !FEISHU_APP_ID.test(config.feishu.appId)) {

@@ -24,9 +24,21 @@ export interface BotMetrics {
   message(outcome: 'answered' | 'given_up'): void;
   /** The long connection changed state (websocket event mode only). */
   longConnection(change: LongConnectionChange): void;
+  /** Store app: a tenant's app changed state (stopped, uninstalled, started, purged, reinstalled by a message). */
+  tenant(change: TenantChange): void;
+  /** Store app: Feishu refused a tenant's tenant_access_token, by Feishu's code. */
+  tenantTokenRefused(code: string): void;
+  /** Store app: a token fetched from Feishu (app_access_token, or a tenant's tenant_access_token). */
+  tokenFetch(kind: 'app' | 'tenant'): void;
+  /** Store app: an app_ticket recorded from its push, or a resend asked for. */
+  appTicket(outcome: 'recorded' | 'resend_requested'): void;
+  /** A message put back for later without a call: its tenant had TENANT_MAX_CONCURRENT answers in progress, or is rate-limited. */
+  deferred(reason: 'tenant_busy' | 'tenant_rate_limited'): void;
   /** A directory sync ended: synced, failed (the last good directory is kept), or loaded (another replica's). */
   directorySync(outcome: 'synced' | 'failed' | 'loaded'): void;
 }
+
+export type TenantChange = 'stopped' | 'uninstalled' | 'started' | 'reinstalled' | 'purged';
 
 /** Up for the first time, lost (the SDK reconnects), up again, or refused by Feishu for good. */
 export type LongConnectionChange = 'connected' | 'disconnected' | 'reconnected' | 'refused';
@@ -151,6 +163,47 @@ export function createMetrics(sources: MetricsSources): MetricsRegistry {
     message: (outcome) => messages.inc({ outcome }),
     longConnection: (change) => longConnection?.(change),
     directorySync: (outcome) => directorySyncs.inc({ outcome }),
+    ...tenantMetrics(registers),
+  };
+}
+
+/** The store app's tenants: lifecycle, tokens, tickets, deferrals. */
+function tenantMetrics(
+  registers: Registry[],
+): Pick<BotMetrics, 'tenant' | 'tenantTokenRefused' | 'tokenFetch' | 'appTicket' | 'deferred'> {
+  const counter = (name: string, help: string, label: string) =>
+    new Counter({ name, help, labelNames: [label], registers });
+  const lifecycle = counter(
+    'roombot_tenant_lifecycle_total',
+    "Store app: tenants' app state changes (stopped, uninstalled, started, reinstalled) and purges of their cached data",
+    'change',
+  );
+  const refused = counter(
+    'roombot_tenant_token_refused_total',
+    "Store app: tenant_access_token requests Feishu refused, by Feishu's code (that tenant's messages are not answered)",
+    'code',
+  );
+  const fetches = counter(
+    'roombot_token_fetches_total',
+    'Tokens fetched from Feishu, by kind (app: app_access_token, tenant: a tenant_access_token)',
+    'kind',
+  );
+  const tickets = counter(
+    'roombot_app_tickets_total',
+    'Store app: app_ticket pushes recorded, and resends asked for',
+    'outcome',
+  );
+  const deferrals = counter(
+    'roombot_messages_deferred_total',
+    'Messages put back for later without a call: their tenant was at TENANT_MAX_CONCURRENT or rate-limited',
+    'reason',
+  );
+  return {
+    tenant: (change) => lifecycle.inc({ change }),
+    tenantTokenRefused: (code) => refused.inc({ code }),
+    tokenFetch: (kind) => fetches.inc({ kind }),
+    appTicket: (outcome) => tickets.inc({ outcome }),
+    deferred: (reason) => deferrals.inc({ reason }),
   };
 }
 
@@ -194,5 +247,10 @@ export const NO_METRICS: BotMetrics = {
   retry: () => undefined,
   message: () => undefined,
   longConnection: () => undefined,
+  tenant: () => undefined,
+  tenantTokenRefused: () => undefined,
+  tokenFetch: () => undefined,
+  appTicket: () => undefined,
+  deferred: () => undefined,
   directorySync: () => undefined,
 };

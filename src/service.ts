@@ -5,25 +5,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createCardActionIntake } from './bot/card-actions.js';
-import { createDirectoryAnswers } from './bot/directory/answer.js';
-import { createRoomBot } from './bot/handler.js';
 import { createIntake, createJobWorker } from './bot/intake.js';
-import { accessPolicy } from './bot/triage.js';
 import type { AppConfig } from './config.js';
-import { startBotIdentity } from './feishu/bot-info.js';
 import type { CallPolicy } from './feishu/call-with-retry.js';
 import { createFeishuClient } from './feishu/client.js';
-import { createFeishuDirectorySource } from './feishu/directory.js';
-import { createPacer } from './feishu/pace.js';
-import { createFeishuRoomCalendar } from './feishu/freebusy.js';
-import { createFeishuBookingCalendar } from './feishu/calendar.js';
-import { createBookingClicks } from './bot/booking/clicks.js';
-import { createBookingRunner } from './bot/booking/job.js';
-import { createTypedBooking } from './bot/booking/typed.js';
-import { createFeishuMessenger } from './feishu/messages.js';
-import { createFeishuRoomDirectory } from './feishu/rooms.js';
-import { createTenantTokenProvider, waitForTenantToken } from './feishu/token.js';
 import { createWebhookApp } from './transports/webhook/app.js';
 import { handleClientErrors } from './transports/webhook/client-errors.js';
 import { capConnections } from './transports/webhook/connection-cap.js';
@@ -32,11 +17,13 @@ import type { Logger } from './log.js';
 import { createFailoverStore } from './state/failover.js';
 import { createJournalStore } from './state/journal-store.js';
 import { createMemoryStore } from './state/memory.js';
-import { createDirectorySync, type DirectorySync } from './state/directory-sync.js';
+import type { DirectorySync } from './state/directory-sync.js';
 import type { DrainResult, IntakeQueue, IntakeQueueStats, StateStore } from './bot/ports.js';
 import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
-import { createDispatch } from './transports/dispatch.js';
+import { createAppEventDispatch, createDispatch } from './transports/dispatch.js';
+import { createFileTicketStore, createStateTicketStore } from './state/ticket-store.js';
+import { buildTenancy, type Tenancy } from './tenancy/tenancy.js';
 import { createLongConnection, type LongConnection } from './transports/long-connection.js';
 
 export interface RunningBot {
@@ -63,7 +50,11 @@ export interface RunningBot {
 }
 
 export interface BotStats extends IntakeQueueStats {
+  /** Tenant tokens fetched (store app: of every tenant). */
   tokenFetches: number;
+  /** Store app: tenants with a bot held in memory, and app_access_token fetches. */
+  tenants?: number;
+  appTokenFetches?: number;
   batchGetIdCalls: number;
   batchGetCalls: number;
   freeBusyCalls: number;
@@ -126,11 +117,6 @@ async function createIntakeQueue(config: AppConfig, logger: Logger): Promise<Int
   return createLocalQueue({ ...common, dir: resolve(config.dataDir), maxDoneEntries: config.dedupe.maxEntries });
 }
 
-/** After a failed directory sync, the next try waits at least this long. */
-const DIRECTORY_RETRY_MS = 60_000;
-/** A replica that dies while syncing holds the lock at most this long (a 10,000-room sync takes ~2 min at 10/s). */
-const DIRECTORY_LOCK_TTL_MS = 10 * 60_000;
-
 /**
  * Marks that must outlive a restart (the card-callback replay guard): Redis when there is one (the cache
  * store), else a journal in DATA_DIR beside the intake journal.
@@ -172,16 +158,8 @@ interface BotParts {
   marks: StateStore;
   queue: IntakeQueue;
   metrics: ReturnType<typeof createMetrics>;
-  tokens: ReturnType<typeof createTenantTokenProvider>;
-  directory: ReturnType<typeof createFeishuRoomDirectory>;
-  calendar: ReturnType<typeof createFeishuRoomCalendar>;
-  bookingCalendar: ReturnType<typeof createFeishuBookingCalendar>;
-  bookings: ReturnType<typeof createBookingRunner> | undefined;
-  directorySource: ReturnType<typeof createFeishuDirectorySource>;
-  directorySync: DirectorySync;
-  messenger: ReturnType<typeof createFeishuMessenger>;
-  identity: ReturnType<typeof startBotIdentity>;
-  bot: ReturnType<typeof createRoomBot>;
+  /** What answers: one bot (self-built app), or one per tenant (store app). */
+  tenancy: Tenancy;
   retry: { baseDelayMs: number; maxDelayMs: number; giveUpAfterMs: number };
   longConnection: LongConnection | undefined;
   server: Server;
@@ -189,13 +167,13 @@ interface BotParts {
   state: { ready: boolean; draining: boolean; tokenIssued: boolean };
 }
 
-/** Stores, queue, Feishu adapters, the bot, its intakes and transports: built, nothing listening yet. */
 /** What the config does not set: Feishu's own deadlines, which only tests shorten. */
 export interface BotOptions {
   /** How long a card callback may take before it is answered "still working"; CARD_ACTION_TIMEOUT_MS otherwise. */
   cardActionTimeoutMs?: number;
 }
 
+/** Stores, queue, Feishu adapters, the bot, its intakes and transports: built, nothing listening yet. */
 async function buildBot(config: AppConfig, logger: Logger, options: BotOptions = {}): Promise<BotParts> {
   const { eventMode } = config.feishu;
   warnAboutPushSecurity(config, logger);
@@ -209,114 +187,37 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
     metrics,
   };
   const client = createFeishuClient({ ...config.feishu, logger });
-  const tokens = createTenantTokenProvider(client, config.feishu, policy);
-  const directory = createFeishuRoomDirectory({
-    client,
-    tokens,
-    policy,
-    batchSize: config.lookup.batchSize,
-    cache: store,
-    cacheTtlMs: config.lookup.cacheTtlSeconds * 1000,
-  });
-  const calendar = createFeishuRoomCalendar({
-    client,
-    tokens,
-    policy,
-    cache: store,
-    cacheTtlMs: config.availability.cacheTtlSeconds * 1000,
-  });
-  const messenger = createFeishuMessenger({ client, tokens, policy });
-  const directorySource = createFeishuDirectorySource({
-    client,
-    tokens,
-    policy,
-    pacer: createPacer(config.directory.maxCallsPerSecond),
-  });
-  const directorySync = createDirectorySync({
-    reader: directorySource,
-    store,
-    // A custom app serves the one tenant it is installed in; a store app will pass each event's tenant_key.
-    tenant: 'self',
-    refreshMs: config.directory.refreshSeconds * 1000,
-    pollMs: config.directory.pollMs,
-    retryMs: Math.max(config.directory.pollMs, DIRECTORY_RETRY_MS),
-    lockTtlMs: DIRECTORY_LOCK_TTL_MS,
-    logger: logger.child({ component: 'directory' }),
-    metrics,
-  });
   const retry = {
     baseDelayMs: config.queue.retryBaseDelayMs,
     maxDelayMs: config.queue.retryMaxDelayMs,
     giveUpAfterMs: config.queue.giveUpAfterSeconds * 1000,
   };
-  // In the background: the start never waits for it (see feishu/bot-info.ts).
-  const identity = startBotIdentity({ client, tokens, policy, logger, retry });
-  const access = accessPolicy(config.access);
-  const timeZone = config.availability.timezone;
-  const booking = config.booking.enabled ? { maxMinutes: config.booking.maxMinutes } : undefined;
-  // Bookings are jobs in the same intake as messages; the runner is what the workers hand them to.
-  const bookingCalendar = createFeishuBookingCalendar({ client, tokens, policy, timeZone });
-  const bookings = booking
-    ? createBookingRunner({
-        calendar: bookingCalendar,
-        rooms: calendar,
-        patcher: messenger,
-        messenger,
-        timeZone,
-        logger,
-      })
-    : undefined;
-  const bot = createRoomBot({
-    directory,
-    calendar,
-    timeZone,
-    messenger,
-    limits: config.lookup,
-    access,
-    ...(booking ? { booking } : {}),
-    ...(bookings
-      ? {
-          typedBooking: createTypedBooking({
-            directory,
-            rooms: { directory: directorySync, waitMs: config.directory.waitMs },
-            runner: bookings,
-            messenger,
-            limits: booking,
-            timeZone,
-            logger,
-          }),
-        }
-      : {}),
-    botIdentity: identity.current,
-    logger,
-    directoryAnswers: createDirectoryAnswers({
-      directory: directorySync,
-      calendar,
-      timeZone: config.availability.timezone,
-      clock: Date.now,
-      waitMs: config.directory.waitMs,
-      freeMinMinutes: config.free.minMinutes,
-      freeMaxCandidates: config.free.maxCandidates,
-      logger,
-    }),
-  });
-  const bookingClicks = createBookingClicks({
+  const tenancy = buildTenancy({
+    config,
+    client,
+    cache: store,
+    marks,
+    // store app: the ticket in Redis with the replicas, else beside the journal in DATA_DIR
+    tickets: config.redisUrl ? createStateTicketStore(store) : createFileTicketStore(resolve(config.dataDir)),
     queue,
-    enabled: booking !== undefined,
-    limits: { maxMinutes: config.booking.maxMinutes },
-    timeZone,
-    logger,
-  });
-  const onEvent = createIntake({ queue, bot, logger, metrics });
-  const onCardAction = createCardActionIntake({
-    bot,
-    bookings: bookingClicks,
-    store: marks,
-    access,
-    replayWindowMs: config.server.signatureToleranceSeconds * 1000,
+    policy,
     logger,
     metrics,
+    retry,
   });
+  const intake = createIntake({ queue, bot: tenancy, logger, metrics });
+  const onEvent: typeof intake = async (envelope) => {
+    if (!tenancy.acceptsTenant(envelope.header)) {
+      logger.warn(
+        { event_id: envelope.header.event_id, outcome: 'invalid', reason: 'tenant_key' },
+        'event without a usable tenant_key refused',
+      );
+      return 'invalid';
+    }
+    await tenancy.seen(envelope.header.tenant_key).catch(() => undefined);
+    return intake(envelope);
+  };
+  const onCardAction = tenancy.onCardAction;
 
   // Ready once listening; Feishu's first tenant token is a readiness problem until it comes.
   const state = { ready: false, draining: false, tokenIssued: false };
@@ -342,7 +243,7 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
         })
       : undefined;
   const problems = (): string[] => [
-    ...(state.tokenIssued ? [] : ['no tenant token from Feishu yet (FEISHU_DOMAIN unreachable?)']),
+    ...(state.tokenIssued ? [] : [tenancy.waitingFor]),
     ...(queue.reachable ? [] : [`intake store (${queue.mode}) unreachable`]),
     ...(queue.problem === undefined ? [] : [queue.problem]),
     ...(longConnection?.problems() ?? []),
@@ -355,6 +256,7 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
     signatureToleranceSeconds: config.server.signatureToleranceSeconds,
     logger,
     dispatch,
+    dispatchAppEvent: tenancy.onAppEvent && createAppEventDispatch(tenancy.onAppEvent),
     readiness: () => ({
       ready: state.ready,
       draining: state.draining,
@@ -381,16 +283,7 @@ async function buildBot(config: AppConfig, logger: Logger, options: BotOptions =
     marks,
     queue,
     metrics,
-    tokens,
-    directory,
-    calendar,
-    bookingCalendar,
-    bookings,
-    directorySource,
-    directorySync,
-    messenger,
-    identity,
-    bot,
+    tenancy,
     retry,
     longConnection,
     server,
@@ -419,22 +312,24 @@ async function listen(parts: BotParts): Promise<string> {
       throw error;
     }),
   ]).catch(async (error: unknown) => {
-    parts.identity.stop();
+    parts.tenancy.stop();
     await queue.close(0);
     await closeStores(parts);
     throw error;
   });
   const { url, listen: listening } = baseUrl(server);
+  const { tenancy } = parts;
   queue.start(
     createJobWorker({
-      bot: parts.bot,
-      ...(parts.bookings ? { bookings: parts.bookings } : {}),
+      bot: tenancy,
+      ...(tenancy.bookings ? { bookings: tenancy.bookings } : {}),
       retry: parts.retry,
       logger,
       metrics: parts.metrics,
+      ...(tenancy.limiter ? { limiter: tenancy.limiter } : {}),
     }),
   );
-  parts.directorySync.start(); // in the background: requests before the first sync wait (bounded) or are told
+  tenancy.start(); // in the background: requests before the first sync wait (bounded) or are told
   parts.state.ready = true;
   if (longConnection) {
     logger.info(
@@ -463,8 +358,7 @@ async function listen(parts: BotParts): Promise<string> {
 
 /** Stops the background work, lets the queue finish within the deadline, then closes the server and the store. */
 async function closeAll(parts: BotParts, deadlineMs = 0): Promise<DrainResult> {
-  parts.identity.stop();
-  parts.directorySync.stop();
+  parts.tenancy.stop();
   const drained = await parts.queue.close(deadlineMs);
   const closed = new Promise<void>((resolve) => parts.server.close(() => resolve()));
   parts.server.closeIdleConnections();
@@ -509,8 +403,7 @@ async function shutdownBot(parts: BotParts, deadlineMs: number): Promise<DrainRe
  * resolve `refused` (main exits 1, naming the variables); an unreachable Feishu is retried until stopped.
  */
 function awaitFirstToken(parts: BotParts, signal: AbortSignal) {
-  const { config, logger, tokens } = parts;
-  const firstToken = waitForTenantToken(tokens, config.feishu.domain, { logger, signal }).then(() => {
+  const firstToken = parts.tenancy.firstToken(signal).then(() => {
     parts.state.tokenIssued = true;
   });
   return {
@@ -523,20 +416,7 @@ function awaitFirstToken(parts: BotParts, signal: AbortSignal) {
 }
 
 function statsOf(parts: BotParts): () => Promise<BotStats> {
-  const { queue, tokens, directory, calendar, bookingCalendar, messenger, identity } = parts;
-  return async () => ({
-    ...(await queue.stats()),
-    tokenFetches: tokens.fetchCount,
-    batchGetIdCalls: directory.stats.batchGetIdCalls,
-    batchGetCalls: directory.stats.batchGetCalls,
-    freeBusyCalls: calendar.stats.freeBusyCalls,
-    replyCalls: messenger.stats.replyCalls,
-    patchCalls: messenger.stats.patchCalls,
-    calendarCalls: bookingCalendar.stats.calendarCalls,
-    botInfoCalls: identity.fetchCount,
-    directoryCalls: Object.values(parts.directorySource.stats).reduce((sum, calls) => sum + calls, 0),
-    botIdentityKnown: identity.current() !== undefined,
-  });
+  return async () => ({ ...(await parts.queue.stats()), ...parts.tenancy.stats() });
 }
 
 export async function startBot(config: AppConfig, logger: Logger, options: BotOptions = {}): Promise<RunningBot> {
@@ -557,7 +437,7 @@ export async function startBot(config: AppConfig, logger: Logger, options: BotOp
     fatal: Promise.race([token.refused, parts.longConnection?.refused ?? new Promise<never>(() => {})]),
     tokenIssued: token.issued,
     stats: statsOf(parts),
-    directory: parts.directorySync,
+    directory: parts.tenancy.directory,
     shutdown: (deadlineMs = config.server.shutdownTimeoutMs) => (shutdownResult ??= shutdown(deadlineMs)),
   };
 }

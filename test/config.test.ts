@@ -109,6 +109,19 @@ describe('loadConfig', () => {
     );
   });
 
+  it('FEISHU_APP_TYPE: self_built by default, or store; a store app cannot use the long connection', () => {
+    expect(loadConfig({}).feishu.appType).toBe('self_built');
+    expect(loadConfig({}).tenant.maxConcurrent).toBe(4);
+    expect(loadConfig({ FEISHU_APP_TYPE: 'store', TENANT_MAX_CONCURRENT: '2' })).toMatchObject({
+      feishu: { appType: 'store' },
+      tenant: { maxConcurrent: 2 },
+    });
+    expect(() => loadConfig({ FEISHU_APP_TYPE: 'isv' })).toThrow(/FEISHU_APP_TYPE="isv" \(feishu\.appType\)/);
+    expect(() => loadConfig({ FEISHU_APP_TYPE: 'store', FEISHU_EVENT_MODE: 'websocket' })).toThrow(
+      'FEISHU_APP_TYPE=store cannot use FEISHU_EVENT_MODE=websocket: the long connection is for self-built apps only',
+    );
+  });
+
   it('never shows a secret, and shows a Redis URL without its password', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomcfg-'));
     const file = join(dir, 'secret.json');

@@ -15,7 +15,8 @@ import { exitCodeOf, formatReport, type CheckResult } from '../src/doctor/report
 import { runDoctor } from '../src/doctor/run.js';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { REPO_ROOT } from './helpers/bot-process.js';
-import { freshApp, type TestApp } from './helpers/emulator.js';
+import { freshApp, startReceiver, type TestApp } from './helpers/emulator.js';
+import { createFileTicketStore } from '../src/state/ticket-store.js';
 import { redisAvailable, startRedisServer, type RedisServer } from './helpers/redis-server.js';
 
 const ENCRYPT_KEY = 'doctor-test-encrypt-key';
@@ -335,6 +336,49 @@ describe('doctor checks: data directory', () => {
       status: 'pass',
       detail: expect.stringContaining(`a stale lock of process ${holder.pid} will be taken over`),
     });
+  });
+});
+
+describe('doctor checks: store app (FEISHU_APP_TYPE=store)', () => {
+  it('no ticket held fails and says how one comes; the current ticket passes with an app token; an old one fails with 10012', async () => {
+    const receiver = await startReceiver();
+    const storeApp = freshApp();
+    const store = await startEmulator({
+      ...storeApp,
+      store: { ticketIntervalMs: 0 },
+      eventUrl: `${receiver.url}/webhook/event`,
+    });
+    try {
+      const dir = tempDir();
+      const env = {
+        ...cleanEnv(),
+        FEISHU_APP_ID: storeApp.appId,
+        FEISHU_APP_SECRET: storeApp.appSecret,
+        FEISHU_DOMAIN: store.url,
+        FEISHU_APP_TYPE: 'store',
+        DATA_DIR: dir,
+      };
+      const byName = async () =>
+        Object.fromEntries((await runDoctor({ env, cwd: process.cwd() })).map((r) => [r.name, r]));
+      expect((await byName())['app_ticket']).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('none held in'),
+      });
+      await store.store!.pushAppTicket();
+      const old = store.store!.currentTicket()!;
+      await createFileTicketStore(dir).set(old);
+      const passing = await byName();
+      expect(passing['app_ticket']).toMatchObject({ status: 'pass' });
+      expect(passing['app token']).toMatchObject({ status: 'pass' });
+      await store.store!.pushAppTicket();
+      expect((await byName())['app token']).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('code 10012'),
+      });
+    } finally {
+      await store.close();
+      await receiver.close();
+    }
   });
 });
 

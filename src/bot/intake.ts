@@ -16,8 +16,9 @@ import { isMessageId } from '../protocol/ids.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type BotMetrics } from '../metrics.js';
 import { createThrottledLog } from '../throttled-log.js';
-import type { AttemptOutcome, BookingJob, IntakeQueue, JobWorker } from './ports.js';
+import type { AttemptOutcome, BookingJob, IntakeJob, IntakeQueue, JobWorker } from './ports.js';
 import type { RoomBot } from './handler.js';
+import type { TenantLimiter } from './fairness.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import { isRefusal, triageOutcome } from './triage.js';
 
@@ -98,7 +99,8 @@ function take(
       chat_type: String(message.chat_type),
       command,
       received_at: now(),
-      tenant_key: header.tenant_key,
+      // the tenant of the app's event: every call made for this message is made as that tenant
+      ...(typeof header.tenant_key === 'string' && header.tenant_key !== '' ? { tenant_key: header.tenant_key } : {}),
       ...(typeof event.sender?.sender_id?.open_id === 'string'
         ? { sender_open_id: event.sender.sender_id.open_id }
         : {}),
@@ -139,8 +141,10 @@ export interface JobWorkerOptions {
   bookings?: BookingRunner;
   retry: RetryPolicy;
   logger: Logger;
-  metrics?: Pick<BotMetrics, 'message' | 'retry'>;
+  metrics?: Pick<BotMetrics, 'message' | 'retry' | 'deferred'>;
   now?: () => number;
+  /** Store app: answers in progress per tenant, and per-tenant rate-limit pauses (bot/fairness.ts). */
+  limiter?: TenantLimiter;
 }
 
 /** Answers one recorded message; decides what a failure means. Never throws. */
@@ -151,14 +155,34 @@ export function createJobWorker({
   logger,
   metrics = NO_METRICS,
   now = Date.now,
+  limiter,
 }: JobWorkerOptions): JobWorker {
-  const attempt = tryAnswer(bot, bookings, retry, logger, now);
+  const attempt = tryAnswer(bot, bookings, retry, logger, now, limiter);
   return async (job, number) => {
-    const outcome = await attempt(job, number);
+    const admission = limiter?.admit(tenantOf(job));
+    if (admission?.kind === 'wait') {
+      // back in the queue without a call: the worker is free for other tenants' messages meanwhile
+      metrics.deferred(admission.reason);
+      return { kind: 'retry', delayMs: admission.delayMs };
+    }
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await attempt(job, number);
+    } finally {
+      if (admission?.kind === 'start') admission.release();
+    }
     if (outcome.kind === 'retry') metrics.retry('message');
     else metrics.message(outcome.kind === 'done' ? 'answered' : 'given_up');
     return outcome;
   };
+}
+
+/** Without Feishu's x-ogw-ratelimit-reset, a rate-limited tenant pauses this long. */
+const RATE_LIMIT_PAUSE_MS = 1_000;
+
+/** The tenant a record is for: a message's event header, or the booking's task. */
+function tenantOf(job: IntakeJob): string {
+  return (job.kind === 'booking' ? job.task.tenant_key : job.tenant_key) ?? '';
 }
 
 function tryAnswer(
@@ -167,6 +191,7 @@ function tryAnswer(
   retry: RetryPolicy,
   logger: Logger,
   now: () => number,
+  limiter: TenantLimiter | undefined,
 ): JobWorker {
   return async (job, attempt): Promise<AttemptOutcome> => {
     const fields = { message_id: job.message_id, attempt };
@@ -184,6 +209,8 @@ function tryAnswer(
         );
         return { kind: 'give_up' };
       }
+      if (error instanceof FeishuApiError && error.kind === 'rate_limited')
+        limiter?.rateLimited(tenantOf(job), error.retryAfterMs ?? RATE_LIMIT_PAUSE_MS);
       if (!(error instanceof FeishuApiError && error.transient)) {
         logger.error(
           { ...fields, err: error, outcome: 'given_up', reason: 'permanent' },

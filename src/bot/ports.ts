@@ -83,7 +83,7 @@ export interface MessageJob {
   command: Command;
   /** When the intake accepted it (ms since epoch); retries give up relative to this. */
   received_at: number;
-  /** The tenant the app is installed in (header.tenant_key), decided at the edge; absent in older records. */
+  /** The tenant the message came from (its event's header.tenant_key); store app: every call for it uses that tenant. */
   tenant_key?: string;
   /** The sender's open_id (who a typed booking is for); absent in older records. */
   sender_open_id?: string;
@@ -186,8 +186,35 @@ export interface StateStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<string | undefined>;
   delete(key: string): Promise<void>;
+  /** Deletes every key that starts with `prefix` (a tenant's cached data when it removes the app). */
+  deleteByPrefix(prefix: string): Promise<void>;
   /** Releases connections/timers. */
   close(): Promise<void>;
+}
+
+/**
+ * Store app: each tenant's app state, shared by the replicas. A tenant that stops or removes the app has its
+ * cached data and tokens purged and gets no more calls; a message from it later means it is back.
+ */
+export interface TenantLifecycle {
+  /** app_status_change stop_by_tenant / stop_by_platform, or app_uninstalled. */
+  stop(tenantKey: string, change: 'stopped' | 'uninstalled'): Promise<void>;
+  /** app_status_change start_by_tenant. */
+  start(tenantKey: string): Promise<void>;
+  /** A message from the tenant: if it had stopped the app, it started it again (a re-install may bring no event). */
+  seen(tenantKey: string): Promise<void>;
+  /** When the tenant stopped the app, unless it has started it since: records from before then are not answered. */
+  stoppedAt(tenantKey: string): Promise<number | undefined>;
+}
+
+/**
+ * The store app's app_ticket, kept durably (Redis, or a file in DATA_DIR) and shared by the replicas: Feishu
+ * pushes it to one of them, every replica needs it for the app_access_token.
+ */
+export interface AppTicketStore {
+  get(): Promise<string | undefined>;
+  /** Resolves once the ticket is stored durably; rejects when it could not be (the push is then refused). */
+  set(ticket: string): Promise<void>;
 }
 
 // Booking: the app's own calendar (calendar v4, tenant token) and the card's update in place (im v1 patch).

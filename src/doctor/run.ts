@@ -34,8 +34,18 @@ function localModeResults(): CheckResult[] {
 }
 
 // The SDK and ioredis are loaded only when a check needs them: the SDK alone takes seconds to load.
-async function feishuResults(config: AppConfig, logger: Logger): Promise<CheckResult[]> {
+async function feishuResults(config: AppConfig, cwd: string, logger: Logger): Promise<CheckResult[]> {
   if (usesEmulator(config)) return localModeResults();
+  if (config.feishu.appType === 'store') {
+    const { checkEventMode } = await import('./feishu-checks.js');
+    const { checkStoreApp } = await import('./store-checks.js');
+    return [
+      ...(await checkStoreApp(config, cwd, logger)),
+      skip('room scope', 'store app: each tenant grants it when installing; not probed'),
+      skip('calendar scope', 'store app: each tenant grants it when installing; not probed'),
+      checkEventMode(config),
+    ];
+  }
   const {
     checkCalendarScope,
     checkCredentials,
@@ -77,6 +87,9 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     return [fail('configuration', error.message), skip('other checks', 'not run: they need a valid configuration')];
   }
   const logger = options.logger ?? createLogger('silent');
-  const [feishu, storage] = await Promise.all([feishuResults(config, logger), storageResults(config, options.cwd)]);
+  const [feishu, storage] = await Promise.all([
+    feishuResults(config, options.cwd, logger),
+    storageResults(config, options.cwd),
+  ]);
   return [pass('configuration', configSummary(config)), ...feishu, ...storage];
 }

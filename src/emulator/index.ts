@@ -9,6 +9,12 @@
 //
 // Open API (every response has x-tt-logid; errors are {code, msg, error: {log_id, …}}):
 //   POST /open-apis/auth/v3/tenant_access_token/internal          10003 bad app_id, 10014 bad secret
+//   store mode (options.store, 商店应用) instead: POST /open-apis/auth/v3/app_access_token (the current
+//   app_ticket only, else 10012), POST /open-apis/auth/v3/tenant_access_token (99991664 bad app token, 20009
+//   tenant without the app, 99991662 app stopped there), POST /open-apis/auth/v3/app_ticket/resend (a new
+//   ticket is pushed as a schema 1.0 app_ticket event, as it is every ticketIntervalMs); each tenant has its
+//   own rooms (the seed under other room_ids), bot and tokens; a token of one tenant cannot reply in another's
+//   chats (10034). store.install / setStatus (app_status_change) / uninstall (app_uninstalled) / pushAppTicket.
 //   GET  /open-apis/meeting_room/room/batch_get_id?custom_room_ids=a&custom_room_ids=b
 //   GET  /open-apis/meeting_room/room/batch_get?room_ids=omm_…&room_ids=omm_…&fields=*
 //   GET  /open-apis/meeting_room/freebusy/batch_get?room_ids=omm_…&time_min=…&time_max=…
@@ -36,6 +42,7 @@
 //   calendar                             calendar v4: the app's primary calendar, events (list(), one per
 //                                        idempotency_key), attendees; rooms accept or decline after
 //                                        ROOM_DECISION_MS; accepted rooms show in freebusy/batch_get
+//   calendarOf(tenantKey)                store mode: the app's calendar in that tenant, with its own rooms
 //   requests                             every Open API request (ApiRequestRecord) with its answer
 //   deliveries                           every event push, either transport (DeliveryAttempt)
 //   apiLatency() / setApiLatency({fixedMs, jitterMs})  every Open API answer waits fixedMs ± jitterMs (uniform):
@@ -107,3 +114,6 @@ export type { JsonObject, RecordedReply } from './messages.js';
 export { loadRoomSeed, parseRooms, RoomCatalog, type EmulatedRoom } from './rooms.js';
 export { CalendarStore, ROOM_DECISION_MS, type EmulatedAttendee, type EmulatedEvent } from './calendar.js';
 export { EMULATOR_DEFAULTS, readEmulatorEnv, type EmulatorEnv } from './env.js';
+export type { AppStatus, StoreControl, StoreOptions, StoreTenantInput } from './store/store-mode.js';
+export { FEISHU_TICKET_INTERVAL_MS } from './store/store-mode.js';
+export type { TenantStatus } from './store/store-app.js';

@@ -13,6 +13,8 @@ export interface KnownMessage {
   /** Root of the reply tree this message belongs to (absent for a root message). */
   rootId?: string;
   threadId?: string;
+  /** The tenant the message was sent in (a store app is installed in several). */
+  tenantKey?: string;
 }
 
 /** One reply the bot posted (accepted by POST /open-apis/im/v1/messages/:message_id/reply). */
@@ -113,6 +115,7 @@ export class MessageStore {
       chatType: input.parent.chatType,
       rootId,
       ...(threadId ? { threadId } : {}),
+      ...(input.parent.tenantKey !== undefined ? { tenantKey: input.parent.tenantKey } : {}),
     });
     this.events.emit('reply', reply);
     return reply;

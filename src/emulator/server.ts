@@ -40,7 +40,8 @@ import { apiLatency, LatencyModel } from './latency.js';
 import { newId, newTenantKey, newUserId } from './ids.js';
 import { MessageStore, type JsonObject } from './messages.js';
 import { loadRoomSeed, parseRooms, RoomCatalog } from './rooms.js';
-import { TokenIssuer } from './tokens.js';
+import { TokenIssuer, type TokenAuthority } from './tokens.js';
+import { createStoreMode, type StoreMode } from './store/store-mode.js';
 import type {
   CardClick,
   CardClickOutcome,
@@ -54,10 +55,10 @@ import { WsGateway } from './ws/gateway.js';
 import { FEISHU_WS_CLIENT_CONFIG, FEISHU_WS_MAX_CONNECTIONS } from './ws/protocol.js';
 import { WsEventPusher } from './ws/pusher.js';
 
-function tenantIdentity(options: EmulatorOptions): TenantIdentity {
+function tenantIdentity(options: EmulatorOptions, tenantKey = options.tenantKey): TenantIdentity {
   return {
     appId: options.appId,
-    tenantKey: options.tenantKey ?? newTenantKey(),
+    tenantKey: tenantKey ?? newTenantKey(),
     verificationToken: options.verificationToken,
     bot: { openId: newId('ou'), unionId: newId('on'), name: options.botName ?? 'RoomBot' },
     user: { open_id: newId('ou'), union_id: newId('on'), user_id: newUserId() },
@@ -114,14 +115,12 @@ function waitForCard(
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger('silent');
-  const identity = tenantIdentity(options);
-  const rooms = new RoomCatalog(options.rooms ? parseRooms(options.rooms) : loadRoomSeed());
+  const seed = options.rooms ? parseRooms(options.rooms) : loadRoomSeed();
   const tokens = new TokenIssuer(options.tokenExpireSeconds ?? 7200, now);
   const grants: DirectoryGrants = { vcRoomRead: options.vcRoomRead ?? true };
   const faults = new FaultInjector(options.random);
   const latency = new LatencyModel(options.apiLatency, options.random);
   const messages = new MessageStore(now);
-  const calendar = new CalendarStore(options.appId, rooms, now);
   const requests: ApiRequestRecord[] = [];
   const ackTimeoutMs = options.ackTimeoutMs ?? FEISHU_ACK_TIMEOUT_MS;
   const maxRecords = options.maxRecords ?? 10_000;
@@ -150,6 +149,45 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const wsPusher = new WsEventPusher({ gateway, policy, now, logger, log: deliveries, maxRecords });
   let targets: { eventUrl?: string; cardUrl?: string } = {};
+  if (options.store && transport === 'websocket')
+    throw new Error('a store app gets its events over the webhook: the long connection is for self-built apps only');
+  const storeMode: StoreMode | undefined = options.store
+    ? createStoreMode(options.store, {
+        app: options,
+        seed,
+        tokenExpireSeconds: options.tokenExpireSeconds ?? 7200,
+        now,
+        newIdentity: (tenantKey) => tenantIdentity(options, tenantKey),
+        push: (envelope) => pusher.deliver(envelope, target('event')),
+        hasEventUrl: () => targets.eventUrl !== undefined,
+        onPushError: (error) => logger.warn({ err: error }, 'app_ticket push failed'),
+      })
+    : undefined;
+  const firstTenant = storeMode?.store.list()[0];
+  const identity = firstTenant?.identity ?? tenantIdentity(options);
+  const rooms = firstTenant?.rooms ?? new RoomCatalog(seed);
+  const authority: TokenAuthority = storeMode?.store ?? tokens;
+  /** Who is who in a tenant: a store app's tenant by its key, the only tenant otherwise. */
+  const identityOf = (tenantKey: string | undefined): TenantIdentity =>
+    (tenantKey !== undefined ? storeMode?.store.get(tenantKey)?.identity : undefined) ?? identity;
+  const roomsOf = (tenantKey: string): RoomCatalog => storeMode?.store.get(tenantKey)?.rooms ?? rooms;
+  // The app's own calendar in each tenant (a store app's calendar differs by tenant, as its rooms do).
+  const calendar = new CalendarStore(
+    firstTenant ? `${options.appId}:${firstTenant.identity.tenantKey}` : options.appId,
+    rooms,
+    now,
+  );
+  const calendars = new Map<string, CalendarStore>(firstTenant ? [[firstTenant.identity.tenantKey, calendar]] : []);
+  const calendarOf = (tenantKey: string): CalendarStore => {
+    const tenant = storeMode?.store.get(tenantKey);
+    if (!tenant) return calendar;
+    let found = calendars.get(tenantKey);
+    if (!found) {
+      found = new CalendarStore(`${options.appId}:${tenantKey}`, tenant.rooms, now);
+      calendars.set(tenantKey, found);
+    }
+    return found;
+  };
 
   function setEventTargets(eventUrl?: string, cardUrl?: string): void {
     if (eventUrl) assertLoopbackUrl(eventUrl);
@@ -165,7 +203,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   function createMessage(input: MessageInput): CreatedMessage {
-    const built = buildMessageEvent(identity, input, now());
+    const built = buildMessageEvent(identityOf(input.tenantKey), input, now());
     messages.remember(built.message);
     return {
       messageId: built.message.messageId,
@@ -197,7 +235,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   async function clickCardButton(click: CardClick): Promise<CardClickOutcome> {
     const reply = messages.reply(click.messageId);
     if (!reply?.card) throw new Error(`message ${click.messageId} is not a card the bot posted`);
-    const envelope = buildCardActionEvent(identity, click, reply.chatId, now());
+    const tenantKey = messages.find(reply.parentMessageId)?.tenantKey;
+    const envelope = buildCardActionEvent(identityOf(tenantKey), click, reply.chatId, now());
     const response =
       transport === 'websocket'
         ? await wsPusher.call(envelope, ackTimeoutMs)
@@ -216,12 +255,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const app = new Koa<EmulatorState>();
   const router = new Router<EmulatorState>();
-  registerAuthRoutes(router, options, tokens, faults);
-  registerMeetingRoomRoutes(router, rooms, tokens, faults, now, (roomId) => calendar.roomBookings(roomId));
-  registerDirectoryRoutes(router, rooms, tokens, faults, grants, options.appId);
-  registerImRoutes(router, messages, identity, tokens, faults, now);
-  registerCalendarRoutes(router, calendar, rooms, tokens, faults, identity.bot.openId);
-  registerBotRoutes(router, identity, tokens, faults);
+  if (storeMode) storeMode.register(router, faults);
+  else registerAuthRoutes(router, options, tokens, faults);
+  registerMeetingRoomRoutes(router, roomsOf, authority, faults, now, (roomId, tenantKey) =>
+    calendarOf(tenantKey).roomBookings(roomId),
+  );
+  registerDirectoryRoutes(router, roomsOf, authority, faults, grants, options.appId);
+  registerImRoutes(router, messages, identityOf, authority, faults, now);
+  registerCalendarRoutes(
+    router,
+    calendarOf,
+    roomsOf,
+    authority,
+    faults,
+    (tenantKey) => identityOf(tenantKey).bot.openId,
+  );
+  registerBotRoutes(router, identityOf, authority, faults);
   registerWsEndpoint(router, options, gateway, faults);
 
   let url = '';
@@ -232,6 +281,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     identity,
     rooms,
     calendar,
+    calendarOf,
     grants,
     replies: messages.replies,
     requests,
@@ -240,7 +290,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     apiLatency: () => latency.get(),
     setApiLatency: (change) => latency.set(change),
     eventTransport: transport,
-    issuedTokens: () => tokens.issued(),
+    issuedTokens: () => storeMode?.store.issuedTenantTokens() ?? tokens.issued(),
+    store: storeMode?.control,
     setEventTargets,
     eventTargets: () => ({ ...targets }),
     createMessage,
@@ -257,7 +308,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     onReply: (listener) => messages.onReply(listener),
     onCardUpdate: (listener) => messages.onCardUpdate(listener),
     waitForCard: (messageId, accept, timeoutMs = 5000) => waitForCard(messages, messageId, accept, timeoutMs),
-    expireAllTokens: () => tokens.expireAll(),
+    expireAllTokens: () => (storeMode ? storeMode.store.expireAll() : tokens.expireAll()),
     wsConnections: () => gateway.connections(),
     waitForWsConnections: (count, timeoutMs = 5000) => gateway.waitForReady(count, timeoutMs),
     dropWsConnections: () => gateway.dropAll(),
@@ -265,6 +316,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     setWsClientConfig: (change) => gateway.setClientConfig(change),
     close: async () => {
       if (!server.listening) return;
+      storeMode?.close();
       pusher.close();
       wsPusher.close();
       gateway.close();

@@ -3,6 +3,11 @@
 // a new one (both stay valid until they expire).
 import { newTenantToken } from './ids.js';
 
+/** Who a bearer token belongs to: the tenant_key it was issued for, or undefined when it is unknown or expired. */
+export interface TokenAuthority {
+  tenantOf(token: string): string | undefined;
+}
+
 const REUSE_IF_REMAINING_MS = 30 * 60 * 1000;
 
 interface IssuedToken {
@@ -10,13 +15,16 @@ interface IssuedToken {
   expiresAt: number;
 }
 
-export class TokenIssuer {
+export class TokenIssuer implements TokenAuthority {
   private readonly tokens = new Map<string, IssuedToken>();
   private latest: IssuedToken | undefined;
 
   constructor(
     private readonly expireSeconds: number,
     private readonly now: () => number,
+    /** The tenant its tokens are for (a store app has one issuer per tenant). */
+    readonly tenantKey = '',
+    private readonly newToken: () => string = newTenantToken,
   ) {}
 
   /** The token to hand out and its remaining lifetime in whole seconds. */
@@ -24,7 +32,7 @@ export class TokenIssuer {
     const now = this.now();
     let current = this.latest;
     if (!current || current.expiresAt - now < REUSE_IF_REMAINING_MS) {
-      current = { token: newTenantToken(), expiresAt: now + this.expireSeconds * 1000 };
+      current = { token: this.newToken(), expiresAt: now + this.expireSeconds * 1000 };
       this.tokens.set(current.token, current);
       this.latest = current;
     }
@@ -34,6 +42,10 @@ export class TokenIssuer {
   isValid(token: string): boolean {
     const issued = this.tokens.get(token);
     return issued !== undefined && issued.expiresAt > this.now();
+  }
+
+  tenantOf(token: string): string | undefined {
+    return this.isValid(token) ? this.tenantKey : undefined;
   }
 
   /** Every token issued so far stops working now (the next issue() makes a new one). */

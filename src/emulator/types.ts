@@ -15,6 +15,7 @@ import type { DirectoryGrants } from './api/directory-routes.js';
 import type { WsConnectionInfo } from './ws/connection.js';
 import type { WsClientConfig } from './ws/protocol.js';
 import type { WsPushOptions } from './ws/pusher.js';
+import type { StoreControl, StoreOptions } from './store/store-mode.js';
 
 /** How events and card callbacks reach the bot: HTTP POSTs to its request URLs, or the long connection it opens. */
 export type EventTransport = 'webhook' | 'websocket';
@@ -37,6 +38,12 @@ export interface EmulatorOptions {
   tokenExpireSeconds?: number;
   /** Room directory; default src/emulator/rooms.seed.json. */
   rooms?: readonly EmulatedRoom[];
+  /**
+   * A store app (商店应用) installed by several tenants, each with its own rooms and bot identity, instead of
+   * a self-built app in one tenant: tokens come from the store endpoints with the app_ticket the emulator pushes
+   * to eventUrl (webhook only). `identity` and `rooms` are then the first tenant's.
+   */
+  store?: StoreOptions;
   /**
    * 'webhook' (default): events and card callbacks are POSTed to eventUrl / cardUrl. 'websocket': they go
    * over the long connection the bot opens with the SDK's WSClient (plain JSON, never encrypted).
@@ -107,6 +114,8 @@ export interface Emulator {
   readonly rooms: RoomCatalog;
   /** calendar v4: the app's primary calendar, events, attendees (rooms decide asynchronously). */
   readonly calendar: CalendarStore;
+  /** Store mode: the app's calendar in that tenant (`calendar` is the first tenant's); otherwise `calendar`. */
+  calendarOf(tenantKey: string): CalendarStore;
   /** Scopes the app holds; change them while running (e.g. grants.vcRoomRead = false). */
   readonly grants: DirectoryGrants;
   readonly replies: readonly RecordedReply[];
@@ -118,6 +127,8 @@ export interface Emulator {
   /** Changes it for the requests that arrive from now on; returns the new setting. Throws on a negative or absurd value. */
   setApiLatency(latency: ApiLatency): ApiLatency;
   readonly eventTransport: EventTransport;
+  /** The store app's tickets and tenants (undefined for a self-built app). */
+  readonly store: StoreControl | undefined;
   /** Tokens issued so far, oldest first. */
   issuedTokens(): string[];
   setEventTargets(eventUrl?: string, cardUrl?: string): void;

@@ -10,8 +10,7 @@ import { withTenantToken } from './client.js';
 import type { BotIdentity } from '../bot/triage.js';
 import { FeishuApiError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { callWithRetry, type CallPolicy } from './call-with-retry.js';
-import type { TenantTokenProvider } from './token.js';
+import { callWithRetry, type CallPolicy, type TokenSource } from './call-with-retry.js';
 
 export const BOT_INFO_PATH = '/open-apis/bot/v3/info';
 
@@ -28,7 +27,7 @@ export interface BotIdentitySource {
 
 export interface BotIdentityOptions {
   client: lark.Client;
-  tokens: TenantTokenProvider;
+  tokens: TokenSource;
   policy: CallPolicy;
   logger: Logger;
   /** Pause before the first background retry, doubled after each failure up to maxDelayMs, ±20 % jitter. */

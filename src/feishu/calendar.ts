@@ -8,9 +8,8 @@
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { BookingCalendar, CalendarEventRef, NewCalendarEvent, RsvpStatus } from '../bot/ports.js';
 import { FeishuApiError } from '../errors.js';
-import { callWithRetry, type CallPolicy } from './call-with-retry.js';
+import { callWithRetry, type CallPolicy, type TokenSource } from './call-with-retry.js';
 import { withTenantToken } from './client.js';
-import type { TenantTokenProvider } from './token.js';
 
 /**
  * calendar v4 codes (日历错误码) the bot reacts to: 193001 the event does not exist (deleting it again is
@@ -22,7 +21,7 @@ const RSVP: ReadonlySet<string> = new Set(['needs_action', 'accept', 'tentative'
 
 export interface BookingCalendarOptions {
   client: lark.Client;
-  tokens: TenantTokenProvider;
+  tokens: TokenSource;
   policy: CallPolicy;
   /** IANA zone sent with the event times (ROOM_TIMEZONE). */
   timeZone: string;

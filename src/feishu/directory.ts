@@ -10,11 +10,10 @@ import type * as lark from '@larksuiteoapi/node-sdk';
 import type { DirectoryRoom } from '../bot/directory/model.js';
 import type { DirectoryReader } from '../bot/ports.js';
 import { FeishuApiError } from '../errors.js';
-import { callWithRetry, type CallPolicy } from './call-with-retry.js';
+import { callWithRetry, type CallPolicy, type TokenSource } from './call-with-retry.js';
 import { withTenantToken } from './client.js';
 import type { Pacer } from './pace.js';
 import { meetingRoomGet } from './rooms.js';
-import type { TenantTokenProvider } from './token.js';
 
 export const BUILDING_PAGE_SIZE = 100;
 export const ROOM_PAGE_SIZE = 1000;
@@ -36,7 +35,7 @@ export interface DirectorySource extends DirectoryReader {
 
 export interface DirectorySourceOptions {
   client: lark.Client;
-  tokens: TenantTokenProvider;
+  tokens: TokenSource;
   policy: CallPolicy;
   pacer: Pacer;
 }

@@ -5,13 +5,12 @@
 // within 14 days of sending.
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { Card, CardPatcher, Messenger } from '../bot/ports.js';
-import { callWithRetry, type CallPolicy } from './call-with-retry.js';
+import { callWithRetry, type CallPolicy, type TokenSource } from './call-with-retry.js';
 import { withTenantToken } from './client.js';
-import type { TenantTokenProvider } from './token.js';
 
 export function createFeishuMessenger(options: {
   client: lark.Client;
-  tokens: TenantTokenProvider;
+  tokens: TokenSource;
   policy: CallPolicy;
 }): Messenger & CardPatcher & { stats: { replyCalls: number; patchCalls: number } } {
   const { client, tokens, policy } = options;

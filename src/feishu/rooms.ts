@@ -4,9 +4,8 @@
 // They take repeated query keys (custom_room_ids=a&custom_room_ids=b), hence repeatKeysSerializer.
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { LookupOptions, RoomDetails, RoomDirectory, StateStore } from '../bot/ports.js';
-import { callWithRetry, type CallPolicy } from './call-with-retry.js';
+import { callWithRetry, type CallPolicy, type TokenSource } from './call-with-retry.js';
 import { repeatKeysSerializer, withTenantToken } from './client.js';
-import type { TenantTokenProvider } from './token.js';
 
 export interface RoomDirectoryOptions extends MeetingRoomApi {
   /** IDs per call (documented in app.config.json: lookup.batchSize). */
@@ -40,7 +39,7 @@ const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 /** What every meeting_room v1 call needs. */
 export interface MeetingRoomApi {
   client: lark.Client;
-  tokens: TenantTokenProvider;
+  tokens: TokenSource;
   policy: CallPolicy;
 }
 

@@ -140,7 +140,7 @@ export async function waitForTenantToken(
   }
 }
 
-function credentialsRejected(error: FeishuApiError, domain: string): StartupError {
+export function credentialsRejected(error: FeishuApiError, domain: string): StartupError {
   const said = `code ${error.code ?? '-'}: ${error.feishuMsg ?? 'no message'}, http ${error.httpStatus ?? '-'}, log_id ${error.logId ?? '-'}`;
   // No Feishu code at all: what answered is not the Open API.
   const domainHint =

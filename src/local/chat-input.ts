@@ -1,7 +1,7 @@
 // What a line typed into the local chat means: a message for the bot, or one of the chat's own commands
 // (every line starting with ":"). Pure.
 
-export type ChatCommand = 'group' | 'p2p' | 'zh' | 'en' | 'refresh' | 'click' | 'help' | 'quit';
+export type ChatCommand = 'group' | 'p2p' | 'zh' | 'en' | 'tenant' | 'refresh' | 'click' | 'help' | 'quit';
 
 export type ChatInput =
   | { kind: 'empty' }
@@ -25,6 +25,11 @@ export const CHAT_COMMANDS: readonly CommandSpec[] = [
   { command: 'p2p', words: [':p2p'], description: 'send in the one-to-one chat with the bot (the start)' },
   { command: 'zh', words: [':zh'], description: 'show cards in 简体中文' },
   { command: 'en', words: [':en'], description: 'show cards in English (the start)' },
+  {
+    command: 'tenant',
+    words: [':tenant'],
+    description: 'store app (FEISHU_APP_TYPE=store): speak as a member of the next tenant, with rooms of its own',
+  },
   { command: 'refresh', words: [':refresh'], description: 'click Refresh on the last card' },
   {
     command: 'click',

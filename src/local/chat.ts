@@ -14,7 +14,7 @@ import { markdownToTerminal } from './terminal-markdown.js';
 /** What the chat uses of the emulator. */
 export type ChatEmulator = Pick<
   Emulator,
-  'identity' | 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply' | 'onCardUpdate'
+  'identity' | 'createMessage' | 'deliverEnvelope' | 'clickCardButton' | 'onReply' | 'onCardUpdate' | 'store'
 >;
 
 export interface ChatOptions {
@@ -34,11 +34,16 @@ interface ChatState {
   chatType: 'p2p' | 'group';
   locale: Locale;
   lastReply?: RecordedReply;
+  /** Store app: which installed tenant the user is a member of (an index into the emulator's tenants). */
+  tenant: number;
   /** A line is being handled: the prompt is not on screen. */
   busy: boolean;
 }
 
-function confirmation(command: Exclude<ChatCommand, 'refresh' | 'click' | 'help' | 'quit'>, botName: string): string {
+function confirmation(
+  command: Exclude<ChatCommand, 'refresh' | 'click' | 'help' | 'quit' | 'tenant'>,
+  botName: string,
+): string {
   switch (command) {
     case 'group':
       return `(now sending in a group: @${botName} mentions the bot, e.g. @${botName} test01; /room commands need no mention)`;
@@ -84,7 +89,8 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
   const terminal = (output as { isTTY?: boolean }).isTTY === true;
   const ansi = options.ansi ?? terminal;
   const replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
-  const state: ChatState = { chatType: 'p2p', locale: 'en_us', busy: false };
+  const state: ChatState = { chatType: 'p2p', locale: 'en_us', busy: false, tenant: 0 };
+  const tenantKey = (): string | undefined => emulator.store?.tenants()[state.tenant]?.identity.tenantKey;
   const bot = { openId: emulator.identity.bot.openId, name: emulator.identity.bot.name };
   const rl = createInterface({ input, output, prompt: 'you> ', terminal });
   const print = (text: string): void => void output.write(`${text}\n`);
@@ -141,7 +147,12 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
 
   async function send(typed: string): Promise<void> {
     // "@RoomBot test01" as in a Feishu client: the typed names become mentions; none is added.
-    const created = emulator.createMessage({ ...typedMentions(typed, bot.name), chatType: state.chatType });
+    const key = tenantKey();
+    const created = emulator.createMessage({
+      ...typedMentions(typed, bot.name),
+      chatType: state.chatType,
+      ...(key !== undefined ? { tenantKey: key } : {}),
+    });
     const silence = whyUnanswered(
       triageMessage(created.envelope.event, created.envelope.header, {
         limits: options.limits,
@@ -207,6 +218,15 @@ export function startChat(emulator: ChatEmulator, options: ChatOptions): Interfa
       case 'p2p':
         state.chatType = command;
         return print(confirmation(command, bot.name));
+      case 'tenant': {
+        const tenants = emulator.store?.tenants() ?? [];
+        if (tenants.length === 0)
+          return print('(one tenant only: a self-built app; FEISHU_APP_TYPE=store npm start has several)');
+        state.tenant = (state.tenant + 1) % tenants.length;
+        return print(
+          `(now a member of tenant ${tenantKey()} (${state.tenant + 1} of ${tenants.length}): the same custom IDs are its own rooms)`,
+        );
+      }
       case 'zh':
       case 'en':
         state.locale = command === 'zh' ? 'zh_cn' : 'en_us';

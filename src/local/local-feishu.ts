@@ -23,6 +23,8 @@ export async function startLocalFeishu(
     host: '127.0.0.1',
     port: config.emulator.port,
     eventTransport: config.feishu.eventMode,
+    // a store app: two tenants, the same custom IDs meaning other rooms in each (:tenant in the chat)
+    ...(config.feishu.appType === 'store' ? { store: {} } : {}),
     logger: logger.child({ component: 'emulator' }),
   });
   const local: AppConfig = {
@@ -50,6 +52,8 @@ export async function announceLocalMode(
   if (bot.eventMode === 'webhook') {
     emulator.setEventTargets(`${bot.url}/webhook/event`, `${bot.url}/webhook/card`);
     const verified = await emulator.verifyUrl('event');
+    // a store app waits for its app_ticket: push one now the bot's URL is known
+    if (emulator.store) await emulator.store.pushAppTicket();
     events = `  bot webhook: ${bot.url}/webhook/event (URL verification ${verified.ok ? 'passed' : 'FAILED'}), card callbacks: ${bot.url}/webhook/card`;
   }
   console.log(

@@ -81,3 +81,53 @@ export interface CardActionResponse {
 
 export const MESSAGE_RECEIVE = 'im.message.receive_v1';
 export const CARD_ACTION_TRIGGER = 'card.action.trigger';
+
+/**
+ * A schema 1.0 event (事件概述: the older format), as Feishu still pushes the app events of a store app:
+ * app_ticket (every hour and on resend), app_status_change (停启用), app_uninstalled (卸载).
+ * {ts, uuid, token, type: "event_callback", event: {type, app_id, …}}.
+ */
+export interface LegacyEventEnvelope<E extends LegacyEvent = LegacyEvent> {
+  ts: string;
+  uuid: string;
+  token: string;
+  type: 'event_callback';
+  event: E;
+}
+
+export interface LegacyEvent {
+  type: string;
+  app_id: string;
+  [field: string]: unknown;
+}
+
+/** app_ticket 事件: {app_id, app_ticket, type: "app_ticket"}. */
+export interface AppTicketEvent extends LegacyEvent {
+  type: 'app_ticket';
+  app_ticket: string;
+}
+
+/** 应用停启用: status start_by_tenant / stop_by_tenant / stop_by_platform; operator only with start_by_tenant. */
+export interface AppStatusChangeEvent extends LegacyEvent {
+  type: 'app_status_change';
+  tenant_key: string;
+  status: 'start_by_tenant' | 'stop_by_tenant' | 'stop_by_platform' | string;
+  operator?: UserId;
+}
+
+/** 应用卸载: {app_id, tenant_key, type: "app_uninstalled"}. */
+export interface AppUninstalledEvent extends LegacyEvent {
+  type: 'app_uninstalled';
+  tenant_key: string;
+}
+
+export const APP_TICKET = 'app_ticket';
+export const APP_STATUS_CHANGE = 'app_status_change';
+export const APP_UNINSTALLED = 'app_uninstalled';
+
+/** The event's ID for logs and de-duplication: header.event_id in schema 2.0, uuid in schema 1.0. */
+export function pushId(envelope: EventEnvelope | LegacyEventEnvelope): { id: string; type: string } {
+  return 'header' in envelope
+    ? { id: envelope.header.event_id, type: envelope.header.event_type }
+    : { id: envelope.uuid, type: envelope.event.type };
+}

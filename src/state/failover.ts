@@ -111,6 +111,14 @@ export function createFailoverStore(
       );
       if (fallbackHoldsData) await fallback.delete(key);
     },
+    async deleteByPrefix(prefix) {
+      await route(
+        'deleteByPrefix',
+        () => primary.deleteByPrefix(prefix),
+        () => fallback.deleteByPrefix(prefix),
+      );
+      await fallback.deleteByPrefix(prefix);
+    },
     async close() {
       await Promise.allSettled([primary.close(), fallback.close()]);
     },

@@ -63,6 +63,13 @@ export async function createJournalStore(options: JournalStoreOptions): Promise<
       await memory.delete(key);
       await record({ op: 'del', k: key });
     },
+    async deleteByPrefix(prefix) {
+      for (const { key } of memory.liveEntries()) {
+        if (!key.startsWith(prefix)) continue;
+        await memory.delete(key);
+        await record({ op: 'del', k: key });
+      }
+    },
     async close() {
       await journal.close();
       await memory.close();

@@ -100,6 +100,9 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     async delete(key) {
       entries.delete(key);
     },
+    async deleteByPrefix(prefix) {
+      for (const key of [...entries.keys()]) if (key.startsWith(prefix)) entries.delete(key);
+    },
     async close() {
       entries.clear();
     },

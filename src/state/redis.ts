@@ -41,6 +41,11 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+/** A literal for a SCAN MATCH pattern. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
+}
+
 /** PX needs a positive integer. */
 function pxMs(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs));
@@ -89,6 +94,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     async delete(key) {
       await client.del(key);
+    },
+    async deleteByPrefix(prefix) {
+      // SCAN sees whole keys: match with the client's keyPrefix, delete without it (ioredis adds it again).
+      const own = options.keyPrefix ?? '';
+      const match = `${globEscape(own + prefix)}*`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) await client.unlink(...keys.map((key) => key.slice(own.length)));
+      } while (cursor !== '0');
     },
     async close() {
       try {

@@ -4,12 +4,14 @@
 // 500 for a refusal, which Feishu treats like a 503: it re-delivers).
 import { STILL_WORKING, type CardActionIntake } from '../bot/card-actions.js';
 import { strings, toast } from '../bot/i18n.js';
+import type { AppEventIntake, AppEventOutcome } from '../bot/app-events.js';
 import type { Intake, IntakeOutcome } from '../bot/intake.js';
 import {
   CARD_ACTION_TRIGGER,
   type CardActionEvent,
   type CardActionResponse,
   type EventEnvelope,
+  type LegacyEvent,
 } from '../protocol/events.js';
 import type { RejectReason } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -23,6 +25,25 @@ export type Answer =
   | { kind: 'card'; response: CardActionResponse };
 
 export type Dispatch = (envelope: EventEnvelope) => Promise<Answer>;
+
+/** A store app's schema 1.0 app event (app_ticket, app_status_change, app_uninstalled) → its answer. */
+export type AppEventDispatch = (event: LegacyEvent) => Promise<Answer>;
+
+const APP_EVENT_ANSWERS: Record<AppEventOutcome, Answer> = {
+  accepted: { kind: 'ack', outcome: 'accepted' },
+  ignored: { kind: 'ack', outcome: 'ignored' },
+  unavailable: {
+    kind: 'refused',
+    status: 503,
+    reason: 'store_unavailable',
+    message: 'cannot record the app event now; re-deliver later',
+  },
+};
+
+/** App events are recorded even while draining: a ticket is small, and the other replicas need it. */
+export function createAppEventDispatch(onAppEvent: AppEventIntake): AppEventDispatch {
+  return async (event) => APP_EVENT_ANSWERS[await onAppEvent(event)];
+}
 
 export interface DispatchOptions {
   /** This app's ID: an event or callback addressed to another app (header.app_id) is refused. */

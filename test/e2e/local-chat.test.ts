@@ -117,7 +117,7 @@ describe('local chat', () => {
     chat = driveChat();
     const deliveries = stack.emulator.deliveries.length;
     expect(await chat.type(':foo')).toContain(
-      '(unknown command :foo; the commands are :group :p2p :zh :en :refresh :click :help :quit)',
+      '(unknown command :foo; the commands are :group :p2p :zh :en :tenant :refresh :click :help :quit)',
     );
     expect(stack.emulator.deliveries.length).toBe(deliveries);
   });

@@ -85,6 +85,15 @@ describe.concurrent('start-up errors', () => {
     ]);
   });
 
+  it('a store app with the long connection: one line saying the long connection is for self-built apps, exit 1', async (context) => {
+    const bot = start({ FEISHU_APP_TYPE: 'store', FEISHU_EVENT_MODE: 'websocket' }, context);
+    const [line, ...rest] = await failedWith(bot, 1);
+    expect(rest).toEqual([]);
+    expect(line).toMatch(
+      /^Configuration error: FEISHU_APP_TYPE=store cannot use FEISHU_EVENT_MODE=websocket: the long connection is for self-built apps only/,
+    );
+  });
+
   it('a bad value from the environment: names the variable and shows the value', async (context) => {
     const bot = start({ PORT: 'abc', FEISHU_DOMAIN: 'ftp://nope' }, context);
     const [line, ...rest] = await failedWith(bot, 1);

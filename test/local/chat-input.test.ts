@@ -13,7 +13,7 @@ describe('chat input', () => {
 
   it('a line starting with ":" that is no command is refused, never sent', () => {
     expect(parseChatInput(':foo bar')).toEqual({ kind: 'unknown_command', word: ':foo' });
-    expect(COMMAND_LIST).toBe(':group :p2p :zh :en :refresh :click :help :quit');
+    expect(COMMAND_LIST).toBe(':group :p2p :zh :en :tenant :refresh :click :help :quit');
     for (const word of COMMAND_LIST.split(' ')) expect(chatHelp()).toContain(word);
   });
 });

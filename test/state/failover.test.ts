@@ -25,6 +25,7 @@ function switchablePrimary() {
     set: (k, v, t) => guard(() => inner.set(k, v, t)),
     get: (k) => guard(() => inner.get(k)),
     delete: (k) => guard(() => inner.delete(k)),
+    deleteByPrefix: (p) => guard(() => inner.deleteByPrefix(p)),
     close: () => inner.close(),
   };
   return { store, state, inner };

@@ -49,6 +49,22 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
       await store.delete('absent-key'); // deleting what is not there is fine
     });
 
+    it("deleteByPrefix removes one tenant's keys and nothing else, glob characters taken literally", async () => {
+      await store.set('t:a:lookup:rid:test01', 'omm_a', 60_000);
+      await store.set('t:a:card:e1', 'x', 60_000);
+      await store.set('t:ab:lookup:rid:test01', 'omm_ab', 60_000);
+      await store.set('t:b:lookup:rid:test01', 'omm_b', 60_000);
+      await store.set('t:*:x', 'star', 60_000);
+      await store.deleteByPrefix('t:a:');
+      expect(await store.get('t:a:lookup:rid:test01')).toBeUndefined();
+      expect(await store.get('t:a:card:e1')).toBeUndefined();
+      expect(await store.get('t:ab:lookup:rid:test01')).toBe('omm_ab');
+      expect(await store.get('t:b:lookup:rid:test01')).toBe('omm_b');
+      await store.deleteByPrefix('t:*');
+      expect(await store.get('t:*:x')).toBeUndefined();
+      expect(await store.get('t:b:lookup:rid:test01')).toBe('omm_b');
+    });
+
     it('entries expire after their TTL, and an expired key can be claimed again', async () => {
       expect(await store.setIfAbsent('short', 'v', 40)).toBe(true);
       await store.set('short-set', 'v', 40);

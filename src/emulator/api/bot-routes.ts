@@ -3,7 +3,7 @@
 import type Router from 'koa-router';
 import type { TenantIdentity } from '../events/envelopes.js';
 import type { FaultInjector } from '../faults.js';
-import type { TokenIssuer } from '../tokens.js';
+import type { TokenAuthority } from '../tokens.js';
 import { openApi, requireTenantToken } from './middleware.js';
 import type { EmulatorState } from './state.js';
 
@@ -12,11 +12,13 @@ const ACTIVATED = 2;
 
 export function registerBotRoutes(
   router: Router<EmulatorState>,
-  identity: TenantIdentity,
-  tokens: TokenIssuer,
+  /** Who the bot is in the tenant whose token authorised the request. */
+  identityOf: (tenantKey: string) => TenantIdentity,
+  tokens: TokenAuthority,
   faults: FaultInjector,
 ): void {
   router.get('/open-apis/bot/v3/info', openApi('bot_info', faults), requireTenantToken(tokens), (ctx) => {
+    const identity = identityOf(ctx.state.tenantKey ?? '');
     ctx.body = {
       code: 0,
       msg: 'ok',

@@ -7,7 +7,7 @@ import { isJsonObject } from '../../json.js';
 import type { CalendarStore, EmulatedAttendee, EmulatedEvent } from '../calendar.js';
 import type { FaultInjector } from '../faults.js';
 import type { RoomCatalog } from '../rooms.js';
-import type { TokenIssuer } from '../tokens.js';
+import type { TokenAuthority } from '../tokens.js';
 import { FeishuCode, FeishuMsg, sendFeishuError } from './errors.js';
 import { openApi, requireTenantToken } from './middleware.js';
 import { parseRawQuery, valuesOf } from './query.js';
@@ -87,14 +87,18 @@ function attendeesOf(body: Record<string, unknown>, rooms: RoomCatalog): NewAtte
 
 export function registerCalendarRoutes(
   router: Router<EmulatorState>,
-  calendar: CalendarStore,
-  rooms: RoomCatalog,
-  tokens: TokenIssuer,
+  /** The app's calendar, rooms and bot in the tenant whose token authorised the request. */
+  calendarOf: (tenantKey: string) => CalendarStore,
+  roomsOf: (tenantKey: string) => RoomCatalog,
+  tokens: TokenAuthority,
   faults: FaultInjector,
-  botOpenId: string,
+  botOpenIdOf: (tenantKey: string) => string,
 ): void {
+  const tenantOf = (ctx: ApiContext): string => ctx.state.tenantKey ?? '';
+
   /** The event of the path, on the app's calendar and not deleted; or undefined after answering. */
   function eventOf(ctx: ApiContext): EmulatedEvent | undefined {
+    const calendar = calendarOf(tenantOf(ctx));
     if (ctx.params.calendar_id !== calendar.primaryCalendarId)
       return void sendFeishuError(ctx, 400, FeishuCode.CALENDAR_NOT_FOUND, FeishuMsg.CALENDAR_NOT_FOUND);
     const event = calendar.event(ctx.params.event_id ?? '');
@@ -108,6 +112,7 @@ export function registerCalendarRoutes(
     openApi('calendar_primary', faults),
     requireTenantToken(tokens),
     (ctx) => {
+      const calendar = calendarOf(tenantOf(ctx));
       const calendarBody = {
         calendar_id: calendar.primaryCalendarId,
         summary: 'RoomBot',
@@ -118,7 +123,11 @@ export function registerCalendarRoutes(
         is_deleted: false,
         is_third_party: false,
       };
-      ctx.body = { code: 0, msg: 'success', data: { calendars: [{ calendar: calendarBody, user_id: botOpenId }] } };
+      ctx.body = {
+        code: 0,
+        msg: 'success',
+        data: { calendars: [{ calendar: calendarBody, user_id: botOpenIdOf(tenantOf(ctx)) }] },
+      };
     },
   );
 
@@ -127,6 +136,7 @@ export function registerCalendarRoutes(
     openApi('event_create', faults),
     requireTenantToken(tokens),
     (ctx) => {
+      const calendar = calendarOf(tenantOf(ctx));
       if (ctx.params.calendar_id !== calendar.primaryCalendarId)
         return sendFeishuError(ctx, 400, FeishuCode.CALENDAR_NOT_FOUND, FeishuMsg.CALENDAR_NOT_FOUND);
       const key = query(ctx, 'idempotency_key');
@@ -157,7 +167,7 @@ export function registerCalendarRoutes(
     (ctx) => {
       const event = eventOf(ctx);
       if (!event) return;
-      calendar.delete(event);
+      calendarOf(tenantOf(ctx)).delete(event);
       ctx.body = { code: 0, msg: 'success', data: {} };
     },
   );
@@ -172,10 +182,11 @@ export function registerCalendarRoutes(
       if ((query(ctx, 'user_id_type') ?? 'open_id') !== 'open_id') return invalid(ctx, 'user_id_type must be open_id');
       const body = jsonObjectOf(ctx.state.rawBody);
       if (!body) return invalid(ctx, 'request body must be a JSON object');
-      const attendees = attendeesOf(body, rooms);
+      const attendees = attendeesOf(body, roomsOf(tenantOf(ctx)));
       if (attendees === 'needs_approval')
         return sendFeishuError(ctx, 400, FeishuCode.ROOM_NEEDS_APPROVAL, FeishuMsg.ROOM_NEEDS_APPROVAL);
       if (typeof attendees === 'string') return invalid(ctx, attendees);
+      const calendar = calendarOf(tenantOf(ctx));
       const added = attendees.map((attendee) => calendar.addAttendee(event, attendee));
       ctx.body = { code: 0, msg: 'success', data: { attendees: added.map(attendeeBody) } };
     },

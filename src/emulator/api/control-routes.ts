@@ -49,6 +49,8 @@ const messageSchema = z.object({
   mentionBot: z.boolean().optional(),
   mentions: z.array(mentionSchema).optional(),
   senderTenantKey: z.string().min(1).optional(),
+  /** Store app: the installed tenant the message is sent in. */
+  tenantKey: z.string().min(1).optional(),
   chatId: z.string().optional(),
 });
 

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type Router from 'koa-router';
 import type { FaultInjector } from '../faults.js';
 import type { EmulatedRoom, RoomCatalog } from '../rooms.js';
-import type { TokenIssuer } from '../tokens.js';
+import type { TokenAuthority } from '../tokens.js';
 import { FeishuCode, sendFeishuError, sendFieldViolation } from './errors.js';
 import { openApi, requireTenantToken } from './middleware.js';
 import { parseRawQuery, valuesOf } from './query.js';
@@ -149,8 +149,9 @@ function roomOf(room: EmulatedRoom): Record<string, unknown> {
 
 export function registerDirectoryRoutes(
   router: Router<EmulatorState>,
-  rooms: RoomCatalog,
-  tokens: TokenIssuer,
+  /** The room directory of the tenant whose token authorised the request. */
+  roomsOf: (tenantKey: string) => RoomCatalog,
+  tokens: TokenAuthority,
   faults: FaultInjector,
   grants: DirectoryGrants,
   appId: string,
@@ -176,7 +177,7 @@ export function registerDirectoryRoutes(
     requireTenantToken(tokens),
     (ctx) => {
       const buildings = new Map<string, Record<string, unknown>>();
-      for (const room of rooms.list()) {
+      for (const room of roomsOf(ctx.state.tenantKey ?? '').list()) {
         const building = buildings.get(room.building_id) ?? {
           building_id: room.building_id,
           name: room.building_name,
@@ -204,7 +205,9 @@ export function registerDirectoryRoutes(
   router.get('/open-apis/meeting_room/room/list', openApi('room_list', faults), requireTenantToken(tokens), (ctx) => {
     const buildingId = valuesOf(parseRawQuery(ctx.querystring), 'building_id')[0] ?? '';
     if (buildingId === '') return sendFieldViolation(ctx, 'building_id', 'building_id is required');
-    const inBuilding = rooms.list().filter((room) => room.building_id === buildingId);
+    const inBuilding = roomsOf(ctx.state.tenantKey ?? '')
+      .list()
+      .filter((room) => room.building_id === buildingId);
     if (inBuilding.length === 0)
       return sendFeishuError(ctx, 400, FeishuCode.MEETING_ROOM_BUILDING_ID, 'building id invalid');
     const result = page(
@@ -223,7 +226,7 @@ export function registerDirectoryRoutes(
     const parent = valuesOf(parseRawQuery(ctx.querystring), 'room_level_id')[0] ?? '';
     const result = page(
       ctx,
-      levelsUnder(rooms.list(), parent),
+      levelsUnder(roomsOf(ctx.state.tenantKey ?? '').list(), parent),
       `room_levels:${parent}`,
       PAGE_LIMITS.vc,
       pageTokens,
@@ -240,7 +243,12 @@ export function registerDirectoryRoutes(
   router.get('/open-apis/vc/v1/rooms', openApi('vc_rooms', faults), requireTenantToken(tokens), (ctx) => {
     if (!vcScope(ctx)) return;
     const level = valuesOf(parseRawQuery(ctx.querystring), 'room_level_id')[0] ?? '';
-    const under = level === '' ? rooms.list() : rooms.list().filter((room) => floorLevelId(room) === level);
+    const under =
+      level === ''
+        ? roomsOf(ctx.state.tenantKey ?? '').list()
+        : roomsOf(ctx.state.tenantKey ?? '')
+            .list()
+            .filter((room) => floorLevelId(room) === level);
     const items = under.map((room) => ({
       room_id: room.room_id,
       name: room.name,

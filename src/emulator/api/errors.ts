@@ -8,6 +8,16 @@ export const FeishuCode = {
   /** Token endpoint: wrong app_secret. */
   APP_SECRET_INVALID: 10014,
   INTERNAL_ERROR: 1500,
+  /** Store app token endpoints (服务端错误码说明): 10012 get app access token fail (a wrong or old app_ticket). */
+  APP_TICKET_INVALID: 10012,
+  /** A chat of another tenant than the token's (10034: 租户信息不匹配，不能跨企业发起请求). */
+  CROSS_TENANT: 10034,
+  /** tenant_key of a tenant that has not installed the app, or removed it (20009). */
+  TENANT_NOT_INSTALLED: 20009,
+  /** The tenant stopped the app (99991662: 检查该应用是否处于停用状态). */
+  APP_NOT_IN_USE: 99991662,
+  /** An unknown or expired app_access_token (99991664). */
+  INVALID_APP_TOKEN: 99991664,
   /** No Authorization header / no Bearer token. */
   MISSING_TOKEN: 99991661,
   /** Unknown or expired tenant_access_token. */
@@ -42,6 +52,11 @@ export const FeishuCode = {
 } as const;
 
 export const FeishuMsg = {
+  APP_TICKET_INVALID: 'get app access token fail',
+  CROSS_TENANT: 'chat tenant id mismatch tenant access token',
+  TENANT_NOT_INSTALLED: 'tenant app not installed',
+  APP_NOT_IN_USE: 'app not in use',
+  INVALID_APP_TOKEN: 'invalid app token',
   MISSING_TOKEN: 'Missing access token for authorization. Please make a request with token attached.',
   INVALID_TOKEN: 'Invalid access token for authorization. Please make a request with token attached.',
   FIELD_VALIDATION: 'field validation failed',

@@ -4,7 +4,7 @@ import { checkCard } from './card-check.js';
 import type Router from 'koa-router';
 import { MESSAGE_RATE_LIMIT_CODE, type FaultInjector } from '../faults.js';
 import type { JsonObject, MessageStore } from '../messages.js';
-import type { TokenIssuer } from '../tokens.js';
+import type { TokenAuthority } from '../tokens.js';
 import { FeishuCode, FeishuMsg, sendFeishuError } from './errors.js';
 import { openApi, requireTenantToken } from './middleware.js';
 import { jsonObjectOf } from './raw-body.js';
@@ -85,8 +85,9 @@ export const PATCHES_PER_SECOND = 5;
 export function registerImRoutes(
   router: Router<EmulatorState>,
   messages: MessageStore,
-  identity: ReplyIdentity,
-  tokens: TokenIssuer,
+  /** The app in the tenant whose token authorised the request. */
+  identityOf: (tenantKey: string) => ReplyIdentity,
+  tokens: TokenAuthority,
   faults: FaultInjector,
   now: () => number = Date.now,
 ): void {
@@ -112,6 +113,10 @@ export function registerImRoutes(
         return sendFeishuError(ctx, 400, FeishuCode.IM_CARD_INVALID, `${FeishuMsg.IM_CARD_INVALID}${cardProblem}; `);
       const parent = messages.find(messageId);
       if (!parent) return invalid(ctx, `message ${messageId} not found`);
+      const identity = identityOf(ctx.state.tenantKey ?? '');
+      // A store app's token is good for its own tenant only (通用错误码 10034: 不能跨企业发起请求).
+      if (parent.tenantKey !== undefined && parent.tenantKey !== identity.tenantKey)
+        return sendFeishuError(ctx, 400, FeishuCode.CROSS_TENANT, FeishuMsg.CROSS_TENANT);
 
       // Same uuid within the hour: answer with the message already posted, post nothing new.
       const earlier = request.uuid !== undefined ? messages.replyWithUuid(request.uuid) : undefined;

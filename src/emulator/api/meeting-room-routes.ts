@@ -4,7 +4,7 @@
 import type Router from 'koa-router';
 import type { FaultInjector } from '../faults.js';
 import { placeBookings, type EmulatedRoom, type PlacedBooking, type RoomCatalog } from '../rooms.js';
-import type { TokenIssuer } from '../tokens.js';
+import type { TokenAuthority } from '../tokens.js';
 import { FeishuCode, FeishuMsg, sendFeishuError, sendFieldViolation } from './errors.js';
 import { openApi, requireTenantToken } from './middleware.js';
 import { parseRawQuery, valuesOf } from './query.js';
@@ -97,13 +97,15 @@ function details(room: EmulatedRoom, fields: ReadonlySet<DetailField>): Record<s
 
 export function registerMeetingRoomRoutes(
   router: Router<EmulatorState>,
-  rooms: RoomCatalog,
-  tokens: TokenIssuer,
+  /** The room directory of the tenant whose token authorised the request. */
+  roomsOf: (tenantKey: string) => RoomCatalog,
+  tokens: TokenAuthority,
   faults: FaultInjector,
   now: () => number,
   /** Bookings made through calendar v4 (accepted room attendees), besides the seed's. */
-  booked: (roomId: string) => PlacedBooking[] = () => [],
+  booked: (roomId: string, tenantKey: string) => PlacedBooking[] = () => [],
 ): void {
+  const tenantRooms = (ctx: ApiContext) => roomsOf(ctx.state.tenantKey ?? '');
   router.get(
     '/open-apis/meeting_room/room/batch_get_id',
     openApi('batch_get_id', faults),
@@ -112,7 +114,7 @@ export function registerMeetingRoomRoutes(
       const ids = repeatedIds(ctx, 'custom_room_ids');
       if (!ids) return;
       const found = ids.flatMap((id) => {
-        const room = rooms.byCustomRoomId(id);
+        const room = tenantRooms(ctx).byCustomRoomId(id);
         return room ? [{ room_id: room.room_id, custom_room_id: room.custom_room_id }] : [];
       });
       ctx.body = { code: 0, msg: 'success', data: { rooms: found } };
@@ -128,7 +130,7 @@ export function registerMeetingRoomRoutes(
       if (!ids) return;
       const fields = selectedFields(ctx);
       const found = ids.flatMap((id) => {
-        const room = rooms.byId(id);
+        const room = tenantRooms(ctx).byId(id);
         return room ? [details(room, fields)] : [];
       });
       ctx.body = { code: 0, msg: 'success', data: { rooms: found } };
@@ -149,12 +151,12 @@ export function registerMeetingRoomRoutes(
       const freeBusy: Record<string, Record<string, unknown>[]> = {};
       const errorRoomIds: string[] = [];
       for (const id of ids) {
-        const room = rooms.byId(id);
+        const room = tenantRooms(ctx).byId(id);
         if (!room) {
           errorRoomIds.push(id);
           continue;
         }
-        const overlapping = [...placeBookings(room, now()), ...booked(id)].filter(
+        const overlapping = [...placeBookings(room, now()), ...booked(id, ctx.state.tenantKey ?? '')].filter(
           (booking) => booking.start < span.to && booking.end > span.from,
         );
         if (overlapping.length > 0) freeBusy[id] = overlapping.sort((a, b) => a.start - b.start).map(freeBusyInstance);

@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../../log.js';
 import type { ApiName, FaultInjector } from '../faults.js';
 import { newLogId } from '../ids.js';
-import type { TokenIssuer } from '../tokens.js';
+import type { TokenAuthority } from '../tokens.js';
 import { FeishuCode, FeishuMsg, sendFeishuError } from './errors.js';
 import { BodyTooLargeError, jsonObjectOf, readRawBody } from './raw-body.js';
 import type { ApiContext, EmulatorState } from './state.js';
@@ -116,11 +116,13 @@ export function openApi(api: ApiName, faults: FaultInjector): Middleware<Emulato
 }
 
 /** Authorization: Bearer <tenant_access_token>; missing → 99991661, unknown/expired → 99991663 (通用错误码). */
-export function requireTenantToken(tokens: TokenIssuer): Middleware<EmulatorState> {
+export function requireTenantToken(tokens: TokenAuthority): Middleware<EmulatorState> {
   return async (ctx, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
     if (!match) return sendFeishuError(ctx, 400, FeishuCode.MISSING_TOKEN, FeishuMsg.MISSING_TOKEN);
-    if (!tokens.isValid(match[1]!)) return sendFeishuError(ctx, 400, FeishuCode.INVALID_TOKEN, FeishuMsg.INVALID_TOKEN);
+    const tenantKey = tokens.tenantOf(match[1]!);
+    if (tenantKey === undefined) return sendFeishuError(ctx, 400, FeishuCode.INVALID_TOKEN, FeishuMsg.INVALID_TOKEN);
+    ctx.state.tenantKey = tenantKey;
     return next();
   };
 }

@@ -9,6 +9,8 @@ export interface EmulatorState {
   api?: ApiName;
   /** Request body bytes, read once by the request-log middleware. */
   rawBody: Buffer;
+  /** The tenant whose tenant_access_token authorised the request (requireTenantToken). */
+  tenantKey?: string;
   /** Set when an injected fault answered instead of the route. */
   fault?: string;
 }

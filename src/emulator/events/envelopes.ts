@@ -55,6 +55,8 @@ export interface MessageInput {
    * `mentions`, the SDK notes, so a bot must not rely on it).
    */
   mentions?: readonly MentionInput[];
+  /** Store app: the tenant (one that installed the app) the message is sent in; default the first. */
+  tenantKey?: string;
   /** The sender's tenant_key; default the app's tenant. Another one is a member of another tenant (external group, 外部群). */
   senderTenantKey?: string;
   messageId?: string;
@@ -213,6 +215,7 @@ export function buildMessageEvent(identity: TenantIdentity, input: MessageInput,
     message: {
       messageId,
       chatId,
+      tenantKey: identity.tenantKey,
       chatType,
       ...(input.rootId ? { rootId: input.rootId } : {}),
       ...(input.threadId ? { threadId: input.threadId } : {}),

@@ -1,7 +1,7 @@
 // Delivers pushes to the bot's webhook as Feishu does: signed (and encrypted when an Encrypt Key is set)
 // HTTP POSTs, acknowledged only by HTTP 200 within the deadline, on the schedule of delivery.ts.
 import { setMaxListeners } from 'node:events';
-import type { EventEnvelope } from '../../protocol/events.js';
+import { pushId, type EventEnvelope, type LegacyEventEnvelope } from '../../protocol/events.js';
 import type { Logger } from '../../log.js';
 import {
   deliverOnSchedule,
@@ -50,7 +50,7 @@ export class EventPusher {
 
   /** Pushes one event until acknowledged or the schedule is exhausted, plus the extra deliveries. */
   deliver(
-    envelope: EventEnvelope,
+    envelope: EventEnvelope | LegacyEventEnvelope,
     url: string,
     overrides: Partial<DeliveryPolicy> & PushOptions = {},
   ): Promise<DeliveryResult> {
@@ -59,7 +59,7 @@ export class EventPusher {
     const attempts: DeliveryAttempt[] = [];
     const push = (kind: DeliveryAttempt['kind']) =>
       this.pushOnce(envelope, url, kind, attempts, policy.ackTimeoutMs, { clockSkewSeconds });
-    return deliverOnSchedule(envelope.header.event_id, policy, push, attempts, this.closing.signal, this.config.logger);
+    return deliverOnSchedule(pushId(envelope).id, policy, push, attempts, this.closing.signal, this.config.logger);
   }
 
   /** One POST of a signed push (or an unsigned one with sign=false), outside any retry schedule. */
@@ -80,7 +80,7 @@ export class EventPusher {
   }
 
   private async pushOnce(
-    envelope: EventEnvelope,
+    envelope: EventEnvelope | LegacyEventEnvelope,
     url: string,
     kind: DeliveryAttempt['kind'],
     attempts: DeliveryAttempt[],
@@ -92,8 +92,8 @@ export class EventPusher {
     const { number, slot } = reserveAttempt(attempts);
     const response = await postWebhook(url, request, ackTimeoutMs, this.closing.signal);
     Object.assign(slot, {
-      eventId: envelope.header.event_id,
-      eventType: envelope.header.event_type,
+      eventId: pushId(envelope).id,
+      eventType: pushId(envelope).type,
       url,
       kind,
       attempt: number,

@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import { NO_METRICS, type BotMetrics } from '../../metrics.js';
 import { createThrottledLog } from '../../throttled-log.js';
 import { RequestRejected, type RejectReason } from '../../errors.js';
-import type { Dispatch } from '../dispatch.js';
+import type { AppEventDispatch, Dispatch } from '../dispatch.js';
 import { handleKoaErrors } from './client-errors.js';
 import { createRouter, type Readiness } from './routes.js';
 
@@ -26,6 +26,8 @@ export interface WebhookAppOptions {
   logger: Logger;
   /** What every transport does with a verified event (transports/dispatch.ts); its answer becomes the HTTP answer. */
   dispatch: Dispatch;
+  /** Store app: schema 1.0 app events (app_ticket, app_status_change, app_uninstalled); absent: they are ignored. */
+  dispatchAppEvent?: AppEventDispatch | undefined;
   /** GET /readyz and /healthz. */
   readiness: () => Readiness;
   /** Counts refused requests by reason. */
@@ -121,6 +123,7 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
     now: options.now ?? Date.now,
     logger,
     dispatch: options.dispatch,
+    dispatchAppEvent: options.dispatchAppEvent,
     readiness: options.readiness,
     ...(options.renderMetrics ? { renderMetrics: options.renderMetrics } : {}),
   });

@@ -7,7 +7,7 @@ import type { Context } from 'koa';
 import Router from 'koa-router';
 import { METHODS } from 'node:http';
 import type { Logger } from '../../log.js';
-import type { Answer, Dispatch } from '../dispatch.js';
+import type { AppEventDispatch, Answer, Dispatch } from '../dispatch.js';
 import { RequestRejected, RETRY_AFTER_SECONDS } from '../../errors.js';
 import { readRawBody } from './raw-body.js';
 import {
@@ -35,6 +35,8 @@ export interface RouteOptions extends VerificationSettings {
   now: () => number;
   logger: Logger;
   dispatch: Dispatch;
+  /** Store app: where schema 1.0 app events go (app_ticket, …); without it they are acknowledged and ignored. */
+  dispatchAppEvent?: AppEventDispatch | undefined;
   readiness: () => Readiness;
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -97,6 +99,10 @@ function feishuPush(options: RouteOptions, decode: EnvelopeDecoder, dispatch: Di
         ctx.body = { challenge: decoded.challenge };
         return;
       case 'legacy':
+        if (options.dispatchAppEvent && decoded.event) {
+          answer(ctx, await options.dispatchAppEvent(decoded.event), decoded.uuid ?? '');
+          return;
+        }
         options.logger.info(
           { path: ctx.path, event_type: decoded.eventType, outcome: 'ignored' },
           'schema 1.0 event ignored',

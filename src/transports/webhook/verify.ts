@@ -9,7 +9,7 @@ import {
   signatureMatches,
   SIGNATURE_HEADERS,
 } from '../../protocol/crypto.js';
-import type { EventEnvelope } from '../../protocol/events.js';
+import type { EventEnvelope, LegacyEvent } from '../../protocol/events.js';
 import { checkSchema2, createTokenCheck, rejectEnvelope, type EnvelopeRejection } from '../../protocol/envelope.js';
 import { isJsonObject } from '../../json.js';
 
@@ -31,8 +31,8 @@ export type DecodeResult =
   | { kind: 'challenge'; challenge: string }
   /** A verified schema 2.0 event or callback. */
   | { kind: 'event'; envelope: EventEnvelope }
-  /** A verified schema 1.0 event: acknowledged and ignored (this bot subscribes to 2.0 events only). */
-  | { kind: 'legacy'; eventType: string | undefined }
+  /** A verified schema 1.0 event: a store app's app events (app_ticket, …) come this way; others are ignored. */
+  | { kind: 'legacy'; eventType: string | undefined; uuid?: string; event?: LegacyEvent }
   | EnvelopeRejection;
 
 type JsonObject = Record<string, unknown>;
@@ -232,9 +232,16 @@ function decode(rawBody: Buffer, headers: SignatureHeaders, nowMs: number, deriv
     if (!derived.tokenAccepted(payload.token)) {
       return rejectEnvelope(401, 'bad_token', 'verification token does not match (check FEISHU_VERIFICATION_TOKEN)');
     }
-    const eventType =
-      isJsonObject(payload.event) && typeof payload.event.type === 'string' ? payload.event.type : undefined;
-    return { kind: 'legacy', eventType };
+    const event = payload.event;
+    const eventType = isJsonObject(event) && typeof event.type === 'string' ? event.type : undefined;
+    if (!isJsonObject(event) || eventType === undefined || typeof event.app_id !== 'string')
+      return { kind: 'legacy', eventType };
+    return {
+      kind: 'legacy',
+      eventType,
+      ...(typeof payload.uuid === 'string' ? { uuid: payload.uuid.slice(0, 64) } : {}),
+      event: event as LegacyEvent,
+    };
   }
 
   return rejectEnvelope(
