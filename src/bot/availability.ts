@@ -91,6 +91,9 @@ export function clockTime(instant: number, timeZone: string): string {
  */
 export function restOfDay(now: number, timeZone: string): TimeWindow {
   const today = localDay(now, timeZone);
+  // the search costs ~28 formats (~80 µs, measured in the bench's profile); a day's end is the same all day
+  const known = nextDayStarts.get(timeZone);
+  if (known?.day === today && known.at > now) return { from: now, to: known.at };
   let stillToday = now;
   let nextDay = now + 48 * HOUR_MS;
   while (nextDay - stillToday > 1) {
@@ -98,8 +101,12 @@ export function restOfDay(now: number, timeZone: string): TimeWindow {
     if (localDay(middle, timeZone) === today) stillToday = middle;
     else nextDay = middle;
   }
+  nextDayStarts.set(timeZone, { day: today, at: nextDay });
   return { from: now, to: nextDay };
 }
+
+/** The first instant of the day after `day` (a local date), per zone: the last restOfDay searched. */
+const nextDayStarts = new Map<string, { day: string; at: number }>();
 
 /** A booking with usable times, or nothing (a time that is not RFC 3339, or an end not after the start). */
 function bookingOf(instance: FreeBusyInstance): Booking[] {

@@ -57,6 +57,15 @@ describe('restOfDay', () => {
     // Santiago went from 7 September 2024 23:59:59 (-04:00) straight to 8 September 01:00 (-03:00).
     expect(restOfDay(at('2024-09-07T20:00:00-04:00'), 'America/Santiago').to).toBe(at('2024-09-08T01:00:00-03:00'));
   });
+
+  it('asked again the same day (the end remembered) or another day, it gives what a fresh search gives', () => {
+    const zone = 'America/New_York';
+    const hours = [0.5, 1.5, 3, 12, 23.5].map((h) => at('2025-11-02T00:00:00-04:00') + h * 3_600_000);
+    const expected = at('2025-11-03T00:00:00-05:00');
+    for (const instant of [...hours, ...hours.reverse()]) expect(restOfDay(instant, zone).to).toBe(expected);
+    expect(restOfDay(at('2025-11-03T00:00:00-05:00'), zone).to).toBe(at('2025-11-04T00:00:00-05:00'));
+    expect(restOfDay(at('2025-11-02T23:59:59.999-05:00'), zone).to).toBe(expected);
+  });
 });
 
 describe('clockTime', () => {
