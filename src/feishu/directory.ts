@@ -140,26 +140,38 @@ export function createFeishuDirectorySource(options: DirectorySourceOptions): Di
     );
   }
 
+  /** The query of one page of a vc/v1 list under `levelId` ('' = the tenant). */
+  const vcParams = (levelId: string, pageToken: string | undefined) => ({
+    params: {
+      page_size: VC_PAGE_SIZE,
+      ...(levelId ? { room_level_id: levelId } : {}),
+      ...(pageToken ? { page_token: pageToken } : {}),
+    },
+  });
+
+  /** One vc/v1 call, paced and retried, with the tenant token. */
+  const vcCall = <T>(
+    api: string,
+    count: () => void,
+    call: (options: ReturnType<typeof withTenantToken>) => Promise<T>,
+  ) =>
+    callWithRetry(
+      api,
+      policy,
+      async (token) => {
+        await paced(count);
+        return call(withTenantToken(token));
+      },
+      tokens,
+    );
+
   /** Every level under `levelId` ('' = the tenant), depth first. */
   async function levelsUnder(levelId: string, seen: Set<string>): Promise<void> {
     const children = await readAll(async (pageToken) => {
-      const body = await callWithRetry(
+      const body = await vcCall(
         'vc.room_level.list',
-        policy,
-        async (token) => {
-          await paced(() => (stats.levelCalls += 1));
-          return client.vc.v1.roomLevel.list(
-            {
-              params: {
-                page_size: VC_PAGE_SIZE,
-                ...(levelId ? { room_level_id: levelId } : {}),
-                ...(pageToken ? { page_token: pageToken } : {}),
-              },
-            },
-            withTenantToken(token),
-          );
-        },
-        tokens,
+        () => (stats.levelCalls += 1),
+        (options) => client.vc.v1.roomLevel.list(vcParams(levelId, pageToken), options),
       );
       return { items: body.data?.items ?? [], pageToken: body.data?.page_token, hasMore: !!body.data?.has_more };
     });
@@ -178,23 +190,10 @@ export function createFeishuDirectorySource(options: DirectorySourceOptions): Di
     const found = new Map<string, string>();
     for (const levelId of ['', ...levels]) {
       const rooms = await readAll(async (pageToken) => {
-        const body = await callWithRetry(
+        const body = await vcCall(
           'vc.room.list',
-          policy,
-          async (token) => {
-            await paced(() => (stats.vcRoomCalls += 1));
-            return client.vc.v1.room.list(
-              {
-                params: {
-                  page_size: VC_PAGE_SIZE,
-                  ...(levelId ? { room_level_id: levelId } : {}),
-                  ...(pageToken ? { page_token: pageToken } : {}),
-                },
-              },
-              withTenantToken(token),
-            );
-          },
-          tokens,
+          () => (stats.vcRoomCalls += 1),
+          (options) => client.vc.v1.room.list(vcParams(levelId, pageToken), options),
         );
         return { items: body.data?.rooms ?? [], pageToken: body.data?.page_token, hasMore: !!body.data?.has_more };
       });
