@@ -27,20 +27,61 @@ function rankOf(entry: IndexedRoom, query: string): number {
   return entry.name.startsWith(query) ? 1 : 2;
 }
 
-/** `words` are folded already (foldWords); no words match nothing. Plain loops: it runs over every room. */
-export function searchRooms(entries: readonly IndexedRoom[], words: readonly string[], limit: number): SearchResult {
+/** Every room's folded text in one string, so that one indexOf call scans them all (per-room `includes` set
+ * up its search for the word 10,000 times: 90 % of a `/room find` over 10,000 rooms in the bench's profile). */
+export interface SearchIndex {
+  entries: readonly IndexedRoom[];
+  haystack: string;
+  /** Where each entry's text starts in the haystack; one more at the end. */
+  starts: Int32Array;
+}
+
+const SEPARATOR = '\u0001';
+
+export function createSearchIndex(entries: readonly IndexedRoom[]): SearchIndex {
+  const starts = new Int32Array(entries.length + 1);
+  let at = 0;
+  entries.forEach((entry, i) => {
+    starts[i] = at;
+    at += entry.text.length + SEPARATOR.length;
+  });
+  starts[entries.length] = at;
+  return { entries, haystack: entries.map((entry) => entry.text).join(SEPARATOR), starts };
+}
+
+/** The entry whose text holds `position`: the last start at or before it. */
+function entryAt(starts: Int32Array, position: number): number {
+  let low = 0;
+  let high = starts.length - 2;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (starts[middle]! <= position) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/** `words` are folded already (foldWords); no words match nothing. */
+export function searchRooms(index: SearchIndex, words: readonly string[], limit: number): SearchResult {
   if (words.length === 0) return { rooms: [], total: 0 };
   const query = words.join(' ');
   const matches: Ranked[] = [];
-  for (const entry of entries) {
-    let all = true;
-    for (const word of words) {
-      if (!entry.text.includes(word)) {
-        all = false;
-        break;
-      }
+  const push = (entry: IndexedRoom) => matches.push({ entry, rank: rankOf(entry, query) });
+  const containsAll = (entry: IndexedRoom, skip?: string) =>
+    words.every((word) => word === skip || entry.text.includes(word));
+  if (words.some((word) => word === '' || word.includes(SEPARATOR))) {
+    // a word that could span two rooms' texts in the haystack: room by room instead
+    for (const entry of index.entries) if (containsAll(entry)) push(entry);
+  } else {
+    // the longest word finds the candidates (fewest, usually); the others are checked on those only
+    const anchor = words.reduce((longest, word) => (word.length > longest.length ? word : longest));
+    const { haystack, starts, entries } = index;
+    for (let from = haystack.indexOf(anchor); from >= 0;) {
+      const i = entryAt(starts, from);
+      const entry = entries[i]!;
+      if (containsAll(entry, anchor)) push(entry);
+      from = haystack.indexOf(anchor, starts[i + 1]!);
     }
-    if (all) matches.push({ entry, rank: rankOf(entry, query) });
   }
   const best = topK(matches, limit, compareRanked);
   return { rooms: best.map((ranked) => ranked.entry.room), total: matches.length };

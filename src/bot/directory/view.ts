@@ -5,7 +5,7 @@ import type { FreeFilter } from './free.js';
 import { freeCandidates } from './free.js';
 import type { DirectoryRoom, DirectorySnapshot, IndexedRoom } from './model.js';
 import { fold } from './normalize.js';
-import { searchRooms, type SearchResult } from './search.js';
+import { createSearchIndex, searchRooms, type SearchResult } from './search.js';
 import { suggestRooms } from './suggest.js';
 
 export function indexRoom(room: DirectoryRoom): IndexedRoom {
@@ -18,6 +18,7 @@ export function indexRoom(room: DirectoryRoom): IndexedRoom {
 
 export function createDirectoryView(snapshot: DirectorySnapshot): DirectoryView {
   const entries = snapshot.rooms.map(indexRoom);
+  const searchIndex = createSearchIndex(entries);
   const byRoomId = new Map<string, DirectoryRoom>();
   const byCustomId = new Map<string, DirectoryRoom>();
   for (const { room } of entries) {
@@ -30,7 +31,7 @@ export function createDirectoryView(snapshot: DirectorySnapshot): DirectoryView 
     size: entries.length,
     byRoomId: (roomId) => byRoomId.get(roomId),
     byCustomId: (customRoomId) => byCustomId.get(customRoomId),
-    search: (words, limit): SearchResult => searchRooms(entries, words, limit),
+    search: (words, limit): SearchResult => searchRooms(searchIndex, words, limit),
     freeCandidates: (filter: FreeFilter, max) => freeCandidates(entries, filter, max),
     suggest: (word, limit) => suggestRooms(entries, fold(word), limit),
   };

@@ -98,6 +98,31 @@ describe('find', () => {
   });
 });
 
+describe('search over the one-string index', () => {
+  const alphabet = ['a', 'b', 'ab', '\u0001', 'Ａ', '楼', ' '];
+  const word = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 3 }).map((parts) => parts.join(''));
+  it('finds exactly the rooms whose name, building, floor or custom ID contain every word', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ name: word, building_name: word, floor_name: word, custom_room_id: word }), {
+          maxLength: 12,
+        }),
+        fc.array(word, { maxLength: 3 }),
+        (fields, words) => {
+          const some = fields.map((f, i) => room({ ...f, room_id: `omm_${i}` }));
+          const folded = foldWords(words);
+          const result = createDirectoryView({ synced_at: 0, custom_ids: true, rooms: some }).search(folded, 100);
+          const text = (r: DirectoryRoom) =>
+            foldWords([r.name, r.building_name, r.floor_name, r.custom_room_id ?? '']).join('\0');
+          const expected = folded.length === 0 ? [] : some.filter((r) => folded.every((w) => text(r).includes(w)));
+          expect(result.total).toBe(expected.length);
+          expect(new Set(result.rooms.map((r) => r.room_id))).toEqual(new Set(expected.map((r) => r.room_id)));
+        },
+      ),
+    );
+  });
+});
+
 describe('free', () => {
   const window = { from: Date.parse('2026-01-05T02:00:00Z'), to: Date.parse('2026-01-05T16:00:00Z') };
   it('filters disabled rooms, capacity and place words first, smallest capacity first', () => {
