@@ -23,7 +23,7 @@ import { createMetrics } from './metrics.js';
 import { createLocalQueue } from './state/local-queue.js';
 import { createAppEventDispatch, createDispatch } from './transports/dispatch.js';
 import { createFileTicketStore, createStateTicketStore } from './state/ticket-store.js';
-import { buildTenancy, type Tenancy } from './tenancy/tenancy.js';
+import { buildTenancy, type Tenancy, type TenancyStats } from './tenancy/tenancy.js';
 import { createLongConnection, type LongConnection } from './transports/long-connection.js';
 
 export interface RunningBot {
@@ -49,24 +49,7 @@ export interface RunningBot {
   shutdown(deadlineMs?: number): Promise<DrainResult>;
 }
 
-export interface BotStats extends IntakeQueueStats {
-  /** Tenant tokens fetched (store app: of every tenant). */
-  tokenFetches: number;
-  /** Store app: tenants with a bot held in memory, and app_access_token fetches. */
-  tenants?: number;
-  appTokenFetches?: number;
-  batchGetIdCalls: number;
-  batchGetCalls: number;
-  freeBusyCalls: number;
-  replyCalls: number;
-  patchCalls: number;
-  calendarCalls: number;
-  botInfoCalls: number;
-  /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
-  directoryCalls: number;
-  /** Whether bot/v3/info has answered: until then group messages count as addressed only by /room. */
-  botIdentityKnown: boolean;
-}
+export interface BotStats extends IntakeQueueStats, TenancyStats {}
 
 /**
  * Every Redis key of this bot starts with the app ID: two apps (two tenants' room directories, or a test

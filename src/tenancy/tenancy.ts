@@ -35,20 +35,11 @@ import type { EventHeader } from '../protocol/events.js';
 import { createDirectorySync, type DirectorySync } from '../state/directory-sync.js';
 import { scopedStore, tenantPrefix } from '../state/scoped.js';
 import { createTenantLifecycle } from './lifecycle.js';
-import { createTenantBots, type TenantBot } from './tenant-bots.js';
+import { createTenantBots, type BotCallStats, type TenantBot } from './tenant-bots.js';
 
-export interface TenancyStats {
+export interface TenancyStats extends BotCallStats {
+  /** Tenant tokens fetched (store app: of every tenant). */
   tokenFetches: number;
-  batchGetIdCalls: number;
-  batchGetCalls: number;
-  freeBusyCalls: number;
-  replyCalls: number;
-  patchCalls: number;
-  calendarCalls: number;
-  botInfoCalls: number;
-  botIdentityKnown: boolean;
-  /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
-  directoryCalls: number;
   /** Store app: tenants with a bot held in memory, and app_access_token fetches. */
   tenants?: number;
   appTokenFetches?: number;

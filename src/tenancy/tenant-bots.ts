@@ -7,23 +7,28 @@ import type { RoomBot } from '../bot/handler.js';
 import type { BookingRunner } from '../bot/intake.js';
 import type { DirectorySync } from '../state/directory-sync.js';
 
+/** Feishu calls a bot made, by API, and whether it knows its own identity: what /stats and the bench read. */
+export interface BotCallStats {
+  batchGetIdCalls: number;
+  batchGetCalls: number;
+  freeBusyCalls: number;
+  replyCalls: number;
+  patchCalls: number;
+  calendarCalls: number;
+  botInfoCalls: number;
+  /** Whether bot/v3/info has answered: until then group messages count as addressed only by /room. */
+  botIdentityKnown: boolean;
+  /** Directory sync calls: building/list, room/list, vc room_levels and rooms. */
+  directoryCalls: number;
+}
+
 export interface TenantBot {
   bot: RoomBot;
   onCardAction: CardActionIntake;
   /** Runs this tenant's booking jobs, as this tenant; undefined when booking is off (BOOKING_ENABLED). */
   bookings: BookingRunner | undefined;
   /** Feishu calls made for this tenant, by API (the benchmark's figures). */
-  stats(): {
-    batchGetIdCalls: number;
-    batchGetCalls: number;
-    freeBusyCalls: number;
-    replyCalls: number;
-    patchCalls: number;
-    calendarCalls: number;
-    botInfoCalls: number;
-    botIdentityKnown: boolean;
-    directoryCalls: number;
-  };
+  stats(): BotCallStats;
   /** The tenant's room directory, synced in the background once started. */
   directory: DirectorySync;
   /** Stops its background work (the bot's identity retries, the directory sync). */
