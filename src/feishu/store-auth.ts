@@ -9,6 +9,7 @@
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, NO_JITTER } from '../backoff.js';
 import type { AppTicketStore, StateStore } from '../bot/ports.js';
 import { FeishuApiError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -315,7 +316,7 @@ export async function waitForAppToken(
         await auth.ticketRecorded(1_000);
         continue;
       }
-      const delay = Math.min(maxDelayMs, firstDelayMs * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt, { baseMs: firstDelayMs, maxMs: maxDelayMs, jitter: NO_JITTER });
       options.logger.warn(
         { ...error.toLog(), attempt, retry_in_ms: delay },
         'Feishu not reachable at start; trying again',
